@@ -1,0 +1,565 @@
+/**
+ * Every SQL statement of the orchestrator's own tables. Functions take a `Queryable` so the
+ * same statement runs on the pool or inside a transaction.
+ */
+import type pg from "pg";
+import { STEP_NAMES, type CampaignStep, type StepName } from "@roboagency/agents";
+
+export type Queryable = Pick<pg.Pool | pg.PoolClient, "query">;
+
+export type RunState = "queued" | "running" | "awaiting_review" | "completed" | "failed";
+export type StepState = "pending" | "running" | "completed" | "failed" | "skipped";
+
+/** The channel on which run progress is announced; the payload is the run id. */
+export const RUN_CHANNEL = "agency_run";
+
+export interface IntakeRecord {
+  email: string;
+  name?: string;
+  company?: string;
+  sector: string;
+  idea: string;
+  goals?: string;
+  budget?: string;
+  timeline?: string;
+}
+
+export interface StepView {
+  step: StepName;
+  status: StepState;
+  started_at: string | null;
+  finished_at: string | null;
+  error: string | null;
+}
+
+export interface ArtifactView {
+  id: string;
+  step: string;
+  kind: string;
+  name: string;
+  content_type: string;
+  size_bytes: number;
+  offline_draft: boolean;
+}
+
+export interface RunView {
+  id: string;
+  project_id: string;
+  workflow: string;
+  status: RunState;
+  error: string | null;
+  attempts: number;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  lead_ready_at: string | null;
+  steps: StepView[];
+  artifacts: ArtifactView[];
+}
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+export async function insertLead(db: Queryable, intake: IntakeRecord): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    "INSERT INTO leads (email, name, company) VALUES ($1, $2, $3) RETURNING id",
+    [intake.email, intake.name ?? null, intake.company ?? null],
+  );
+  return rows[0]!.id;
+}
+
+export async function insertProject(db: Queryable, leadId: string, intake: IntakeRecord): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO projects (lead_id, sector, idea, goals, budget, timeline)
+     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+    [
+      leadId,
+      intake.sector,
+      intake.idea,
+      intake.goals ?? null,
+      intake.budget ?? null,
+      intake.timeline ?? null,
+    ],
+  );
+  return rows[0]!.id;
+}
+
+/** A new run in `queued` with its eight steps `pending`. */
+export async function insertRun(db: Queryable, projectId: string, workflow: string): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    "INSERT INTO workflow_runs (project_id, workflow) VALUES ($1, $2) RETURNING id",
+    [projectId, workflow],
+  );
+  const runId = rows[0]!.id;
+  await db.query(
+    `INSERT INTO run_steps (run_id, step, position)
+     SELECT $1, step, position FROM unnest($2::text[]) WITH ORDINALITY AS s(step, position)`,
+    [runId, STEP_NAMES],
+  );
+  return runId;
+}
+
+export async function notifyRun(db: Queryable, runId: string): Promise<void> {
+  await db.query("SELECT pg_notify($1, $2)", [RUN_CHANNEL, runId]);
+}
+
+export async function getRun(db: Queryable, runId: string): Promise<RunView | null> {
+  const run = await db.query(
+    `SELECT id, project_id, workflow, status, error, attempts, created_at, started_at, finished_at, lead_ready_at
+     FROM workflow_runs WHERE id = $1`,
+    [runId],
+  );
+  const r = run.rows[0];
+  if (!r) return null;
+  const [steps, artifacts] = await Promise.all([
+    db.query(
+      "SELECT step, status, started_at, finished_at, error FROM run_steps WHERE run_id = $1 ORDER BY position",
+      [runId],
+    ),
+    db.query(
+      `SELECT id, step, kind, name, content_type, size_bytes, offline_draft
+       FROM assets WHERE run_id = $1 ORDER BY created_at, name`,
+      [runId],
+    ),
+  ]);
+  return {
+    id: r.id,
+    project_id: r.project_id,
+    workflow: r.workflow,
+    status: r.status,
+    error: r.error,
+    attempts: r.attempts,
+    created_at: iso(r.created_at)!,
+    started_at: iso(r.started_at),
+    finished_at: iso(r.finished_at),
+    lead_ready_at: iso(r.lead_ready_at),
+    steps: steps.rows.map((s) => ({
+      step: s.step,
+      status: s.status,
+      started_at: iso(s.started_at),
+      finished_at: iso(s.finished_at),
+      error: s.error,
+    })),
+    artifacts: artifacts.rows.map((a) => ({ ...a, size_bytes: Number(a.size_bytes) })),
+  };
+}
+
+/** Claims a run for execution; null when it is already finished (a duplicate job). */
+export async function beginRun(
+  db: Queryable,
+  runId: string,
+): Promise<{ projectId: string; leadId: string; intake: IntakeRecord } | null> {
+  const { rows } = await db.query(
+    `UPDATE workflow_runs r SET status = 'running', started_at = coalesce(r.started_at, now()),
+            attempts = r.attempts + 1, error = NULL, finished_at = NULL
+     FROM projects p JOIN leads l ON l.id = p.lead_id
+     WHERE r.id = $1 AND p.id = r.project_id AND r.status IN ('queued', 'running', 'failed')
+     RETURNING p.id AS project_id, l.id AS lead_id, l.email, l.name, l.company,
+               p.sector, p.idea, p.goals, p.budget, p.timeline`,
+    [runId],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  // A retried run starts its steps afresh; artifacts already stored are overwritten in place.
+  await db.query(
+    `UPDATE run_steps SET status = 'pending', started_at = NULL, finished_at = NULL, error = NULL
+     WHERE run_id = $1`,
+    [runId],
+  );
+  const optional = (v: string | null) => v ?? undefined;
+  return {
+    projectId: row.project_id,
+    leadId: row.lead_id,
+    intake: {
+      email: row.email,
+      name: optional(row.name),
+      company: optional(row.company),
+      sector: row.sector,
+      idea: row.idea,
+      goals: optional(row.goals),
+      budget: optional(row.budget),
+      timeline: optional(row.timeline),
+    },
+  };
+}
+
+export async function setStep(
+  db: Queryable,
+  runId: string,
+  step: StepName,
+  status: StepState,
+  at: Date,
+  error?: string,
+): Promise<void> {
+  if (status === "running") {
+    await db.query(
+      "UPDATE run_steps SET status = 'running', started_at = $3 WHERE run_id = $1 AND step = $2",
+      [runId, step, at],
+    );
+  } else {
+    await db.query(
+      `UPDATE run_steps SET status = $3, finished_at = $4, error = $5,
+              started_at = coalesce(started_at, $4)
+       WHERE run_id = $1 AND step = $2`,
+      [runId, step, status, at, error ?? null],
+    );
+  }
+}
+
+/** `queued` puts a failed attempt back in line for the queue's retry. */
+export async function finishRun(
+  db: Queryable,
+  runId: string,
+  status: "completed" | "failed" | "queued",
+  error?: string,
+): Promise<void> {
+  await db.query(
+    `UPDATE workflow_runs SET status = $2, error = $3,
+            finished_at = CASE WHEN $2 = 'queued' THEN NULL ELSE now() END,
+            lead_ready_at = CASE WHEN $2 = 'completed' THEN now() ELSE lead_ready_at END
+     WHERE id = $1`,
+    [runId, status, error ?? null],
+  );
+}
+
+export interface AssetRecord {
+  projectId: string;
+  runId: string;
+  step: string;
+  kind: string;
+  name: string;
+  contentType: string;
+  storageKey: string;
+  sizeBytes: number;
+  sha256: string;
+  offlineDraft: boolean;
+}
+
+/** Idempotent on (run, name): a resumed run replaces the row instead of adding one. */
+export async function upsertAsset(db: Queryable, a: AssetRecord): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO assets (project_id, run_id, step, kind, name, content_type, storage_key, size_bytes, sha256, offline_draft)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     ON CONFLICT (run_id, name) DO UPDATE SET
+       content_type = excluded.content_type, storage_key = excluded.storage_key,
+       size_bytes = excluded.size_bytes, sha256 = excluded.sha256, offline_draft = excluded.offline_draft
+     RETURNING id`,
+    [
+      a.projectId,
+      a.runId,
+      a.step,
+      a.kind,
+      a.name,
+      a.contentType,
+      a.storageKey,
+      a.sizeBytes,
+      a.sha256,
+      a.offlineDraft,
+    ],
+  );
+  return rows[0]!.id;
+}
+
+export async function getAsset(
+  db: Queryable,
+  id: string,
+): Promise<{ id: string; storage_key: string; content_type: string; name: string } | null> {
+  const { rows } = await db.query("SELECT id, storage_key, content_type, name FROM assets WHERE id = $1", [
+    id,
+  ]);
+  return rows[0] ?? null;
+}
+
+export async function projectExists(db: Queryable, projectId: string): Promise<boolean> {
+  const { rowCount } = await db.query("SELECT 1 FROM projects WHERE id = $1", [projectId]);
+  return rowCount === 1;
+}
+
+/** Runs of a project still queued or running: a second start would duplicate their work. */
+export async function activeRun(db: Queryable, projectId: string): Promise<string | null> {
+  const { rows } = await db.query<{ id: string }>(
+    "SELECT id FROM workflow_runs WHERE project_id = $1 AND status IN ('queued', 'running', 'awaiting_review') LIMIT 1",
+    [projectId],
+  );
+  return rows[0]?.id ?? null;
+}
+
+/** Runs left queued (for example when the queue was down at submit time), to enqueue again. */
+export async function staleQueuedRuns(db: Queryable, olderThanSeconds: number): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM workflow_runs WHERE status = 'queued' AND created_at < now() - make_interval(secs => $1)
+     ORDER BY created_at LIMIT 100`,
+    [olderThanSeconds],
+  );
+  return rows.map((r) => r.id);
+}
+
+export interface Page {
+  limit: number;
+  offset: number;
+}
+
+export async function listLeads(db: Queryable, page: Page, email?: string) {
+  const { rows } = await db.query(
+    `SELECT l.id, l.email, l.name, l.company, l.created_at,
+            coalesce(json_agg(json_build_object('id', p.id, 'sector', p.sector, 'created_at', p.created_at)
+                     ORDER BY p.created_at) FILTER (WHERE p.id IS NOT NULL), '[]') AS projects
+     FROM leads l LEFT JOIN projects p ON p.lead_id = l.id
+     WHERE ($3::text IS NULL OR lower(l.email) = lower($3))
+     GROUP BY l.id ORDER BY l.created_at DESC, l.id LIMIT $1 OFFSET $2`,
+    [page.limit, page.offset, email ?? null],
+  );
+  return rows;
+}
+
+export async function listRuns(db: Queryable, page: Page, status?: RunState) {
+  const { rows } = await db.query(
+    `SELECT r.id, r.project_id, r.workflow, r.status, r.error, r.attempts, r.created_at, r.started_at, r.finished_at,
+            (SELECT step FROM run_steps s WHERE s.run_id = r.id AND s.status IN ('running', 'failed')
+             ORDER BY position LIMIT 1) AS current_step
+     FROM workflow_runs r WHERE ($3::text IS NULL OR r.status = $3)
+     ORDER BY r.created_at DESC, r.id LIMIT $1 OFFSET $2`,
+    [page.limit, page.offset, status ?? null],
+  );
+  return rows;
+}
+
+export async function getProject(db: Queryable, projectId: string) {
+  const { rows } = await db.query(
+    `SELECT p.id, p.sector, p.idea, p.goals, p.budget, p.timeline, p.created_at, p.updated_at,
+            json_build_object('id', l.id, 'email', l.email, 'name', l.name, 'company', l.company) AS lead
+     FROM projects p JOIN leads l ON l.id = p.lead_id WHERE p.id = $1`,
+    [projectId],
+  );
+  const project = rows[0];
+  if (!project) return null;
+  const [runs, assets, campaigns] = await Promise.all([
+    db.query(
+      `SELECT id, workflow, status, error, created_at, started_at, finished_at
+       FROM workflow_runs WHERE project_id = $1 ORDER BY created_at DESC`,
+      [projectId],
+    ),
+    db.query(
+      `SELECT id, run_id, step, kind, name, content_type, size_bytes::int AS size_bytes, offline_draft, created_at
+       FROM assets WHERE project_id = $1 ORDER BY created_at, name`,
+      [projectId],
+    ),
+    db.query(
+      "SELECT id, run_id, status, created_at FROM campaigns WHERE project_id = $1 ORDER BY created_at",
+      [projectId],
+    ),
+  ]);
+  return { ...project, runs: runs.rows, assets: assets.rows, campaigns: campaigns.rows };
+}
+
+export async function listProjectEmails(db: Queryable, projectId: string) {
+  const { rows } = await db.query(
+    `SELECT id, campaign_id, step, position, to_email, subject, preheader, status, dispatch,
+            send_after, sent_at, provider, provider_message_id, error, created_at, updated_at
+     FROM campaign_emails WHERE project_id = $1 ORDER BY created_at, position`,
+    [projectId],
+  );
+  return rows;
+}
+
+export interface CampaignEmailRecord {
+  step: CampaignStep;
+  position: number;
+  subject: string;
+  preheader: string;
+  html: string;
+  text: string;
+  sendAfter: Date;
+}
+
+/**
+ * The campaign of a run with its emails. Idempotent per run: a resumed run keeps the
+ * delivery state of the first one, so no email is scheduled twice.
+ */
+export async function insertCampaign(
+  db: Queryable,
+  input: {
+    projectId: string;
+    runId: string;
+    toEmail: string;
+    dispatch: "scheduler" | "automation";
+    emails: CampaignEmailRecord[];
+  },
+): Promise<{ campaignId: string; created: boolean }> {
+  const inserted = await db.query<{ id: string }>(
+    `INSERT INTO campaigns (project_id, run_id) VALUES ($1, $2)
+     ON CONFLICT (run_id) DO NOTHING RETURNING id`,
+    [input.projectId, input.runId],
+  );
+  if (!inserted.rows[0]) {
+    const existing = await db.query<{ id: string }>("SELECT id FROM campaigns WHERE run_id = $1", [
+      input.runId,
+    ]);
+    return { campaignId: existing.rows[0]!.id, created: false };
+  }
+  const campaignId = inserted.rows[0].id;
+  for (const e of input.emails) {
+    await db.query(
+      `INSERT INTO campaign_emails (campaign_id, project_id, step, position, to_email, subject, preheader,
+                                    html, text_body, send_after, dispatch, idempotency_key)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [
+        campaignId,
+        input.projectId,
+        e.step,
+        e.position,
+        input.toEmail,
+        e.subject,
+        e.preheader,
+        e.html,
+        e.text,
+        e.sendAfter,
+        input.dispatch,
+        `campaign-${campaignId}-${e.step}`,
+      ],
+    );
+  }
+  return { campaignId, created: true };
+}
+
+export interface OutgoingEmail {
+  id: string;
+  campaign_id: string;
+  project_id: string;
+  step: CampaignStep;
+  to_email: string;
+  subject: string;
+  html: string;
+  text_body: string;
+  idempotency_key: string;
+}
+
+const OUTGOING = "id, campaign_id, project_id, step, to_email, subject, html, text_body, idempotency_key";
+
+/**
+ * Claims due emails for sending. `sending` rows older than the lease are claimed again: the
+ * mailer's idempotency key makes the second attempt a no-op if the first one did go out.
+ */
+export async function claimDueEmails(
+  db: Queryable,
+  limit: number,
+  leaseSeconds = 120,
+): Promise<OutgoingEmail[]> {
+  const { rows } = await db.query<OutgoingEmail>(
+    `UPDATE campaign_emails SET status = 'sending', updated_at = now()
+     WHERE id IN (
+       SELECT id FROM campaign_emails
+       WHERE dispatch = 'scheduler' AND send_after <= now()
+         AND (status = 'scheduled' OR (status = 'sending' AND updated_at < now() - make_interval(secs => $2)))
+       ORDER BY send_after LIMIT $1 FOR UPDATE SKIP LOCKED)
+     RETURNING ${OUTGOING}`,
+    [limit, leaseSeconds],
+  );
+  return rows;
+}
+
+/** Claims one step of a campaign for an explicit send (the automation flow asks for it). */
+export async function claimCampaignStep(
+  db: Queryable,
+  campaignId: string,
+  step: CampaignStep,
+): Promise<{ email: OutgoingEmail | null; status: string | null }> {
+  const claimed = await db.query<OutgoingEmail>(
+    `UPDATE campaign_emails SET status = 'sending', updated_at = now()
+     WHERE campaign_id = $1 AND step = $2 AND status IN ('scheduled', 'failed')
+     RETURNING ${OUTGOING}`,
+    [campaignId, step],
+  );
+  if (claimed.rows[0]) return { email: claimed.rows[0], status: "sending" };
+  const current = await db.query<{ status: string }>(
+    "SELECT status FROM campaign_emails WHERE campaign_id = $1 AND step = $2",
+    [campaignId, step],
+  );
+  return { email: null, status: current.rows[0]?.status ?? null };
+}
+
+export async function markEmailSent(
+  db: Queryable,
+  id: string,
+  provider: string,
+  messageId: string,
+): Promise<void> {
+  await db.query(
+    `UPDATE campaign_emails SET status = 'sent', sent_at = coalesce(sent_at, now()), provider = $2,
+            provider_message_id = $3, error = NULL, updated_at = now() WHERE id = $1`,
+    [id, provider, messageId],
+  );
+  await db.query(
+    `UPDATE campaigns c SET status = CASE
+       WHEN NOT EXISTS (SELECT 1 FROM campaign_emails e WHERE e.campaign_id = c.id AND e.status <> 'sent')
+       THEN 'completed' ELSE 'sending' END
+     WHERE c.id = (SELECT campaign_id FROM campaign_emails WHERE id = $1)`,
+    [id],
+  );
+}
+
+/**
+ * A failed send is tried again later with exponential backoff (30 s, 60 s, 120 s, …) until
+ * `maxAttempts`, then stays `failed` for an operator to see.
+ */
+export async function markEmailFailed(
+  db: Queryable,
+  id: string,
+  error: string,
+  maxAttempts = 5,
+): Promise<void> {
+  await db.query(
+    `UPDATE campaign_emails SET attempts = attempts + 1, error = $2, updated_at = now(),
+            status = CASE WHEN attempts + 1 >= $3 THEN 'failed' ELSE 'scheduled' END,
+            send_after = now() + make_interval(secs => 30 * power(2, attempts))
+     WHERE id = $1`,
+    [id, error, maxAttempts],
+  );
+}
+
+/** Hands a campaign back to the built-in scheduler (the automation webhook could not be reached). */
+export async function dispatchCampaignLocally(db: Queryable, campaignId: string): Promise<void> {
+  await db.query(
+    "UPDATE campaign_emails SET dispatch = 'scheduler', updated_at = now() WHERE campaign_id = $1 AND status = 'scheduled'",
+    [campaignId],
+  );
+}
+
+export async function findIdempotent(
+  db: Queryable,
+  key: string,
+): Promise<{ request_hash: string; response_status: number; response_body: unknown } | null> {
+  const { rows } = await db.query(
+    "SELECT request_hash, response_status, response_body FROM idempotency_keys WHERE key = $1",
+    [key],
+  );
+  return rows[0] ?? null;
+}
+
+export async function saveIdempotent(
+  db: Queryable,
+  key: string,
+  requestHash: string,
+  status: number,
+  body: unknown,
+): Promise<void> {
+  await db.query(
+    "INSERT INTO idempotency_keys (key, request_hash, response_status, response_body) VALUES ($1, $2, $3, $4)",
+    [key, requestHash, status, JSON.stringify(body)],
+  );
+}
+
+/** False when this signature was seen before: the webhook is a replay. */
+export async function recordWebhook(
+  db: Queryable,
+  signature: string,
+  source: string,
+  event: string,
+  payload: unknown,
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `INSERT INTO webhook_receipts (signature, source, event, payload) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (signature) DO NOTHING`,
+    [signature, source, event, JSON.stringify(payload)],
+  );
+  return rowCount === 1;
+}
