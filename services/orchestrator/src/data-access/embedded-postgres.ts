@@ -184,7 +184,7 @@ function runAs(owner: { uid: number; gid: number }, cmd: string, args: string[])
 
 async function firstUnsearchableAncestor(dir: string): Promise<string | null> {
   const parts = path.resolve(dir).split(path.sep).filter(Boolean);
-  let current = path.sep;
+  let current: string = path.sep;
   for (const part of parts) {
     current = path.join(current, part);
     const info = await stat(current).catch(() => null);
