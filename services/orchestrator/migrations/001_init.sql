@@ -32,7 +32,9 @@ CREATE TABLE workflow_runs (
   attempts     integer NOT NULL DEFAULT 0,
   created_at   timestamptz NOT NULL DEFAULT now(),
   started_at   timestamptz,
-  finished_at  timestamptz
+  finished_at  timestamptz,
+  -- When every artifact was stored and lead_ready fired.
+  lead_ready_at timestamptz
 );
 CREATE INDEX workflow_runs_project_idx ON workflow_runs (project_id, created_at DESC);
 CREATE INDEX workflow_runs_status_idx ON workflow_runs (status);
@@ -90,16 +92,19 @@ CREATE TABLE campaign_emails (
   status              text NOT NULL DEFAULT 'scheduled'
                       CHECK (status IN ('scheduled', 'sending', 'sent', 'failed')),
   send_after          timestamptz NOT NULL,
+  -- 'scheduler': the orchestrator's own scheduler sends it; 'automation': n8n asks for each step.
+  dispatch            text NOT NULL DEFAULT 'scheduler' CHECK (dispatch IN ('scheduler', 'automation')),
   sent_at             timestamptz,
   provider            text,
   provider_message_id text,
   idempotency_key     text NOT NULL UNIQUE,
+  attempts            integer NOT NULL DEFAULT 0,
   error               text,
   created_at          timestamptz NOT NULL DEFAULT now(),
   updated_at          timestamptz NOT NULL DEFAULT now(),
   UNIQUE (campaign_id, step)
 );
-CREATE INDEX campaign_emails_due_idx ON campaign_emails (send_after) WHERE status = 'scheduled';
+CREATE INDEX campaign_emails_due_idx ON campaign_emails (send_after) WHERE status IN ('scheduled', 'sending');
 
 -- The local mailer: what would have left the machine. Keyed like Resend's idempotency key.
 CREATE TABLE outbox_messages (

@@ -563,3 +563,11 @@ export async function recordWebhook(
   );
   return rowCount === 1;
 }
+
+/** Runs a crashed single-process agency left unfinished; an in-memory queue lost their jobs. */
+export async function unfinishedRuns(db: Queryable): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    "SELECT id FROM workflow_runs WHERE status IN ('queued', 'running') ORDER BY created_at",
+  );
+  return rows.map((r) => r.id);
+}

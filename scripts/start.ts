@@ -1,0 +1,58 @@
+/**
+ * `npm start`: the whole agency on this machine with every embedded default — API, worker and
+ * (once it exists) the portal — with all state in AGENCY_DATA_DIR (default .agency/).
+ */
+import path from "node:path";
+import {
+  ConfigError,
+  buildDeps,
+  loadConfig,
+  runUntilSignal,
+  startApi,
+  startWorker,
+} from "../services/orchestrator/src/index.ts";
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`Configuration error: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const agency = await buildDeps(config, "agency");
+  const api = await startApi(agency);
+  const worker = await startWorker(agency);
+
+  const tokenFile = path.join(config.dataDir, "admin-token");
+  const lines = [
+    "",
+    "RoboAgency is running.",
+    `  API           ${api.url}   (health: ${api.url}/health, metrics: ${api.url}/metrics)`,
+    `  Data folder   ${config.dataDir}`,
+    ...Object.entries(agency.adapters).map(([part, what]) => `  ${part.padEnd(13)} ${what}`),
+    config.adminTokenGenerated
+      ? `  Operator token (new, kept in ${tokenFile}): ${config.adminToken}`
+      : process.env.AGENCY_ADMIN_TOKEN
+        ? "  Operator token: the AGENCY_ADMIN_TOKEN you set"
+        : `  Operator token: cat ${tokenFile}`,
+    "",
+    "Submit an intake:",
+    `  curl -s -X POST ${api.url}/v1/intake -H 'content-type: application/json' \\`,
+    `    -d '{"email":"ada@example.com","sector":"saas","idea":"A scheduling assistant for small clinics that fills cancelled slots from a waitlist"}'`,
+    `Then follow it: curl -N ${api.url}/v1/runs/<run_id>/events`,
+    "",
+  ];
+  console.log(lines.join("\n"));
+
+  runUntilSignal(agency.logger, async () => {
+    await api.stop();
+    await worker.stop();
+    await agency.close();
+  });
+}
+
+await main();

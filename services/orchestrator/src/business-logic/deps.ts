@@ -1,0 +1,25 @@
+import type pg from "pg";
+import type { Config } from "../config.ts";
+import type { AssetStore } from "../data-access/assets.ts";
+import type { Mailer } from "../data-access/mailer.ts";
+import type { JobQueue } from "../data-access/queue.ts";
+import type { Logger } from "../observability/logger.ts";
+import type { Metrics } from "../observability/metrics.ts";
+
+/** A job on the run queue: the run to execute. Its job id is the run id, so it runs once. */
+export interface RunJob {
+  runId: string;
+}
+
+/** What the API and the worker are built from; each part has a production and an embedded adapter. */
+export interface Deps {
+  config: Config;
+  pool: pg.Pool;
+  /** The connection string of `pool`, for the LISTEN connection of live run events. */
+  databaseUrl: string;
+  queue: JobQueue<RunJob>;
+  assets: AssetStore;
+  mailer: Mailer;
+  logger: Logger;
+  metrics: Metrics;
+}

@@ -1,0 +1,18 @@
+/** Errors the HTTP layer turns into 4xx answers; anything else is a 500. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fields?: FieldError[],
+  ) {
+    super(message);
+  }
+}
+
+export const notFound = (what: string) => new HttpError(404, "not_found", `${what} was not found.`);

@@ -1,0 +1,200 @@
+/**
+ * The orchestrator's configuration, read once from the environment.
+ * Every production part is optional: without it the embedded default serves (see docs/decisions.md).
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export interface S3Config {
+  endpoint?: string;
+  region: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  forcePathStyle: boolean;
+}
+
+export interface Config {
+  /** "production" refuses to invent secrets; "local" generates them into the data folder. */
+  mode: "production" | "local";
+  version: string;
+  apiHost: string;
+  apiPort: number;
+  /** Port of the worker's own /metrics and /health when it runs as its own process. */
+  workerMetricsPort: number;
+  dataDir: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  s3?: S3Config;
+  resendApiKey?: string;
+  mailFrom: string;
+  /** Signs webhooks, local asset URLs and the automation callbacks. */
+  secretKey: string;
+  adminToken: string;
+  /** True when the admin token was generated on this start (so it is printed once). */
+  adminTokenGenerated: boolean;
+  publicApiUrl: string;
+  publicPortalUrl: string;
+  calendarUrl: string;
+  automationWebhookUrl?: string;
+  /** Seconds after lead_ready at which the demo, prototype and calendar emails go out. */
+  campaignDelaysSeconds: [number, number, number];
+  /** Largest accepted `idea`, in characters. */
+  ideaMaxChars: number;
+  /** Largest accepted request body, in bytes. */
+  bodyLimitBytes: number;
+  logLevel: string;
+  workerConcurrency: number;
+  /** Name of the run queue; separate agencies on one Redis need separate names. */
+  queueName: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}; got "${raw}".`);
+  }
+  return value;
+}
+
+function url(env: Env, name: string, fallback?: string): string | undefined {
+  const raw = env[name] || fallback;
+  if (!raw) return undefined;
+  try {
+    const parsed = new URL(raw);
+    return parsed.toString().replace(/\/$/, "");
+  } catch {
+    throw new ConfigError(`${name} must be an absolute URL such as https://example.com; got "${raw}".`);
+  }
+}
+
+function parseDelays(raw: string | undefined, fallback: [number, number, number]): [number, number, number] {
+  if (!raw) return fallback;
+  const parts = raw.split(",").map((p) => Number(p.trim()));
+  if (parts.length !== 3 || parts.some((p) => !Number.isFinite(p) || p < 0)) {
+    throw new ConfigError(
+      `CAMPAIGN_DELAYS must be three comma-separated seconds for the demo, prototype and calendar emails, e.g. "0,172800,432000"; got "${raw}".`,
+    );
+  }
+  return parts as [number, number, number];
+}
+
+function s3FromEnv(env: Env): S3Config | undefined {
+  const names = ["S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"] as const;
+  const given = names.filter((n) => env[n]);
+  if (given.length === 0) return undefined;
+  if (given.length !== names.length) {
+    const missing = names.filter((n) => !env[n]);
+    throw new ConfigError(
+      `S3 storage is half configured: set ${missing.join(", ")} as well, or unset ${given.join(", ")} to use the local asset folder.`,
+    );
+  }
+  return {
+    endpoint: url(env, "S3_ENDPOINT"),
+    region: env.S3_REGION || "us-east-1",
+    bucket: env.S3_BUCKET!,
+    accessKeyId: env.S3_ACCESS_KEY_ID!,
+    secretAccessKey: env.S3_SECRET_ACCESS_KEY!,
+    forcePathStyle: env.S3_FORCE_PATH_STYLE ? env.S3_FORCE_PATH_STYLE === "true" : Boolean(env.S3_ENDPOINT),
+  };
+}
+
+/**
+ * A secret kept in the data folder so a second local start signs with the same key and
+ * the operator's token keeps working.
+ */
+function localSecret(dataDir: string, file: string): { value: string; generated: boolean } {
+  const full = path.join(dataDir, file);
+  if (existsSync(full)) return { value: readFileSync(full, "utf8").trim(), generated: false };
+  mkdirSync(dataDir, { recursive: true });
+  const value = randomBytes(24).toString("base64url");
+  writeFileSync(full, value + "\n", { mode: 0o600 });
+  return { value, generated: true };
+}
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+      version: string;
+    };
+    return pkg.version;
+  } catch {
+    return "0.0.0";
+  }
+}
+
+/** The bare address of "Name <address>". */
+export function mailAddress(from: string): string {
+  return /<([^>]+)>/.exec(from)?.[1] ?? from;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const mode = env.NODE_ENV === "production" ? "production" : "local";
+  const dataDir = path.resolve(env.AGENCY_DATA_DIR || ".agency");
+  const apiPort = int(env, "API_PORT", 5001, 0, 65535);
+  const apiHost = env.API_HOST || (mode === "production" ? "0.0.0.0" : "127.0.0.1");
+  const publicApiUrl = url(env, "PUBLIC_API_URL", `http://localhost:${apiPort}`)!;
+  const mailFrom = env.MAIL_FROM || "RoboAgency <hello@agency.localhost>";
+
+  let secretKey = env.SECRET_KEY;
+  let adminToken = env.AGENCY_ADMIN_TOKEN;
+  let adminTokenGenerated = false;
+  if (mode === "production") {
+    const missing = [!secretKey && "SECRET_KEY", !adminToken && "AGENCY_ADMIN_TOKEN"].filter(Boolean);
+    if (missing.length) {
+      throw new ConfigError(
+        `${missing.join(" and ")} must be set in production (pulumi config set --secret ...; see docs/stack.md).`,
+      );
+    }
+  } else {
+    secretKey ||= localSecret(dataDir, "secret-key").value;
+    if (!adminToken) {
+      const token = localSecret(dataDir, "admin-token");
+      adminToken = token.value;
+      adminTokenGenerated = token.generated;
+    }
+  }
+  if (secretKey!.length < 16) throw new ConfigError("SECRET_KEY must be at least 16 characters long.");
+  if (adminToken!.length < 16) {
+    throw new ConfigError("AGENCY_ADMIN_TOKEN must be at least 16 characters long.");
+  }
+
+  return {
+    mode,
+    version: version(),
+    apiHost,
+    apiPort,
+    workerMetricsPort: int(env, "WORKER_METRICS_PORT", 9465, 0, 65535),
+    dataDir,
+    databaseUrl: env.DATABASE_URL || undefined,
+    redisUrl: env.REDIS_URL || undefined,
+    s3: s3FromEnv(env),
+    resendApiKey: env.RESEND_API_KEY || undefined,
+    mailFrom,
+    secretKey: secretKey!,
+    adminToken: adminToken!,
+    adminTokenGenerated,
+    publicApiUrl,
+    publicPortalUrl: url(env, "PUBLIC_PORTAL_URL", publicApiUrl)!,
+    calendarUrl: url(env, "CALENDAR_URL", `mailto:${mailAddress(mailFrom)}?subject=Book%20a%20call`)!,
+    automationWebhookUrl: url(env, "AUTOMATION_WEBHOOK_URL"),
+    campaignDelaysSeconds: parseDelays(
+      env.CAMPAIGN_DELAYS,
+      mode === "production" ? [0, 2 * 86400, 5 * 86400] : [0, 5, 10],
+    ),
+    ideaMaxChars: int(env, "INTAKE_IDEA_MAX_CHARS", 4000, 100, 100_000),
+    bodyLimitBytes: int(env, "API_BODY_LIMIT_BYTES", 64 * 1024, 1024, 10 * 1024 * 1024),
+    logLevel: env.LOG_LEVEL || "info",
+    workerConcurrency: int(env, "WORKER_CONCURRENCY", 2, 1, 64),
+    queueName: env.RUN_QUEUE_NAME || "agency-runs",
+  };
+}

@@ -1,0 +1,156 @@
+/**
+ * The composition root: picks each part's adapter from the configuration (production service
+ * when configured, embedded default otherwise) and starts the API, the worker, or both.
+ */
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import type { Config } from "../config.ts";
+import { createLocalAssetStore, createS3AssetStore } from "../data-access/assets.ts";
+import { connectLocalOrRemoteDatabase, migrate } from "../data-access/database.ts";
+import { createOutboxMailer, createResendMailer } from "../data-access/mailer.ts";
+import {
+  checkRedisMaxmemoryPolicy,
+  createBullQueue,
+  createInProcessQueue,
+} from "../data-access/queue.ts";
+import { staleQueuedRuns, unfinishedRuns } from "../data-access/repository.ts";
+import { startEmailScheduler } from "../business-logic/campaign.ts";
+import type { Deps, RunJob } from "../business-logic/deps.ts";
+import { RunEvents } from "../business-logic/run-events.ts";
+import { executeRun } from "../business-logic/runs.ts";
+import { createLogger, type Logger } from "../observability/logger.ts";
+import { createMetrics } from "../observability/metrics.ts";
+import { createApp } from "./http/app.ts";
+
+/** Attempts per run: transient failures are retried with exponential backoff. */
+export const RUN_ATTEMPTS = 3;
+
+export interface Agency extends Deps {
+  /** Which adapters serve, for the start banner and /health readers. */
+  adapters: { database: string; queue: string; assets: string; mailer: string };
+  close(): Promise<void>;
+}
+
+export async function buildDeps(
+  config: Config,
+  service: "orchestrator" | "worker" | "agency",
+  logger: Logger = createLogger(config.logLevel, service),
+): Promise<Agency> {
+  const database = await connectLocalOrRemoteDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+  });
+  const closers: Array<() => Promise<void>> = [() => database.close()];
+  try {
+    const { applied } = await migrate(database.pool);
+    if (applied.length) logger.info({ applied }, "database migrated");
+
+    let queue: Deps["queue"];
+    if (config.redisUrl) {
+      const policy = await checkRedisMaxmemoryPolicy(config.redisUrl);
+      if (policy.warning) logger.warn({ policy: policy.policy }, policy.warning);
+      queue = createBullQueue<RunJob>({ name: config.queueName, redisUrl: config.redisUrl, attempts: RUN_ATTEMPTS });
+    } else {
+      queue = createInProcessQueue<RunJob>({ attempts: RUN_ATTEMPTS, backoffMs: 2000 });
+    }
+    closers.unshift(() => queue.close());
+
+    const assets = config.s3
+      ? createS3AssetStore(config.s3)
+      : createLocalAssetStore({
+          dir: path.join(config.dataDir, "assets"),
+          baseUrl: config.publicApiUrl,
+          signingSecret: config.secretKey,
+        });
+    const mailer = config.resendApiKey
+      ? createResendMailer({ apiKey: config.resendApiKey, baseUrl: process.env.RESEND_BASE_URL })
+      : createOutboxMailer(database.pool);
+
+    return {
+      config,
+      pool: database.pool,
+      databaseUrl: database.url,
+      queue,
+      assets,
+      mailer,
+      logger,
+      metrics: createMetrics(service),
+      adapters: {
+        database: database.embedded ? `embedded Postgres (${path.join(config.dataDir, "postgres")})` : "Postgres at DATABASE_URL",
+        queue: config.redisUrl ? "BullMQ on Redis at REDIS_URL" : "in-process queue",
+        assets: config.s3 ? `S3 bucket ${config.s3.bucket}` : `local folder ${path.join(config.dataDir, "assets")}`,
+        mailer: config.resendApiKey ? "Resend" : "outbox in Postgres (nothing leaves this machine)",
+      },
+      close: async () => {
+        for (const close of closers) await close().catch((err) => logger.error({ err }, "close failed"));
+      },
+    };
+  } catch (err) {
+    for (const close of closers) await close().catch(() => undefined);
+    throw err;
+  }
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts the API; resolves once it listens. `stop` lets in-flight requests finish. */
+export async function startApi(deps: Deps, port = deps.config.apiPort, host = deps.config.apiHost): Promise<RunningServer> {
+  const events = new RunEvents(deps.databaseUrl, deps.logger);
+  await events.start();
+  const app = createApp(deps, events);
+  const server = app.listen(port, host);
+  await once(server, "listening");
+  const address = server.address() as AddressInfo;
+  const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host;
+  return {
+    url: `http://${shownHost}:${address.port}`,
+    port: address.port,
+    stop: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await events.stop();
+      // Event streams never go idle; past a grace period the remaining connections are cut.
+      const grace = setTimeout(() => server.closeAllConnections(), 5000);
+      await closed;
+      clearTimeout(grace);
+    },
+  };
+}
+
+/**
+ * Starts the worker: consumes runs, sends due campaign emails and re-enqueues runs that were
+ * left queued. Its stop waits for the run in progress.
+ */
+export async function startWorker(deps: Deps): Promise<{ stop(): Promise<void> }> {
+  const { pool, queue, logger } = deps;
+  if (!deps.config.redisUrl) {
+    // The in-memory queue of a previous process is gone: its unfinished runs start again.
+    for (const runId of await unfinishedRuns(pool)) await queue.add(runId, { runId });
+  }
+  await queue.process(
+    async ({ runId }, job) => {
+      await executeRun(deps, runId, job.attempt >= RUN_ATTEMPTS);
+    },
+    { concurrency: deps.config.workerConcurrency },
+  );
+  const scheduler = startEmailScheduler(deps);
+  const sweep = setInterval(() => {
+    staleQueuedRuns(pool, 60)
+      .then(async (ids) => {
+        for (const runId of ids) await queue.add(runId, { runId });
+      })
+      .catch((err) => logger.warn({ err }, "sweep of queued runs failed"));
+  }, 30_000);
+  sweep.unref();
+  return {
+    stop: async () => {
+      clearInterval(sweep);
+      await scheduler.stop();
+    },
+  };
+}

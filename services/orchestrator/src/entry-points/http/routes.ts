@@ -1,0 +1,286 @@
+/**
+ * The API's routes. Handlers stay thin: they parse, call business logic and shape the answer.
+ */
+import { Router, type Request, type Response } from "express";
+import { listSectors } from "@roboagency/agents";
+import { verifyLocalAssetUrl } from "../../data-access/assets.ts";
+import { listOutbox } from "../../data-access/mailer.ts";
+import {
+  getAsset,
+  getProject,
+  getRun,
+  listLeads,
+  listProjectEmails,
+  listRuns,
+  recordWebhook,
+  type Page,
+  type RunState,
+} from "../../data-access/repository.ts";
+import { sendCampaignStep } from "../../business-logic/campaign.ts";
+import type { Deps } from "../../business-logic/deps.ts";
+import { HttpError, notFound } from "../../business-logic/errors.ts";
+import { DEFAULT_WORKFLOW, parseIntake, submitIntake } from "../../business-logic/intake.ts";
+import type { RunEvents } from "../../business-logic/run-events.ts";
+import { enqueueRun, startWorkflow } from "../../business-logic/runs.ts";
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from "../../business-logic/signing.ts";
+import { jsonBody, requireOperator } from "./middleware.ts";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const SIGNED_URL_TTL_SECONDS = 300;
+const TERMINAL: RunState[] = ["completed", "failed"];
+
+function uuidParam(req: Request, name: string, what: string): string {
+  const value = req.params[name];
+  if (typeof value !== "string" || !UUID.test(value)) throw notFound(what);
+  return value;
+}
+
+function page(req: Request): Page {
+  const limit = req.query.limit === undefined ? 50 : Number(req.query.limit);
+  const offset = req.query.offset === undefined ? 0 : Number(req.query.offset);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
+    throw new HttpError(422, "invalid_request", "limit must be a whole number from 1 to 500.", [
+      { field: "limit", message: "must be a whole number from 1 to 500" },
+    ]);
+  }
+  if (!Number.isInteger(offset) || offset < 0) {
+    throw new HttpError(422, "invalid_request", "offset must be a whole number of at least 0.", [
+      { field: "offset", message: "must be a whole number of at least 0" },
+    ]);
+  }
+  return { limit, offset };
+}
+
+function idempotencyKey(req: Request): string | undefined {
+  const key = req.get("idempotency-key");
+  if (key === undefined) return undefined;
+  if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
+    throw new HttpError(422, "invalid_request", "Idempotency-Key must be 1 to 255 visible ASCII characters.", [
+      { field: "Idempotency-Key", message: "must be 1 to 255 visible ASCII characters" },
+    ]);
+  }
+  return key;
+}
+
+export function publicRoutes(deps: Deps, events: RunEvents): Router {
+  const { pool, config } = deps;
+  const router = Router();
+  const json = jsonBody(config.bodyLimitBytes);
+
+  router.get("/v1/sectors", (_req, res) => {
+    res.set("cache-control", "public, max-age=300").json({
+      sectors: listSectors().map(({ id, name, description }) => ({ id, name, description })),
+    });
+  });
+
+  router.post("/v1/intake", ...json, async (req, res) => {
+    const key = idempotencyKey(req);
+    const intake = parseIntake(req.body, config.ideaMaxChars);
+    const { response, created } = await submitIntake(pool, intake, key);
+    if (created) await enqueueRun(deps, response.run_id);
+    res
+      .status(202)
+      .location(response.status_url)
+      .set(created ? {} : { "idempotent-replayed": "true" })
+      .json(response);
+  });
+
+  router.get("/v1/runs/:runId", async (req, res) => {
+    const run = await getRun(pool, uuidParam(req, "runId", "The run"));
+    if (!run) throw notFound("The run");
+    res.set("cache-control", "no-store").json(run);
+  });
+
+  router.get("/v1/runs/:runId/events", async (req, res) => {
+    const runId = uuidParam(req, "runId", "The run");
+    const first = await getRun(pool, runId);
+    if (!first) throw notFound("The run");
+    streamRun(req, res, runId, first, deps, events);
+  });
+
+  router.get("/v1/assets/local/*key", async (req, res) => {
+    if (config.s3) throw notFound("The asset");
+    const key = (req.params as unknown as { key: string[] }).key.join("/");
+    const check = verifyLocalAssetUrl(key, String(req.query.expires ?? ""), String(req.query.sig ?? ""), config.secretKey);
+    if (!check) throw new HttpError(403, "forbidden", "This asset link is invalid or has expired; ask for a new one.");
+    const asset = await deps.assets.get(key);
+    if (!asset) throw notFound("The asset");
+    res.set({
+      "content-type": asset.contentType,
+      "cache-control": "private, max-age=60",
+      "x-content-type-options": "nosniff",
+      // Artifacts are the pipeline's output, shown as documents: never with this origin's rights.
+      "content-security-policy": "sandbox allow-scripts; default-src 'self' 'unsafe-inline' data: blob:; connect-src 'none'",
+    });
+    res.send(asset.body);
+  });
+
+  router.get("/v1/assets/:assetId", async (req, res) => {
+    const asset = await getAsset(pool, uuidParam(req, "assetId", "The asset"));
+    if (!asset) throw notFound("The asset");
+    const url = await deps.assets.signedUrl(asset.storage_key, SIGNED_URL_TTL_SECONDS);
+    res.set("cache-control", "no-store").json({
+      id: asset.id,
+      name: asset.name,
+      content_type: asset.content_type,
+      url,
+      expires_in: SIGNED_URL_TTL_SECONDS,
+    });
+  });
+
+  return router;
+}
+
+/** Server-sent events: the run's full status on every change, then `end` once it is finished. */
+function streamRun(
+  req: Request,
+  res: Response,
+  runId: string,
+  first: NonNullable<Awaited<ReturnType<typeof getRun>>>,
+  deps: Deps,
+  events: RunEvents,
+) {
+  res.writeHead(200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-store",
+    connection: "keep-alive",
+    "x-accel-buffering": "no",
+  });
+  let last = "";
+  let closed = false;
+  let pending = false;
+  const send = (run: typeof first) => {
+    const data = JSON.stringify(run);
+    if (data !== last) {
+      last = data;
+      res.write(`event: run\ndata: ${data}\n\n`);
+    }
+    if (TERMINAL.includes(run.status)) {
+      res.write(`event: end\ndata: ${JSON.stringify({ status: run.status })}\n\n`);
+      close();
+    }
+  };
+  const refresh = async () => {
+    if (closed || pending) return;
+    pending = true;
+    try {
+      const run = await getRun(deps.pool, runId);
+      if (run && !closed) send(run);
+    } catch (err) {
+      req.log.warn({ err, runId }, "could not read the run for its event stream");
+    } finally {
+      pending = false;
+    }
+  };
+  const unsubscribe = events.subscribe(runId, () => void refresh());
+  // A heartbeat keeps proxies from closing an idle stream, and re-reads in case a notice was missed.
+  const heartbeat = setInterval(() => {
+    res.write(": keep-alive\n\n");
+    void refresh();
+  }, 15_000);
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    clearInterval(heartbeat);
+    unsubscribe();
+    res.end();
+  };
+  req.on("close", close);
+  send(first);
+  // The run may have moved between the first read and the subscription.
+  void refresh();
+}
+
+export function operatorRoutes(deps: Deps): Router {
+  const { pool, config } = deps;
+  const router = Router();
+  const auth = requireOperator(config.adminToken);
+  const json = jsonBody(config.bodyLimitBytes);
+
+  router.get("/v1/leads", auth, async (req, res) => {
+    const email = typeof req.query.email === "string" ? req.query.email : undefined;
+    res.json({ leads: await listLeads(pool, page(req), email) });
+  });
+
+  router.get("/v1/runs", auth, async (req, res) => {
+    const status = req.query.status;
+    const allowed: RunState[] = ["queued", "running", "awaiting_review", "completed", "failed"];
+    if (status !== undefined && !allowed.includes(status as RunState)) {
+      throw new HttpError(422, "invalid_request", `status must be one of: ${allowed.join(", ")}.`, [
+        { field: "status", message: `must be one of: ${allowed.join(", ")}` },
+      ]);
+    }
+    res.json({ runs: await listRuns(pool, page(req), status as RunState | undefined) });
+  });
+
+  router.get("/v1/projects/:projectId", auth, async (req, res) => {
+    const project = await getProject(pool, uuidParam(req, "projectId", "The project"));
+    if (!project) throw notFound("The project");
+    res.json(project);
+  });
+
+  router.get("/v1/projects/:projectId/emails", auth, async (req, res) => {
+    const projectId = uuidParam(req, "projectId", "The project");
+    const project = await getProject(pool, projectId);
+    if (!project) throw notFound("The project");
+    res.json({ emails: await listProjectEmails(pool, projectId) });
+  });
+
+  router.get("/v1/outbox", auth, async (req, res) => {
+    const to = typeof req.query.to === "string" ? req.query.to : undefined;
+    res.json({ provider: deps.mailer.provider, messages: await listOutbox(pool, { to, limit: page(req).limit }) });
+  });
+
+  router.post("/v1/workflows/:projectId", auth, ...json, async (req, res) => {
+    const projectId = uuidParam(req, "projectId", "The project");
+    const body = (req.body ?? {}) as { workflow?: unknown };
+    const workflow = body.workflow === undefined ? DEFAULT_WORKFLOW : body.workflow;
+    if (typeof workflow !== "string") {
+      throw new HttpError(422, "invalid_request", "workflow must be a string.", [
+        { field: "workflow", message: "must be a string" },
+      ]);
+    }
+    const started = await startWorkflow(deps, projectId, workflow);
+    res.status(202).location(started.status_url).json({ ...started, status: "queued" });
+  });
+
+  // The automation flow (n8n) asks for each warm-up email; delivery state stays here.
+  router.post("/v1/campaigns/:campaignId/emails/:step/send", auth, async (req, res) => {
+    const campaignId = uuidParam(req, "campaignId", "The campaign");
+    res.json(await sendCampaignStep(deps, campaignId, String(req.params.step)));
+  });
+
+  return router;
+}
+
+/**
+ * Signed webhooks: internal agent events and content publish events. The signature covers the
+ * raw body and a timestamp; a signature already seen is a replay and is refused.
+ */
+export function webhookRoutes(deps: Deps): Router {
+  const { pool, config } = deps;
+  const router = Router();
+  const json = jsonBody(config.bodyLimitBytes);
+
+  const receive = (source: string, eventOf: (req: Request) => string) =>
+    async function webhook(req: Request, res: Response) {
+      const raw = req.rawBody ?? Buffer.alloc(0);
+      const signature = req.get(SIGNATURE_HEADER);
+      const check = verifySignature(config.secretKey, { timestamp: req.get(TIMESTAMP_HEADER), signature }, raw);
+      if (!check.ok) throw new HttpError(401, "invalid_signature", `Webhook refused: ${check.reason}.`);
+      const event = eventOf(req);
+      if (!/^[a-z][a-z0-9_.-]{0,63}$/.test(event)) {
+        throw new HttpError(422, "invalid_request", "The event name must be lowercase letters, digits, _ . or -.", [
+          { field: "event", message: "must match ^[a-z][a-z0-9_.-]{0,63}$" },
+        ]);
+      }
+      const fresh = await recordWebhook(pool, signature!, source, event, req.body ?? null);
+      if (!fresh) throw new HttpError(401, "replayed", "Webhook refused: this signature was already used.");
+      req.log.info({ source, event }, "webhook received");
+      res.status(202).json({ received: true, source, event });
+    };
+
+  router.post("/v1/webhooks/agent/:event", ...json, receive("agent", (req) => String(req.params.event)));
+  router.post("/webhooks/cms/publish", ...json, receive("cms", () => "publish"));
+  return router;
+}

@@ -1,0 +1,64 @@
+/** Signed webhooks over real HTTP and a real database. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sign, signedHeaders } from "../../business-logic/signing.ts";
+import { startTestAgency, type TestAgency } from "../../testing/agency-harness.ts";
+
+let t: TestAgency;
+beforeAll(async () => {
+  t = await startTestAgency({}, { worker: false });
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+const secret = () => t.agency.config.secretKey;
+const post = (path: string, body: string, headers: Record<string, string>) =>
+  t.api(path, { method: "POST", body, headers });
+
+describe("POST /v1/webhooks/agent/{event} and /webhooks/cms/publish", () => {
+  it("when the signature is valid, then the event is accepted and recorded", async () => {
+    const body = JSON.stringify({ project_id: "p1", step: "prototyper" });
+    const res = await post("/v1/webhooks/agent/step_completed", body, signedHeaders(secret(), body));
+    expect(res.status).toBe(202);
+    const { rows } = await t.agency.pool.query("SELECT source, event, payload FROM webhook_receipts");
+    expect(rows).toEqual([{ source: "agent", event: "step_completed", payload: { project_id: "p1", step: "prototyper" } }]);
+  });
+
+  it("when the same signed request is sent again, then the replay is refused with 401", async () => {
+    const body = JSON.stringify({ slug: "launch-post" });
+    const headers = signedHeaders(secret(), body);
+    expect((await post("/webhooks/cms/publish", body, headers)).status).toBe(202);
+    const replay = await post("/webhooks/cms/publish", body, headers);
+    expect(replay.status).toBe(401);
+    expect((await replay.json()).error).toBe("replayed");
+  });
+
+  it("when the signature is wrong, missing or made with another key, then 401", async () => {
+    const body = JSON.stringify({ slug: "x" });
+    const ts = Math.floor(Date.now() / 1000);
+    const tries = [
+      { "content-type": "application/json" },
+      { "content-type": "application/json", "x-agency-timestamp": String(ts), "x-agency-signature": "sha256=00" },
+      { "content-type": "application/json", "x-agency-timestamp": String(ts), "x-agency-signature": sign("another-secret-key", ts, body) },
+    ];
+    for (const headers of tries) {
+      const res = await post("/webhooks/cms/publish", body, headers);
+      expect(res.status).toBe(401);
+      expect((await res.json()).error).toBe("invalid_signature");
+    }
+  });
+
+  it("when the body is changed after signing, then 401", async () => {
+    const headers = signedHeaders(secret(), JSON.stringify({ amount: 1 }));
+    const res = await post("/webhooks/cms/publish", JSON.stringify({ amount: 1000 }), headers);
+    expect(res.status).toBe(401);
+  });
+
+  it("when the timestamp is older than five minutes, then 401", async () => {
+    const body = "{}";
+    const headers = signedHeaders(secret(), body, Date.now() - 10 * 60_000);
+    const res = await post("/webhooks/cms/publish", body, headers);
+    expect(res.status).toBe(401);
+    expect((await res.json()).message).toMatch(/timestamp/);
+  });
+});
