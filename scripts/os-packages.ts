@@ -20,7 +20,13 @@ export function hasCommand(cmd: string): boolean {
 }
 
 export function missingPackages(tools = TEST_TOOLS): string[] {
-  return [...new Set(Object.entries(tools).filter(([cmd]) => !hasCommand(cmd)).map(([, pkg]) => pkg))];
+  return [
+    ...new Set(
+      Object.entries(tools)
+        .filter(([cmd]) => !hasCommand(cmd))
+        .map(([, pkg]) => pkg),
+    ),
+  ];
 }
 
 /** Installs the missing packages when this process may; otherwise explains the one command to run. */
@@ -36,7 +42,10 @@ export function ensurePackages(tools = TEST_TOOLS): void {
   }
   console.log(`Installing Debian packages the tests need: ${missing.join(", ")}`);
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  for (const args of [["update", "-qq"], ["install", "-y", "-qq", "--no-install-recommends", ...missing]]) {
+  for (const args of [
+    ["update", "-qq"],
+    ["install", "-y", "-qq", "--no-install-recommends", ...missing],
+  ]) {
     const r = spawnSync("apt-get", args, { stdio: "inherit", env });
     if (r.status !== 0) throw new Error(`apt-get ${args.join(" ")} failed with exit code ${r.status}`);
   }

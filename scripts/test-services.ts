@@ -71,9 +71,8 @@ async function startRedis(): Promise<{ url: string; stop: () => Promise<void> }>
 }
 
 async function startPostgres(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const { startEmbeddedPostgres } = await import(
-    "../services/orchestrator/src/data-access/embedded-postgres.ts"
-  );
+  const { startEmbeddedPostgres } =
+    await import("../services/orchestrator/src/data-access/embedded-postgres.ts");
   const port = await freePort();
   const server = await startEmbeddedPostgres({
     dataDir: path.join(root, ".test-services", `pg-${port}`),

@@ -18,9 +18,13 @@ import type { Deps } from "./deps.ts";
 import { HttpError, notFound } from "./errors.ts";
 import { signedHeaders } from "./signing.ts";
 
-export const isCampaignStep = (s: string): s is CampaignStep => (CAMPAIGN_STEPS as readonly string[]).includes(s);
+export const isCampaignStep = (s: string): s is CampaignStep =>
+  (CAMPAIGN_STEPS as readonly string[]).includes(s);
 
-export async function deliver(deps: Pick<Deps, "pool" | "mailer" | "config" | "metrics" | "logger">, email: OutgoingEmail) {
+export async function deliver(
+  deps: Pick<Deps, "pool" | "mailer" | "config" | "metrics" | "logger">,
+  email: OutgoingEmail,
+) {
   try {
     const sent = await deps.mailer.send({
       from: deps.config.mailFrom,
@@ -47,7 +51,9 @@ export async function deliver(deps: Pick<Deps, "pool" | "mailer" | "config" | "m
 }
 
 /** Sends every email that is due; returns how many were attempted. */
-export async function dispatchDueEmails(deps: Pick<Deps, "pool" | "mailer" | "config" | "metrics" | "logger">) {
+export async function dispatchDueEmails(
+  deps: Pick<Deps, "pool" | "mailer" | "config" | "metrics" | "logger">,
+) {
   const due = await claimDueEmails(deps.pool, 20);
   for (const email of due) await deliver(deps, email).catch(() => undefined);
   return due.length;
@@ -98,7 +104,13 @@ export async function sendCampaignStep(deps: Deps, campaignId: string, step: str
     return { step, status, duplicate: true };
   }
   const sent = await deliver(deps, email);
-  return { step, status: "sent", provider: sent.provider, message_id: sent.messageId, duplicate: sent.duplicate };
+  return {
+    step,
+    status: "sent",
+    provider: sent.provider,
+    message_id: sent.messageId,
+    duplicate: sent.duplicate,
+  };
 }
 
 /**

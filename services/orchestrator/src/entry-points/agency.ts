@@ -9,11 +9,7 @@ import type { Config } from "../config.ts";
 import { createLocalAssetStore, createS3AssetStore } from "../data-access/assets.ts";
 import { connectLocalOrRemoteDatabase, migrate } from "../data-access/database.ts";
 import { createOutboxMailer, createResendMailer } from "../data-access/mailer.ts";
-import {
-  checkRedisMaxmemoryPolicy,
-  createBullQueue,
-  createInProcessQueue,
-} from "../data-access/queue.ts";
+import { checkRedisMaxmemoryPolicy, createBullQueue, createInProcessQueue } from "../data-access/queue.ts";
 import { staleQueuedRuns, unfinishedRuns } from "../data-access/repository.ts";
 import { startEmailScheduler } from "../business-logic/campaign.ts";
 import type { Deps, RunJob } from "../business-logic/deps.ts";
@@ -50,7 +46,11 @@ export async function buildDeps(
     if (config.redisUrl) {
       const policy = await checkRedisMaxmemoryPolicy(config.redisUrl);
       if (policy.warning) logger.warn({ policy: policy.policy }, policy.warning);
-      queue = createBullQueue<RunJob>({ name: config.queueName, redisUrl: config.redisUrl, attempts: RUN_ATTEMPTS });
+      queue = createBullQueue<RunJob>({
+        name: config.queueName,
+        redisUrl: config.redisUrl,
+        attempts: RUN_ATTEMPTS,
+      });
     } else {
       queue = createInProcessQueue<RunJob>({ attempts: RUN_ATTEMPTS, backoffMs: 2000 });
     }
@@ -77,9 +77,13 @@ export async function buildDeps(
       logger,
       metrics: createMetrics(service),
       adapters: {
-        database: database.embedded ? `embedded Postgres (${path.join(config.dataDir, "postgres")})` : "Postgres at DATABASE_URL",
+        database: database.embedded
+          ? `embedded Postgres (${path.join(config.dataDir, "postgres")})`
+          : "Postgres at DATABASE_URL",
         queue: config.redisUrl ? "BullMQ on Redis at REDIS_URL" : "in-process queue",
-        assets: config.s3 ? `S3 bucket ${config.s3.bucket}` : `local folder ${path.join(config.dataDir, "assets")}`,
+        assets: config.s3
+          ? `S3 bucket ${config.s3.bucket}`
+          : `local folder ${path.join(config.dataDir, "assets")}`,
         mailer: config.resendApiKey ? "Resend" : "outbox in Postgres (nothing leaves this machine)",
       },
       close: async () => {
@@ -99,7 +103,11 @@ export interface RunningServer {
 }
 
 /** Starts the API; resolves once it listens. `stop` lets in-flight requests finish. */
-export async function startApi(deps: Deps, port = deps.config.apiPort, host = deps.config.apiHost): Promise<RunningServer> {
+export async function startApi(
+  deps: Deps,
+  port = deps.config.apiPort,
+  host = deps.config.apiHost,
+): Promise<RunningServer> {
   const events = new RunEvents(deps.databaseUrl, deps.logger);
   await events.start();
   const app = createApp(deps, events);

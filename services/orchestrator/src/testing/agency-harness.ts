@@ -42,7 +42,11 @@ export async function startTestAgency(
     CAMPAIGN_DELAYS: "0,0,0",
     ...env,
   });
-  const agency = await buildDeps(config, "agency", createLogger(process.env.TEST_LOG_LEVEL ?? "silent", "test"));
+  const agency = await buildDeps(
+    config,
+    "agency",
+    createLogger(process.env.TEST_LOG_LEVEL ?? "silent", "test"),
+  );
   const server = await startApi(agency);
   const worker = opts.worker === false ? undefined : await startWorker(agency);
   return {

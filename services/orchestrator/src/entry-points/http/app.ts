@@ -15,7 +15,9 @@ async function probe(check: () => Promise<unknown>, timeoutMs = 2000): Promise<D
   try {
     await Promise.race([
       check(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref()),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref(),
+      ),
     ]);
     return { status: "up", latency_ms: Math.round(performance.now() - started) };
   } catch (err) {
@@ -51,11 +53,16 @@ export function createApp(deps: Deps, events: RunEvents): Express {
 
   app.get("/health", async (_req, res) => {
     const report = await health(deps);
-    res.status(report.status === "ok" ? 200 : 503).set("cache-control", "no-store").json(report);
+    res
+      .status(report.status === "ok" ? 200 : 503)
+      .set("cache-control", "no-store")
+      .json(report);
   });
   app.get("/metrics", async (_req, res) => {
     const depth = await deps.queue.depth().catch(() => null);
-    if (depth) for (const [state, n] of Object.entries(depth)) deps.metrics.queueDepth.set({ queue: "runs", state }, n);
+    if (depth)
+      for (const [state, n] of Object.entries(depth))
+        deps.metrics.queueDepth.set({ queue: "runs", state }, n);
     res.set("content-type", deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 

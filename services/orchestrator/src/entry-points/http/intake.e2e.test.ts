@@ -46,7 +46,10 @@ describe("POST /v1/intake, end to end", () => {
       expect(Date.parse(step.finished_at)).toBeGreaterThanOrEqual(Date.parse(step.started_at));
     }
     for (const step of STEP_NAMES) {
-      expect(run.artifacts.some((a: { step: string }) => a.step === step), `artifact of ${step}`).toBe(true);
+      expect(
+        run.artifacts.some((a: { step: string }) => a.step === step),
+        `artifact of ${step}`,
+      ).toBe(true);
     }
     expect(run.lead_ready_at).not.toBeNull();
 
@@ -85,7 +88,9 @@ describe("POST /v1/intake, end to end", () => {
   });
 
   it("when the run is followed over server-sent events, then it streams progress and ends with completed", async () => {
-    const accepted = await (await t.api("/v1/intake", { method: "POST", json: anIntake({ email: "sse@example.com" }) })).json();
+    const accepted = await (
+      await t.api("/v1/intake", { method: "POST", json: anIntake({ email: "sse@example.com" }) })
+    ).json();
     const res = await t.api(accepted.events_url);
     expect(res.headers.get("content-type")).toContain("text/event-stream");
     const text = await res.text();
@@ -111,7 +116,11 @@ describe("POST /v1/intake, end to end", () => {
   });
 
   it("when an Idempotency-Key is reused with another body, then 422 names the header and nothing is written", async () => {
-    await t.api("/v1/intake", { method: "POST", json: anIntake(), headers: { "idempotency-key": "reuse-1" } });
+    await t.api("/v1/intake", {
+      method: "POST",
+      json: anIntake(),
+      headers: { "idempotency-key": "reuse-1" },
+    });
     const before = await counts();
     const res = await t.api("/v1/intake", {
       method: "POST",
@@ -128,22 +137,63 @@ describe("POST /v1/intake, bad input", () => {
   const json = (body: unknown) => ({ body: JSON.stringify(body), type: "application/json" });
   const cases: Array<{ when: string; body: string; type: string; status: number; field: string }> = [
     { when: "the email is missing", ...json(anIntake({ email: undefined })), status: 422, field: "email" },
-    { when: "the email is malformed", ...json(anIntake({ email: "not-an-email" })), status: 422, field: "email" },
-    { when: "the sector is unknown", ...json(anIntake({ sector: "astrology" })), status: 422, field: "sector" },
+    {
+      when: "the email is malformed",
+      ...json(anIntake({ email: "not-an-email" })),
+      status: 422,
+      field: "email",
+    },
+    {
+      when: "the sector is unknown",
+      ...json(anIntake({ sector: "astrology" })),
+      status: 422,
+      field: "sector",
+    },
     { when: "the idea is missing", ...json(anIntake({ idea: undefined })), status: 422, field: "idea" },
-    { when: "the idea is over the limit", ...json(anIntake({ idea: "x".repeat(4001) })), status: 422, field: "idea" },
+    {
+      when: "the idea is over the limit",
+      ...json(anIntake({ idea: "x".repeat(4001) })),
+      status: 422,
+      field: "idea",
+    },
     { when: "a field is unknown", ...json(anIntake({ colour: "blue" })), status: 422, field: "colour" },
-    { when: "a field has the wrong type", ...json(anIntake({ budget: 20000 })), status: 422, field: "budget" },
+    {
+      when: "a field has the wrong type",
+      ...json(anIntake({ budget: 20000 })),
+      status: 422,
+      field: "budget",
+    },
     { when: "the body is an array", ...json([anIntake()]), status: 422, field: "body" },
-    { when: "the content type is not JSON", body: "email=a@b.c", type: "application/x-www-form-urlencoded", status: 415, field: "Content-Type" },
-    { when: "the JSON is broken", body: '{"email": "a@b.c",', type: "application/json", status: 400, field: "body" },
-    { when: "the body is over the size limit", ...json(anIntake({ goals: "g".repeat(70_000) })), status: 413, field: "body" },
+    {
+      when: "the content type is not JSON",
+      body: "email=a@b.c",
+      type: "application/x-www-form-urlencoded",
+      status: 415,
+      field: "Content-Type",
+    },
+    {
+      when: "the JSON is broken",
+      body: '{"email": "a@b.c",',
+      type: "application/json",
+      status: 400,
+      field: "body",
+    },
+    {
+      when: "the body is over the size limit",
+      ...json(anIntake({ goals: "g".repeat(70_000) })),
+      status: 413,
+      field: "body",
+    },
   ];
 
   for (const c of cases) {
     it(`when ${c.when}, then ${c.status} names ${c.field} and nothing is written`, async () => {
       const before = await counts();
-      const res = await t.api("/v1/intake", { method: "POST", body: c.body, headers: { "content-type": c.type } });
+      const res = await t.api("/v1/intake", {
+        method: "POST",
+        body: c.body,
+        headers: { "content-type": c.type },
+      });
       expect(res.status).toBe(c.status);
       const body = await res.json();
       expect(body.fields.map((f: { field: string }) => f.field)).toContain(c.field);

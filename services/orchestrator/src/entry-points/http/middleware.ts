@@ -31,7 +31,10 @@ export function requestContext(logger: Logger, metrics: Metrics): RequestHandler
       metrics.httpDuration.observe(labels, seconds);
       metrics.httpRequests.inc(labels);
       const level = res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "debug";
-      req.log[level]({ method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000) }, "request");
+      req.log[level](
+        { method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000) },
+        "request",
+      );
     });
     next();
   };
@@ -40,12 +43,16 @@ export function requestContext(logger: Logger, metrics: Metrics): RequestHandler
 /** JSON only, within the size limit; the raw bytes are kept for signature checks. */
 export function jsonBody(limitBytes: number): RequestHandler[] {
   const requireJson: RequestHandler = (req, _res, next) => {
-    const hasBody = req.get("content-length") !== "0" && (req.get("content-length") || req.get("transfer-encoding"));
+    const hasBody =
+      req.get("content-length") !== "0" && (req.get("content-length") || req.get("transfer-encoding"));
     if (hasBody && !req.is("application/json")) {
       next(
-        new HttpError(415, "unsupported_media_type", "Send the body as JSON with Content-Type: application/json.", [
-          { field: "Content-Type", message: "must be application/json" },
-        ]),
+        new HttpError(
+          415,
+          "unsupported_media_type",
+          "Send the body as JSON with Content-Type: application/json.",
+          [{ field: "Content-Type", message: "must be application/json" }],
+        ),
       );
       return;
     }
@@ -75,7 +82,13 @@ export function requireOperator(adminToken: string): RequestHandler {
     const match = /^Bearer\s+(.+)$/i.exec(req.get("authorization") ?? "");
     if (!match || !sameSecret(match[1]!.trim(), adminToken)) {
       res.setHeader("www-authenticate", 'Bearer realm="agency-operators"');
-      next(new HttpError(401, "unauthorized", "Operator endpoints need Authorization: Bearer <AGENCY_ADMIN_TOKEN>."));
+      next(
+        new HttpError(
+          401,
+          "unauthorized",
+          "Operator endpoints need Authorization: Bearer <AGENCY_ADMIN_TOKEN>.",
+        ),
+      );
       return;
     }
     next();
@@ -103,14 +116,21 @@ export function errorHandler(): ErrorRequestHandler {
         { field: "body", message: "is not valid JSON" },
       ]);
     } else if (parserError?.type === "entity.too.large") {
-      httpError = new HttpError(413, "payload_too_large", `The body is larger than ${parserError.limit} bytes.`, [
-        { field: "body", message: `must be at most ${parserError.limit} bytes` },
-      ]);
+      httpError = new HttpError(
+        413,
+        "payload_too_large",
+        `The body is larger than ${parserError.limit} bytes.`,
+        [{ field: "body", message: `must be at most ${parserError.limit} bytes` }],
+      );
     } else if (parserError?.type && parserError.status && parserError.status < 500) {
       httpError = new HttpError(parserError.status, "bad_request", parserError.message);
     } else {
       (req.log ?? console).error({ err }, "unhandled error");
-      httpError = new HttpError(500, "internal_error", "Something went wrong on our side; it has been logged.");
+      httpError = new HttpError(
+        500,
+        "internal_error",
+        "Something went wrong on our side; it has been logged.",
+      );
     }
     if (res.headersSent) {
       res.end();

@@ -24,7 +24,9 @@ describe("operator endpoints", () => {
   });
 
   it("when an operator lists leads, runs and a project, then the intake is there with its run", async () => {
-    const accepted = await (await t.api("/v1/intake", { method: "POST", json: anIntake({ email: "ops@example.com" }) })).json();
+    const accepted = await (
+      await t.api("/v1/intake", { method: "POST", json: anIntake({ email: "ops@example.com" }) })
+    ).json();
     const leads = await (await t.api("/v1/leads?email=OPS@example.com", { admin: true })).json();
     expect(leads.leads).toHaveLength(1);
     expect(leads.leads[0].projects[0].id).toBe(accepted.project_id);
@@ -43,15 +45,27 @@ describe("operator endpoints", () => {
   });
 
   it("when a project id is unknown or malformed, then 404", async () => {
-    expect((await t.api("/v1/projects/00000000-0000-4000-8000-000000000000", { admin: true })).status).toBe(404);
+    expect((await t.api("/v1/projects/00000000-0000-4000-8000-000000000000", { admin: true })).status).toBe(
+      404,
+    );
     expect((await t.api("/v1/projects/nope", { admin: true })).status).toBe(404);
   });
 
   it("when a workflow is started for a project with a run in progress, then 409", async () => {
-    const accepted = await (await t.api("/v1/intake", { method: "POST", json: anIntake({ email: "rerun@example.com" }) })).json();
-    const res = await t.api(`/v1/workflows/${accepted.project_id}`, { method: "POST", json: { workflow: "proto_v1" }, admin: true });
+    const accepted = await (
+      await t.api("/v1/intake", { method: "POST", json: anIntake({ email: "rerun@example.com" }) })
+    ).json();
+    const res = await t.api(`/v1/workflows/${accepted.project_id}`, {
+      method: "POST",
+      json: { workflow: "proto_v1" },
+      admin: true,
+    });
     expect(res.status).toBe(409);
-    const unknown = await t.api(`/v1/workflows/${accepted.project_id}`, { method: "POST", json: { workflow: "nope" }, admin: true });
+    const unknown = await t.api(`/v1/workflows/${accepted.project_id}`, {
+      method: "POST",
+      json: { workflow: "nope" },
+      admin: true,
+    });
     expect(unknown.status).toBe(422);
   });
 });
@@ -66,7 +80,10 @@ describe("GET /health and /metrics", () => {
   });
 
   it("when the database refuses connections, then the report is degraded and names it", async () => {
-    const deadPool = new pg.Pool({ connectionString: "postgres://postgres@127.0.0.1:1/none", connectionTimeoutMillis: 500 });
+    const deadPool = new pg.Pool({
+      connectionString: "postgres://postgres@127.0.0.1:1/none",
+      connectionTimeoutMillis: 500,
+    });
     const report = await health({ ...t.agency, pool: deadPool });
     await deadPool.end();
     expect(report.status).toBe("degraded");
@@ -80,7 +97,11 @@ describe("GET /health and /metrics", () => {
     expect(text).toMatch(/http_request_duration_seconds_bucket\{[^}]*route="\/v1\/sectors"/);
     expect(text).toMatch(/http_requests_total\{[^}]*route="\/v1\/sectors"/);
     expect(text).toMatch(/agency_queue_depth\{[^}]*state="waiting"/);
-    for (const name of ["agency_pipeline_step_duration_seconds", "agency_pipeline_step_failures_total", "agency_pipeline_runs_total"]) {
+    for (const name of [
+      "agency_pipeline_step_duration_seconds",
+      "agency_pipeline_step_failures_total",
+      "agency_pipeline_runs_total",
+    ]) {
       expect(text).toContain(`# TYPE ${name}`);
     }
   });

@@ -55,9 +55,12 @@ function idempotencyKey(req: Request): string | undefined {
   const key = req.get("idempotency-key");
   if (key === undefined) return undefined;
   if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
-    throw new HttpError(422, "invalid_request", "Idempotency-Key must be 1 to 255 visible ASCII characters.", [
-      { field: "Idempotency-Key", message: "must be 1 to 255 visible ASCII characters" },
-    ]);
+    throw new HttpError(
+      422,
+      "invalid_request",
+      "Idempotency-Key must be 1 to 255 visible ASCII characters.",
+      [{ field: "Idempotency-Key", message: "must be 1 to 255 visible ASCII characters" }],
+    );
   }
   return key;
 }
@@ -101,8 +104,14 @@ export function publicRoutes(deps: Deps, events: RunEvents): Router {
   router.get("/v1/assets/local/*key", async (req, res) => {
     if (config.s3) throw notFound("The asset");
     const key = (req.params as unknown as { key: string[] }).key.join("/");
-    const check = verifyLocalAssetUrl(key, String(req.query.expires ?? ""), String(req.query.sig ?? ""), config.secretKey);
-    if (!check) throw new HttpError(403, "forbidden", "This asset link is invalid or has expired; ask for a new one.");
+    const check = verifyLocalAssetUrl(
+      key,
+      String(req.query.expires ?? ""),
+      String(req.query.sig ?? ""),
+      config.secretKey,
+    );
+    if (!check)
+      throw new HttpError(403, "forbidden", "This asset link is invalid or has expired; ask for a new one.");
     const asset = await deps.assets.get(key);
     if (!asset) throw notFound("The asset");
     res.set({
@@ -110,7 +119,8 @@ export function publicRoutes(deps: Deps, events: RunEvents): Router {
       "cache-control": "private, max-age=60",
       "x-content-type-options": "nosniff",
       // Artifacts are the pipeline's output, shown as documents: never with this origin's rights.
-      "content-security-policy": "sandbox allow-scripts; default-src 'self' 'unsafe-inline' data: blob:; connect-src 'none'",
+      "content-security-policy":
+        "sandbox allow-scripts; default-src 'self' 'unsafe-inline' data: blob:; connect-src 'none'",
     });
     res.send(asset.body);
   });
@@ -228,7 +238,10 @@ export function operatorRoutes(deps: Deps): Router {
 
   router.get("/v1/outbox", auth, async (req, res) => {
     const to = typeof req.query.to === "string" ? req.query.to : undefined;
-    res.json({ provider: deps.mailer.provider, messages: await listOutbox(pool, { to, limit: page(req).limit }) });
+    res.json({
+      provider: deps.mailer.provider,
+      messages: await listOutbox(pool, { to, limit: page(req).limit }),
+    });
   });
 
   router.post("/v1/workflows/:projectId", auth, ...json, async (req, res) => {
@@ -241,7 +254,10 @@ export function operatorRoutes(deps: Deps): Router {
       ]);
     }
     const started = await startWorkflow(deps, projectId, workflow);
-    res.status(202).location(started.status_url).json({ ...started, status: "queued" });
+    res
+      .status(202)
+      .location(started.status_url)
+      .json({ ...started, status: "queued" });
   });
 
   // The automation flow (n8n) asks for each warm-up email; delivery state stays here.
@@ -266,13 +282,20 @@ export function webhookRoutes(deps: Deps): Router {
     async function webhook(req: Request, res: Response) {
       const raw = req.rawBody ?? Buffer.alloc(0);
       const signature = req.get(SIGNATURE_HEADER);
-      const check = verifySignature(config.secretKey, { timestamp: req.get(TIMESTAMP_HEADER), signature }, raw);
+      const check = verifySignature(
+        config.secretKey,
+        { timestamp: req.get(TIMESTAMP_HEADER), signature },
+        raw,
+      );
       if (!check.ok) throw new HttpError(401, "invalid_signature", `Webhook refused: ${check.reason}.`);
       const event = eventOf(req);
       if (!/^[a-z][a-z0-9_.-]{0,63}$/.test(event)) {
-        throw new HttpError(422, "invalid_request", "The event name must be lowercase letters, digits, _ . or -.", [
-          { field: "event", message: "must match ^[a-z][a-z0-9_.-]{0,63}$" },
-        ]);
+        throw new HttpError(
+          422,
+          "invalid_request",
+          "The event name must be lowercase letters, digits, _ . or -.",
+          [{ field: "event", message: "must match ^[a-z][a-z0-9_.-]{0,63}$" }],
+        );
       }
       const fresh = await recordWebhook(pool, signature!, source, event, req.body ?? null);
       if (!fresh) throw new HttpError(401, "replayed", "Webhook refused: this signature was already used.");
@@ -280,7 +303,15 @@ export function webhookRoutes(deps: Deps): Router {
       res.status(202).json({ received: true, source, event });
     };
 
-  router.post("/v1/webhooks/agent/:event", ...json, receive("agent", (req) => String(req.params.event)));
-  router.post("/webhooks/cms/publish", ...json, receive("cms", () => "publish"));
+  router.post(
+    "/v1/webhooks/agent/:event",
+    ...json,
+    receive("agent", (req) => String(req.params.event)),
+  );
+  router.post(
+    "/webhooks/cms/publish",
+    ...json,
+    receive("cms", () => "publish"),
+  );
   return router;
 }

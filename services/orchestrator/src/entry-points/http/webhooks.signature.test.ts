@@ -21,7 +21,9 @@ describe("POST /v1/webhooks/agent/{event} and /webhooks/cms/publish", () => {
     const res = await post("/v1/webhooks/agent/step_completed", body, signedHeaders(secret(), body));
     expect(res.status).toBe(202);
     const { rows } = await t.agency.pool.query("SELECT source, event, payload FROM webhook_receipts");
-    expect(rows).toEqual([{ source: "agent", event: "step_completed", payload: { project_id: "p1", step: "prototyper" } }]);
+    expect(rows).toEqual([
+      { source: "agent", event: "step_completed", payload: { project_id: "p1", step: "prototyper" } },
+    ]);
   });
 
   it("when the same signed request is sent again, then the replay is refused with 401", async () => {
@@ -38,8 +40,16 @@ describe("POST /v1/webhooks/agent/{event} and /webhooks/cms/publish", () => {
     const ts = Math.floor(Date.now() / 1000);
     const tries = [
       { "content-type": "application/json" },
-      { "content-type": "application/json", "x-agency-timestamp": String(ts), "x-agency-signature": "sha256=00" },
-      { "content-type": "application/json", "x-agency-timestamp": String(ts), "x-agency-signature": sign("another-secret-key", ts, body) },
+      {
+        "content-type": "application/json",
+        "x-agency-timestamp": String(ts),
+        "x-agency-signature": "sha256=00",
+      },
+      {
+        "content-type": "application/json",
+        "x-agency-timestamp": String(ts),
+        "x-agency-signature": sign("another-secret-key", ts, body),
+      },
     ];
     for (const headers of tries) {
       const res = await post("/webhooks/cms/publish", body, headers);
