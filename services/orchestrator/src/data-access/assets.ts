@@ -1,0 +1,287 @@
+/**
+ * Where the pipeline's artifacts (PRDs, prototypes, videos) live. Production: any S3-compatible
+ * bucket, handed out through presigned GET URLs. Local: a folder, handed out through URLs to our
+ * own API signed with HMAC-SHA256, which the API checks with `verifyLocalAssetUrl` before serving.
+ * Both adapters accept the same keys (`docs/<project>/<run>/prd.md`) and refuse the same bad ones.
+ */
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { constants } from "node:fs";
+import { access, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import {
+  GetObjectCommand,
+  HeadBucketCommand,
+  PutObjectCommand,
+  S3Client,
+  type S3ServiceException,
+} from "@aws-sdk/client-s3";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+
+export interface AssetStore {
+  /** Stores (or replaces) the object; putting the same key twice is fine. */
+  put(
+    key: string,
+    body: Buffer | string,
+    contentType: string,
+  ): Promise<{ sizeBytes: number; sha256: string }>;
+  /** The object, or null when there is none under this key. */
+  get(key: string): Promise<{ body: Buffer; contentType: string } | null>;
+  /** A URL anyone holding it can GET until it expires. */
+  signedUrl(key: string, ttlSeconds: number): Promise<string>;
+  /** Resolves when the store is usable (bucket reachable, folder writable); for readiness checks. */
+  ping(): Promise<void>;
+}
+
+const SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+const MAX_KEY_LENGTH = 512;
+/** S3 refuses presigned URLs valid longer than a week; the local store follows the same limit. */
+export const MAX_SIGNED_URL_TTL_SECONDS = 7 * 24 * 3600;
+
+/**
+ * Keys are relative paths of plain segments (letters, digits, `.`, `_`, `-`, not starting with a
+ * dot): no `..`, no absolute paths, no empty segments. That makes path traversal impossible in
+ * the local store and keeps keys portable across S3 providers.
+ */
+export function assertValidAssetKey(key: string): void {
+  if (typeof key !== "string" || key.length === 0) throw new Error("asset key must be a non-empty string");
+  if (key.length > MAX_KEY_LENGTH) throw new Error(`asset key is longer than ${MAX_KEY_LENGTH} characters`);
+  for (const segment of key.split("/")) {
+    if (!SEGMENT.test(segment)) {
+      throw new Error(
+        `asset key "${key}" is invalid: use relative paths like docs/<project>/<run>/prd.md whose segments ` +
+          "are letters, digits, '.', '_' or '-' and do not start with '.'",
+      );
+    }
+  }
+}
+
+function assertTtl(ttlSeconds: number): void {
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > MAX_SIGNED_URL_TTL_SECONDS) {
+    throw new Error(
+      `ttlSeconds must be an integer between 1 and ${MAX_SIGNED_URL_TTL_SECONDS}, got ${ttlSeconds}`,
+    );
+  }
+}
+
+function assertContentType(contentType: string): void {
+  if (typeof contentType !== "string" || !/^[\w.+-]+\/[\w.+-]+(\s*;.*)?$/.test(contentType)) {
+    throw new Error(`contentType must be a MIME type like text/markdown, got "${contentType}"`);
+  }
+}
+
+function digest(body: Buffer): { sizeBytes: number; sha256: string } {
+  return { sizeBytes: body.length, sha256: createHash("sha256").update(body).digest("hex") };
+}
+
+export interface S3AssetStoreOptions {
+  /** S3-compatible endpoint (R2, MinIO, Hetzner…). Defaults to AWS S3 for the region. */
+  endpoint?: string;
+  region: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** Path-style URLs (endpoint/bucket/key), which most non-AWS providers need. */
+  forcePathStyle: boolean;
+}
+
+export function createS3AssetStore(options: S3AssetStoreOptions): AssetStore {
+  for (const field of ["region", "bucket", "accessKeyId", "secretAccessKey"] as const) {
+    if (!options[field]) throw new Error(`createS3AssetStore: ${field} is required`);
+  }
+  const { bucket } = options;
+  const where = `bucket "${bucket}"${options.endpoint ? ` at ${options.endpoint}` : ""}`;
+  const client = new S3Client({
+    region: options.region,
+    endpoint: options.endpoint,
+    forcePathStyle: options.forcePathStyle,
+    credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
+    // The SDK's default CRC checksums are not understood by every S3-compatible server.
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
+  const fail = (action: string, key: string | null, err: unknown): Error => {
+    const e = err as Partial<S3ServiceException> & Error;
+    const status = e.$metadata?.httpStatusCode;
+    const hint =
+      status === 403 || e.name === "InvalidAccessKeyId" || e.name === "SignatureDoesNotMatch"
+        ? " (check the S3 access key and secret)"
+        : e.name === "NoSuchBucket"
+          ? " (create the bucket or fix its name)"
+          : "";
+    return new Error(
+      `S3 ${action}${key ? ` of "${key}"` : ""} in ${where} failed: ${e.name ?? "Error"}${status ? ` ${status}` : ""} ${e.message}${hint}`,
+    );
+  };
+
+  return {
+    async put(key, body, contentType) {
+      assertValidAssetKey(key);
+      assertContentType(contentType);
+      const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : body;
+      try {
+        await client.send(
+          new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes, ContentType: contentType }),
+        );
+      } catch (err) {
+        throw fail("upload", key, err);
+      }
+      return digest(bytes);
+    },
+
+    async get(key) {
+      assertValidAssetKey(key);
+      try {
+        const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        const bytes = out.Body ? Buffer.from(await out.Body.transformToByteArray()) : Buffer.alloc(0);
+        return { body: bytes, contentType: out.ContentType ?? "application/octet-stream" };
+      } catch (err) {
+        const e = err as Partial<S3ServiceException>;
+        if (e.name === "NoSuchKey" || e.$metadata?.httpStatusCode === 404) return null;
+        throw fail("download", key, err);
+      }
+    },
+
+    async signedUrl(key, ttlSeconds) {
+      assertValidAssetKey(key);
+      assertTtl(ttlSeconds);
+      return getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key }), {
+        expiresIn: ttlSeconds,
+      });
+    },
+
+    async ping() {
+      try {
+        await client.send(new HeadBucketCommand({ Bucket: bucket }));
+      } catch (err) {
+        throw fail("bucket check", null, err);
+      }
+    },
+  };
+}
+
+export interface LocalAssetStoreOptions {
+  /** Folder holding the files; created when missing. */
+  dir: string;
+  /** Public URL of the API that serves `/v1/assets/local/<key>`, e.g. http://localhost:8080. */
+  baseUrl: string;
+  /** HMAC key for the URLs; at least 16 characters. */
+  signingSecret: string;
+}
+
+/** Content types live beside the files in a tree no key can reach (keys never start with '.'). */
+const META_DIR = ".meta";
+
+export function createLocalAssetStore(options: LocalAssetStoreOptions): AssetStore {
+  if (!options.dir) throw new Error("createLocalAssetStore: dir is required");
+  if (!options.signingSecret || options.signingSecret.length < 16) {
+    throw new Error("createLocalAssetStore: signingSecret must be at least 16 characters");
+  }
+  let base: URL;
+  try {
+    base = new URL(options.baseUrl);
+  } catch {
+    throw new Error(`createLocalAssetStore: baseUrl must be an absolute URL, got "${options.baseUrl}"`);
+  }
+  const root = path.resolve(options.dir);
+  const baseUrl = base.toString().replace(/\/+$/, "");
+
+  const locate = (key: string) => {
+    assertValidAssetKey(key);
+    const file = path.resolve(root, key);
+    // Redundant with the key rules, kept so a future change to them cannot open the filesystem.
+    if (!file.startsWith(root + path.sep))
+      throw new Error(`asset key "${key}" resolves outside the asset folder`);
+    return { file, meta: path.join(root, META_DIR, `${key}.json`) };
+  };
+
+  // Write to a temporary name and rename, so a reader never sees half a file.
+  const writeAtomic = async (file: string, data: Buffer | string) => {
+    await mkdir(path.dirname(file), { recursive: true });
+    const tmp = path.join(path.dirname(file), `.tmp-${randomBytes(6).toString("hex")}`);
+    try {
+      await writeFile(tmp, data);
+      await rename(tmp, file);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  };
+
+  return {
+    async put(key, body, contentType) {
+      const { file, meta } = locate(key);
+      assertContentType(contentType);
+      const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : body;
+      await writeAtomic(meta, JSON.stringify({ contentType }));
+      await writeAtomic(file, bytes);
+      return digest(bytes);
+    },
+
+    async get(key) {
+      const { file, meta } = locate(key);
+      let body: Buffer;
+      try {
+        body = await readFile(file);
+      } catch (err) {
+        if (
+          (err as NodeJS.ErrnoException).code === "ENOENT" ||
+          (err as NodeJS.ErrnoException).code === "EISDIR"
+        ) {
+          return null;
+        }
+        throw err;
+      }
+      const contentType = await readFile(meta, "utf8")
+        .then((raw) => (JSON.parse(raw) as { contentType: string }).contentType)
+        .catch(() => "application/octet-stream");
+      return { body, contentType };
+    },
+
+    async signedUrl(key, ttlSeconds) {
+      assertValidAssetKey(key);
+      assertTtl(ttlSeconds);
+      const expires = Math.floor(Date.now() / 1000) + ttlSeconds;
+      const sig = signLocalAsset(key, expires, options.signingSecret);
+      const encodedKey = key.split("/").map(encodeURIComponent).join("/");
+      return `${baseUrl}/v1/assets/local/${encodedKey}?expires=${expires}&sig=${sig}`;
+    },
+
+    async ping() {
+      await mkdir(root, { recursive: true });
+      try {
+        await access(root, constants.W_OK);
+      } catch {
+        throw new Error(`the asset folder ${root} is not writable`);
+      }
+    },
+  };
+}
+
+function signLocalAsset(key: string, expires: number, secret: string): string {
+  return createHmac("sha256", secret).update(`${key}\n${expires}`).digest("base64url");
+}
+
+/**
+ * True when `sig` is our signature for this key and expiry and the expiry (unix seconds) is
+ * still ahead of `now` (milliseconds, defaults to the clock). Safe to call with raw query values.
+ */
+export function verifyLocalAssetUrl(
+  key: string,
+  expires: string | number,
+  sig: string,
+  secret: string,
+  now: number = Date.now(),
+): boolean {
+  const expiresAt =
+    typeof expires === "number" ? expires : /^\d{1,12}$/.test(expires) ? Number(expires) : NaN;
+  if (!Number.isInteger(expiresAt) || expiresAt * 1000 <= now) return false;
+  if (typeof sig !== "string" || !secret) return false;
+  try {
+    assertValidAssetKey(key);
+  } catch {
+    return false;
+  }
+  const expected = Buffer.from(signLocalAsset(key, expiresAt, secret));
+  const given = Buffer.from(sig);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
