@@ -135,3 +135,13 @@ CREATE TABLE webhook_receipts (
   payload      jsonb NOT NULL,
   received_at  timestamptz NOT NULL DEFAULT now()
 );
+
+-- Alertmanager's notifications, so operators see what fired beside the runs it concerns.
+CREATE TABLE alert_notifications (
+  id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  group_key    text NOT NULL,
+  status       text NOT NULL,
+  alerts       jsonb NOT NULL,
+  received_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX alert_notifications_received_idx ON alert_notifications (received_at DESC);

@@ -571,3 +571,16 @@ export async function unfinishedRuns(db: Queryable): Promise<string[]> {
   );
   return rows.map((r) => r.id);
 }
+
+export async function recordAlertNotification(
+  db: Queryable,
+  groupKey: string,
+  status: string,
+  alerts: unknown[],
+): Promise<void> {
+  await db.query("INSERT INTO alert_notifications (group_key, status, alerts) VALUES ($1, $2, $3)", [
+    groupKey,
+    status,
+    JSON.stringify(alerts),
+  ]);
+}

@@ -2,6 +2,7 @@
  * The metric names monitoring/ queries (dashboards and alert rules). Renaming one here breaks
  * a dashboard: monitoring's tests scrape a running orchestrator to catch that.
  */
+import { STEP_NAMES } from "@roboagency/agents";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 export interface Metrics {
@@ -20,7 +21,7 @@ export function createMetrics(service: "orchestrator" | "worker" | "agency"): Me
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
-  return {
+  const metrics: Metrics = {
     registry,
     httpDuration: new Histogram({
       name: "http_request_duration_seconds",
@@ -73,4 +74,8 @@ export function createMetrics(service: "orchestrator" | "worker" | "agency"): Me
       registers: [registry],
     }),
   };
+  // Series that exist from the start, so rate() and increase() see the first failure.
+  for (const status of ["completed", "failed"]) metrics.runs.inc({ status }, 0);
+  for (const step of STEP_NAMES) metrics.stepFailures.inc({ step }, 0);
+  return metrics;
 }

@@ -12,6 +12,7 @@ import {
   listLeads,
   listProjectEmails,
   listRuns,
+  recordAlertNotification,
   recordWebhook,
   type Page,
   type RunState,

@@ -71,4 +71,25 @@ describe("POST /v1/webhooks/agent/{event} and /webhooks/cms/publish", () => {
     expect(res.status).toBe(401);
     expect((await res.json()).message).toMatch(/timestamp/);
   });
+
+  it("when Alertmanager posts with the operator token, then the notification is stored; without it, 401", async () => {
+    const body = {
+      version: "4",
+      groupKey: '{}:{alertname="ServiceDown"}',
+      status: "firing",
+      alerts: [{ labels: { alertname: "ServiceDown" } }],
+    };
+    expect((await t.api("/v1/webhooks/alertmanager", { method: "POST", json: body })).status).toBe(401);
+    expect(
+      (await t.api("/v1/webhooks/alertmanager", { method: "POST", json: body, admin: true })).status,
+    ).toBe(202);
+    const bad = await t.api("/v1/webhooks/alertmanager", {
+      method: "POST",
+      json: { status: "firing" },
+      admin: true,
+    });
+    expect(bad.status).toBe(422);
+    const { rows } = await t.agency.pool.query("SELECT status, alerts FROM alert_notifications");
+    expect(rows).toEqual([{ status: "firing", alerts: body.alerts }]);
+  });
 });
