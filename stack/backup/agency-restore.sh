@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Restores what agency-backup.sh saved (docs/operations.md walks through a full restore).
+#   agency-restore.sh list                  the backups in the bucket
+#   agency-restore.sh fetch STAMP DIR       download one backup and check its SHA256SUMS
+#   agency-restore.sh postgres FILE         load a postgres.sql.gz (replaces the tables it holds)
+#   agency-restore.sh volume VOLUME FILE    replace a volume's content (stop its container first)
+# Settings as for agency-backup.sh; PSQL overrides the psql command (tests use the local one).
+set -euo pipefail
+
+if [ -z "${AGENCY_BACKUP_NO_ENV:-}" ] && [ -r /etc/agency/backup.env ]; then
+  set -a
+  # shellcheck disable=SC1091
+  . /etc/agency/backup.env
+  set +a
+fi
+HELPER_IMAGE="${HELPER_IMAGE:-alpine:3.22}"
+
+rclone_env() {
+  export RCLONE_S3_PROVIDER=Other RCLONE_S3_ENV_AUTH=false
+  export RCLONE_S3_ENDPOINT="${S3_ENDPOINT:?}" RCLONE_S3_REGION="${S3_REGION:-eu-central}"
+  export RCLONE_S3_ACCESS_KEY_ID="${S3_ACCESS_KEY_ID:?}" RCLONE_S3_SECRET_ACCESS_KEY="${S3_SECRET_ACCESS_KEY:?}"
+}
+remote() { printf ':s3:%s/backups/%s' "${S3_BUCKET:?}" "${STACK:?}"; }
+
+restore_postgres() {
+  local file="$1"
+  [ -r "$file" ] || { echo "agency-restore: cannot read $file" >&2; exit 1; }
+  if [ -n "${PSQL:-}" ]; then
+    gunzip -c "$file" | $PSQL -v ON_ERROR_STOP=1 --quiet --dbname="${DATABASE_URL:?DATABASE_URL is not set}"
+  elif [ -n "${POSTGRES_CONTAINER:-}" ]; then
+    gunzip -c "$file" | docker exec -i "$POSTGRES_CONTAINER" psql -v ON_ERROR_STOP=1 --quiet -U agency -d agency
+  else
+    gunzip -c "$file" | docker run --rm -i -e DATABASE_URL "${PG_IMAGE:-postgres:17.6-alpine}" sh -c 'exec psql -v ON_ERROR_STOP=1 --quiet --dbname="$DATABASE_URL"'
+  fi
+}
+
+case "${1:-}" in
+  list) rclone_env; rclone lsf --dirs-only "$(remote)" ;;
+  fetch)
+    rclone_env
+    rclone copy "$(remote)/${2:?usage: agency-restore.sh fetch STAMP DIR}" "${3:?usage: agency-restore.sh fetch STAMP DIR}"
+    (cd "$3" && sha256sum -c SHA256SUMS)
+    ;;
+  postgres) restore_postgres "${2:?usage: agency-restore.sh postgres FILE}" ;;
+  volume)
+    volume="${2:?usage: agency-restore.sh volume VOLUME FILE}"
+    file="${3:?usage: agency-restore.sh volume VOLUME FILE}"
+    docker run --rm -i -v "$volume:/volume" "$HELPER_IMAGE" sh -c 'find /volume -mindepth 1 -delete && tar -C /volume -xzf -' < "$file"
+    ;;
+  *) echo "usage: agency-restore.sh list|fetch STAMP DIR|postgres FILE|volume VOLUME FILE" >&2; exit 2 ;;
+esac

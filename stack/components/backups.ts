@@ -1,0 +1,124 @@
+/**
+ * Nightly backups on the server: stack/backup/agency-backup.sh dumps Postgres and archives every
+ * volume labelled agency.backup=true, uploads to the S3 bucket and prunes what is older than the
+ * retention. A systemd timer runs it; its settings (with secrets) sit in a root-only env file.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import type { AgencyConfig } from "../config.ts";
+import { REPO_ROOT, renderDeliveryScript, type DeliveredFile } from "../delivery.ts";
+import { fillSecrets } from "../services.ts";
+
+export type BackupConfig = Pick<AgencyConfig, "stack" | "s3" | "backup" | "database">;
+
+/** Script, restore script and systemd units, as delivered to the server. */
+export function backupFiles(cfg: BackupConfig, root = REPO_ROOT): DeliveredFile[] {
+  const script = (name: string) => readFileSync(path.join(root, "stack/backup", name), "utf8");
+  return [
+    { path: "/opt/agency/bin/agency-backup.sh", content: script("agency-backup.sh"), mode: "0755" },
+    { path: "/opt/agency/bin/agency-restore.sh", content: script("agency-restore.sh"), mode: "0755" },
+    {
+      path: "/etc/systemd/system/agency-backup.service",
+      mode: "0644",
+      content: [
+        "[Unit]",
+        "Description=Back up the agency's database and volumes to S3",
+        "After=docker.service",
+        "Requires=docker.service",
+        "",
+        "[Service]",
+        "Type=oneshot",
+        "ExecStart=/opt/agency/bin/agency-backup.sh all",
+        "Nice=10",
+        "IOSchedulingClass=idle",
+        "",
+      ].join("\n"),
+    },
+    {
+      path: "/etc/systemd/system/agency-backup.timer",
+      mode: "0644",
+      content: [
+        "[Unit]",
+        "Description=Nightly agency backup",
+        "",
+        "[Timer]",
+        `OnCalendar=*-*-* ${cfg.backup.time}:00 UTC`,
+        "Persistent=true",
+        "RandomizedDelaySec=300",
+        "",
+        "[Install]",
+        "WantedBy=timers.target",
+        "",
+      ].join("\n"),
+    },
+  ];
+}
+
+/** The env file's template; {{secret}} placeholders are filled from Pulumi secrets. */
+export function backupEnvTemplate(cfg: BackupConfig): string {
+  const lines = [
+    `STACK=${cfg.stack}`,
+    `S3_ENDPOINT=${cfg.s3.endpoint}`,
+    `S3_BUCKET=${cfg.s3.bucket}`,
+    `S3_REGION=${cfg.s3.region}`,
+    "S3_ACCESS_KEY_ID={{s3AccessKeyId}}",
+    "S3_SECRET_ACCESS_KEY={{s3SecretAccessKey}}",
+    `RETENTION_DAYS=${cfg.backup.retentionDays}`,
+    "REDIS_CONTAINER=agency-redis",
+    cfg.database === "container" ? "POSTGRES_CONTAINER=agency-postgres" : "DATABASE_URL='{{databaseUrl}}'",
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+export interface BackupsArgs {
+  /** What to back up and where. Required. */
+  config: BackupConfig;
+  /** SSH connection to the server. Required. */
+  connection: command.types.input.remote.ConnectionArgs;
+  /** Secrets the env file refers to. Required. */
+  secrets: Partial<Record<string, pulumi.Output<string>>>;
+}
+
+export class Backups extends pulumi.ComponentResource {
+  constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("agency:stack:Backups", name, {}, opts);
+    const template = backupEnvTemplate(args.config);
+    const names = [...new Set([...template.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]!))];
+    for (const n of names) {
+      if (!args.secrets[n])
+        throw new pulumi.ResourceError(
+          `Backups needs the secret ${n}: pulumi config set --secret agency:${n} <value>`,
+          this,
+        );
+    }
+    const envScript = pulumi.all(names.map((n) => args.secrets[n]!)).apply((values) => {
+      const byName = Object.fromEntries(names.map((n, i) => [n, values[i]!]));
+      const content = fillSecrets(template, (n) => byName[n]!);
+      return renderDeliveryScript([
+        { path: "/etc/agency/backup.env", content, mode: "0600", owner: "root:root" },
+      ]);
+    });
+    const env = new command.remote.Command(
+      `${name}-env`,
+      { connection: args.connection, create: "bash -s", update: "bash -s", stdin: pulumi.secret(envScript) },
+      { parent: this },
+    );
+    const script = renderDeliveryScript(backupFiles(args.config), {
+      after: ["systemctl daemon-reload", "systemctl enable --now agency-backup.timer"],
+    });
+    new command.remote.Command(
+      `${name}-timer`,
+      {
+        connection: args.connection,
+        create: "bash -s",
+        update: "bash -s",
+        delete: "systemctl disable --now agency-backup.timer || true",
+        stdin: script,
+      },
+      { parent: this, dependsOn: [env] },
+    );
+    this.registerOutputs({});
+  }
+}

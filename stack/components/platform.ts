@@ -1,0 +1,145 @@
+/**
+ * Docker on the server, reached over SSH: the provider, the three networks, a named volume for
+ * every piece of state, the images (built on the server from this repository, or pulled by
+ * digest) and the files the containers mount.
+ */
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { REPO_ROOT, renderDeliveryScript, type DeliveredFile } from "../delivery.ts";
+import { NETWORKS, type ImageSpec, type NetworkName } from "../services.ts";
+
+export interface PlatformArgs {
+  /** ssh://root@ip, resolved once the host is ready. Required. */
+  dockerHost: pulumi.Input<string>;
+  /** SSH connection for file delivery. Required. */
+  connection: command.types.input.remote.ConnectionArgs;
+  /** Stack name, a label on everything. Required. */
+  stack: string;
+  /** Named volumes to create. Defaults to none. */
+  volumes?: string[];
+  /** Images the containers run. Defaults to none. */
+  images?: ImageSpec[];
+  /** Plain files to write on the server. Defaults to none. */
+  files?: DeliveredFile[];
+  /** Folders whose files not in `files` are removed. Defaults to none. */
+  dirs?: string[];
+  /** Secret files, written by a separate command whose input stays secret. Defaults to none. */
+  secretFiles?: pulumi.Output<DeliveredFile[]>;
+  /** Keep volumes from deletion. Defaults to true. */
+  protect?: boolean;
+  /** Networks to create. Defaults to all three. */
+  networks?: NetworkName[];
+  /** Build context for images built here. Defaults to the repository root. */
+  buildContext?: string;
+  /** Hash of the sources an image is built from; a change rebuilds it. Defaults to none. */
+  sourceHash?: string;
+}
+
+export class Platform extends pulumi.ComponentResource {
+  readonly provider: docker.Provider;
+  readonly networks: Partial<Record<NetworkName, docker.Network>>;
+  readonly volumes: Record<string, docker.Volume>;
+  /** Image reference → the id containers should run (changes when the image does). */
+  readonly images: Record<string, pulumi.Output<string>>;
+  /** Resources the containers must wait for (file delivery). */
+  readonly filesReady: pulumi.Resource[];
+
+  constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("agency:stack:Platform", name, {}, opts);
+    const protect = args.protect ?? true;
+    const labels = (extra: Record<string, string> = {}) =>
+      Object.entries({ "agency.stack": args.stack, ...extra }).map(([label, value]) => ({ label, value }));
+
+    this.provider = new docker.Provider(
+      `${name}-docker`,
+      {
+        host: args.dockerHost,
+        sshOpts: ["-o", "StrictHostKeyChecking=accept-new", "-o", "ServerAliveInterval=30"],
+      },
+      { parent: this },
+    );
+    const child = { parent: this, provider: this.provider };
+
+    this.networks = {};
+    for (const net of NETWORKS.filter((n) =>
+      (args.networks ?? NETWORKS.map((x) => x.name)).includes(n.name),
+    )) {
+      this.networks[net.name] = new docker.Network(
+        `${name}-${net.name}`,
+        {
+          name: net.name,
+          internal: net.internal,
+          driver: "bridge",
+          ipamConfigs: [{ subnet: net.subnet }],
+          labels: labels(),
+        },
+        child,
+      );
+    }
+
+    this.volumes = {};
+    for (const volume of args.volumes ?? []) {
+      this.volumes[volume] = new docker.Volume(
+        `${name}-${volume}`,
+        { name: volume, labels: labels({ "agency.backup": "true" }) },
+        { ...child, protect, retainOnDelete: protect },
+      );
+    }
+
+    this.images = {};
+    for (const image of args.images ?? []) {
+      if (this.images[image.ref]) continue;
+      const short = image.ref.replace(/^.*\//, "").replace(/[@:].*$/, "");
+      const remote = new docker.RemoteImage(
+        `${name}-image-${short}`,
+        image.build
+          ? {
+              name: image.ref,
+              keepLocally: true,
+              build: {
+                context: args.buildContext ?? REPO_ROOT,
+                dockerfile: image.build.dockerfile,
+                label: { "agency.stack": args.stack },
+              },
+              triggers: { sources: args.sourceHash ?? "" },
+            }
+          : { name: image.ref, keepLocally: true },
+        child,
+      );
+      this.images[image.ref] = remote.imageId;
+    }
+
+    this.filesReady = [];
+    if (args.files?.length || args.dirs?.length) {
+      this.filesReady.push(
+        new command.remote.Command(
+          `${name}-files`,
+          {
+            connection: args.connection,
+            create: "bash -s",
+            update: "bash -s",
+            stdin: renderDeliveryScript(args.files ?? [], { dirs: args.dirs }),
+          },
+          { parent: this },
+        ),
+      );
+    }
+    if (args.secretFiles) {
+      this.filesReady.push(
+        new command.remote.Command(
+          `${name}-secret-files`,
+          {
+            connection: args.connection,
+            create: "bash -s",
+            update: "bash -s",
+            stdin: pulumi.secret(args.secretFiles.apply((files) => renderDeliveryScript(files))),
+          },
+          { parent: this },
+        ),
+      );
+    }
+
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Growth past one server: N worker servers on a Hetzner private network, each running the worker
+ * container against the main server's Redis queue (published on the private address only) and
+ * an external Postgres. The main server joins the network at MAIN_PRIVATE_IP.
+ */
+import * as hcloud from "@pulumi/hcloud";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  MAIN_PRIVATE_IP,
+  PRIVATE_NETWORK_RANGE,
+  workerDefinition,
+  type DefinitionConfig,
+  type ServiceDefinition,
+} from "../services.ts";
+import { Host } from "./host.ts";
+import { Platform } from "./platform.ts";
+import { Services, type Secrets } from "./services.ts";
+
+/** The worker as it runs on a worker server: queue and vectors on the main server's private address. */
+export function remoteWorkerDefinition(cfg: DefinitionConfig, serverMemoryMb: number): ServiceDefinition {
+  const def = workerDefinition(cfg, serverMemoryMb);
+  return {
+    ...def,
+    networks: ["edge"],
+    env: { ...def.env, QDRANT_URL: `http://${MAIN_PRIVATE_IP}:6333` },
+    secretEnv: { ...def.secretEnv, REDIS_URL: `redis://:{{redisPassword}}@${MAIN_PRIVATE_IP}:6379` },
+    // The whole server is the worker's.
+    memoryMb: serverMemoryMb - 640,
+    dependsOn: [],
+  };
+}
+
+/** Private address of worker i (0-based). */
+export function workerIp(i: number): string {
+  return `10.70.0.${10 + i}`;
+}
+
+export interface WorkersArgs {
+  /** Number of worker servers. Defaults to 0. */
+  count?: number;
+  /** Server type of each. Defaults to cx23. */
+  serverType?: string;
+  /** Memory of that type in MB. Defaults to 4096. */
+  serverMemoryMb?: number;
+  /** Hetzner location. Defaults to nbg1. */
+  location?: string;
+  /** Network zone of the location. Defaults to eu-central. */
+  networkZone?: string;
+  /** The main server, joined to the network. Required. */
+  mainServerId: pulumi.Input<number>;
+  /** Keys, SSH ranges, labels and protection as for the main host. Required. */
+  host: {
+    sshKeyIds: pulumi.Input<string>[];
+    sshPublicKeys: string[];
+    sshSourceRanges: string[];
+    protect: boolean;
+    labels: Record<string, string>;
+    sshPrivateKey?: pulumi.Input<string>;
+  };
+  /** What the worker container is built from. Required. */
+  definitionConfig: DefinitionConfig;
+  /** Secrets the worker needs. Required. */
+  secrets: Secrets;
+  /** Stack name. Required. */
+  stack: string;
+  /** Hash of the image sources. Defaults to none. */
+  sourceHash?: string;
+}
+
+export class Workers extends pulumi.ComponentResource {
+  readonly ips: pulumi.Output<string>[] = [];
+
+  constructor(name: string, args: WorkersArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("agency:stack:Workers", name, {}, opts);
+    const count = args.count ?? 0;
+    if (count > 0 && args.definitionConfig.database !== "external") {
+      throw new pulumi.ResourceError(
+        "worker servers need an external database: pulumi config set agency:database external",
+        this,
+      );
+    }
+    const network = new hcloud.Network(
+      `${name}-network`,
+      { ipRange: PRIVATE_NETWORK_RANGE, labels: args.host.labels },
+      { parent: this },
+    );
+    const subnet = new hcloud.NetworkSubnet(
+      `${name}-subnet`,
+      {
+        networkId: network.id.apply(Number),
+        type: "cloud",
+        networkZone: args.networkZone ?? "eu-central",
+        ipRange: "10.70.0.0/24",
+      },
+      { parent: this },
+    );
+    new hcloud.ServerNetwork(
+      `${name}-main-attachment`,
+      { serverId: args.mainServerId, networkId: network.id.apply(Number), ip: MAIN_PRIVATE_IP },
+      { parent: this, dependsOn: [subnet] },
+    );
+
+    const memory = args.serverMemoryMb ?? 4096;
+    const def = remoteWorkerDefinition(args.definitionConfig, memory);
+    for (let i = 0; i < count; i++) {
+      const host = new Host(
+        `${name}-${i}`,
+        {
+          role: "worker",
+          serverType: args.serverType,
+          plannedMemoryMb: memory,
+          location: args.location,
+          sshPublicKeys: args.host.sshPublicKeys,
+          sshKeyIds: args.host.sshKeyIds,
+          sshSourceRanges: args.host.sshSourceRanges,
+          protect: args.host.protect,
+          labels: args.host.labels,
+          sshPrivateKey: args.host.sshPrivateKey,
+          privateNetwork: { networkId: network.id.apply(Number), ip: workerIp(i), dependsOn: [subnet] },
+        },
+        { parent: this },
+      );
+      const platform = new Platform(
+        `${name}-${i}`,
+        {
+          dockerHost: host.dockerHost,
+          connection: { host: host.ipv4, user: "root", privateKey: args.host.sshPrivateKey },
+          stack: args.stack,
+          images: [def.image],
+          networks: ["edge"],
+          protect: false,
+          sourceHash: args.sourceHash,
+        },
+        { parent: this },
+      );
+      new Services(
+        `${name}-${i}`,
+        { definitions: [def], platform, secrets: args.secrets, stack: args.stack },
+        { parent: this },
+      );
+      this.ips.push(host.ipv4);
+    }
+    this.registerOutputs({ ips: this.ips });
+  }
+}

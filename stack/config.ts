@@ -1,0 +1,535 @@
+/**
+ * The stack's configuration: one schema (mirrored in the root Pulumi.yaml, a test keeps the two
+ * equal), one pure validator that reports every problem at once with the command that fixes it,
+ * and a loader that reads Pulumi config. Nothing here creates a resource, so a bad config fails
+ * before the first API call.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+export const PROJECT = "agency";
+
+type PlainType = "string" | "boolean" | "integer" | "array";
+
+interface SchemaEntry {
+  type: PlainType;
+  description: string;
+  default?: string | boolean | number | string[];
+}
+
+/** Plain (non-secret) settings. Keys without a default are required. */
+export const CONFIG_SCHEMA = {
+  domain: {
+    type: "string",
+    description: "Domain the agency is served under (agency.<domain>, api.<domain>, …).",
+  },
+  acmeEmail: { type: "string", description: "Email Let's Encrypt writes to about certificates." },
+  location: { type: "string", description: "Hetzner location of the servers.", default: "nbg1" },
+  serverType: { type: "string", description: "Hetzner server type of the main server.", default: "cx23" },
+  previewServerType: {
+    type: "string",
+    description: "Server type of preview stacks (smaller than production).",
+    default: "cx23",
+  },
+  sshPublicKeys: { type: "array", description: "SSH public keys allowed to log in as root (at least one)." },
+  sshSourceRanges: {
+    type: "array",
+    description: "CIDR ranges allowed to reach port 22.",
+    default: ["0.0.0.0/0", "::/0"],
+  },
+  dnsProvider: {
+    type: "string",
+    description: "cloudflare creates the A records; none lists them in the outputs for another provider.",
+    default: "cloudflare",
+  },
+  cloudflareZoneId: {
+    type: "string",
+    description: "Cloudflare zone id of the domain (when dnsProvider is cloudflare).",
+    default: "",
+  },
+  dnsProxied: {
+    type: "boolean",
+    description: "Proxy the records through Cloudflare (off so Caddy can answer ACME challenges).",
+    default: false,
+  },
+  grafana: {
+    type: "boolean",
+    description: "Run Grafana at grafana.<domain> (preview stacks default to off).",
+    default: true,
+  },
+  database: {
+    type: "string",
+    description:
+      "container runs Postgres on the server; external uses the databaseUrl secret (e.g. Supabase).",
+    default: "container",
+  },
+  workerServers: { type: "integer", description: "Extra worker servers on a private network.", default: 0 },
+  workerServerType: {
+    type: "string",
+    description: "Server type of the extra worker servers.",
+    default: "cx23",
+  },
+  orchestratorImage: {
+    type: "string",
+    description: "Published orchestrator image pinned by digest (name@sha256:…); empty builds on the server.",
+    default: "",
+  },
+  frontendImage: {
+    type: "string",
+    description: "Published frontend image pinned by digest (name@sha256:…); empty builds on the server.",
+    default: "",
+  },
+  protect: {
+    type: "boolean",
+    description: "Delete and rebuild protection on the server and state.",
+    default: true,
+  },
+  preview: {
+    type: "string",
+    description: "Preview name such as pr-12: prefixes host names, small server.",
+    default: "",
+  },
+  s3Endpoint: { type: "string", description: "S3 endpoint for artifacts and backups." },
+  s3Bucket: { type: "string", description: "S3 bucket for artifacts and backups." },
+  s3Region: { type: "string", description: "S3 region.", default: "eu-central" },
+  mailFrom: {
+    type: "string",
+    description: "Sender of the agency's mail; empty means agency@<domain>.",
+    default: "",
+  },
+  logLevel: { type: "string", description: "Log level of the orchestrator and worker.", default: "info" },
+  calendarUrl: { type: "string", description: "Booking link shown to clients.", default: "" },
+  basicAuthUser: {
+    type: "string",
+    description: "User name for the basic auth in front of automations and grafana.",
+    default: "admin",
+  },
+  backupRetentionDays: {
+    type: "integer",
+    description: "Days nightly backups are kept in the bucket.",
+    default: 14,
+  },
+  backupTime: { type: "string", description: "Time of the nightly backup (HH:MM, UTC).", default: "03:30" },
+} as const satisfies Record<string, SchemaEntry>;
+
+export type PlainKey = keyof typeof CONFIG_SCHEMA;
+
+/** Every secret the program may need, with what it is for; the docs list the same. */
+export const SECRETS = {
+  openaiApiKey: "OpenAI API key (embeddings and models).",
+  anthropicApiKey: "Anthropic API key.",
+  resendApiKey: "Resend API key for mail.",
+  s3AccessKeyId: "S3 access key id.",
+  s3SecretAccessKey: "S3 secret access key.",
+  secretKey: "SECRET_KEY the orchestrator signs sessions with (openssl rand -hex 32).",
+  agencyAdminToken: "AGENCY_ADMIN_TOKEN for the admin API (openssl rand -hex 32).",
+  redisPassword: "Password of the Redis queue (openssl rand -hex 24).",
+  postgresPassword: "Password of the container Postgres (database=container).",
+  databaseUrl: "Connection string of the external Postgres (database=external).",
+  n8nEncryptionKey: "Key n8n encrypts its credentials with (openssl rand -hex 32).",
+  automationsPasswordHash: "bcrypt hash of the automations basic-auth password (caddy hash-password).",
+  grafanaPasswordHash: "bcrypt hash of the grafana basic-auth password (caddy hash-password).",
+  grafanaAdminPassword: "Grafana's own admin password.",
+} as const;
+
+export type SecretName = keyof typeof SECRETS;
+
+/** Provider credentials live in the providers' namespaces. */
+export const PROVIDER_SECRETS = {
+  "hcloud:token": "Hetzner Cloud API token (read/write).",
+  "cloudflare:apiToken": "Cloudflare API token with DNS edit on the zone (dnsProvider=cloudflare).",
+} as const;
+
+export const LOCATIONS = ["fsn1", "nbg1", "hel1", "ash", "hil", "sin"] as const;
+
+/**
+ * Memory of the server types the program knows, in MB. Limits are planned from this table so the
+ * render and the compose file need no API call; at deploy time the real type is checked against it.
+ */
+export const SERVER_MEMORY_MB: Record<string, number> = {
+  cx23: 4096,
+  cx33: 8192,
+  cx43: 16384,
+  cx53: 32768,
+  cax11: 4096,
+  cax21: 8192,
+  cax31: 16384,
+  cax41: 32768,
+  cpx22: 4096,
+  cpx32: 8192,
+  cpx42: 16384,
+  cpx52: 24576,
+  cpx62: 32768,
+  ccx13: 8192,
+  ccx23: 16384,
+  ccx33: 32768,
+  ccx43: 65536,
+};
+const RETIRED_TYPES: Record<string, string> = {
+  cx11: "cx23",
+  cx21: "cx23",
+  cx22: "cx23",
+  cx31: "cx33",
+  cx32: "cx33",
+  cx41: "cx43",
+  cx42: "cx43",
+  cx51: "cx53",
+  cx52: "cx53",
+};
+
+export interface Hosts {
+  agency: string;
+  api: string;
+  automations: string;
+  /** Undefined when Grafana is off. */
+  grafana?: string;
+}
+
+export interface AgencyConfig {
+  stack: string;
+  /** Preview name (pr-12) or undefined for a full stack. */
+  preview?: string;
+  domain: string;
+  hosts: Hosts;
+  acmeEmail: string;
+  location: string;
+  /** The server type actually used (previewServerType on previews). */
+  serverType: string;
+  serverMemoryMb: number;
+  sshPublicKeys: string[];
+  sshSourceRanges: string[];
+  dns: { provider: "cloudflare"; zoneId: string; proxied: boolean } | { provider: "none" };
+  grafana: boolean;
+  database: "container" | "external";
+  workers: { count: number; serverType: string };
+  images: { orchestrator?: string; frontend?: string };
+  protect: boolean;
+  s3: { endpoint: string; bucket: string; region: string };
+  mailFrom: string;
+  logLevel: string;
+  calendarUrl: string;
+  basicAuthUser: string;
+  backup: { retentionDays: number; time: string };
+  /** Secrets this configuration needs, in the order the docs list them. */
+  secrets: SecretName[];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`The stack configuration is not valid:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const DOMAIN = /^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const PREVIEW = /^[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?$/;
+const DIGEST_REF = /^[a-z0-9][a-z0-9._/:-]*@sha256:[a-f0-9]{64}$/;
+const SSH_KEY =
+  /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/;
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"];
+
+function isCidr(value: string): boolean {
+  const [ip, bits, ...rest] = value.split("/");
+  if (rest.length || ip === undefined || bits === undefined || !/^\d{1,3}$/.test(bits)) return false;
+  if (ip.includes(":")) return Number(bits) <= 128 && /^[0-9a-f:]+$/i.test(ip);
+  const parts = ip.split(".");
+  return (
+    parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255) && Number(bits) <= 32
+  );
+}
+
+/** Raw config as strings, exactly what `pulumi config` holds (arrays as JSON). */
+export type RawConfig = Partial<Record<PlainKey, string>>;
+
+/**
+ * Validates raw config and the set of secrets present; returns the typed config or throws one
+ * ConfigError listing every problem with its fix. `stack` is the Pulumi stack name.
+ */
+export function parseConfig(
+  raw: RawConfig,
+  presentSecrets: ReadonlySet<string>,
+  stack: string,
+): AgencyConfig {
+  const problems: string[] = [];
+  const set = (key: string, example: string) => `pulumi config set ${PROJECT}:${key} ${example}`;
+
+  const str = (key: PlainKey, example: string): string => {
+    const value = raw[key]?.trim();
+    if (value !== undefined && value !== "") return value;
+    const def = (CONFIG_SCHEMA[key] as SchemaEntry).default;
+    if (typeof def === "string") return def;
+    problems.push(`${PROJECT}:${key} is required (${CONFIG_SCHEMA[key].description}): ${set(key, example)}`);
+    return "";
+  };
+  const bool = (key: PlainKey): boolean | undefined => {
+    const value = raw[key]?.trim();
+    if (value === undefined || value === "") return undefined;
+    if (value === "true" || value === "false") return value === "true";
+    problems.push(`${PROJECT}:${key} must be true or false, not "${value}": ${set(key, "true")}`);
+    return undefined;
+  };
+  const int = (key: PlainKey, min: number, max: number): number => {
+    const def = (CONFIG_SCHEMA[key] as SchemaEntry).default as number;
+    const value = raw[key]?.trim();
+    if (value === undefined || value === "") return def;
+    const n = Number(value);
+    if (Number.isInteger(n) && n >= min && n <= max) return n;
+    problems.push(
+      `${PROJECT}:${key} must be a whole number from ${min} to ${max}, not "${value}": ${set(key, String(def))}`,
+    );
+    return def;
+  };
+  const list = (key: PlainKey, example: string): string[] => {
+    const value = raw[key]?.trim();
+    const def = (CONFIG_SCHEMA[key] as SchemaEntry).default;
+    if (value === undefined || value === "") {
+      if (Array.isArray(def)) return [...def];
+      problems.push(
+        `${PROJECT}:${key} is required (${CONFIG_SCHEMA[key].description}): pulumi config set --path '${PROJECT}:${key}[0]' '${example}'`,
+      );
+      return [];
+    }
+    try {
+      const parsed: unknown = JSON.parse(value);
+      if (Array.isArray(parsed) && parsed.every((v) => typeof v === "string")) return parsed;
+    } catch {
+      // fall through to the message below
+    }
+    problems.push(
+      `${PROJECT}:${key} must be a list of strings: pulumi config set --path '${PROJECT}:${key}[0]' '${example}'`,
+    );
+    return [];
+  };
+
+  const preview = str("preview", "pr-12") || undefined;
+  if (preview !== undefined && !PREVIEW.test(preview)) {
+    problems.push(
+      `${PROJECT}:preview "${preview}" must be lower-case letters, digits and dashes, at most 20: ${set("preview", "pr-12")}`,
+    );
+  }
+
+  const domain = str("domain", "example.com").toLowerCase();
+  if (domain && !DOMAIN.test(domain)) {
+    problems.push(
+      `${PROJECT}:domain "${domain}" is not a domain name (like example.com, no scheme or path): ${set("domain", "example.com")}`,
+    );
+  }
+  const acmeEmail = str("acmeEmail", "ops@example.com");
+  if (acmeEmail && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(acmeEmail)) {
+    problems.push(
+      `${PROJECT}:acmeEmail "${acmeEmail}" is not an email address: ${set("acmeEmail", "ops@example.com")}`,
+    );
+  }
+
+  const location = str("location", "nbg1");
+  if (!(LOCATIONS as readonly string[]).includes(location)) {
+    problems.push(
+      `${PROJECT}:location "${location}" is not a Hetzner location (${LOCATIONS.join(", ")}): ${set("location", "nbg1")}`,
+    );
+  }
+  const checkType = (key: PlainKey, value: string) => {
+    if (SERVER_MEMORY_MB[value] !== undefined) return;
+    const successor = RETIRED_TYPES[value];
+    problems.push(
+      successor
+        ? `${PROJECT}:${key} "${value}" is retired by Hetzner; use ${successor}: ${set(key, successor)}`
+        : `${PROJECT}:${key} "${value}" is not a server type this program knows (${Object.keys(SERVER_MEMORY_MB).join(", ")}): ${set(key, "cx23")}`,
+    );
+  };
+  const chosenKey: PlainKey = preview ? "previewServerType" : "serverType";
+  const serverType = str(chosenKey, "cx23");
+  checkType(chosenKey, serverType);
+  const workerServerType = str("workerServerType", "cx23");
+  checkType("workerServerType", workerServerType);
+
+  const sshPublicKeys = list("sshPublicKeys", "ssh-ed25519 AAAA… you@laptop");
+  sshPublicKeys.forEach((key, i) => {
+    if (!SSH_KEY.test(key.trim())) {
+      problems.push(
+        `${PROJECT}:sshPublicKeys[${i}] is not an OpenSSH public key (ssh-ed25519 AAAA…): pulumi config set --path '${PROJECT}:sshPublicKeys[${i}]' "$(cat ~/.ssh/id_ed25519.pub)"`,
+      );
+    }
+  });
+  if (raw.sshPublicKeys !== undefined && sshPublicKeys.length === 0 && problems.length === 0) {
+    problems.push(
+      `${PROJECT}:sshPublicKeys needs at least one key: pulumi config set --path '${PROJECT}:sshPublicKeys[0]' "$(cat ~/.ssh/id_ed25519.pub)"`,
+    );
+  }
+  const sshSourceRanges = list("sshSourceRanges", "203.0.113.4/32");
+  for (const range of sshSourceRanges) {
+    if (!isCidr(range))
+      problems.push(
+        `${PROJECT}:sshSourceRanges entry "${range}" is not a CIDR range (like 203.0.113.4/32 or ::/0)`,
+      );
+  }
+
+  const dnsProvider = str("dnsProvider", "cloudflare");
+  const zoneId = str("cloudflareZoneId", "<zone id>");
+  const proxied = bool("dnsProxied") ?? false;
+  let dns: AgencyConfig["dns"] = { provider: "none" };
+  if (dnsProvider === "cloudflare") {
+    if (!zoneId) {
+      problems.push(
+        `${PROJECT}:cloudflareZoneId is required when dnsProvider is cloudflare (the zone's overview page shows it): ${set("cloudflareZoneId", "<32 hex digits>")}, or ${set("dnsProvider", "none")}`,
+      );
+    } else if (!/^[a-f0-9]{32}$/.test(zoneId)) {
+      problems.push(
+        `${PROJECT}:cloudflareZoneId "${zoneId}" must be 32 hex digits (the Zone ID, not the domain)`,
+      );
+    }
+    dns = { provider: "cloudflare", zoneId, proxied };
+  } else if (dnsProvider === "none") {
+    if (proxied)
+      problems.push(
+        `${PROJECT}:dnsProxied only applies with dnsProvider cloudflare: pulumi config rm ${PROJECT}:dnsProxied`,
+      );
+  } else {
+    problems.push(
+      `${PROJECT}:dnsProvider must be cloudflare or none, not "${dnsProvider}": ${set("dnsProvider", "none")}`,
+    );
+  }
+
+  const grafana = bool("grafana") ?? !preview;
+  const database = str("database", "container");
+  if (database !== "container" && database !== "external") {
+    problems.push(
+      `${PROJECT}:database must be container or external, not "${database}": ${set("database", "container")}`,
+    );
+  }
+  const workerCount = int("workerServers", 0, 20);
+  if (workerCount > 0 && database !== "external") {
+    problems.push(
+      `${PROJECT}:workerServers > 0 needs an external Postgres the workers can reach (the container Postgres is on the server's internal network only): ${set("database", "external")} and pulumi config set --secret ${PROJECT}:databaseUrl <url>, or ${set("workerServers", "0")}`,
+    );
+  }
+  if (workerCount > 0 && preview) {
+    problems.push(
+      `${PROJECT}:workerServers is not available on preview stacks (${preview}): ${set("workerServers", "0")}`,
+    );
+  }
+
+  const images: AgencyConfig["images"] = {};
+  for (const [key, field] of [
+    ["orchestratorImage", "orchestrator"],
+    ["frontendImage", "frontend"],
+  ] as const) {
+    const ref = str(key, "");
+    if (!ref) continue;
+    if (!DIGEST_REF.test(ref)) {
+      problems.push(
+        `${PROJECT}:${key} "${ref}" must be pinned by digest (registry/name@sha256:<64 hex>); docker buildx imagetools inspect <ref> prints it. Or pulumi config rm ${PROJECT}:${key} to build on the server.`,
+      );
+    } else images[field] = ref;
+  }
+
+  const protectSetting = bool("protect");
+  if (preview && protectSetting === true) {
+    problems.push(
+      `${PROJECT}:protect cannot be true on a preview stack (previews must be destroyable): pulumi config rm ${PROJECT}:protect`,
+    );
+  }
+  const protect = preview ? false : (protectSetting ?? true);
+
+  const s3 = {
+    endpoint: str("s3Endpoint", "https://fsn1.your-objectstorage.com"),
+    bucket: str("s3Bucket", "my-agency"),
+    region: str("s3Region", "eu-central"),
+  };
+  if (s3.endpoint && !/^https?:\/\/[^\s/]+/.test(s3.endpoint)) {
+    problems.push(`${PROJECT}:s3Endpoint "${s3.endpoint}" must be a URL starting with https://`);
+  }
+  const logLevel = str("logLevel", "info");
+  if (!LOG_LEVELS.includes(logLevel))
+    problems.push(`${PROJECT}:logLevel must be one of ${LOG_LEVELS.join(", ")}, not "${logLevel}"`);
+  const backupTime = str("backupTime", "03:30");
+  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(backupTime))
+    problems.push(
+      `${PROJECT}:backupTime "${backupTime}" must be HH:MM in UTC: ${set("backupTime", "03:30")}`,
+    );
+  const basicAuthUser = str("basicAuthUser", "admin");
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(basicAuthUser))
+    problems.push(`${PROJECT}:basicAuthUser must be letters, digits, dot, dash or underscore`);
+
+  const secrets: SecretName[] = [
+    "openaiApiKey",
+    "anthropicApiKey",
+    "resendApiKey",
+    "s3AccessKeyId",
+    "s3SecretAccessKey",
+    "secretKey",
+    "agencyAdminToken",
+    "redisPassword",
+    database === "external" ? "databaseUrl" : "postgresPassword",
+    "n8nEncryptionKey",
+    "automationsPasswordHash",
+    ...(grafana ? (["grafanaPasswordHash", "grafanaAdminPassword"] as const) : []),
+  ];
+  const missing = [
+    "hcloud:token",
+    ...(dns.provider === "cloudflare" ? ["cloudflare:apiToken"] : []),
+    ...secrets.map((s) => `${PROJECT}:${s}`),
+  ].filter((key) => !presentSecrets.has(key));
+  if (missing.length) {
+    problems.push(
+      `missing secrets (docs/stack.md says how to make each): ${missing.map((k) => `pulumi config set --secret ${k} <value>`).join("; ")}`,
+    );
+  }
+
+  if (problems.length) throw new ConfigError(problems);
+
+  const host = (label: string) => (preview ? `${preview}-${label}.${domain}` : `${label}.${domain}`);
+  return {
+    stack,
+    preview,
+    domain,
+    hosts: {
+      agency: host("agency"),
+      api: host("api"),
+      automations: host("automations"),
+      ...(grafana ? { grafana: host("grafana") } : {}),
+    },
+    acmeEmail,
+    location,
+    serverType,
+    serverMemoryMb: SERVER_MEMORY_MB[serverType] ?? 0,
+    sshPublicKeys: sshPublicKeys.map((k) => k.trim()),
+    sshSourceRanges,
+    dns,
+    grafana,
+    database: database as AgencyConfig["database"],
+    workers: { count: workerCount, serverType: workerServerType },
+    images,
+    protect,
+    s3,
+    mailFrom: str("mailFrom", "") || `agency@${domain}`,
+    logLevel,
+    calendarUrl: str("calendarUrl", ""),
+    basicAuthUser,
+    backup: { retentionDays: int("backupRetentionDays", 1, 3650), time: backupTime },
+    secrets,
+  };
+}
+
+/** Reads the current stack's Pulumi config and validates it (throws ConfigError). */
+export function loadConfig(): AgencyConfig {
+  const config = new pulumi.Config(PROJECT);
+  const raw: RawConfig = {};
+  for (const key of Object.keys(CONFIG_SCHEMA) as PlainKey[]) {
+    const value = config.get(key);
+    if (value !== undefined) raw[key] = value;
+  }
+  const present = new Set<string>();
+  for (const full of [
+    ...Object.keys(PROVIDER_SECRETS),
+    ...Object.keys(SECRETS).map((s) => `${PROJECT}:${s}`),
+  ]) {
+    const [ns, key] = full.split(":") as [string, string];
+    if (new pulumi.Config(ns).getSecret(key) !== undefined) present.add(full);
+  }
+  return parseConfig(raw, present, pulumi.getStack());
+}
+
+/** The secrets the configuration needs, as Outputs marked secret. Call after loadConfig. */
+export function loadSecrets(cfg: AgencyConfig): Partial<Record<SecretName, pulumi.Output<string>>> {
+  const config = new pulumi.Config(PROJECT);
+  return Object.fromEntries(cfg.secrets.map((name) => [name, config.requireSecret(name)]));
+}

@@ -1,0 +1,559 @@
+/**
+ * What runs on the server, as data: one definition per container. The Pulumi program turns these
+ * into docker resources and renderCompose turns the very same list into docker-compose.yml, so the
+ * two cannot drift apart without a test noticing. Nothing here touches Pulumi.
+ */
+import type { AgencyConfig, SecretName } from "./config.ts";
+
+export type NetworkName = "edge" | "backend" | "observability";
+
+export interface NetworkDefinition {
+  name: NetworkName;
+  /** No route out: containers only on this network cannot reach the internet. */
+  internal: boolean;
+  subnet: string;
+}
+
+/** Fixed subnets, so the Caddyfile can allow metrics from the observability network only. */
+export const NETWORKS: NetworkDefinition[] = [
+  { name: "edge", internal: false, subnet: "172.28.1.0/24" },
+  { name: "backend", internal: true, subnet: "172.28.2.0/24" },
+  { name: "observability", internal: false, subnet: "172.28.3.0/24" },
+];
+
+/** Address of the main server on the Hetzner private network that worker servers use. */
+export const MAIN_PRIVATE_IP = "10.70.0.2";
+export const PRIVATE_NETWORK_RANGE = "10.70.0.0/16";
+
+/** Where the program delivers repo files on the server; bind mounts are relative to it. */
+export const REMOTE_ROOT = "/opt/agency";
+
+export type Role = "edge" | "app" | "state" | "observability";
+
+export interface ImageSpec {
+  /** The reference containers run: a digest-pinned ref, or the local tag of an image built on the server. */
+  ref: string;
+  /** Present when the image is built from this repository. */
+  build?: { context: string; dockerfile: string };
+}
+
+export interface ServiceDefinition {
+  name: string;
+  role: Role;
+  image: ImageSpec;
+  entrypoint?: string[];
+  command?: string[];
+  /** Undefined keeps the image's user; `rootReason` says why that is root. */
+  user?: string;
+  rootReason?: string;
+  readOnly: boolean;
+  tmpfs: string[];
+  networks: NetworkName[];
+  ports: { host: number; container: number; protocol?: "tcp" | "udp"; ip?: string }[];
+  env: Record<string, string>;
+  /** Values with {{secretName}} placeholders, filled from Pulumi secrets or compose's .env. */
+  secretEnv: Record<string, string>;
+  /** Secrets written to files the container reads (mode 0400, owned by `fileOwner`). */
+  secretFiles: { secret: SecretName; target: string }[];
+  fileOwner?: string;
+  volumes: { volume: string; target: string }[];
+  /** Repo paths (files or folders) mounted read-only. */
+  files: { source: string; target: string }[];
+  /** Files the stack renders from its config (relative to the generated folder), mounted read-only. */
+  generated: { source: string; target: string }[];
+  /** Host paths mounted read-only (node-exporter only). */
+  hostMounts: { source: string; target: string }[];
+  healthcheck: { test: string[]; interval: string; timeout: string; retries: number; startPeriod: string };
+  memoryMb: number;
+  capAdd: string[];
+  dependsOn: string[];
+}
+
+export const IMAGES = {
+  caddy: "caddy:2.10.2-alpine",
+  redis: "redis:7.4.5-alpine",
+  qdrant: "qdrant/qdrant:v1.15.1-unprivileged",
+  postgres: "postgres:17.6-alpine",
+  n8n: "n8nio/n8n:1.109.2",
+  prometheus: "prom/prometheus:v3.5.0",
+  grafana: "grafana/grafana:12.1.1",
+  alertmanager: "prom/alertmanager:v0.28.1",
+  nodeExporter: "prom/node-exporter:v1.9.1",
+  redisExporter: "oliver006/redis_exporter:v1.74.0-alpine",
+  postgresExporter: "prometheuscommunity/postgres-exporter:v0.17.1",
+  blackboxExporter: "prom/blackbox-exporter:v0.27.0",
+} as const;
+
+export const LOCAL_IMAGES = {
+  orchestrator: "agency/orchestrator:local",
+  frontend: "agency/frontend:local",
+} as const;
+
+/** Memory kept for the kernel, Docker and sshd before limits are handed out. */
+export const OS_RESERVE_MB = 640;
+
+/** Percent of the remaining memory each service may use; the shares add up to at most 100. */
+const MEMORY_SHARE: Record<string, number> = {
+  caddy: 3,
+  frontend: 6,
+  orchestrator: 13,
+  worker: 16,
+  redis: 7,
+  qdrant: 12,
+  postgres: 14,
+  n8n: 12,
+  prometheus: 7,
+  grafana: 4,
+  alertmanager: 1.5,
+  "node-exporter": 1,
+  "redis-exporter": 1,
+  "postgres-exporter": 1,
+  "blackbox-exporter": 1,
+};
+const MIN_MEMORY_MB = 32;
+
+export function memoryLimitMb(service: string, serverMemoryMb: number): number {
+  const share = MEMORY_SHARE[service];
+  if (share === undefined) throw new Error(`no memory share for service ${service}`);
+  return Math.max(MIN_MEMORY_MB, Math.floor(((serverMemoryMb - OS_RESERVE_MB) * share) / 100));
+}
+
+/** Throws when the limits of `services` do not fit a server of `serverMemoryMb`. */
+export function checkMemoryBudget(
+  services: Pick<ServiceDefinition, "name" | "memoryMb">[],
+  serverMemoryMb: number,
+): void {
+  const total = services.reduce((sum, s) => sum + s.memoryMb, 0);
+  if (total > serverMemoryMb - OS_RESERVE_MB) {
+    throw new Error(
+      `the containers' memory limits add up to ${total} MB, more than the ${serverMemoryMb - OS_RESERVE_MB} MB a ${serverMemoryMb} MB server has for them; choose a larger server type`,
+    );
+  }
+}
+
+const SECRET_REF = /\{\{(\w+)\}\}/g;
+
+/** The secrets a value template refers to. */
+export function secretRefs(template: string): SecretName[] {
+  return [...template.matchAll(SECRET_REF)].map((m) => m[1] as SecretName);
+}
+
+/** Fills a template's {{secret}} placeholders. */
+export function fillSecrets(template: string, value: (name: SecretName) => string): string {
+  return template.replace(SECRET_REF, (_, name: string) => value(name as SecretName));
+}
+
+/** openaiApiKey → OPENAI_API_KEY: the variable compose reads a secret from. */
+export function secretEnvVar(name: SecretName): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase();
+}
+
+const wget = (url: string) => ["CMD-SHELL", `wget -q -O /dev/null ${url} || exit 1`];
+const health = (test: string[], startPeriod = "30s") => ({
+  test,
+  interval: "30s",
+  timeout: "5s",
+  retries: 5,
+  startPeriod,
+});
+
+function base(
+  name: string,
+  role: Role,
+  image: ImageSpec,
+  cfg: Pick<AgencyConfig, "serverMemoryMb">,
+): ServiceDefinition {
+  return {
+    name,
+    role,
+    image,
+    readOnly: true,
+    tmpfs: ["/tmp"],
+    networks: [],
+    ports: [],
+    env: {},
+    secretEnv: {},
+    secretFiles: [],
+    volumes: [],
+    files: [],
+    generated: [],
+    hostMounts: [],
+    healthcheck: health(["NONE"]),
+    memoryMb: memoryLimitMb(name, cfg.serverMemoryMb),
+    capAdd: [],
+    dependsOn: [],
+  };
+}
+
+export type DefinitionConfig = Pick<
+  AgencyConfig,
+  | "hosts"
+  | "grafana"
+  | "database"
+  | "logLevel"
+  | "s3"
+  | "mailFrom"
+  | "calendarUrl"
+  | "acmeEmail"
+  | "basicAuthUser"
+  | "serverMemoryMb"
+  | "images"
+  | "workers"
+  | "stack"
+>;
+
+/** The application's environment, shared by the API and the worker. */
+export function appEnv(
+  cfg: DefinitionConfig,
+  redisHost = "redis",
+  qdrantHost = "qdrant",
+): Pick<ServiceDefinition, "env" | "secretEnv"> {
+  return {
+    env: {
+      NODE_ENV: "production",
+      LOG_LEVEL: cfg.logLevel,
+      S3_ENDPOINT: cfg.s3.endpoint,
+      S3_BUCKET: cfg.s3.bucket,
+      S3_REGION: cfg.s3.region,
+      MAIL_FROM: cfg.mailFrom,
+      QDRANT_URL: `http://${qdrantHost}:6333`,
+      PUBLIC_PORTAL_URL: `https://${cfg.hosts.agency}`,
+      PUBLIC_API_URL: `https://${cfg.hosts.api}`,
+      AUTOMATION_WEBHOOK_URL: "http://n8n:5678/webhook",
+      CALENDAR_URL: cfg.calendarUrl,
+    },
+    secretEnv: {
+      DATABASE_URL:
+        cfg.database === "external"
+          ? "{{databaseUrl}}"
+          : "postgres://agency:{{postgresPassword}}@postgres:5432/agency",
+      REDIS_URL: `redis://:{{redisPassword}}@${redisHost}:6379`,
+      S3_ACCESS_KEY_ID: "{{s3AccessKeyId}}",
+      S3_SECRET_ACCESS_KEY: "{{s3SecretAccessKey}}",
+      RESEND_API_KEY: "{{resendApiKey}}",
+      SECRET_KEY: "{{secretKey}}",
+      AGENCY_ADMIN_TOKEN: "{{agencyAdminToken}}",
+      OPENAI_API_KEY: "{{openaiApiKey}}",
+      ANTHROPIC_API_KEY: "{{anthropicApiKey}}",
+    },
+  };
+}
+
+export function orchestratorImage(cfg: Pick<AgencyConfig, "images">): ImageSpec {
+  return cfg.images.orchestrator
+    ? { ref: cfg.images.orchestrator }
+    : {
+        ref: LOCAL_IMAGES.orchestrator,
+        build: { context: ".", dockerfile: "services/orchestrator/Dockerfile" },
+      };
+}
+
+/** The worker container, also what each extra worker server runs. */
+export function workerDefinition(
+  cfg: DefinitionConfig,
+  serverMemoryMb = cfg.serverMemoryMb,
+): ServiceDefinition {
+  return {
+    ...base("worker", "app", orchestratorImage(cfg), { serverMemoryMb }),
+    command: ["node", "dist/worker.js"],
+    user: "1000:1000",
+    networks: ["edge", "backend", "observability"],
+    ...appEnv(cfg),
+    healthcheck: health(wget("http://127.0.0.1:9465/metrics")),
+    dependsOn: ["redis", "qdrant", ...(cfg.database === "container" ? ["postgres"] : [])],
+  };
+}
+
+/** Every container on the main server, in start order. */
+export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
+  const withWorkers = cfg.workers.count > 0;
+  const privatePort = (port: number) =>
+    withWorkers ? [{ host: port, container: port, ip: MAIN_PRIVATE_IP }] : [];
+  const grafanaHost = cfg.hosts.grafana;
+  const pgUrl =
+    cfg.database === "external"
+      ? "{{databaseUrl}}"
+      : "postgresql://agency:{{postgresPassword}}@postgres:5432/agency?sslmode=disable";
+
+  const postgres: ServiceDefinition[] =
+    cfg.database === "container"
+      ? [
+          {
+            ...base("postgres", "state", { ref: IMAGES.postgres }, cfg),
+            user: "postgres",
+            tmpfs: ["/tmp", "/var/run/postgresql"],
+            networks: ["backend"],
+            env: {
+              POSTGRES_USER: "agency",
+              POSTGRES_DB: "agency",
+              PGDATA: "/var/lib/postgresql/data/pgdata",
+            },
+            secretEnv: { POSTGRES_PASSWORD: "{{postgresPassword}}" },
+            volumes: [{ volume: "postgres-data", target: "/var/lib/postgresql/data" }],
+            healthcheck: health(["CMD-SHELL", "pg_isready -U agency -d agency || exit 1"]),
+          },
+        ]
+      : [];
+
+  const state: ServiceDefinition[] = [
+    {
+      ...base("redis", "state", { ref: IMAGES.redis }, cfg),
+      user: "redis",
+      entrypoint: ["/bin/sh", "-c"],
+      command: [
+        // The queue must never lose jobs: AOF on, and refuse writes rather than evict when full.
+        `exec redis-server --appendonly yes --appendfsync everysec --save 900 1 --maxmemory-policy noeviction --maxmemory ${Math.floor(memoryLimitMb("redis", cfg.serverMemoryMb) * 0.8)}mb --requirepass "$REDIS_PASSWORD"`,
+      ],
+      networks: ["backend"],
+      ports: privatePort(6379),
+      secretEnv: { REDIS_PASSWORD: "{{redisPassword}}", REDISCLI_AUTH: "{{redisPassword}}" },
+      volumes: [{ volume: "redis-data", target: "/data" }],
+      healthcheck: health(["CMD-SHELL", "redis-cli ping | grep -q PONG || exit 1"]),
+    },
+    {
+      ...base("qdrant", "state", { ref: IMAGES.qdrant }, cfg),
+      user: "1000:1000",
+      networks: ["backend"],
+      ports: privatePort(6333),
+      env: { QDRANT__TELEMETRY_DISABLED: "true" },
+      volumes: [
+        { volume: "qdrant-storage", target: "/qdrant/storage" },
+        { volume: "qdrant-snapshots", target: "/qdrant/snapshots" },
+      ],
+      // The image has neither curl nor wget; bash can open the port.
+      healthcheck: health(["CMD-SHELL", "bash -c ':> /dev/tcp/127.0.0.1/6333' || exit 1"]),
+    },
+    ...postgres,
+  ];
+
+  const orchestrator = orchestratorImage(cfg);
+  const frontend: ImageSpec = cfg.images.frontend
+    ? { ref: cfg.images.frontend }
+    : { ref: LOCAL_IMAGES.frontend, build: { context: ".", dockerfile: "services/frontend/Dockerfile" } };
+  const stateDeps = ["redis", "qdrant", ...(cfg.database === "container" ? ["postgres"] : [])];
+
+  const app: ServiceDefinition[] = [
+    {
+      ...base("orchestrator", "app", orchestrator, cfg),
+      command: ["node", "dist/server.js"],
+      user: "1000:1000",
+      networks: ["edge", "backend", "observability"],
+      ...appEnv(cfg),
+      env: { ...appEnv(cfg).env, PORT: "5001" },
+      healthcheck: health(wget("http://127.0.0.1:5001/health")),
+      dependsOn: stateDeps,
+    },
+    workerDefinition(cfg),
+    {
+      ...base("frontend", "app", frontend, cfg),
+      user: "1000:1000",
+      networks: ["edge"],
+      env: {
+        NODE_ENV: "production",
+        HOST: "0.0.0.0",
+        PORT: "3000",
+        ORIGIN: `https://${cfg.hosts.agency}`,
+        PUBLIC_API_URL: `https://${cfg.hosts.api}`,
+        API_INTERNAL_URL: "http://orchestrator:5001",
+      },
+      healthcheck: health(wget("http://127.0.0.1:3000/")),
+      dependsOn: ["orchestrator"],
+    },
+    {
+      ...base("n8n", "app", { ref: IMAGES.n8n }, cfg),
+      user: "1000:1000",
+      // Workflows from services/automation/workflows are imported on every start, so a deploy
+      // that changes them (the container is replaced) brings them in.
+      entrypoint: ["tini", "--", "/bin/sh", "-c"],
+      command: [
+        "if ls /workflows/*.json >/dev/null 2>&1; then n8n import:workflow --separate --input=/workflows; fi; exec n8n start",
+      ],
+      networks: ["edge", "observability"],
+      env: {
+        N8N_HOST: cfg.hosts.automations,
+        N8N_PORT: "5678",
+        N8N_PROTOCOL: "https",
+        WEBHOOK_URL: `https://${cfg.hosts.automations}/`,
+        N8N_PROXY_HOPS: "1",
+        N8N_METRICS: "true",
+        N8N_DIAGNOSTICS_ENABLED: "false",
+        N8N_PERSONALIZATION_ENABLED: "false",
+        N8N_BLOCK_ENV_ACCESS_IN_NODE: "true",
+        GENERIC_TIMEZONE: "UTC",
+        AGENCY_API_URL: "http://orchestrator:5001",
+      },
+      secretEnv: { N8N_ENCRYPTION_KEY: "{{n8nEncryptionKey}}" },
+      volumes: [{ volume: "n8n-data", target: "/home/node/.n8n" }],
+      files: [{ source: "services/automation/workflows", target: "/workflows" }],
+      healthcheck: health(wget("http://127.0.0.1:5678/healthz"), "60s"),
+    },
+  ];
+
+  const observability: ServiceDefinition[] = [
+    {
+      ...base("prometheus", "observability", { ref: IMAGES.prometheus }, cfg),
+      user: "65534:65534",
+      command: [
+        "--config.file=/etc/prometheus/prometheus.yml",
+        "--storage.tsdb.path=/prometheus",
+        "--storage.tsdb.retention.time=15d",
+      ],
+      networks: ["observability"],
+      volumes: [{ volume: "prometheus-data", target: "/prometheus" }],
+      files: [
+        { source: "monitoring/prometheus/prometheus.yml", target: "/etc/prometheus/prometheus.yml" },
+        { source: "monitoring/prometheus/alerts.yml", target: "/etc/prometheus/alerts.yml" },
+      ],
+      generated: [{ source: "prometheus/targets", target: "/etc/prometheus/targets" }],
+      healthcheck: health(wget("http://127.0.0.1:9090/-/healthy")),
+    },
+    {
+      ...base("alertmanager", "observability", { ref: IMAGES.alertmanager }, cfg),
+      user: "65534:65534",
+      command: ["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager"],
+      networks: ["observability"],
+      volumes: [{ volume: "alertmanager-data", target: "/alertmanager" }],
+      files: [
+        { source: "monitoring/alertmanager/alertmanager.yml", target: "/etc/alertmanager/alertmanager.yml" },
+        {
+          source: "monitoring/alertmanager/templates/agency.tmpl",
+          target: "/etc/alertmanager/templates/agency.tmpl",
+        },
+      ],
+      generated: [
+        { source: "alertmanager/recipients.tmpl", target: "/etc/alertmanager/templates/recipients.tmpl" },
+      ],
+      secretFiles: [
+        { secret: "resendApiKey", target: "/etc/alertmanager/secrets/resend_api_key" },
+        { secret: "agencyAdminToken", target: "/etc/alertmanager/secrets/webhook_token" },
+      ],
+      fileOwner: "65534",
+      healthcheck: health(wget("http://127.0.0.1:9093/-/healthy")),
+    },
+    ...(cfg.grafana
+      ? [
+          {
+            ...base("grafana", "observability", { ref: IMAGES.grafana }, cfg),
+            user: "472:0",
+            networks: ["edge", "observability"] as NetworkName[],
+            env: {
+              GF_SERVER_ROOT_URL: `https://${grafanaHost}`,
+              GF_SECURITY_ADMIN_USER: "admin",
+              GF_USERS_ALLOW_SIGN_UP: "false",
+              GF_ANALYTICS_REPORTING_ENABLED: "false",
+              GF_ANALYTICS_CHECK_FOR_UPDATES: "false",
+              GF_PATHS_PROVISIONING: "/etc/grafana/provisioning",
+            },
+            secretEnv: { GF_SECURITY_ADMIN_PASSWORD: "{{grafanaAdminPassword}}" },
+            volumes: [{ volume: "grafana-data", target: "/var/lib/grafana" }],
+            files: [
+              { source: "monitoring/grafana/provisioning", target: "/etc/grafana/provisioning" },
+              { source: "monitoring/grafana/dashboards", target: "/var/lib/grafana/dashboards" },
+            ],
+            healthcheck: health(wget("http://127.0.0.1:3000/api/health")),
+            dependsOn: ["prometheus"],
+          },
+        ]
+      : []),
+    {
+      ...base("node-exporter", "observability", { ref: IMAGES.nodeExporter }, cfg),
+      user: "65534:65534",
+      // Only /proc and /sys: mounting the host's / would also expose the Docker socket.
+      command: ["--path.procfs=/host/proc", "--path.sysfs=/host/sys"],
+      networks: ["observability"],
+      hostMounts: [
+        { source: "/proc", target: "/host/proc" },
+        { source: "/sys", target: "/host/sys" },
+      ],
+      healthcheck: health(wget("http://127.0.0.1:9100/metrics")),
+    },
+    {
+      ...base("redis-exporter", "observability", { ref: IMAGES.redisExporter }, cfg),
+      user: "59000:59000",
+      networks: ["backend", "observability"],
+      env: { REDIS_ADDR: "redis://redis:6379" },
+      secretEnv: { REDIS_PASSWORD: "{{redisPassword}}" },
+      healthcheck: health(wget("http://127.0.0.1:9121/metrics")),
+      dependsOn: ["redis"],
+    },
+    {
+      ...base("postgres-exporter", "observability", { ref: IMAGES.postgresExporter }, cfg),
+      user: "65534:65534",
+      // An external database is reached over the internet, which the observability network allows.
+      networks: cfg.database === "container" ? ["backend", "observability"] : ["observability"],
+      secretEnv: { DATA_SOURCE_NAME: pgUrl },
+      healthcheck: health(wget("http://127.0.0.1:9187/metrics")),
+      dependsOn: cfg.database === "container" ? ["postgres"] : [],
+    },
+    {
+      ...base("blackbox-exporter", "observability", { ref: IMAGES.blackboxExporter }, cfg),
+      user: "65534:65534",
+      command: ["--config.file=/etc/blackbox_exporter/config.yml"],
+      networks: ["observability"],
+      files: [{ source: "monitoring/blackbox/blackbox.yml", target: "/etc/blackbox_exporter/config.yml" }],
+      healthcheck: health(wget("http://127.0.0.1:9115/-/healthy")),
+    },
+  ];
+
+  const caddy: ServiceDefinition = {
+    ...base("caddy", "edge", { ref: IMAGES.caddy }, cfg),
+    rootReason:
+      "its certificate volume is created root-owned; all capabilities but NET_BIND_SERVICE are dropped",
+    capAdd: ["NET_BIND_SERVICE"],
+    networks: ["edge", "observability"],
+    ports: [
+      { host: 80, container: 80 },
+      { host: 443, container: 443 },
+      { host: 443, container: 443, protocol: "udp" },
+    ],
+    env: {
+      AGENCY_HOST: cfg.hosts.agency,
+      API_HOST: cfg.hosts.api,
+      AUTOMATIONS_HOST: cfg.hosts.automations,
+      // With Grafana off its site answers only on a .localhost name no certificate is asked for.
+      GRAFANA_HOST: grafanaHost ?? "grafana.localhost",
+      ACME_EMAIL: cfg.acmeEmail,
+      BASIC_AUTH_USER: cfg.basicAuthUser,
+      OBSERVABILITY_SUBNET: NETWORKS.find((n) => n.name === "observability")!.subnet,
+    },
+    secretEnv: {
+      AUTOMATIONS_PASSWORD_HASH: "{{automationsPasswordHash}}",
+      GRAFANA_PASSWORD_HASH: cfg.grafana ? "{{grafanaPasswordHash}}" : "{{automationsPasswordHash}}",
+    },
+    volumes: [
+      { volume: "caddy-data", target: "/data" },
+      { volume: "caddy-config", target: "/config" },
+    ],
+    files: [{ source: "Caddyfile", target: "/etc/caddy/Caddyfile" }],
+    healthcheck: health(wget("http://127.0.0.1:2019/metrics")),
+    dependsOn: ["frontend", "orchestrator", "n8n", ...(cfg.grafana ? ["grafana"] : [])],
+  };
+
+  return [...state, ...app, ...observability, caddy];
+}
+
+/** Named volumes the definitions use, each holding state the nightly backup saves. */
+export function volumeNames(services: ServiceDefinition[]): string[] {
+  return [...new Set(services.flatMap((s) => s.volumes.map((v) => v.volume)))];
+}
+
+/** Labels every container carries, so scripts and Prometheus select by them. */
+export function containerLabels(
+  service: Pick<ServiceDefinition, "name" | "role">,
+  stack: string,
+): Record<string, string> {
+  return { "agency.service": service.name, "agency.role": service.role, "agency.stack": stack };
+}
+
+/** The summary a reviewer reads: which container joins which network and publishes what. */
+export function containerInventory(services: ServiceDefinition[]) {
+  return services.map((s) => ({
+    name: s.name,
+    image: s.image.ref,
+    networks: s.networks,
+    ports: s.ports.map((p) => `${p.ip ? `${p.ip}:` : ""}${p.host}->${p.container}/${p.protocol ?? "tcp"}`),
+    memoryMb: s.memoryMb,
+    user: s.user ?? `image default (${s.rootReason ?? "root"})`,
+    readOnly: s.readOnly,
+  }));
+}
