@@ -64,7 +64,11 @@ async function startRedis(): Promise<{ url: string; stop: () => Promise<void> }>
   return {
     url,
     stop: async () => {
-      child.kill("SIGTERM");
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      if (child.exitCode === null) child.kill("SIGTERM");
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 5000)))]);
+      clearTimeout(timer);
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -84,31 +88,54 @@ async function startPostgres(): Promise<{ url: string; stop: () => Promise<void>
 
 async function check(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await client.query("select 1");
-  await client.end();
+  try {
+    await client.connect();
+    await client.query("select 1");
+  } catch (err) {
+    const shown = new URL(url);
+    if (shown.password) shown.password = "***";
+    throw new Error(
+      `test Postgres at ${shown.toString()} is not usable (${(err as Error).message}); fix DATABASE_URL or unset it`,
+    );
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 export default async function setup({ provide }: { provide: (key: string, value: string) => void }) {
   const stops: Array<() => Promise<void>> = [];
-  let databaseUrl = process.env.DATABASE_URL;
-  if (!databaseUrl) {
-    const pgServer = await startPostgres();
-    stops.push(pgServer.stop);
-    databaseUrl = pgServer.url;
-  }
-  await check(databaseUrl);
-  let redisUrl = process.env.REDIS_URL;
-  if (!redisUrl) {
-    const redis = await startRedis();
-    stops.push(redis.stop);
-    redisUrl = redis.url;
-  }
-  provide("databaseUrl", databaseUrl);
-  provide("redisUrl", redisUrl);
-  return async () => {
-    for (const stop of stops.reverse()) await stop();
+  const stopAll = async () => {
+    for (const stop of stops.reverse())
+      await stop().catch((err) => console.error("stopping a test service:", err));
   };
+  try {
+    let databaseUrl = process.env.DATABASE_URL;
+    if (!databaseUrl) {
+      const started = Date.now();
+      const pgServer = await startPostgres();
+      stops.push(pgServer.stop);
+      databaseUrl = pgServer.url;
+      console.log(
+        `test services: embedded Postgres ready in ${Date.now() - started} ms (DATABASE_URL unset)`,
+      );
+    }
+    await check(databaseUrl);
+    let redisUrl = process.env.REDIS_URL;
+    if (!redisUrl) {
+      const started = Date.now();
+      const redis = await startRedis();
+      stops.push(redis.stop);
+      redisUrl = redis.url;
+      console.log(`test services: redis-server ready in ${Date.now() - started} ms (REDIS_URL unset)`);
+    }
+    provide("databaseUrl", databaseUrl);
+    provide("redisUrl", redisUrl);
+  } catch (err) {
+    // Vitest runs no teardown when setup throws; do not leave a server behind.
+    await stopAll();
+    throw err;
+  }
+  return stopAll;
 }
 
 declare module "vitest" {
