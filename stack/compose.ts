@@ -67,6 +67,7 @@ export function composeService(s: ServiceDefinition, stack: string): Record<stri
   const out: Record<string, unknown> = {};
   if (s.image.build) out.build = { context: s.image.build.context, dockerfile: s.image.build.dockerfile };
   out.image = s.image.ref;
+  out.container_name = `agency-${s.name}`;
   if (s.entrypoint) out.entrypoint = s.entrypoint.map(escape);
   if (s.command) out.command = s.command.map(escape);
   if (s.user) out.user = s.user;
@@ -126,7 +127,9 @@ export function renderCompose(
     networks: Object.fromEntries(
       NETWORKS.map((n) => [n.name, { internal: n.internal, ipam: { config: [{ subnet: n.subnet }] } }]),
     ),
-    volumes: Object.fromEntries(volumeNames(services).map((v) => [v, {}])),
+    volumes: Object.fromEntries(
+      volumeNames(services).map((v) => [v, { labels: { "agency.backup": "true" } }]),
+    ),
     secrets,
   };
   return COMPOSE_HEADER + stringify(doc, { lineWidth: 0 });

@@ -62,8 +62,9 @@ export interface AgencyOutputs {
   deleteProtection: boolean;
 }
 
-export function defineAgency(config: AgencyConfig = loadConfig()): AgencyOutputs {
-  const p = plan(config);
+/** `root` is where the mounted repository files are read from (tests may pass a fixture). */
+export function defineAgency(config: AgencyConfig = loadConfig(), root?: string): AgencyOutputs {
+  const p = plan(config, root);
   const secrets = loadSecrets(config);
   const sshPrivateKey = new pulumi.Config(PROJECT).getSecret("sshPrivateKey");
   const labels = {

@@ -1,0 +1,230 @@
+/**
+ * The real program under Pulumi mocks (stack/testing/mocks.ts): no Hetzner, Cloudflare or Docker
+ * is contacted; resources are recorded with their inputs and asserted on.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parse } from "yaml";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  PROD_CONFIG,
+  SECRET_SIG_KEY,
+  SECRET_VALUES,
+  fixtureRoot,
+  plain,
+  recorded,
+  setAgencyMocks,
+  settle,
+  useConfig,
+  type Recorded,
+} from "./testing/mocks.ts";
+
+setAgencyMocks("prod");
+
+const { loadConfig } = await import("./config.ts");
+const { defineAgency } = await import("./program.ts");
+const { serviceDefinitions } = await import("./services.ts");
+const { REPO_ROOT } = await import("./delivery.ts");
+
+type Container = {
+  name: string;
+  networks: string[];
+  ports: { internal: number; external: number; ip?: string }[];
+  inputs: Record<string, unknown>;
+};
+
+async function run(
+  config: Record<string, string>,
+): Promise<{ resources: Recorded[]; outputs: ReturnType<typeof defineAgency> }> {
+  recorded.length = 0;
+  useConfig(config);
+  const cfg = loadConfig();
+  const outputs = defineAgency(cfg, fixtureRoot(serviceDefinitions(cfg)));
+  return { resources: await settle(), outputs };
+}
+
+const byType = (rs: Recorded[], type: string) => rs.filter((r) => r.type === type);
+const containers = (rs: Recorded[]): Container[] =>
+  byType(rs, "docker:index/container:Container").map((r) => {
+    const inputs = plain(r.inputs) as Record<string, unknown>;
+    return {
+      name: String(inputs.name).replace(/^agency-/, ""),
+      networks: ((inputs.networksAdvanced as { name: string }[]) ?? []).map((n) => n.name).sort(),
+      ports: (inputs.ports as Container["ports"]) ?? [],
+      inputs,
+    };
+  });
+
+describe("the production stack", () => {
+  let resources: Recorded[];
+  let outputs: ReturnType<typeof defineAgency>;
+  beforeAll(async () => {
+    ({ resources, outputs } = await run(PROD_CONFIG));
+  });
+
+  it("when deployed, then it creates one server, one firewall, DNS, networks, volumes and every container", () => {
+    const count = (t: string) => byType(resources, t).length;
+    expect(count("hcloud:index/server:Server")).toBe(1);
+    expect(count("hcloud:index/firewall:Firewall")).toBe(1);
+    expect(count("hcloud:index/sshKey:SshKey")).toBe(1);
+    expect(count("cloudflare:index/dnsRecord:DnsRecord")).toBe(4);
+    expect(count("docker:index/network:Network")).toBe(3);
+    expect(
+      containers(resources)
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(
+      [
+        "alertmanager",
+        "blackbox-exporter",
+        "caddy",
+        "frontend",
+        "grafana",
+        "n8n",
+        "node-exporter",
+        "orchestrator",
+        "postgres",
+        "postgres-exporter",
+        "prometheus",
+        "qdrant",
+        "redis",
+        "redis-exporter",
+        "worker",
+      ].sort(),
+    );
+    const volumes = byType(resources, "docker:index/volume:Volume").map(
+      (r) => (plain(r.inputs) as { name: string }).name,
+    );
+    expect(volumes).toEqual(
+      expect.arrayContaining([
+        "postgres-data",
+        "redis-data",
+        "qdrant-storage",
+        "n8n-data",
+        "caddy-data",
+        "grafana-data",
+        "prometheus-data",
+        "alertmanager-data",
+      ]),
+    );
+    console.log(`prod stack: ${resources.length} resources registered (plus the stack itself)`);
+  });
+
+  it("must not open anything but 22, 80 and 443, and 22 only to the configured ranges", () => {
+    const [fw] = byType(resources, "hcloud:index/firewall:Firewall");
+    const rules = (
+      plain(fw!.inputs) as {
+        rules: { port: string; protocol: string; sourceIps: string[]; direction: string }[];
+      }
+    ).rules;
+    expect(rules.every((r) => r.direction === "in")).toBe(true);
+    expect([...new Set(rules.map((r) => r.port))].sort()).toEqual(["22", "443", "80"]);
+    expect(rules.find((r) => r.port === "22")!.sourceIps).toEqual(["203.0.113.0/24"]);
+  });
+
+  it("when containers are created, then only caddy publishes ports, and only 80 and 443", () => {
+    const publishing = containers(resources).filter((c) => c.ports.length > 0);
+    expect(publishing.map((c) => c.name)).toEqual(["caddy"]);
+    expect([...new Set(publishing[0]!.ports.map((p) => p.external))].sort()).toEqual([443, 80]);
+  });
+
+  it("when containers join networks, then Redis, Qdrant and Postgres sit on the internal backend only", () => {
+    const nets = Object.fromEntries(containers(resources).map((c) => [c.name, c.networks]));
+    for (const s of ["redis", "qdrant", "postgres"]) expect(nets[s]).toEqual(["backend"]);
+    expect(nets.caddy).toEqual(["edge", "observability"]);
+    expect(nets.prometheus).toEqual(["observability"]);
+    const backend = byType(resources, "docker:index/network:Network").map(
+      (r) => plain(r.inputs) as { name: string; internal: boolean },
+    );
+    expect(backend.find((n) => n.name === "backend")!.internal).toBe(true);
+  });
+
+  it("must run no container privileged, with the Docker socket, or without a memory limit and health check", () => {
+    for (const c of containers(resources)) {
+      expect(c.inputs.privileged, c.name).toBe(false);
+      const mounts = JSON.stringify(c.inputs.volumes ?? []);
+      expect(mounts, c.name).not.toContain("docker.sock");
+      expect(c.inputs.memory, c.name).toBeGreaterThan(0);
+      expect((c.inputs.healthcheck as { tests: string[] }).tests[0], c.name).toBe("CMD-SHELL");
+      expect(c.inputs.restart, c.name).toBe("unless-stopped");
+    }
+    const total = containers(resources).reduce((sum, c) => sum + Number(c.inputs.memory), 0);
+    expect(total).toBeLessThanOrEqual(8192 - 640);
+  });
+
+  it("must never carry a secret value outside a Pulumi secret", () => {
+    const leaks: string[] = [];
+    const walk = (value: unknown, where: string) => {
+      if (typeof value === "string") {
+        for (const secret of Object.values(SECRET_VALUES)) if (value.includes(secret)) leaks.push(where);
+      } else if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${where}[${i}]`));
+      else if (value && typeof value === "object") {
+        if (SECRET_SIG_KEY in value) return; // inside a secret: fine
+        for (const [k, v] of Object.entries(value)) walk(v, `${where}.${k}`);
+      }
+    };
+    for (const r of resources) walk(r.inputs, `${r.type} ${r.name}`);
+    expect(leaks).toEqual([]);
+    const orchestrator = byType(resources, "docker:index/container:Container").find((r) =>
+      r.name.endsWith("-orchestrator"),
+    )!;
+    expect(SECRET_SIG_KEY in (orchestrator.inputs.envs as object)).toBe(true);
+    expect(JSON.stringify(plain(orchestrator.inputs.envs))).toContain(
+      `SECRET_KEY=${SECRET_VALUES["agency:secretKey"]}`,
+    );
+  });
+
+  it("when outputs are read, then they give the URLs, the IP, an SSH command and where the basic-auth users are", async () => {
+    const value = <T>(o: { apply: (f: (v: T) => void) => unknown }) => new Promise<T>((r) => o.apply(r));
+    expect(outputs.urls).toEqual({
+      agency: "https://agency.example.com",
+      api: "https://api.example.com",
+      automations: "https://automations.example.com",
+      grafana: "https://grafana.example.com",
+    });
+    expect(await value(outputs.serverIp)).toBe("203.0.113.10");
+    expect(await value(outputs.ssh)).toBe("ssh root@203.0.113.10");
+    expect(outputs.basicAuth.user).toBe("admin");
+    expect(outputs.basicAuth.passwords).toContain("agency:automationsPasswordHash");
+    expect(outputs.deleteProtection).toBe(true);
+  });
+
+  it("when compared with docker-compose.yml, then both run the same containers on the same networks, ports, users and mounts", () => {
+    const compose = parse(readFileSync(path.join(REPO_ROOT, "docker-compose.yml"), "utf8")) as {
+      services: Record<
+        string,
+        {
+          networks: string[];
+          ports?: string[];
+          user?: string;
+          read_only: boolean;
+          environment?: Record<string, string>;
+          volumes?: string[];
+        }
+      >;
+    };
+    const fromPulumi = containers(resources).map((c) => ({
+      name: c.name,
+      networks: c.networks,
+      ports: c.ports.map((p) => `${p.external}:${p.internal}`).sort(),
+      user: c.inputs.user ?? null,
+      readOnly: c.inputs.readOnly,
+      env: ((c.inputs.envs as string[]) ?? []).map((e) => e.split("=")[0]).sort(),
+      targets: ((c.inputs.volumes as { containerPath: string }[]) ?? []).map((v) => v.containerPath).sort(),
+    }));
+    const fromCompose = Object.entries(compose.services).map(([name, s]) => ({
+      name,
+      networks: [...s.networks].sort(),
+      ports: (s.ports ?? []).map((p) => p.replace(/\/udp$/, "")).sort(),
+      user: s.user ?? null,
+      readOnly: s.read_only,
+      env: Object.keys(s.environment ?? {}).sort(),
+      targets: [
+        ...(s.volumes ?? []).map((v) => v.replace(/:ro$/, "").split(":").pop()!),
+        ...((s as { secrets?: { target: string }[] }).secrets ?? []).map((x) => x.target),
+      ].sort(),
+    }));
+    const sort = (xs: { name: string }[]) => [...xs].sort((a, b) => a.name.localeCompare(b.name));
+    expect(sort(fromPulumi)).toEqual(sort(fromCompose));
+  });
+});

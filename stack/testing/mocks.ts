@@ -1,0 +1,148 @@
+/**
+ * Pulumi mocks for the program tests: no cloud, no CLI. Hetzner's data sources answer from a
+ * small table, every resource echoes its inputs, and each registration is recorded.
+ */
+import { cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { REPO_ROOT } from "../delivery.ts";
+
+export interface Recorded {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+}
+
+export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+export const recorded: Recorded[] = [];
+
+const SERVER_TYPES: Record<string, number> = { cx23: 4, cx33: 8, cx43: 16 };
+
+/** Unwraps Pulumi's secret sentinels so tests read plain values. */
+export function plain(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plain);
+  if (value && typeof value === "object") {
+    const obj = value as Record<string, unknown>;
+    if (SECRET_SIG_KEY in obj) return plain(obj.value);
+    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, plain(v)]));
+  }
+  return value;
+}
+
+export function setAgencyMocks(stack: string): void {
+  pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        recorded.push({ type: args.type, name: args.name, inputs: args.inputs });
+        const state: Record<string, unknown> = { ...(plain(args.inputs) as Record<string, unknown>) };
+        if (args.type === "hcloud:index/server:Server") state.ipv4Address = "203.0.113.10";
+        if (args.type === "command:remote:Command") state.stdout = "28.0.0";
+        if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = `sha256:${args.name}`;
+        const id = args.type.startsWith("hcloud:") ? String(100 + recorded.length) : `${args.name}-id`;
+        return { id, state };
+      },
+      call(args) {
+        if (args.token === "hcloud:index/getServerType:getServerType") {
+          const name = String(args.inputs.name);
+          const memory = SERVER_TYPES[name];
+          if (memory === undefined) throw new Error(`server type ${name} not found`);
+          return {
+            name,
+            memory,
+            isDeprecated: false,
+            locations: ["nbg1", "fsn1", "hel1"].map((l, i) => ({
+              id: i + 1,
+              name: l,
+              available: true,
+              isDeprecated: false,
+            })),
+          };
+        }
+        if (args.token === "hcloud:index/getLocation:getLocation")
+          return { name: args.inputs.name, networkZone: "eu-central" };
+        throw new Error(`unexpected call ${args.token}`);
+      },
+    },
+    "agency",
+    stack,
+    false,
+  );
+}
+
+/** Waits until no resource has been registered for a while: the program has settled. */
+export async function settle(quietMs = 300, timeoutMs = 20_000): Promise<Recorded[]> {
+  const deadline = Date.now() + timeoutMs;
+  let last = -1;
+  while (Date.now() < deadline) {
+    if (recorded.length === last) return [...recorded];
+    last = recorded.length;
+    await new Promise((r) => setTimeout(r, quietMs));
+  }
+  throw new Error("the program kept registering resources");
+}
+
+export const SECRET_VALUES: Record<string, string> = Object.fromEntries(
+  [
+    "hcloud:token",
+    "cloudflare:apiToken",
+    ...[
+      "openaiApiKey",
+      "anthropicApiKey",
+      "resendApiKey",
+      "s3AccessKeyId",
+      "s3SecretAccessKey",
+      "secretKey",
+      "agencyAdminToken",
+      "redisPassword",
+      "postgresPassword",
+      "databaseUrl",
+      "n8nEncryptionKey",
+      "automationsPasswordHash",
+      "grafanaPasswordHash",
+      "grafanaAdminPassword",
+    ].map((k) => `agency:${k}`),
+  ].map((k) => [k, `SECRET-${k.split(":")[1]}-4f1c`]),
+);
+
+export const PROD_CONFIG: Record<string, string> = {
+  "agency:domain": "example.com",
+  "agency:acmeEmail": "ops@example.com",
+  "agency:serverType": "cx33",
+  "agency:sshPublicKeys": JSON.stringify(["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq7 ops@laptop"]),
+  "agency:sshSourceRanges": JSON.stringify(["203.0.113.0/24"]),
+  "agency:cloudflareZoneId": "0123456789abcdef0123456789abcdef",
+  "agency:s3Endpoint": "https://fsn1.your-objectstorage.com",
+  "agency:s3Bucket": "agency-backups",
+};
+
+/** Sets the stack's config (secret keys marked secret) before the program reads it. */
+export function useConfig(
+  plainConfig: Record<string, string>,
+  secrets: Record<string, string> = SECRET_VALUES,
+): void {
+  pulumi.runtime.setAllConfig({ ...plainConfig, ...secrets }, Object.keys(secrets));
+}
+
+/**
+ * The repository root when every file the containers mount exists; otherwise a temporary copy
+ * of what exists plus minimal stand-ins, so program tests run while monitoring/ is in progress.
+ */
+export function fixtureRoot(services: { files: { source: string }[] }[]): string {
+  const missing = services
+    .flatMap((s) => s.files.map((f) => f.source))
+    .filter((f) => !existsSync(path.join(REPO_ROOT, f)));
+  if (missing.length === 0) return REPO_ROOT;
+  const dir = mkdtempSync(path.join(tmpdir(), "agency-fixture-"));
+  for (const s of services) {
+    for (const f of s.files) {
+      const from = path.join(REPO_ROOT, f.source);
+      const to = path.join(dir, f.source);
+      mkdirSync(path.dirname(to), { recursive: true });
+      if (existsSync(from)) cpSync(from, to, { recursive: true });
+      else if (!f.source.endsWith("workflows")) writeFileSync(to, "# stand-in for a file not yet written\n");
+    }
+  }
+  return dir;
+}
