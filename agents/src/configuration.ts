@@ -1,0 +1,92 @@
+/**
+ * Run-time configuration of the pipeline, read from `config.configurable`.
+ *
+ * The one seam that matters is the DraftingModel: every node asks it for a structured draft
+ * (validated against the node's zod schema) and renders the result itself. The offline model is the
+ * default; a provider-backed model only has to implement `draft` — typically
+ * `chat.withStructuredOutput(request.schema).invoke([system(request.instructions), json(request.input)])`.
+ */
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import type { z } from "zod";
+import type { IntakeInput, ProjectContext } from "./contracts.ts";
+import type { SectorProfile } from "./kb.ts";
+import type { Brief, CampaignCopy, Explainer, Market, Okrs, Prd, Wireframes } from "./schemas.ts";
+
+/** What each drafting step receives and must return. The prototyper compiles, it does not draft. */
+export interface DraftTasks {
+  intake_parser: { input: { intake: IntakeInput; sector: SectorProfile }; output: Brief };
+  market_mapper: { input: { brief: Brief; sector: SectorProfile }; output: Market };
+  product_doc_writer: { input: { brief: Brief; market: Market; sector: SectorProfile }; output: Prd };
+  wireframer: { input: { brief: Brief; market: Market; prd: Prd; sector: SectorProfile }; output: Wireframes };
+  explainer_producer: { input: { brief: Brief; wireframes: Wireframes }; output: Explainer };
+  campaign_composer: {
+    input: { brief: Brief; prd: Prd; explainer: Explainer; context: ProjectContext; recipientName?: string };
+    output: CampaignCopy;
+  };
+  indication_okrs: { input: { brief: Brief; prd: Prd; sector: SectorProfile }; output: Okrs };
+}
+export type DraftStep = keyof DraftTasks;
+
+export interface DraftRequest<S extends DraftStep> {
+  step: S;
+  /** What a language model would be told; the offline model ignores it. */
+  instructions: string;
+  input: DraftTasks[S]["input"];
+  /** The output must satisfy this; providers use it for structured output. */
+  schema: z.ZodType<DraftTasks[S]["output"]>;
+}
+
+export interface DraftingModel {
+  /** Short id recorded in logs, e.g. "offline" or "openai:gpt-5-mini". */
+  readonly id: string;
+  /** True when drafts come from the offline model; artifacts then say so. */
+  readonly offline: boolean;
+  draft<S extends DraftStep>(request: DraftRequest<S>): Promise<DraftTasks[S]["output"]>;
+}
+
+export interface Configuration {
+  /** Who writes the drafts. Defaults to the offline drafting model. */
+  draftingModel: DraftingModel;
+}
+
+function isDraftingModel(value: unknown): value is DraftingModel {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as DraftingModel).draft === "function" &&
+    typeof (value as DraftingModel).id === "string" &&
+    typeof (value as DraftingModel).offline === "boolean"
+  );
+}
+
+/** Reads the configuration, falling back to defaults; a malformed override is an error, not a fallback. */
+export function ensureConfiguration(
+  config: LangGraphRunnableConfig | undefined,
+  defaults: Configuration,
+): Configuration {
+  const override = config?.configurable?.["draftingModel"];
+  if (override === undefined) return defaults;
+  if (!isDraftingModel(override)) {
+    throw new Error(
+      "configurable.draftingModel must implement DraftingModel ({ id: string, offline: boolean, draft(request) })",
+    );
+  }
+  return { draftingModel: override };
+}
+
+/** Asks the model for a draft and holds it to the step's schema, whoever wrote it. */
+export async function requestDraft<S extends DraftStep>(
+  model: DraftingModel,
+  request: DraftRequest<S>,
+): Promise<DraftTasks[S]["output"]> {
+  const raw = await model.draft(request);
+  const parsed = request.schema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+      .join("; ");
+    throw new Error(`${request.step}: the ${model.id} drafting model returned an invalid draft (${issues})`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,37 @@
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { artifact, jsonArtifactBody } from "../artifacts.ts";
+import { requestDraft } from "../configuration.ts";
+import { INSTRUCTIONS } from "../prompts.ts";
+import { explainerHtml } from "../render/explainer.ts";
+import { scriptMarkdown } from "../render/markdown.ts";
+import { wireframeSvg } from "../render/svg.ts";
+import { explainerSchema } from "../schemas.ts";
+import { type PipelineState, requireChannel } from "../state.ts";
+import { nodeConfiguration } from "./common.ts";
+
+/** Storyboards an explainer from the wireframes and renders a playable HTML version. */
+export async function explainerProducer(
+  state: PipelineState,
+  config?: LangGraphRunnableConfig,
+): Promise<Partial<PipelineState>> {
+  const brief = requireChannel(state, "brief", "explainer_producer");
+  const wireframes = requireChannel(state, "wireframes", "explainer_producer");
+  const { draftingModel } = nodeConfiguration(config);
+  const offline = draftingModel.offline;
+  const explainer = await requestDraft(draftingModel, {
+    step: "explainer_producer",
+    instructions: INSTRUCTIONS.explainer_producer,
+    input: { brief, wireframes },
+    schema: explainerSchema,
+  });
+  // Re-rendering is deterministic, so the player shows exactly the stored wireframes.
+  const svgs = new Map(wireframes.screens.map((s) => [s.id, wireframeSvg(s, wireframes.productName, offline)]));
+  return {
+    explainer,
+    artifacts: [
+      artifact("explainer_producer", "storyboard", "explainer/storyboard.json", "json", jsonArtifactBody(explainer, offline), offline),
+      artifact("explainer_producer", "explainer-script", "explainer/script.md", "markdown", scriptMarkdown(explainer, offline), offline),
+      artifact("explainer_producer", "explainer", "explainer/index.html", "html", explainerHtml(explainer, svgs, offline), offline, "videos"),
+    ],
+  };
+}

@@ -1,0 +1,35 @@
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { artifact, jsonArtifactBody } from "../artifacts.ts";
+import { requestDraft } from "../configuration.ts";
+import { requireSector } from "../kb.ts";
+import { INSTRUCTIONS } from "../prompts.ts";
+import { okrsMarkdown } from "../render/markdown.ts";
+import { okrsSchema } from "../schemas.ts";
+import { type PipelineState, requireChannel } from "../state.ts";
+import { nodeConfiguration } from "./common.ts";
+
+/** Proposes OKRs with measurable key results inside the client's timeline. */
+export async function indicationOkrs(
+  state: PipelineState,
+  config?: LangGraphRunnableConfig,
+): Promise<Partial<PipelineState>> {
+  const brief = requireChannel(state, "brief", "indication_okrs");
+  const prd = requireChannel(state, "prd", "indication_okrs");
+  const { draftingModel } = nodeConfiguration(config);
+  const offline = draftingModel.offline;
+  const okrs = await requestDraft(draftingModel, {
+    step: "indication_okrs",
+    instructions: INSTRUCTIONS.indication_okrs,
+    input: { brief, prd, sector: requireSector(brief.sector.id) },
+    schema: okrsSchema,
+  });
+  const late = okrs.objectives.flatMap((o) => o.keyResults).filter((k) => k.deadline.weeksFromKickoff > okrs.horizonWeeks);
+  if (late.length) throw new Error(`indication_okrs: key results past the horizon: ${late.map((k) => k.id).join(", ")}`);
+  return {
+    okrs,
+    artifacts: [
+      artifact("indication_okrs", "okrs", "okrs.md", "markdown", okrsMarkdown(okrs, brief, offline), offline),
+      artifact("indication_okrs", "okrs", "okrs.json", "json", jsonArtifactBody(okrs, offline), offline),
+    ],
+  };
+}

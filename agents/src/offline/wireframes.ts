@@ -1,0 +1,207 @@
+/**
+ * Offline wireframing: a landing screen plus one screen per key feature (up to four), each made of
+ * regions from the UI pattern library. The prototyper implements exactly these regions.
+ */
+import type { SectorProfile } from "../kb.ts";
+import type { Brief, Feature, Market, Prd, Region, Screen, Wireframes } from "../schemas.ts";
+import { hash, isStopword, sentenceCase, stem, stemSet, titleCase, tokenize } from "./nlp.ts";
+
+const MAX_FEATURE_SCREENS = 4;
+
+type Field = Extract<Region, { pattern: "form" }>["data"]["fields"][number];
+
+const FIELD_RULES: { stems: string[]; fields: Field[] }[] = [
+  {
+    stems: ["book", "reserv", "reservation", "appointment", "slot", "schedule", "viewing", "visit", "session", "class", "tour", "interview", "pickup"],
+    fields: [
+      { name: "date", label: "Preferred date", type: "date" },
+      { name: "time", label: "Time of day", type: "select", options: ["Morning", "Afternoon", "Evening"] },
+    ],
+  },
+  {
+    stems: ["pay", "payment", "checkout", "donate", "donation", "invoice", "tip", "amount", "rent", "order"],
+    fields: [{ name: "amount", label: "Amount", type: "number" }],
+  },
+  {
+    stems: ["upload", "photo", "document", "cv", "resume", "file", "report", "issue", "repair", "maintenance"],
+    fields: [{ name: "description", label: "Describe it in a few words", type: "textarea" }],
+  },
+  {
+    stems: ["subscribe", "subscription", "membership", "plan", "tier", "recurring", "monthly"],
+    fields: [{ name: "plan", label: "Plan", type: "select", options: ["Monthly", "Yearly"] }],
+  },
+];
+
+/** The object of a feature clause: "book vetted walkers" → "vetted walkers". */
+function objectOf(feature: Feature): string {
+  const words = feature.name.split(/\s+/);
+  const rest = words.slice(1).filter((w) => !isStopword(w.toLowerCase()));
+  return rest.length ? rest.join(" ") : feature.name;
+}
+
+function headNoun(feature: Feature): string {
+  const nouns = tokenize(objectOf(feature)).filter((t) => !isStopword(t) && /^[a-z]{3,}$/.test(t));
+  const head = nouns[nouns.length - 1] ?? tokenize(feature.name).pop() ?? "item";
+  const singular = stem(head);
+  return singular.charAt(0).toUpperCase() + singular.slice(1);
+}
+
+function nav(brief: Brief, screens: { id: string; title: string }[]): Region {
+  return {
+    id: "nav",
+    pattern: "nav",
+    label: "Navigation",
+    data: { brand: brief.productName, items: screens.map((s) => ({ screenId: s.id, label: s.title })) },
+  };
+}
+
+function footer(brief: Brief, sector: SectorProfile): Region {
+  return {
+    id: "footer",
+    pattern: "footer",
+    label: "Footer",
+    data: { text: `${brief.productName} · ${sector.name} · clickable prototype, sample data only` },
+  };
+}
+
+function formFields(feature: Feature): Field[] {
+  const stems = stemSet(`${feature.name} ${feature.keywords.join(" ")}`);
+  const fields: Field[] = [
+    { name: "name", label: "Your name", type: "text" },
+    { name: "email", label: "Email", type: "email" },
+  ];
+  const object = objectOf(feature);
+  if (object !== feature.name) fields.push({ name: "subject", label: sentenceCase(object), type: "text" });
+  for (const rule of FIELD_RULES) {
+    if (rule.stems.some((s) => stems.has(s) || stems.has(stem(s)))) {
+      for (const f of rule.fields) if (!fields.some((x) => x.name === f.name)) fields.push(f);
+    }
+  }
+  if (!fields.some((f) => f.type === "textarea")) {
+    fields.push({ name: "notes", label: `Anything else about ${feature.name.toLowerCase()}?`, type: "textarea" });
+  }
+  return fields;
+}
+
+function featureRegions(feature: Feature, brief: Brief, sector: SectorProfile): Region[] {
+  const seed = hash(`${brief.productName}:${feature.id}`);
+  const noun = headNoun(feature);
+  if (feature.screen === "form") {
+    return [
+      {
+        id: "form",
+        pattern: "form",
+        label: `${feature.name} form`,
+        data: {
+          fields: formFields(feature),
+          submitLabel: feature.source === "idea" ? sentenceCase(tokenize(feature.name)[0] ?? "send") : "Continue",
+          confirmation: `Thanks! In the real product this would ${feature.name.toLowerCase()}. This prototype stores nothing.`,
+        },
+      },
+    ];
+  }
+  if (feature.screen === "dashboard") {
+    return [
+      {
+        id: "metrics",
+        pattern: "dashboard",
+        label: "Key figures",
+        data: {
+          cards: sector.metrics.slice(0, 3).map((metric, i) => ({
+            label: sentenceCase(metric),
+            value: String(((seed >>> (i * 5)) % 90) + 10),
+            note: "sample figure",
+          })),
+        },
+      },
+      {
+        id: "recent",
+        pattern: "list",
+        label: "Recent activity",
+        data: {
+          columns: ["Activity", "When"],
+          rows: brief.keyFeatures.slice(0, 3).map((f, i) => [f.name, `${i + 1} h ago`]),
+        },
+      },
+    ];
+  }
+  const details = brief.keywords.map((k) => sentenceCase(k.term)).filter((t) => !stemSet(t).has(stem(noun)));
+  const statuses = ["Available", "Pending", "Confirmed", "New"];
+  return [
+    {
+      id: "list",
+      pattern: "list",
+      label: `${noun} list`,
+      data: {
+        columns: [noun, "Details", "Status"],
+        rows: ["A", "B", "C"].map((letter, i) => [
+          `${noun} ${letter}`,
+          details[i % Math.max(1, details.length)] ?? feature.description,
+          statuses[(seed + i) % statuses.length] ?? "New",
+        ]),
+      },
+    },
+  ];
+}
+
+export function draftWireframes(brief: Brief, market: Market, _prd: Prd, sector: SectorProfile): Wireframes {
+  const features = brief.keyFeatures.slice(0, MAX_FEATURE_SCREENS);
+  const skeleton = [
+    { id: "landing", title: "Home" },
+    ...features.map((f) => ({ id: f.id === "landing" ? "landing-feature" : f.id, title: titleCase(f.name) })),
+  ];
+  const audience = brief.targetUsers[0]?.name.toLowerCase() ?? "users";
+  const pricing = sector.pricingModels.find((p) => p.name === market.recommendedPricing.model) ?? sector.pricingModels[0];
+  const firstProblemSentence = brief.problemStatement.split(/(?<=[.!?])\s+/)[0] ?? brief.problemStatement;
+
+  const landing: Screen = {
+    id: "landing",
+    title: "Home",
+    purpose: `Explain ${brief.productName} to ${audience} and lead them to the first key feature.`,
+    regions: [
+      nav(brief, skeleton),
+      {
+        id: "hero",
+        pattern: "hero",
+        label: "Hero",
+        data: {
+          headline: `${features[0]?.name ?? brief.productName} for ${audience}`,
+          subline: firstProblemSentence.length > 180 ? `${firstProblemSentence.slice(0, 177)}...` : firstProblemSentence,
+          cta: { label: `Start: ${features[0]?.name.toLowerCase() ?? "explore"}`, screenId: skeleton[1]?.id ?? "landing" },
+        },
+      },
+      {
+        id: "features",
+        pattern: "feature-grid",
+        label: "Key features",
+        data: { items: brief.keyFeatures.map((f) => ({ title: f.name, text: f.description })) },
+      },
+      {
+        id: "pricing",
+        pattern: "pricing",
+        label: `Pricing (${market.recommendedPricing.model})`,
+        data: {
+          tiers: [
+            { name: "Starter", price: "Free to try", points: brief.keyFeatures.slice(0, 2).map((f) => f.name) },
+            { name: "Pro", price: pricing?.typicalPrice ?? "on request", points: brief.keyFeatures.map((f) => f.name) },
+            { name: "Business", price: "Talk to us", points: ["Everything in Pro", "Onboarding for your team"] },
+          ],
+        },
+      },
+      footer(brief, sector),
+    ],
+  };
+
+  const screens: Screen[] = [landing];
+  features.forEach((feature, i) => {
+    const id = skeleton[i + 1]?.id ?? feature.id;
+    screens.push({
+      id,
+      title: titleCase(feature.name),
+      purpose: `${sentenceCase(feature.description)}`,
+      featureId: feature.id,
+      regions: [nav(brief, skeleton), ...featureRegions(feature, brief, sector), footer(brief, sector)],
+    });
+  });
+  return { productName: brief.productName, screens };
+}

@@ -1,0 +1,185 @@
+/**
+ * Markdown documents: market map, PRD, explainer script, OKRs. All drafted text goes through
+ * escapeMarkdown, so intake text cannot open links, HTML or table cells.
+ */
+import { OFFLINE_NOTICE } from "../artifacts.ts";
+import type { Brief, Explainer, Market, Okrs, Prd } from "../schemas.ts";
+import { escapeMarkdown as md } from "./escape.ts";
+
+function header(title: string, offline: boolean): string[] {
+  return [`# ${md(title)}`, "", ...(offline ? [`> ${OFFLINE_NOTICE}`, ""] : [])];
+}
+
+function table(columns: string[], rows: string[][]): string[] {
+  return [
+    `| ${columns.map(md).join(" | ")} |`,
+    `| ${columns.map(() => "---").join(" | ")} |`,
+    ...rows.map((r) => `| ${r.map(md).join(" | ")} |`),
+  ];
+}
+
+const list = (items: string[]): string[] => items.map((i) => `- ${md(i)}`);
+const end = (lines: string[]): string => `${lines.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd()}\n`;
+
+export function marketMapMarkdown(market: Market, brief: Brief, offline: boolean): string {
+  return end([
+    ...header(`Market map: ${brief.productName}`, offline),
+    `Sector: **${md(market.sector.name)}**. ${md(market.sector.description)}`,
+    "",
+    "## Comparable products",
+    "",
+    ...table(
+      ["Product", "Positioning", "Price point", "Score", "Why it is here"],
+      market.comparables.map((c) => [c.name, c.positioning, c.pricePoint, String(c.score), c.why]),
+    ),
+    "",
+    "Score: 2 points per shared tag, 1 per shared positioning word, 1.5 for the same sector.",
+    "",
+    ...market.comparables.flatMap((c) => [
+      `### ${md(c.name)}`,
+      "",
+      `- Strengths: ${md(c.strengths.join("; "))}`,
+      `- Weaknesses: ${md(c.weaknesses.join("; "))}`,
+      `- Matched terms: ${c.matchedTerms.length ? md(c.matchedTerms.join(", ")) : "none"}`,
+      `- Source: \`${c.sourceId}\``,
+      "",
+    ]),
+    "## Sector patterns",
+    "",
+    ...list(market.patterns),
+    "",
+    "## Pricing",
+    "",
+    ...table(
+      ["Model", "How it works", "Typical price"],
+      market.pricingModels.map((p) => [p.name, p.description, p.typicalPrice]),
+    ),
+    "",
+    `Recommended: **${md(market.recommendedPricing.model)}**. ${md(market.recommendedPricing.rationale)}`,
+    "",
+    "## Where we can differ",
+    "",
+    ...list(market.differentiators),
+    "",
+    "## Sources",
+    "",
+    ...market.sources.map((s) => `- \`${s.id}\`: ${md(s.title)}`),
+  ]);
+}
+
+export function prdMarkdown(prd: Prd, brief: Brief, offline: boolean): string {
+  const budget = brief.constraints.budget;
+  const timeline = brief.constraints.timeline;
+  return end([
+    ...header(prd.title, offline),
+    md(prd.summary),
+    "",
+    "## Problem",
+    "",
+    md(prd.problem),
+    "",
+    "The client's words:",
+    "",
+    `> ${md(brief.idea)}`,
+    "",
+    "## Goals and constraints",
+    "",
+    ...list(brief.goals),
+    ...(budget ? [`- Budget: ${md(budget.raw)}${budget.max !== undefined ? ` (read as ${budget.min ?? 0}-${budget.max} ${budget.currency ?? ""})`.trimEnd() : ""}`] : []),
+    ...(timeline ? [`- Timeline: ${md(timeline.raw)}${timeline.weeks ? ` (${timeline.weeks} weeks)` : ""}`] : []),
+    ...list(brief.constraints.notes),
+    "",
+    "## Personas",
+    "",
+    ...prd.personas.flatMap((p) => [`### ${md(p.name)}`, "", md(p.role), "", ...list(p.needs.map((n) => `Needs ${n}`)), ""]),
+    "## Competitive landscape",
+    "",
+    ...table(
+      ["Product", "Positioning", "Price", "Gap we can use"],
+      prd.competitive.rows.map((r) => [r.product, r.positioning, r.price, r.gap]),
+    ),
+    "",
+    md(prd.competitive.ourPosition),
+    "",
+    "## Scope",
+    "",
+    "### In scope",
+    "",
+    ...list(prd.scope.in),
+    "",
+    "### Out of scope for the first release",
+    "",
+    ...list(prd.scope.out),
+    "",
+    "## User stories",
+    "",
+    ...prd.userStories.flatMap((s) => [
+      `### ${md(s.id)}: ${md(s.want)}`,
+      "",
+      `As ${md(s.persona.toLowerCase())}, I want to ${md(s.want)}, so that I get ${md(s.benefit)}.`,
+      "",
+      "Acceptance criteria:",
+      "",
+      ...list(s.acceptance),
+      "",
+    ]),
+    "## Metrics",
+    "",
+    ...table(
+      ["Metric", "Definition", "Target"],
+      prd.metrics.map((m) => [m.name, m.definition, m.target]),
+    ),
+    "",
+    "## Risks",
+    "",
+    ...table(
+      ["Risk", "Mitigation"],
+      prd.risks.map((r) => [r.risk, r.mitigation]),
+    ),
+    "",
+    "## Sources",
+    "",
+    ...prd.sources.map((s) => `- \`${s.id}\`: ${md(s.title)}`),
+  ]);
+}
+
+export function scriptMarkdown(explainer: Explainer, offline: boolean): string {
+  return end([
+    ...header(`Explainer script: ${explainer.title}`, offline),
+    `Total ${explainer.totalSeconds} s at ${explainer.wordsPerSecond} words per second.`,
+    "",
+    ...explainer.scenes.flatMap((s, i) => [
+      `## Scene ${i + 1}: ${md(s.caption)}`,
+      "",
+      `- Screen: \`${s.screenId}\``,
+      `- Starts at ${s.startSeconds} s, lasts ${s.durationSeconds} s`,
+      "",
+      md(s.narration),
+      "",
+    ]),
+  ]);
+}
+
+export function okrsMarkdown(okrs: Okrs, brief: Brief, offline: boolean): string {
+  return end([
+    ...header(`OKRs: ${brief.productName}`, offline),
+    `Horizon: ${okrs.horizonWeeks} weeks from kickoff.`,
+    "",
+    ...okrs.objectives.flatMap((o) => [
+      `## ${md(o.id)}: ${md(o.title)}`,
+      "",
+      ...table(
+        ["Key result", "Metric", "Baseline", "Target", "Unit", "Deadline"],
+        o.keyResults.map((k) => [
+          `${k.id} ${k.description}`,
+          k.metric,
+          String(k.baseline),
+          String(k.target),
+          k.unit,
+          k.deadline.label,
+        ]),
+      ),
+      "",
+    ]),
+  ]);
+}

@@ -1,0 +1,243 @@
+/**
+ * The prototype: Svelte 5 screens generated from the wireframes, compiled with the real Svelte
+ * compiler and bundled by esbuild into one self-contained HTML page (runtime inlined, no network).
+ *
+ * Generated Svelte source contains only identifiers and array indices; every piece of intake text
+ * travels in `data.json`, so it is rendered as text by Svelte and can never become code.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { build, type Plugin } from "esbuild";
+import { compile } from "svelte/compiler";
+import { OFFLINE_NOTICE } from "../artifacts.ts";
+import { KB_DIR } from "../kb.ts";
+import type { UiPattern, Wireframes } from "../schemas.ts";
+import { escapeXml, inlineScript } from "./escape.ts";
+
+const AGENTS_DIR = path.resolve(import.meta.dirname, "..", "..");
+const PATTERN_DIR = path.join(KB_DIR, "ui-patterns");
+
+/** Pattern id → component file in agents/kb/ui-patterns/. */
+export const PATTERN_COMPONENTS: Record<UiPattern, string> = {
+  nav: "Nav",
+  hero: "Hero",
+  "feature-grid": "FeatureGrid",
+  form: "Form",
+  list: "List",
+  pricing: "Pricing",
+  dashboard: "Dashboard",
+  footer: "Footer",
+};
+
+/** Which extra props each pattern takes beyond `region`. */
+const PATTERN_PROPS: Partial<Record<UiPattern, string>> = { nav: " {current} {go}", hero: " {go}" };
+
+export interface PrototypeSource {
+  /** Path inside the prototype, e.g. "App.svelte", "patterns/Nav.svelte", "data.json". */
+  path: string;
+  code: string;
+}
+
+export interface PrototypeBuild {
+  sources: PrototypeSource[];
+  html: string;
+  screens: { id: string; title: string; component: string }[];
+  timings: { svelteMs: number; bundleMs: number; compiledComponents: number; cachedComponents: number };
+}
+
+function pascal(slug: string): string {
+  return slug
+    .split("-")
+    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+    .join("");
+}
+
+function banner(offline: boolean): string {
+  return offline ? `<!-- ${OFFLINE_NOTICE} -->\n` : "";
+}
+
+function screenSource(wireframes: Wireframes, index: number, offline: boolean): string {
+  const screen = wireframes.screens[index];
+  if (!screen) throw new Error(`prototyper: no screen at index ${index}`);
+  const used = [...new Set(screen.regions.map((r) => PATTERN_COMPONENTS[r.pattern]))].sort();
+  return [
+    banner(offline).trimEnd(),
+    "<script>",
+    ...used.map((c) => `  import ${c} from "./patterns/${c}.svelte";`),
+    "  let { screen, current, go } = $props();",
+    "</script>",
+    "",
+    // Screen ids are validated kebab-case slugs, safe as an attribute literal.
+    `<main data-screen="${screen.id}">`,
+    ...screen.regions.map(
+      (r, i) => `  <${PATTERN_COMPONENTS[r.pattern]} region={screen.regions[${i}]}${PATTERN_PROPS[r.pattern] ?? ""} />`,
+    ),
+    "</main>",
+    "",
+  ]
+    .filter((line, i) => i > 0 || line !== "")
+    .join("\n");
+}
+
+function appSource(components: { id: string; component: string }[], offline: boolean): string {
+  return `${banner(offline)}<script>
+  import data from "./data.json";
+${components.map((c) => `  import ${c.component} from "./${c.component}.svelte";`).join("\n")}
+
+  const screens = { ${components.map((c) => `"${c.id}": ${c.component}`).join(", ")} };
+  const known = (id) => Object.hasOwn(screens, id);
+  const fromHash = () => decodeURIComponent(location.hash.replace(/^#\\/?/, ""));
+  let current = $state(known(fromHash()) ? fromHash() : data.screens[0].id);
+
+  function go(id) {
+    if (!known(id)) return;
+    current = id;
+    if (fromHash() !== id) location.hash = "/" + id;
+    window.scrollTo(0, 0);
+  }
+
+  $effect(() => {
+    const onHash = () => known(fromHash()) && (current = fromHash());
+    window.addEventListener("hashchange", onHash);
+    return () => window.removeEventListener("hashchange", onHash);
+  });
+</script>
+
+{#if data.notice}
+  <p class="notice" role="note">{data.notice}</p>
+{/if}
+{#each data.screens as screen (screen.id)}
+  {#if screen.id === current}
+    {@const Screen = screens[screen.id]}
+    <Screen {screen} {current} {go} />
+  {/if}
+{/each}
+
+<style>
+  .notice { margin: 0; padding: 0.4rem 1.5rem; background: #fff3cd; color: #664d03; font-size: 0.8rem; }
+</style>
+`;
+}
+
+const MAIN_JS = `import { mount } from "svelte";
+import App from "./App.svelte";
+mount(App, { target: document.getElementById("app") });
+`;
+
+/** Compiled output per source hash; pattern components rarely change, so most runs hit it. */
+const compileCache = new Map<string, string>();
+
+function compileSvelte(source: string, filename: string, counters: { compiled: number; cached: number }): string {
+  const key = createHash("sha256").update(filename).update("\0").update(source).digest("hex");
+  const hit = compileCache.get(key);
+  if (hit !== undefined) {
+    counters.cached++;
+    return hit;
+  }
+  const { js } = compile(source, { filename, generate: "client", css: "injected", dev: false });
+  counters.compiled++;
+  compileCache.set(key, js.code);
+  return js.code;
+}
+
+function virtualFiles(files: Map<string, string>, counters: { compiled: number; cached: number }, timing: { svelteMs: number }): Plugin {
+  return {
+    name: "prototype-virtual-files",
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: /^virtual:/ }, (args) => ({ path: args.path.slice("virtual:".length), namespace: "proto" }));
+      pluginBuild.onResolve({ filter: /^\.\.?\//, namespace: "proto" }, (args) => {
+        const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(args.importer), args.path));
+        if (!files.has(resolved)) return { errors: [{ text: `prototype file not found: ${resolved}` }] };
+        return { path: resolved, namespace: "proto" };
+      });
+      pluginBuild.onLoad({ filter: /.*/, namespace: "proto" }, (args) => {
+        const source = files.get(args.path);
+        if (source === undefined) return { errors: [{ text: `prototype file not found: ${args.path}` }] };
+        if (args.path.endsWith(".svelte")) {
+          const started = performance.now();
+          const contents = compileSvelte(source, args.path, counters);
+          timing.svelteMs += performance.now() - started;
+          return { contents, loader: "js", resolveDir: AGENTS_DIR };
+        }
+        return { contents: source, loader: args.path.endsWith(".json") ? "json" : "js", resolveDir: AGENTS_DIR };
+      });
+    },
+  };
+}
+
+function page(title: string, js: string, offline: boolean): string {
+  // The CSP is belt and braces: even if something tried, the page may not load anything remote.
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<title>${escapeXml(title)}</title>
+<style>
+  body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1d2433; background: #fff; }
+</style>
+</head>
+<body>
+${offline ? `<!-- ${escapeXml(OFFLINE_NOTICE)} -->\n` : ""}<noscript>${escapeXml(title)} needs JavaScript.${offline ? ` ${escapeXml(OFFLINE_NOTICE)}` : ""}</noscript>
+<div id="app"></div>
+<script>${inlineScript(js)}</script>
+</body>
+</html>
+`;
+}
+
+export async function buildPrototype(wireframes: Wireframes, offline: boolean): Promise<PrototypeBuild> {
+  const screens = wireframes.screens.map((s) => ({ id: s.id, title: s.title, component: `Screen${pascal(s.id)}` }));
+  const usedPatterns = [...new Set(wireframes.screens.flatMap((s) => s.regions.map((r) => PATTERN_COMPONENTS[r.pattern])))].sort();
+
+  const sources: PrototypeSource[] = [
+    { path: "App.svelte", code: appSource(screens, offline) },
+    ...screens.map((s, i) => ({ path: `${s.component}.svelte`, code: screenSource(wireframes, i, offline) })),
+    ...usedPatterns.map((c) => ({
+      path: `patterns/${c}.svelte`,
+      code: banner(offline) + readFileSync(path.join(PATTERN_DIR, `${c}.svelte`), "utf8"),
+    })),
+    {
+      path: "data.json",
+      code: `${JSON.stringify({ notice: offline ? OFFLINE_NOTICE : "", productName: wireframes.productName, screens: wireframes.screens }, null, 2)}\n`,
+    },
+    { path: "main.js", code: (offline ? `// ${OFFLINE_NOTICE}\n` : "") + MAIN_JS },
+  ];
+
+  const files = new Map(sources.map((s) => [s.path, s.code]));
+  const counters = { compiled: 0, cached: 0 };
+  const timing = { svelteMs: 0 };
+  const started = performance.now();
+  const result = await build({
+    entryPoints: ["virtual:main.js"],
+    bundle: true,
+    write: false,
+    format: "iife",
+    platform: "browser",
+    target: "es2022",
+    minify: true,
+    legalComments: "none",
+    conditions: ["svelte", "browser", "production"],
+    absWorkingDir: AGENTS_DIR,
+    logLevel: "silent",
+    plugins: [virtualFiles(files, counters, timing)],
+  });
+  const bundleMs = performance.now() - started - timing.svelteMs;
+  const js = result.outputFiles?.[0]?.text;
+  if (!js) throw new Error("prototyper: esbuild produced no output");
+
+  return {
+    sources,
+    html: page(`${wireframes.productName} prototype`, js, offline),
+    screens,
+    timings: {
+      svelteMs: Math.round(timing.svelteMs),
+      bundleMs: Math.round(bundleMs),
+      compiledComponents: counters.compiled,
+      cachedComponents: counters.cached,
+    },
+  };
+}

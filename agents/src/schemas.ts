@@ -1,0 +1,274 @@
+/**
+ * One zod schema per node output. The offline model's drafts are parsed against them, and a future
+ * LLM provider will be asked for structured output against the very same schemas, so a draft from
+ * either source is interchangeable downstream.
+ */
+import { z } from "zod";
+import { CAMPAIGN_STEPS, type IntakeInput } from "./contracts.ts";
+import { SCREEN_KINDS, getSector, listSectors } from "./kb.ts";
+
+const text = z.string().trim().min(1);
+const slug = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be a lowercase kebab-case id");
+
+/** Checks an intake at the pipeline's door; the API validates too, this catches direct callers. */
+export const intakeInputSchema = z.object({
+  email: z.email({ message: "email must be a valid address" }),
+  name: z.string().trim().max(200).optional(),
+  company: z.string().trim().max(200).optional(),
+  sector: z.string().refine((id) => getSector(id) !== undefined, {
+    message: `sector must be one of: ${listSectors()
+      .map((s) => s.id)
+      .join(", ")}`,
+  }),
+  idea: z
+    .string()
+    .trim()
+    .min(20, "idea must describe the product in at least 20 characters")
+    .max(5000, "idea must be at most 5000 characters"),
+  goals: z.string().trim().max(3000, "goals must be at most 3000 characters").optional(),
+  budget: z.string().trim().max(200, "budget must be at most 200 characters").optional(),
+  timeline: z.string().trim().max(200, "timeline must be at most 200 characters").optional(),
+}) satisfies z.ZodType<IntakeInput>;
+
+export const featureSchema = z.object({
+  id: slug,
+  name: text,
+  description: text,
+  screen: z.enum(SCREEN_KINDS),
+  /** "idea" when the client described it, "kb" when the sector knowledge base suggested it. */
+  source: z.enum(["idea", "kb"]),
+  keywords: z.array(text),
+});
+export type Feature = z.infer<typeof featureSchema>;
+
+export const briefSchema = z.object({
+  productName: text,
+  company: z.string().optional(),
+  sector: z.object({ id: text, name: text }),
+  idea: text,
+  problemStatement: text,
+  targetUsers: z
+    .array(
+      z.object({
+        name: text,
+        description: text,
+        source: z.enum(["idea", "kb"]),
+        personaId: z.string().optional(),
+      }),
+    )
+    .min(1),
+  keyFeatures: z.array(featureSchema).min(3).max(6),
+  keywords: z.array(z.object({ term: text, score: z.number() })).min(1),
+  constraints: z.object({
+    budget: z
+      .object({
+        raw: text,
+        currency: z.string().optional(),
+        min: z.number().nonnegative().optional(),
+        max: z.number().nonnegative().optional(),
+      })
+      .nullable(),
+    timeline: z.object({ raw: text, weeks: z.number().int().positive().optional() }).nullable(),
+    notes: z.array(text),
+  }),
+  goals: z.array(text).min(1),
+});
+export type Brief = z.infer<typeof briefSchema>;
+
+export const sourceSchema = z.object({ id: text, title: text });
+export type Source = z.infer<typeof sourceSchema>;
+
+export const marketSchema = z.object({
+  sector: z.object({ id: text, name: text, description: text }),
+  patterns: z.array(text).min(1),
+  comparables: z
+    .array(
+      z.object({
+        name: text,
+        positioning: text,
+        pricePoint: text,
+        strengths: z.array(text),
+        weaknesses: z.array(text),
+        score: z.number(),
+        matchedTerms: z.array(text),
+        why: text,
+        sourceId: text,
+      }),
+    )
+    .min(3),
+  pricingModels: z.array(z.object({ name: text, description: text, typicalPrice: text })).min(1),
+  recommendedPricing: z.object({ model: text, rationale: text }),
+  differentiators: z.array(text).min(1),
+  sources: z.array(sourceSchema).min(1),
+});
+export type Market = z.infer<typeof marketSchema>;
+
+export const prdSchema = z.object({
+  title: text,
+  summary: text,
+  problem: text,
+  personas: z.array(z.object({ name: text, role: text, needs: z.array(text) })).min(1),
+  competitive: z.object({
+    rows: z.array(z.object({ product: text, positioning: text, price: text, gap: text })).min(1),
+    ourPosition: text,
+  }),
+  scope: z.object({ in: z.array(text).min(1), out: z.array(text).min(1) }),
+  userStories: z
+    .array(
+      z.object({
+        id: text,
+        persona: text,
+        want: text,
+        benefit: text,
+        featureId: slug,
+        acceptance: z.array(text).min(2),
+      }),
+    )
+    .min(3),
+  metrics: z.array(z.object({ name: text, definition: text, target: text })).min(2),
+  risks: z.array(z.object({ risk: text, mitigation: text })).min(2),
+  sources: z.array(sourceSchema).min(1),
+});
+export type Prd = z.infer<typeof prdSchema>;
+
+/** UI patterns the prototyper can render; each has a Svelte component in agents/kb/ui-patterns/. */
+export const UI_PATTERNS = ["nav", "hero", "feature-grid", "form", "list", "pricing", "dashboard", "footer"] as const;
+export type UiPattern = (typeof UI_PATTERNS)[number];
+
+const region = <P extends UiPattern, D extends z.ZodType>(pattern: P, data: D) =>
+  z.object({ id: slug, pattern: z.literal(pattern), label: text, data });
+
+export const regionSchema = z.discriminatedUnion("pattern", [
+  region("nav", z.object({ brand: text, items: z.array(z.object({ screenId: slug, label: text })).min(1) })),
+  region("hero", z.object({ headline: text, subline: text, cta: z.object({ label: text, screenId: slug }) })),
+  region("feature-grid", z.object({ items: z.array(z.object({ title: text, text: text })).min(1) })),
+  region(
+    "form",
+    z.object({
+      fields: z
+        .array(
+          z.object({
+            name: slug,
+            label: text,
+            type: z.enum(["text", "email", "date", "number", "select", "textarea"]),
+            options: z.array(text).optional(),
+          }),
+        )
+        .min(1),
+      submitLabel: text,
+      confirmation: text,
+    }),
+  ),
+  region("list", z.object({ columns: z.array(text).min(1), rows: z.array(z.array(text)).min(1) })),
+  region(
+    "pricing",
+    z.object({ tiers: z.array(z.object({ name: text, price: text, points: z.array(text).min(1) })).min(1) }),
+  ),
+  region("dashboard", z.object({ cards: z.array(z.object({ label: text, value: text, note: text })).min(1) })),
+  region("footer", z.object({ text })),
+]);
+export type Region = z.infer<typeof regionSchema>;
+
+export const screenSchema = z.object({
+  id: slug,
+  title: text,
+  purpose: text,
+  featureId: slug.optional(),
+  regions: z.array(regionSchema).min(2),
+});
+export type Screen = z.infer<typeof screenSchema>;
+
+export const wireframesSchema = z.object({
+  productName: text,
+  screens: z.array(screenSchema).min(3).max(5),
+});
+export type Wireframes = z.infer<typeof wireframesSchema>;
+
+export const prototypeSchema = z.object({
+  entry: text,
+  screens: z.array(z.object({ id: slug, title: text, component: text })).min(3),
+  components: z.array(text).min(1),
+  bytes: z.number().int().positive(),
+});
+export type Prototype = z.infer<typeof prototypeSchema>;
+
+export const explainerSchema = z.object({
+  title: text,
+  wordsPerSecond: z.number().positive(),
+  totalSeconds: z.number().positive(),
+  scenes: z
+    .array(
+      z.object({
+        id: slug,
+        screenId: slug,
+        caption: text,
+        narration: text,
+        startSeconds: z.number().nonnegative(),
+        durationSeconds: z.number().positive(),
+      }),
+    )
+    .min(3),
+});
+export type Explainer = z.infer<typeof explainerSchema>;
+
+/** Where a campaign button may point; the renderer turns these into URLs from the project context. */
+export const LINK_TARGETS = ["project", "prototype", "calendar"] as const;
+export type LinkTarget = (typeof LINK_TARGETS)[number];
+
+/** Email copy as drafted. URLs are deliberately absent: a model never writes a link. */
+export const campaignCopySchema = z.object({
+  emails: z
+    .array(
+      z.object({
+        step: z.enum(CAMPAIGN_STEPS),
+        subject: text.max(120),
+        preheader: text.max(160),
+        heading: text,
+        paragraphs: z.array(text).min(1),
+        cta: z.object({ label: text, target: z.enum(LINK_TARGETS) }),
+      }),
+    )
+    .length(CAMPAIGN_STEPS.length),
+});
+export type CampaignCopy = z.infer<typeof campaignCopySchema>;
+
+export const campaignSchema = z.object({
+  emails: z
+    .array(
+      z.object({
+        step: z.enum(CAMPAIGN_STEPS),
+        subject: text,
+        preheader: text,
+        html: text,
+        text: text,
+      }),
+    )
+    .length(CAMPAIGN_STEPS.length),
+});
+
+export const okrsSchema = z.object({
+  horizonWeeks: z.number().int().positive(),
+  objectives: z
+    .array(
+      z.object({
+        id: text,
+        title: text,
+        keyResults: z
+          .array(
+            z.object({
+              id: text,
+              description: text,
+              metric: text,
+              baseline: z.number(),
+              target: z.number(),
+              unit: text,
+              deadline: z.object({ weeksFromKickoff: z.number().int().positive(), label: text }),
+            }),
+          )
+          .min(2),
+      }),
+    )
+    .min(2)
+    .max(3),
+});
+export type Okrs = z.infer<typeof okrsSchema>;
