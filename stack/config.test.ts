@@ -1,0 +1,119 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import { CONFIG_SCHEMA, ConfigError, PROJECT, SECRETS, parseConfig, type RawConfig } from "./config.ts";
+import { REPO_ROOT } from "./delivery.ts";
+import { renderProjectFile } from "./projectFile.ts";
+
+const RAW: RawConfig = {
+  domain: "example.com",
+  acmeEmail: "ops@example.com",
+  sshPublicKeys: JSON.stringify(["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq7 ops@laptop"]),
+  cloudflareZoneId: "0123456789abcdef0123456789abcdef",
+  s3Endpoint: "https://fsn1.your-objectstorage.com",
+  s3Bucket: "agency-backups",
+};
+const ALL_SECRETS = new Set([
+  "hcloud:token",
+  "cloudflare:apiToken",
+  ...Object.keys(SECRETS).map((s) => `${PROJECT}:${s}`),
+]);
+
+function problems(raw: RawConfig, secrets: ReadonlySet<string> = ALL_SECRETS): string[] {
+  try {
+    parseConfig(raw, secrets, "prod");
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe("stack configuration", () => {
+  it("when the config is complete, then defaults fill the rest", () => {
+    const cfg = parseConfig(RAW, ALL_SECRETS, "prod");
+    expect(cfg.serverType).toBe("cx23");
+    expect(cfg.location).toBe("nbg1");
+    expect(cfg.hosts.grafana).toBe("grafana.example.com");
+    expect(cfg.protect).toBe(true);
+    expect(cfg.mailFrom).toBe("agency@example.com");
+  });
+
+  it("when the location is unknown, then the error lists the real ones and the command", () => {
+    expect(problems({ ...RAW, location: "mars1" })).toEqual([
+      expect.stringMatching(
+        /agency:location "mars1" is not a Hetzner location \(fsn1, nbg1.*pulumi config set agency:location nbg1/,
+      ),
+    ]);
+  });
+
+  it("when the domain is malformed, then the error says what a domain looks like", () => {
+    expect(problems({ ...RAW, domain: "https://example.com/" })[0]).toMatch(
+      /agency:domain .* is not a domain name \(like example.com, no scheme or path\)/,
+    );
+  });
+
+  it("when a secret is missing, then the error names it with the set --secret command", () => {
+    const without = new Set(
+      [...ALL_SECRETS].filter((s) => s !== "agency:openaiApiKey" && s !== "hcloud:token"),
+    );
+    const [message] = problems(RAW, without);
+    expect(message).toContain("pulumi config set --secret agency:openaiApiKey <value>");
+    expect(message).toContain("pulumi config set --secret hcloud:token <value>");
+    expect(message).not.toContain("agency:anthropicApiKey");
+  });
+
+  it("when worker servers are asked for with the container database, then the combination is refused with the fix", () => {
+    expect(problems({ ...RAW, workerServers: "2" })[0]).toMatch(
+      /workerServers > 0 needs an external Postgres.*agency:database external/,
+    );
+  });
+
+  it("when the retired cx21 is chosen, then the error names its successor", () => {
+    expect(problems({ ...RAW, serverType: "cx21" })[0]).toMatch(/"cx21" is retired by Hetzner; use cx23/);
+  });
+
+  it("when an image is given by tag only, then it must be pinned by digest", () => {
+    expect(problems({ ...RAW, orchestratorImage: "ghcr.io/acme/orchestrator:latest" })[0]).toMatch(
+      /must be pinned by digest/,
+    );
+    expect(
+      problems({ ...RAW, orchestratorImage: `ghcr.io/acme/orchestrator@sha256:${"a".repeat(64)}` }),
+    ).toEqual([]);
+  });
+
+  it("when a preview asks for protection or proxying without Cloudflare, then each is refused", () => {
+    expect(problems({ ...RAW, preview: "pr-12", protect: "true" })[0]).toMatch(
+      /protect cannot be true on a preview stack/,
+    );
+    expect(problems({ ...RAW, dnsProvider: "none", dnsProxied: "true" })[0]).toMatch(
+      /dnsProxied only applies with dnsProvider cloudflare/,
+    );
+  });
+
+  it("when several things are wrong, then all of them are reported at once", () => {
+    expect(problems({ ...RAW, domain: "nope", location: "x", logLevel: "loud" })).toHaveLength(3);
+  });
+
+  it("when Pulumi.yaml is read, then it is the one rendered from the schema", () => {
+    const file = readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8");
+    expect(file).toBe(renderProjectFile());
+    const doc = parse(file) as { config: Record<string, unknown>; main: string };
+    expect(Object.keys(doc.config)).toEqual(Object.keys(CONFIG_SCHEMA));
+    expect(doc.main).toBe("stack/index.ts");
+  });
+
+  it("when Pulumi.prod.yaml is read, then it validates, with only secrets missing", () => {
+    const doc = parse(readFileSync(path.join(REPO_ROOT, "Pulumi.prod.yaml"), "utf8")) as {
+      config: Record<string, unknown>;
+    };
+    const raw = Object.fromEntries(
+      Object.entries(doc.config).map(([k, v]) => [
+        k.replace(`${PROJECT}:`, ""),
+        Array.isArray(v) ? JSON.stringify(v) : String(v),
+      ]),
+    );
+    expect(parseConfig(raw, ALL_SECRETS, "prod").serverType).toBe("cx33");
+  });
+});
