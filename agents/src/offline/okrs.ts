@@ -4,7 +4,7 @@
  */
 import type { SectorProfile } from "../kb.ts";
 import type { Brief, Okrs, Prd } from "../schemas.ts";
-import { sentenceCase } from "./nlp.ts";
+import { parseTimeline, sentenceCase } from "./nlp.ts";
 
 const DEFAULT_WEEKS = 12;
 
@@ -14,12 +14,14 @@ function deadline(weeks: number): Okrs["objectives"][number]["keyResults"][numbe
 
 /** "reach 500 paying users", "cut no-shows by 30%" → a number and its unit. */
 export function goalTarget(goal: string): { target: number; unit: string } | undefined {
-  const m = /(\d[\d,.]*)\s*(k\b)?\s*(%|percent|[a-z€$£-]+(?:\s+[a-z-]+)?)?/i.exec(goal);
-  if (!m) return undefined;
-  const target = Number((m[1] ?? "").replace(/,/g, "")) * (m[2] ? 1000 : 1);
-  if (!Number.isFinite(target)) return undefined;
-  const unit = (m[3] ?? "count").toLowerCase().replace("percent", "%");
-  return { target, unit };
+  for (const m of goal.matchAll(/(\d[\d,.]*)\s*(k\b)?\s*(%|percent|[a-z€$£-]+(?:\s+[a-z-]+)?)?/gi)) {
+    const unit = (m[3] ?? "count").toLowerCase().replace("percent", "%");
+    // "in 6 months" is the goal's horizon, not its target.
+    if (/^(?:days?|weeks?|months?|quarters?|years?|wks?)\b/.test(unit)) continue;
+    const target = Number((m[1] ?? "").replace(/,/g, "")) * (m[2] ? 1000 : 1);
+    if (Number.isFinite(target)) return { target, unit };
+  }
+  return undefined;
 }
 
 export function draftOkrs(brief: Brief, prd: Prd, sector: SectorProfile): Okrs {
@@ -56,8 +58,8 @@ export function draftOkrs(brief: Brief, prd: Prd, sector: SectorProfile): Okrs {
           description: sentenceCase(`${sector.metrics[0]} measured from launch`),
           metric: sector.metrics[0] ?? "active users",
           baseline: 0,
-          target: 50 * scale,
-          unit: "per week",
+          target: 25 * scale,
+          unit: "% over the launch-week baseline",
           deadline: deadline(weeks),
         },
       ],
@@ -112,7 +114,8 @@ export function draftOkrs(brief: Brief, prd: Prd, sector: SectorProfile): Okrs {
           baseline: 0,
           target: parsed.target,
           unit: parsed.unit,
-          deadline: deadline(weeks),
+          // A goal that names its own horizon ("in 6 months") keeps it.
+          deadline: deadline(parseTimeline(goal).weeks ?? weeks),
         })),
         ...(measurable.length < 2
           ? [
@@ -130,5 +133,6 @@ export function draftOkrs(brief: Brief, prd: Prd, sector: SectorProfile): Okrs {
       ],
     });
   }
-  return { horizonWeeks: weeks, objectives };
+  const horizonWeeks = Math.max(weeks, ...objectives.flatMap((o) => o.keyResults.map((k) => k.deadline.weeksFromKickoff)));
+  return { horizonWeeks, objectives };
 }

@@ -24,12 +24,13 @@ const ACCEPTANCE: Record<Feature["screen"], (f: Feature, who: string) => string[
 };
 
 export function draftPrd(brief: Brief, market: Market, sector: SectorProfile): Prd {
+  // People the client named get needs from their own features; KB personas bring the sector's.
   const personas = brief.targetUsers.map((u) => {
-    const kb = sector.personas.find((p) => p.id === u.personaId);
+    const kb = u.source === "kb" ? sector.personas.find((p) => p.id === u.personaId) : undefined;
     return {
       name: u.name,
       role: kb?.role ?? u.description,
-      needs: kb?.needs ?? brief.keyFeatures.slice(0, 3).map((f) => `to ${f.name.toLowerCase()}`),
+      needs: kb?.needs ?? brief.keyFeatures.slice(0, 3).map((f) => `a quick, reliable way to ${f.name.toLowerCase()}`),
     };
   });
   const primary = personas[0] ?? { name: "User", role: "user", needs: ["save time"] };
@@ -54,9 +55,12 @@ export function draftPrd(brief: Brief, market: Market, sector: SectorProfile): P
       : "Multi-language support",
   ];
 
+  const problemFirst = brief.problemStatement.split(/(?<=[.!?])\s+/)[0] ?? brief.problemStatement;
   const userStories = brief.keyFeatures.map((f, i) => {
     const persona = personas[i % personas.length] ?? primary;
-    const need = persona.needs[i % persona.needs.length] ?? "save time";
+    // The client's own audience wants the problem they described solved; KB personas bring their needs.
+    const fromIdea = brief.targetUsers[i % personas.length]?.source === "idea";
+    const need = fromIdea ? problemFirst : (persona.needs[i % persona.needs.length] ?? "save time");
     return {
       id: `US-${i + 1}`,
       persona: persona.name,
@@ -90,7 +94,7 @@ export function draftPrd(brief: Brief, market: Market, sector: SectorProfile): P
   const leader = market.comparables[0];
   return {
     title: `${brief.productName}: product requirements`,
-    summary: `${brief.productName} is a ${sector.name} product for ${primary.name.toLowerCase()}: ${brief.keyFeatures
+    summary: `${brief.productName} is ${/^[aeiou]/i.test(sector.name) ? "an" : "a"} ${sector.name} product for ${primary.name.toLowerCase()}: ${brief.keyFeatures
       .map((f) => f.name.toLowerCase())
       .join(", ")}.`,
     problem: brief.problemStatement,

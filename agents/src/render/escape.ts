@@ -18,7 +18,11 @@ export function escapeXml(text: string): string {
  * opening links, HTML, headings, emphasis or table cells in a Markdown document.
  */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/\s*\n\s*/g, " ").replace(/[\\`*_{}[\]()<>#+!|~&]/g, (c) => `\\${c}`);
+  return text
+    .replace(/\s*\n\s*/g, " ")
+    .replace(/[\\`*_[\]<>|~]/g, (c) => `\\${c}`)
+    .replace(/&(?=#?\w+;)/g, "\\&")
+    .replace(/^(\s*)([#>+=-]|\d+[.)])/, "$1\\$2");
 }
 
 /**

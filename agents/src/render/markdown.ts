@@ -18,6 +18,17 @@ function table(columns: string[], rows: string[][]): string[] {
   ];
 }
 
+const amount = (n: number): string => n.toLocaleString("en-US");
+
+function budgetReading(budget: NonNullable<Brief["constraints"]["budget"]>): string {
+  if (budget.max === undefined) return "";
+  const range =
+    budget.min === undefined || budget.min === budget.max
+      ? amount(budget.max)
+      : `${amount(budget.min)} to ${amount(budget.max)}`;
+  return ` (read as ${range}${budget.currency ? ` ${budget.currency}` : ""})`;
+}
+
 const list = (items: string[]): string[] => items.map((i) => `- ${md(i)}`);
 const end = (lines: string[]): string => `${lines.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd()}\n`;
 
@@ -85,7 +96,7 @@ export function prdMarkdown(prd: Prd, brief: Brief, offline: boolean): string {
     "## Goals and constraints",
     "",
     ...list(brief.goals),
-    ...(budget ? [`- Budget: ${md(budget.raw)}${budget.max !== undefined ? ` (read as ${budget.min ?? 0}-${budget.max} ${budget.currency ?? ""})`.trimEnd() : ""}`] : []),
+    ...(budget ? [`- Budget: ${md(budget.raw)}${budgetReading(budget)}`] : []),
     ...(timeline ? [`- Timeline: ${md(timeline.raw)}${timeline.weeks ? ` (${timeline.weeks} weeks)` : ""}`] : []),
     ...list(brief.constraints.notes),
     "",
@@ -116,7 +127,10 @@ export function prdMarkdown(prd: Prd, brief: Brief, offline: boolean): string {
     ...prd.userStories.flatMap((s) => [
       `### ${md(s.id)}: ${md(s.want)}`,
       "",
-      `As ${md(s.persona.toLowerCase())}, I want to ${md(s.want)}, so that I get ${md(s.benefit)}.`,
+      `- Who: ${md(s.persona)}`,
+      `- Wants to: ${md(s.want)}`,
+      `- Why: ${md(s.benefit)}`,
+      `- Feature: \`${s.featureId}\``,
       "",
       "Acceptance criteria:",
       "",
