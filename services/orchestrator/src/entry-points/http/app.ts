@@ -5,7 +5,9 @@
 import express, { type Express } from "express";
 import type { Deps } from "../../business-logic/deps.ts";
 import type { RunEvents } from "../../business-logic/run-events.ts";
+import { contentRoutes } from "./content-routes.ts";
 import { errorHandler, notFoundHandler, requestContext } from "./middleware.ts";
+import { portalRoutes } from "./portal-routes.ts";
 import { operatorRoutes, publicRoutes, webhookRoutes } from "./routes.ts";
 
 type DependencyState = { status: "up" | "down"; latency_ms: number; error?: string };
@@ -69,6 +71,8 @@ export function createApp(deps: Deps, events: RunEvents): Express {
   app.use(publicRoutes(deps, events));
   app.use(operatorRoutes(deps));
   app.use(webhookRoutes(deps));
+  app.use(portalRoutes(deps));
+  app.use(contentRoutes(deps));
   app.use(notFoundHandler);
   app.use(errorHandler());
   return app;

@@ -1,0 +1,42 @@
+import { redirect, type Handle } from "@sveltejs/kit";
+import { sequence } from "@sveltejs/kit/hooks";
+import { readSession } from "$lib/server/session.ts";
+
+const authenticate: Handle = async ({ event, resolve }) => {
+  event.locals.client = readSession(event.cookies, "client");
+  event.locals.operator = readSession(event.cookies, "operator");
+  return resolve(event);
+};
+
+const PUBLIC_PORTAL = ["/portal/login", "/portal/auth"];
+
+/** Signed-out visitors of the portal or the console go to the matching sign-in, then come back. */
+const guard: Handle = async ({ event, resolve }) => {
+  const path = event.url.pathname;
+  const next = encodeURIComponent(path + event.url.search);
+  if (path.startsWith("/portal") && !PUBLIC_PORTAL.includes(path) && !event.locals.client) {
+    redirect(303, `/portal/login?next=${next}`);
+  }
+  if (path.startsWith("/ops") && path !== "/ops/login" && !event.locals.operator) {
+    redirect(303, `/ops/login?next=${next}`);
+  }
+  return resolve(event);
+};
+
+/** Headers for every answer; pages get their CSP from svelte.config.js, files set their own. */
+const securityHeaders: Handle = async ({ event, resolve }) => {
+  const response = await resolve(event);
+  const set = (name: string, value: string) => {
+    if (!response.headers.has(name)) response.headers.set(name, value);
+  };
+  set("x-content-type-options", "nosniff");
+  set("referrer-policy", "strict-origin-when-cross-origin");
+  set("x-frame-options", "DENY");
+  set("cross-origin-opener-policy", "same-origin");
+  set("permissions-policy", "camera=(), microphone=(), geolocation=(), payment=()");
+  if (event.url.protocol === "https:") set("strict-transport-security", "max-age=31536000; includeSubDomains");
+  if (event.locals.client || event.locals.operator) set("cache-control", "private, no-store");
+  return response;
+};
+
+export const handle = sequence(authenticate, guard, securityHeaders);

@@ -1,0 +1,133 @@
+/**
+ * The one client of the orchestrator API. Every call carries the operator token, which lives in
+ * server-only modules: the browser never talks to the API directly.
+ */
+
+import type {
+  CampaignEmailState,
+  ClientProject,
+  Health,
+  IntakeAccepted,
+  ProjectSummary,
+  Run,
+  Sector,
+} from "../types.ts";
+
+export type * from "../types.ts";
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** The API answered with an error; `fields` names each bad field when it is a validation error. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fields: FieldError[] = [],
+    readonly retryAfter?: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+
+/** The API could not be reached at all (down, refused, timed out). */
+export class ApiUnavailable extends Error {
+  override name = "ApiUnavailable";
+}
+
+type Query = Record<string, string | number | undefined>;
+
+export function createApi(options: { baseUrl: string; adminToken: string; timeoutMs?: number }) {
+  const base = options.baseUrl.replace(/\/$/, "");
+
+  async function raw(
+    method: string,
+    path: string,
+    init: { json?: unknown; query?: Query; headers?: Record<string, string>; stream?: boolean } = {},
+  ): Promise<Response> {
+    const url = new URL(base + path);
+    for (const [k, v] of Object.entries(init.query ?? {})) if (v !== undefined && v !== "") url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = { authorization: `Bearer ${options.adminToken}`, ...init.headers };
+    if (init.json !== undefined) headers["content-type"] = "application/json";
+    try {
+      return await fetch(url, {
+        method,
+        headers,
+        body: init.json === undefined ? undefined : JSON.stringify(init.json),
+        // Event streams stay open; everything else must answer quickly.
+        signal: init.stream ? undefined : AbortSignal.timeout(options.timeoutMs ?? 10_000),
+      });
+    } catch (err) {
+      throw new ApiUnavailable(`The agency's API did not answer (${(err as Error).message}).`, { cause: err });
+    }
+  }
+
+  async function send<T>(method: string, path: string, init: Parameters<typeof raw>[2] = {}): Promise<T> {
+    const res = await raw(method, path, init);
+    const body = (await res.json().catch(() => null)) as Record<string, unknown> | null;
+    if (!res.ok) {
+      throw new ApiError(
+        res.status,
+        typeof body?.error === "string" ? body.error : "error",
+        typeof body?.message === "string" ? body.message : `The API answered ${res.status}.`,
+        Array.isArray(body?.fields) ? (body.fields as FieldError[]) : [],
+        res.headers.get("retry-after") ?? undefined,
+      );
+    }
+    return body as T;
+  }
+
+  return {
+    raw,
+    sectors: () => send<{ sectors: Sector[] }>("GET", "/v1/sectors").then((r) => r.sectors),
+    submitIntake: (body: Record<string, string>, idempotencyKey: string) =>
+      send<IntakeAccepted>("POST", "/v1/intake", { json: body, headers: { "idempotency-key": idempotencyKey } }),
+    requestSignIn: (email: string, redirect?: string) =>
+      send<{ expires_at: string }>("POST", "/v1/portal/magic-links", { json: { email, redirect } }),
+    consumeSignIn: (token: string) =>
+      send<{ email: string; redirect: string }>("POST", "/v1/portal/sessions", { json: { token } }),
+    clientProjects: (email: string) =>
+      send<{ projects: ProjectSummary[] }>("GET", "/v1/portal/projects", { query: { email } }).then((r) => r.projects),
+    /** `email` scopes the read to that client; operators pass none. */
+    project: (id: string, email?: string) =>
+      send<ClientProject>("GET", `/v1/portal/projects/${encodeURIComponent(id)}`, { query: { email } }),
+    run: (id: string) => send<Run>("GET", `/v1/runs/${encodeURIComponent(id)}`),
+    runEvents: (id: string, signal: AbortSignal) =>
+      fetch(`${base}/v1/runs/${encodeURIComponent(id)}/events`, { signal }),
+    runFile: (runId: string, name: string) =>
+      raw("GET", `/v1/portal/runs/${encodeURIComponent(runId)}/files/${name.split("/").map(encodeURIComponent).join("/")}`),
+    runs: (query: { status?: string; limit?: number; offset?: number }) =>
+      send<{ runs: Array<Record<string, string | number | null>> }>("GET", "/v1/runs", { query }).then((r) => r.runs),
+    leads: (query: { email?: string; limit?: number; offset?: number }) =>
+      send<{
+        leads: Array<{
+          id: string;
+          email: string;
+          name: string | null;
+          company: string | null;
+          created_at: string;
+          projects: Array<{ id: string; sector: string; created_at: string }>;
+        }>;
+      }>("GET", "/v1/leads", { query }).then((r) => r.leads),
+    outbox: (query: { to?: string; limit?: number }) =>
+      send<{
+        provider: string;
+        messages: Array<{ id: string; to_email: string; subject: string; created_at: string; tags: Record<string, string> }>;
+      }>("GET", "/v1/outbox", { query }),
+    projectEmails: (id: string) =>
+      send<{ emails: CampaignEmailState[] }>("GET", `/v1/projects/${encodeURIComponent(id)}/emails`).then((r) => r.emails),
+    startWorkflow: (projectId: string) =>
+      send<{ run_id: string }>("POST", `/v1/workflows/${encodeURIComponent(projectId)}`, { json: { workflow: "proto_v1" } }),
+    async health(): Promise<Health> {
+      const res = await raw("GET", "/health");
+      return (await res.json()) as Health;
+    },
+  };
+}
+
+export type Api = ReturnType<typeof createApi>;

@@ -1,0 +1,67 @@
+/**
+ * What a project page shows, for the client portal and the ops console alike: the latest run's
+ * steps, and its artifacts arranged by step, with markdown rendered on the server and every file
+ * reachable through a signed link of this origin.
+ */
+import type { Artifact, ClientProject } from "../types.ts";
+import { server } from "./config.ts";
+import { renderMarkdown } from "./markdown.ts";
+import { runFilesBase } from "./session.ts";
+
+export interface ArtifactView extends Artifact {
+  url: string;
+  /** Rendered HTML of a markdown artifact shown inline. */
+  html?: string;
+  /** Top-level fields of a JSON summary shown inline (the brief). */
+  fields?: Array<{ label: string; value: string }>;
+}
+
+export interface ProjectView {
+  project: Omit<ClientProject, "latest_run">;
+  run: ClientProject["latest_run"];
+  artifacts: ArtifactView[];
+}
+
+const INLINE_MARKDOWN = /^(market-map|prd|okrs|explainer\/script|quality[\w-]*)\.md$|^quality/;
+
+const label = (key: string) => key.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/[_-]/g, " ").replace(/^./, (c) => c.toUpperCase());
+
+function summaryFields(json: unknown): ArtifactView["fields"] {
+  if (!json || typeof json !== "object") return [];
+  const out: Array<{ label: string; value: string }> = [];
+  for (const [key, value] of Object.entries(json)) {
+    if (key === "notice" || key === "offlineDraft") continue;
+    if (typeof value === "string" || typeof value === "number") out.push({ label: label(key), value: String(value) });
+    else if (Array.isArray(value) && value.every((v) => typeof v === "string")) out.push({ label: label(key), value: value.join("; ") });
+  }
+  return out.slice(0, 16);
+}
+
+async function text(runId: string, name: string): Promise<string | null> {
+  const res = await server().api.runFile(runId, name);
+  return res.ok ? res.text() : null;
+}
+
+export async function projectView(project: ClientProject): Promise<ProjectView> {
+  const { latest_run: run, ...rest } = project;
+  if (!run) return { project: rest, run, artifacts: [] };
+  const base = runFilesBase(run.id);
+  const artifacts = await Promise.all(
+    run.artifacts.map(async (a): Promise<ArtifactView> => {
+      const view: ArtifactView = { ...a, url: `${base}/${a.name.split("/").map(encodeURIComponent).join("/")}` };
+      if (a.content_type.startsWith("text/markdown") && INLINE_MARKDOWN.test(a.name)) {
+        const body = await text(run.id, a.name);
+        if (body !== null) view.html = renderMarkdown(body);
+      } else if (a.name === "brief.json" || (a.kind.startsWith("quality") && a.content_type.startsWith("application/json"))) {
+        const body = await text(run.id, a.name);
+        try {
+          view.fields = summaryFields(body ? JSON.parse(body) : null);
+        } catch {
+          view.fields = [];
+        }
+      }
+      return view;
+    }),
+  );
+  return { project: rest, run, artifacts };
+}

@@ -1,0 +1,50 @@
+/**
+ * Signed, expiring tokens: the portal's session cookies and the capability links to a run's files.
+ * Sessions are not stored anywhere: the cookie carries who is signed in and until when, sealed
+ * with an HMAC under a key derived from SECRET_KEY. Rotating SECRET_KEY signs everyone out.
+ * Each purpose gets its own derived key, so a file link can never pass as a session.
+ */
+import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
+
+export type Purpose = "client-session" | "operator-session" | "run-files";
+
+export interface Signer {
+  seal(purpose: Purpose, subject: string, ttlSeconds: number, now?: number): string;
+  /** The subject of a valid, unexpired token of this purpose, else null. */
+  open(purpose: Purpose, token: string | undefined, now?: number): { subject: string; expires: number } | null;
+}
+
+export function createSigner(secretKey: string): Signer {
+  if (!secretKey || secretKey.length < 16) throw new Error("SECRET_KEY must be at least 16 characters long.");
+  const keys = new Map<Purpose, Buffer>();
+  const keyFor = (purpose: Purpose) => {
+    let key = keys.get(purpose);
+    if (!key) {
+      key = Buffer.from(hkdfSync("sha256", secretKey, "roboagency-portal", purpose, 32));
+      keys.set(purpose, key);
+    }
+    return key;
+  };
+  const mac = (purpose: Purpose, payload: string) =>
+    createHmac("sha256", keyFor(purpose)).update(payload).digest("base64url");
+
+  return {
+    seal(purpose, subject, ttlSeconds, now = Date.now()) {
+      const expires = Math.floor(now / 1000) + ttlSeconds;
+      const payload = `${Buffer.from(subject).toString("base64url")}.${expires}`;
+      return `${payload}.${mac(purpose, payload)}`;
+    },
+    open(purpose, token, now = Date.now()) {
+      if (!token) return null;
+      const parts = token.split(".");
+      if (parts.length !== 3) return null;
+      const [subject, expiresRaw, sig] = parts as [string, string, string];
+      const expected = Buffer.from(mac(purpose, `${subject}.${expiresRaw}`));
+      const given = Buffer.from(sig);
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+      const expires = Number(expiresRaw);
+      if (!Number.isInteger(expires) || expires * 1000 <= now) return null;
+      return { subject: Buffer.from(subject, "base64url").toString(), expires };
+    },
+  };
+}

@@ -1,0 +1,198 @@
+/**
+ * What the client portal needs from the API: single-use sign-in links sent by email, and reads of
+ * a client's own projects. The portal's server calls these with the operator token and keeps its
+ * own session cookie; ownership is decided here, by the lead's email, so no portal bug can show
+ * one client another client's project.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { z } from "zod";
+import { getProject, getRun, listProjectEmails, type Queryable } from "../data-access/repository.ts";
+import type { Deps } from "./deps.ts";
+import { HttpError, notFound } from "./errors.ts";
+import { fieldErrors } from "./intake.ts";
+
+export const MAGIC_LINK_TTL_SECONDS = 15 * 60;
+/** Sign-in links one address may ask for within MAGIC_LINK_TTL_SECONDS. */
+export const MAGIC_LINKS_PER_WINDOW = 5;
+
+const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
+
+/** Only a path of the portal itself: an open redirect would turn the sign-in email into phishing. */
+const portalPath = z
+  .string({ error: "must be a string" })
+  .max(500, { error: "must be at most 500 characters" })
+  .refine(
+    (p) => /^\/portal(\/[\w\-./]*)?(\?[\w\-=&%.]*)?$/.test(p) && !p.includes("//") && !p.includes(".."),
+    {
+      error: "must be a path under /portal, such as /portal/projects/<id>",
+    },
+  );
+
+const emailField = z
+  .string({ error: "is required" })
+  .trim()
+  .max(254, { error: "must be at most 254 characters" })
+  .pipe(z.email({ error: "must be a valid email address" }));
+
+const magicLinkRequest = z.strictObject(
+  { email: emailField, redirect: portalPath.optional() },
+  { error: (issue) => (issue.code === "unrecognized_keys" ? "is not a field of this request" : undefined) },
+);
+
+function parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
+  const parsed = schema.safeParse(body ?? {});
+  if (parsed.success) return parsed.data;
+  const fields = fieldErrors(parsed.error);
+  throw new HttpError(
+    422,
+    "invalid_request",
+    `Invalid ${what}: ${fields.map((f) => `${f.field} ${f.message}`).join("; ")}.`,
+    fields,
+  );
+}
+
+export function parseEmail(value: unknown): string {
+  return parse(z.object({ email: emailField }), { email: value }, "query").email;
+}
+
+export interface MagicLinkRequested {
+  /** When the link stops working. The answer is the same whether or not the address is known. */
+  expires_at: string;
+}
+
+/**
+ * Creates a single-use sign-in link and emails it. An address with no project gets no email, but
+ * the answer and the rate limit are the same, so the endpoint tells nobody who is a client.
+ */
+export async function requestMagicLink(
+  deps: Pick<Deps, "pool" | "mailer" | "config" | "logger">,
+  body: unknown,
+): Promise<MagicLinkRequested> {
+  const { email, redirect = "/portal" } = parse(magicLinkRequest, body, "sign-in request");
+  const { pool, config } = deps;
+  const recent = await pool.query<{ n: number; oldest: Date | null }>(
+    `SELECT count(*)::int AS n, min(created_at) AS oldest FROM portal_magic_links
+     WHERE lower(email) = lower($1) AND created_at > now() - make_interval(secs => $2)`,
+    [email, MAGIC_LINK_TTL_SECONDS],
+  );
+  const { n, oldest } = recent.rows[0]!;
+  if (n >= MAGIC_LINKS_PER_WINDOW) {
+    const retryAfter = Math.max(
+      1,
+      Math.ceil(((oldest?.getTime() ?? Date.now()) + MAGIC_LINK_TTL_SECONDS * 1000 - Date.now()) / 1000),
+    );
+    throw new HttpError(
+      429,
+      "rate_limited",
+      `Too many sign-in links were asked for this address; try again in ${Math.ceil(retryAfter / 60)} minutes.`,
+      [{ field: "email", message: `has asked for ${n} sign-in links recently; wait before asking again` }],
+    );
+  }
+  const known = await pool.query("SELECT 1 FROM leads WHERE lower(email) = lower($1) LIMIT 1", [email]);
+  const delivered = known.rowCount === 1;
+  const token = randomBytes(32).toString("base64url");
+  const tokenHash = hashToken(token);
+  const { rows } = await pool.query<{ expires_at: Date }>(
+    `INSERT INTO portal_magic_links (token_hash, email, redirect, delivered, expires_at)
+     VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5)) RETURNING expires_at`,
+    [tokenHash, email, redirect, delivered, MAGIC_LINK_TTL_SECONDS],
+  );
+  if (delivered) {
+    const link = `${config.publicPortalUrl}/portal/auth?token=${token}`;
+    await deps.mailer.send({
+      from: config.mailFrom,
+      to: email,
+      subject: "Your sign-in link to RoboAgency",
+      html: signInHtml(link),
+      text: `Sign in to your RoboAgency portal:\n\n${link}\n\nThe link works once, for 15 minutes. If you did not ask for it, ignore this email.\n`,
+      idempotencyKey: `portal-sign-in-${tokenHash.slice(0, 32)}`,
+      tags: { kind: "portal_sign_in" },
+    });
+  }
+  deps.logger.info({ delivered }, "portal sign-in link requested");
+  return { expires_at: rows[0]!.expires_at.toISOString() };
+}
+
+function signInHtml(link: string): string {
+  const href = link.replace(/&/g, "&amp;").replace(/"/g, "&quot;");
+  return `<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#111827;max-width:32rem;margin:2rem auto">
+<h1 style="font-size:1.25rem">Sign in to your RoboAgency portal</h1>
+<p>Follow this link to see your project, its progress and everything the agency made for it.</p>
+<p><a href="${href}" style="display:inline-block;background:#1d4ed8;color:#ffffff;padding:.75rem 1.25rem;border-radius:.375rem;text-decoration:none">Sign in</a></p>
+<p style="color:#4b5563;font-size:.875rem">The link works once, for 15 minutes. If you did not ask for it, ignore this email.</p>
+</body></html>`;
+}
+
+/** Uses up a sign-in link: answers whom it signs in, or 401 when it is unknown, used or expired. */
+export async function consumeMagicLink(
+  pool: Queryable,
+  body: unknown,
+): Promise<{ email: string; redirect: string }> {
+  const { token } = parse(
+    z.strictObject({
+      token: z.string({ error: "is required" }).regex(/^[\w-]{20,100}$/, { error: "is not a sign-in token" }),
+    }),
+    body,
+    "session request",
+  );
+  const { rows } = await pool.query<{ email: string; redirect: string }>(
+    `UPDATE portal_magic_links SET used_at = now()
+     WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() AND delivered
+     RETURNING email, redirect`,
+    [hashToken(token)],
+  );
+  if (!rows[0]) {
+    throw new HttpError(
+      401,
+      "invalid_token",
+      "This sign-in link is unknown, already used or expired; ask for a new one.",
+    );
+  }
+  return rows[0];
+}
+
+export async function listClientProjects(pool: Queryable, email: string) {
+  const { rows } = await pool.query(
+    `SELECT p.id, p.sector, p.idea, p.created_at,
+            CASE WHEN r.id IS NULL THEN NULL ELSE json_build_object(
+              'id', r.id, 'status', r.status, 'created_at', r.created_at, 'finished_at', r.finished_at) END AS latest_run
+     FROM projects p JOIN leads l ON l.id = p.lead_id
+     LEFT JOIN LATERAL (SELECT id, status, created_at, finished_at FROM workflow_runs
+                        WHERE project_id = p.id ORDER BY created_at DESC LIMIT 1) r ON true
+     WHERE lower(l.email) = lower($1)
+     ORDER BY p.created_at DESC LIMIT 200`,
+    [email],
+  );
+  return rows;
+}
+
+/**
+ * A project as its client sees it: the project, its latest run with steps and artifacts, and the
+ * campaign's delivery state. Someone else's project is "not found", exactly like a missing one.
+ */
+export async function getClientProject(pool: Queryable, projectId: string, email: string | undefined) {
+  const project = await getProject(pool, projectId);
+  if (!project) throw notFound("The project");
+  if (email !== undefined && project.lead.email.toLowerCase() !== email.toLowerCase()) {
+    throw notFound("The project");
+  }
+  const latest = project.runs[0] as { id: string } | undefined;
+  const [run, emails] = await Promise.all([
+    latest ? getRun(pool, latest.id) : null,
+    listProjectEmails(pool, projectId),
+  ]);
+  return { ...project, latest_run: run, emails };
+}
+
+/** One stored artifact of a run, by its name within the run (e.g. "wireframes/landing.svg"). */
+export async function readRunFile(deps: Pick<Deps, "pool" | "assets">, runId: string, name: string) {
+  const { rows } = await deps.pool.query<{ storage_key: string; content_type: string }>(
+    "SELECT storage_key, content_type FROM assets WHERE run_id = $1 AND name = $2",
+    [runId, name],
+  );
+  const asset = rows[0];
+  if (!asset) throw notFound("The file");
+  const stored = await deps.assets.get(asset.storage_key);
+  if (!stored) throw notFound("The file");
+  return { body: stored.body, contentType: asset.content_type };
+}
