@@ -117,7 +117,7 @@ export function createApi(options: { baseUrl: string; adminToken: string; timeou
     outbox: (query: { to?: string; limit?: number }) =>
       send<{
         provider: string;
-        messages: Array<{ id: string; to_email: string; subject: string; created_at: string; tags: Record<string, string> }>;
+        messages: Array<{ id: string; to: string; subject: string; createdAt: string; tags: Record<string, string> }>;
       }>("GET", "/v1/outbox", { query }),
     projectEmails: (id: string) =>
       send<{ emails: CampaignEmailState[] }>("GET", `/v1/projects/${encodeURIComponent(id)}/emails`).then((r) => r.emails),

@@ -1,0 +1,119 @@
+/**
+ * Serves the built portal (adapter-node's handler in a node http server), building it first when
+ * `build/` is missing or older than the sources. `npm start` and the browser tests call this.
+ *
+ * The app reads its settings from the environment when it loads, so one process serves one
+ * portal: a second start with other settings is refused rather than silently sharing the first.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+
+export const FRONTEND_DIR = import.meta.dirname;
+export const BUILD_DIR = path.join(FRONTEND_DIR, "build");
+const SOURCES = ["src", "static", "svelte.config.js", "vite.config.ts", "package.json"];
+
+export interface PortalOptions {
+  /** Port to listen on; 0 picks a free one. Defaults to PORT or 3000. */
+  port?: number;
+  /** Defaults to HOST or 127.0.0.1. */
+  host?: string;
+  /** The orchestrator API the portal's server talks to, e.g. http://127.0.0.1:5001. */
+  apiUrl: string;
+  /** The operator token; stays in this process, never in a page. */
+  adminToken: string;
+  /** Signs the portal's session cookies and file links. */
+  secretKey: string;
+  /** The public origin when behind a proxy (https://agency.example.com). Defaults to PUBLIC_PORTAL_URL or the local URL. */
+  origin?: string;
+}
+
+export interface RunningPortal {
+  url: string;
+  stop(): Promise<void>;
+}
+
+function newestMtime(p: string): number {
+  if (!existsSync(p)) return 0;
+  const stat = statSync(p);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const entry of readdirSync(p)) newest = Math.max(newest, newestMtime(path.join(p, entry)));
+  return newest;
+}
+
+/** True when build/ is missing or some source is newer than it. */
+export function buildIsStale(): boolean {
+  const built = path.join(BUILD_DIR, "handler.js");
+  if (!existsSync(built)) return true;
+  const builtAt = statSync(built).mtimeMs;
+  return SOURCES.some((s) => newestMtime(path.join(FRONTEND_DIR, s)) > builtAt);
+}
+
+/** Runs `vite build` in the frontend folder; its output is shown only when it fails. */
+export async function buildPortal(): Promise<void> {
+  const vite = path.join(FRONTEND_DIR, "node_modules/.bin/vite");
+  const bin = existsSync(vite) ? vite : path.resolve(FRONTEND_DIR, "../../node_modules/.bin/vite");
+  const child = spawn(bin, ["build"], { cwd: FRONTEND_DIR, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  const [code] = (await once(child, "close")) as [number | null];
+  if (code !== 0) throw new Error(`Building the portal failed (vite build exited ${code}):\n${output.slice(-4000)}`);
+}
+
+let loaded: { key: string } | undefined;
+
+export async function startPortal(options: PortalOptions): Promise<RunningPortal> {
+  if (buildIsStale()) await buildPortal();
+  const host = options.host ?? process.env.HOST ?? "127.0.0.1";
+  const port = options.port ?? Number(process.env.PORT || 3000);
+
+  const server = createServer();
+  server.listen(port, host);
+  await once(server, "listening");
+  const address = server.address() as AddressInfo;
+  const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host;
+  const url = `http://${shownHost}:${address.port}`;
+
+  const key = JSON.stringify([options.apiUrl, options.adminToken, options.secretKey]);
+  if (loaded && loaded.key !== key) {
+    server.close();
+    throw new Error("startPortal: this process already serves a portal with other settings; start it in its own process.");
+  }
+  if (!loaded) {
+    // The handler reads these when it is first imported (adapter-node's env and $env/dynamic/private).
+    Object.assign(process.env, {
+      AGENCY_API_URL: options.apiUrl,
+      AGENCY_ADMIN_TOKEN: options.adminToken,
+      SECRET_KEY: options.secretKey,
+      ORIGIN: options.origin ?? process.env.PUBLIC_PORTAL_URL ?? url,
+    });
+    loaded = { key };
+  }
+  const { handler } = (await import(pathToFileURL(path.join(BUILD_DIR, "handler.js")).href)) as {
+    handler: (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
+  };
+  server.on("request", (req, res) =>
+    handler(req, res, () => {
+      res.statusCode = 404;
+      res.end("Not found");
+    }),
+  );
+
+  return {
+    url,
+    stop: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // Live event streams never go idle; they are cut after a short grace period.
+      const grace = setTimeout(() => server.closeAllConnections(), 2000);
+      await closed;
+      clearTimeout(grace);
+    },
+  };
+}
