@@ -65,6 +65,12 @@ describe("migrate", () => {
     }
   });
 
+  it("when the migrations folder is missing or empty, then the error names it and the setting", async () => {
+    await expect(migrate(db.pool, { dir: "/nonexistent/migrations" })).rejects.toThrow(
+      /no migrations .* in \/nonexistent\/migrations; set AGENCY_MIGRATIONS_DIR/,
+    );
+  });
+
   it("when an applied migration file changes, then migrate reports it instead of re-running it", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "migrations-"));
     const scratch = await createTestDatabase();

@@ -4,6 +4,7 @@
  * data folder so `npm start` needs nothing installed.
  */
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
@@ -24,7 +25,16 @@ export interface OpenDatabaseOptions {
   onIdleError?: (err: Error) => void;
 }
 
-export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, "../../migrations");
+/**
+ * From the sources this module sits in src/data-access/; in the image it is bundled into dist/
+ * with the migrations copied beside it (see the Dockerfile). AGENCY_MIGRATIONS_DIR overrides both.
+ */
+export const MIGRATIONS_DIR =
+  process.env.AGENCY_MIGRATIONS_DIR ||
+  ["../../migrations", "../migrations"]
+    .map((relative) => path.resolve(import.meta.dirname, relative))
+    .find((dir) => existsSync(path.join(dir, "001_init.sql"))) ||
+  path.resolve(import.meta.dirname, "../../migrations");
 export const DEFAULT_EMBEDDED_PORT = 54329;
 const LOCAL_DATABASE = "agency";
 // Any constant works; it only has to be the same in every process that migrates this database.
@@ -93,7 +103,8 @@ export interface MigrateResult {
  */
 export async function migrate(pool: pg.Pool, options: MigrateOptions = {}): Promise<MigrateResult> {
   const dir = options.dir ?? MIGRATIONS_DIR;
-  const files = (await readdir(dir)).filter((f) => f.endsWith(".sql")).sort();
+  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith(".sql")).sort();
+  if (files.length === 0) throw new Error(`no migrations (*.sql) found in ${dir}; set AGENCY_MIGRATIONS_DIR`);
   const client = await pool.connect();
   try {
     await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
