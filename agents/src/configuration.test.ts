@@ -15,7 +15,9 @@ describe("ensureConfiguration", () => {
 
   it("when a drafting model is configured, then it replaces the default", () => {
     const custom: DraftingModel = { ...offlineDraftingModel, id: "custom", offline: false };
-    expect(ensureConfiguration({ configurable: { draftingModel: custom } }, defaults).draftingModel).toBe(custom);
+    expect(ensureConfiguration({ configurable: { draftingModel: custom } }, defaults).draftingModel).toBe(
+      custom,
+    );
   });
 
   it("when the configured model is malformed, then the error says what it must implement", () => {

@@ -17,7 +17,10 @@ export interface DraftTasks {
   intake_parser: { input: { intake: IntakeInput; sector: SectorProfile }; output: Brief };
   market_mapper: { input: { brief: Brief; sector: SectorProfile }; output: Market };
   product_doc_writer: { input: { brief: Brief; market: Market; sector: SectorProfile }; output: Prd };
-  wireframer: { input: { brief: Brief; market: Market; prd: Prd; sector: SectorProfile }; output: Wireframes };
+  wireframer: {
+    input: { brief: Brief; market: Market; prd: Prd; sector: SectorProfile };
+    output: Wireframes;
+  };
   explainer_producer: { input: { brief: Brief; wireframes: Wireframes }; output: Explainer };
   campaign_composer: {
     input: { brief: Brief; prd: Prd; explainer: Explainer; context: ProjectContext; recipientName?: string };

@@ -13,7 +13,12 @@ describe("pipeline graph", () => {
     expect(Object.keys(builder.nodes)).toEqual([...STEP_NAMES]);
     const chain = ["__start__", ...STEP_NAMES, "__end__"];
     const edges = [...builder.edges].map(([from, to]) => `${from}->${to}`).sort();
-    expect(edges).toEqual(chain.slice(1).map((to, i) => `${chain[i]}->${to}`).sort());
+    expect(edges).toEqual(
+      chain
+        .slice(1)
+        .map((to, i) => `${chain[i]}->${to}`)
+        .sort(),
+    );
     const graph = await pipeline.getGraphAsync();
     expect(Object.keys(graph.nodes)).toEqual(chain);
   });
@@ -23,7 +28,9 @@ describe("a full offline run", () => {
   it("when streamed with updates, then each step yields once, in order, with only its own artifacts", async () => {
     const started = performance.now();
     const run = await runPipeline(anIntake());
-    console.log(`full offline pipeline run: ${Math.round(performance.now() - started)} ms (includes first Svelte compile)`);
+    console.log(
+      `full offline pipeline run: ${Math.round(performance.now() - started)} ms (includes first Svelte compile)`,
+    );
     expect(run.updates.map((u) => Object.keys(u)[0])).toEqual([...STEP_NAMES]);
     for (const step of STEP_NAMES) {
       const artifacts = run.byStep.get(step)?.artifacts ?? [];
@@ -75,12 +82,16 @@ describe("a full offline run", () => {
 
   it("when two different ideas run, then PRDs, wireframes and prototypes clearly differ", async () => {
     const dogs = await runPipeline(anIntake());
-    const physio = await runPipeline(anIntake({ idea: PHYSIO_CLINIC, sector: "healthcare", goals: "Cut no-shows by 30%" }));
+    const physio = await runPipeline(
+      anIntake({ idea: PHYSIO_CLINIC, sector: "healthcare", goals: "Cut no-shows by 30%" }),
+    );
     expect(body(dogs, "prd.md")).not.toBe(body(physio, "prd.md"));
     expect(body(dogs, "prd.md")).toMatch(/walkers/i);
     expect(body(physio, "prd.md")).toMatch(/physiotherapy|patients/i);
     const screens = (run: typeof dogs) =>
-      run.artifacts.filter((a) => a.name.startsWith("wireframes/") && a.name.endsWith(".svg")).map((a) => a.name);
+      run.artifacts
+        .filter((a) => a.name.startsWith("wireframes/") && a.name.endsWith(".svg"))
+        .map((a) => a.name);
     expect(screens(dogs)).not.toEqual(screens(physio));
     expect(body(dogs, "prototype/src/data.json")).not.toBe(body(physio, "prototype/src/data.json"));
   });
@@ -88,7 +99,16 @@ describe("a full offline run", () => {
   it("when the PRD is written, then it cites the market sources and has the required sections", async () => {
     const run = await runPipeline(anIntake());
     const prd = body(run, "prd.md");
-    for (const section of ["## Problem", "## Personas", "## Competitive landscape", "## Scope", "## User stories", "## Metrics", "## Risks", "## Sources"]) {
+    for (const section of [
+      "## Problem",
+      "## Personas",
+      "## Competitive landscape",
+      "## Scope",
+      "## User stories",
+      "## Metrics",
+      "## Risks",
+      "## Sources",
+    ]) {
       expect(prd).toContain(section);
     }
     const market = run.byStep.get("market_mapper")?.market;
@@ -120,17 +140,26 @@ describe("a full offline run", () => {
 
   it("when the intake is hostile, then the run completes and emails link only to the project", async () => {
     const context = aContext({ portalUrl: "https://agency.example.com" });
-    const run = await runPipeline(anIntake({ idea: HOSTILE_IDEA, sector: "fintech", name: "<script>x</script>" }), context);
-    for (const a of run.artifacts.filter((x) => x.contentType.startsWith("text/html") || x.contentType.startsWith("image/svg"))) {
+    const run = await runPipeline(
+      anIntake({ idea: HOSTILE_IDEA, sector: "fintech", name: "<script>x</script>" }),
+      context,
+    );
+    for (const a of run.artifacts.filter(
+      (x) => x.contentType.startsWith("text/html") || x.contentType.startsWith("image/svg"),
+    )) {
       expect(String(a.body), a.name).not.toMatch(/<script>alert|<img src=x|onerror=alert/);
     }
     expect(body(run, "prd.md")).not.toMatch(/<script>/);
   });
 
   it("when the intake is invalid, then the run fails with an error naming the field", async () => {
-    await expect(runPipeline(anIntake({ sector: "space-mining" }))).rejects.toThrow(/intake\.sector: sector must be one of/);
+    await expect(runPipeline(anIntake({ sector: "space-mining" }))).rejects.toThrow(
+      /intake\.sector: sector must be one of/,
+    );
     await expect(runPipeline(anIntake({ idea: "short" }))).rejects.toThrow(/intake\.idea/);
-    await expect(runPipeline(anIntake(), aContext({ portalUrl: "ftp://x" }))).rejects.toThrow(/context\.portalUrl/);
+    await expect(runPipeline(anIntake(), aContext({ portalUrl: "ftp://x" }))).rejects.toThrow(
+      /context\.portalUrl/,
+    );
   });
 
   it("when a provider-backed model is configured, then its artifacts are not labelled offline", async () => {
@@ -142,7 +171,9 @@ describe("a full offline run", () => {
     )) {
       updates.push(u);
     }
-    const artifacts = updates.flatMap((u) => Object.values(u).flatMap((p) => (p as { artifacts?: Artifact[] }).artifacts ?? []));
+    const artifacts = updates.flatMap((u) =>
+      Object.values(u).flatMap((p) => (p as { artifacts?: Artifact[] }).artifacts ?? []),
+    );
     expect(artifacts.length).toBeGreaterThan(10);
     expect(artifacts.every((a) => !a.offlineDraft)).toBe(true);
     expect(artifacts.map((a) => String(a.body)).join("\n")).not.toMatch(/Offline draft/);

@@ -10,7 +10,20 @@ describe("sector knowledge base", () => {
     const sectors = listSectors();
     expect(sectors.length).toBeGreaterThanOrEqual(12);
     expect(new Set(sectors.map((s) => s.id)).size).toBe(sectors.length);
-    for (const id of ["saas", "ecommerce", "healthcare", "fintech", "education", "real-estate", "hospitality", "logistics", "legal", "fitness", "media", "nonprofit"]) {
+    for (const id of [
+      "saas",
+      "ecommerce",
+      "healthcare",
+      "fintech",
+      "education",
+      "real-estate",
+      "hospitality",
+      "logistics",
+      "legal",
+      "fitness",
+      "media",
+      "nonprofit",
+    ]) {
       expect(getSector(id), id).toBeDefined();
     }
   });
@@ -42,7 +55,10 @@ describe("sector knowledge base", () => {
 
   it("when a UI pattern exists in the schema, then the library ships its Svelte component", () => {
     for (const pattern of UI_PATTERNS) {
-      expect(existsSync(path.join(KB_DIR, "ui-patterns", `${PATTERN_COMPONENTS[pattern]}.svelte`)), pattern).toBe(true);
+      expect(
+        existsSync(path.join(KB_DIR, "ui-patterns", `${PATTERN_COMPONENTS[pattern]}.svelte`)),
+        pattern,
+      ).toBe(true);
     }
   });
 });

@@ -37,6 +37,8 @@ export const featureSchema = z.object({
   screen: z.enum(SCREEN_KINDS),
   /** "idea" when the client described it, "kb" when the sector knowledge base suggested it. */
   source: z.enum(["idea", "kb"]),
+  /** The sector feature template it matches, if any (e.g. "Order tracking"). */
+  sectorPattern: z.string().optional(),
   keywords: z.array(text),
 });
 export type Feature = z.infer<typeof featureSchema>;
@@ -132,7 +134,16 @@ export const prdSchema = z.object({
 export type Prd = z.infer<typeof prdSchema>;
 
 /** UI patterns the prototyper can render; each has a Svelte component in agents/kb/ui-patterns/. */
-export const UI_PATTERNS = ["nav", "hero", "feature-grid", "form", "list", "pricing", "dashboard", "footer"] as const;
+export const UI_PATTERNS = [
+  "nav",
+  "hero",
+  "feature-grid",
+  "form",
+  "list",
+  "pricing",
+  "dashboard",
+  "footer",
+] as const;
 export type UiPattern = (typeof UI_PATTERNS)[number];
 
 const region = <P extends UiPattern, D extends z.ZodType>(pattern: P, data: D) =>
@@ -164,7 +175,10 @@ export const regionSchema = z.discriminatedUnion("pattern", [
     "pricing",
     z.object({ tiers: z.array(z.object({ name: text, price: text, points: z.array(text).min(1) })).min(1) }),
   ),
-  region("dashboard", z.object({ cards: z.array(z.object({ label: text, value: text, note: text })).min(1) })),
+  region(
+    "dashboard",
+    z.object({ cards: z.array(z.object({ label: text, value: text, note: text })).min(1) }),
+  ),
   region("footer", z.object({ text })),
 ]);
 export type Region = z.infer<typeof regionSchema>;

@@ -20,7 +20,13 @@ export async function campaignComposer(
   const copy = await requestDraft(draftingModel, {
     step: "campaign_composer",
     instructions: INSTRUCTIONS.campaign_composer,
-    input: { brief, prd, explainer, context: state.context, ...(state.intake.name ? { recipientName: state.intake.name } : {}) },
+    input: {
+      brief,
+      prd,
+      explainer,
+      context: state.context,
+      ...(state.intake.name ? { recipientName: state.intake.name } : {}),
+    },
     schema: campaignCopySchema,
   });
   const links = campaignLinks(state.context);
@@ -28,7 +34,10 @@ export async function campaignComposer(
   const emails = copy.emails.map((c) => renderEmail(c, links, offline));
   for (const email of emails) {
     const bad = [...disallowedLinks(email.html, allowed), ...disallowedLinks(email.text, allowed)];
-    if (bad.length) throw new Error(`campaign_composer: the ${email.step} email links outside the project: ${bad.join(", ")}`);
+    if (bad.length)
+      throw new Error(
+        `campaign_composer: the ${email.step} email links outside the project: ${bad.join(", ")}`,
+      );
   }
   return {
     campaign: { emails },

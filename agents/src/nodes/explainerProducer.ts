@@ -25,13 +25,37 @@ export async function explainerProducer(
     schema: explainerSchema,
   });
   // Re-rendering is deterministic, so the player shows exactly the stored wireframes.
-  const svgs = new Map(wireframes.screens.map((s) => [s.id, wireframeSvg(s, wireframes.productName, offline)]));
+  const svgs = new Map(
+    wireframes.screens.map((s) => [s.id, wireframeSvg(s, wireframes.productName, offline)]),
+  );
   return {
     explainer,
     artifacts: [
-      artifact("explainer_producer", "storyboard", "explainer/storyboard.json", "json", jsonArtifactBody(explainer, offline), offline),
-      artifact("explainer_producer", "explainer-script", "explainer/script.md", "markdown", scriptMarkdown(explainer, offline), offline),
-      artifact("explainer_producer", "explainer", "explainer/index.html", "html", explainerHtml(explainer, svgs, offline), offline, "videos"),
+      artifact(
+        "explainer_producer",
+        "storyboard",
+        "explainer/storyboard.json",
+        "json",
+        jsonArtifactBody(explainer, offline),
+        offline,
+      ),
+      artifact(
+        "explainer_producer",
+        "explainer-script",
+        "explainer/script.md",
+        "markdown",
+        scriptMarkdown(explainer, offline),
+        offline,
+      ),
+      artifact(
+        "explainer_producer",
+        "explainer",
+        "explainer/index.html",
+        "html",
+        explainerHtml(explainer, svgs, offline),
+        offline,
+        "videos",
+      ),
     ],
   };
 }

@@ -23,8 +23,11 @@ export async function indicationOkrs(
     input: { brief, prd, sector: requireSector(brief.sector.id) },
     schema: okrsSchema,
   });
-  const late = okrs.objectives.flatMap((o) => o.keyResults).filter((k) => k.deadline.weeksFromKickoff > okrs.horizonWeeks);
-  if (late.length) throw new Error(`indication_okrs: key results past the horizon: ${late.map((k) => k.id).join(", ")}`);
+  const late = okrs.objectives
+    .flatMap((o) => o.keyResults)
+    .filter((k) => k.deadline.weeksFromKickoff > okrs.horizonWeeks);
+  if (late.length)
+    throw new Error(`indication_okrs: key results past the horizon: ${late.map((k) => k.id).join(", ")}`);
   return {
     okrs,
     artifacts: [

@@ -39,7 +39,14 @@ export async function intakeParser(
   return {
     brief,
     artifacts: [
-      artifact("intake_parser", "brief", "brief.json", "json", jsonArtifactBody(brief, draftingModel.offline), draftingModel.offline),
+      artifact(
+        "intake_parser",
+        "brief",
+        "brief.json",
+        "json",
+        jsonArtifactBody(brief, draftingModel.offline),
+        draftingModel.offline,
+      ),
     ],
   };
 }

@@ -25,8 +25,22 @@ export async function marketMapper(
   return {
     market,
     artifacts: [
-      artifact("market_mapper", "market-map", "market-map.md", "markdown", marketMapMarkdown(market, brief, offline), offline),
-      artifact("market_mapper", "market-map", "market-map.json", "json", jsonArtifactBody(market, offline), offline),
+      artifact(
+        "market_mapper",
+        "market-map",
+        "market-map.md",
+        "markdown",
+        marketMapMarkdown(market, brief, offline),
+        offline,
+      ),
+      artifact(
+        "market_mapper",
+        "market-map",
+        "market-map.json",
+        "json",
+        jsonArtifactBody(market, offline),
+        offline,
+      ),
     ],
   };
 }

@@ -26,7 +26,9 @@ export async function productDocWriter(
   const known = new Set(market.sources.map((s) => s.id));
   const unknown = prd.sources.filter((s) => !known.has(s.id));
   if (unknown.length) {
-    throw new Error(`product_doc_writer: the PRD cites sources the market map does not have: ${unknown.map((s) => s.id).join(", ")}`);
+    throw new Error(
+      `product_doc_writer: the PRD cites sources the market map does not have: ${unknown.map((s) => s.id).join(", ")}`,
+    );
   }
   return {
     prd,

@@ -25,14 +25,29 @@ export async function wireframer(
     schema: wireframesSchema,
   });
   const ids = wireframes.screens.map((s) => s.id);
-  if (new Set(ids).size !== ids.length) throw new Error(`wireframer: duplicate screen ids (${ids.join(", ")})`);
+  if (new Set(ids).size !== ids.length)
+    throw new Error(`wireframer: duplicate screen ids (${ids.join(", ")})`);
   return {
     wireframes,
     artifacts: [
       ...wireframes.screens.map((screen) =>
-        artifact("wireframer", "wireframe", `wireframes/${screen.id}.svg`, "svg", wireframeSvg(screen, wireframes.productName, offline), offline),
+        artifact(
+          "wireframer",
+          "wireframe",
+          `wireframes/${screen.id}.svg`,
+          "svg",
+          wireframeSvg(screen, wireframes.productName, offline),
+          offline,
+        ),
       ),
-      artifact("wireframer", "wireframe-spec", "wireframes/screens.json", "json", jsonArtifactBody(wireframes, offline), offline),
+      artifact(
+        "wireframer",
+        "wireframe-spec",
+        "wireframes/screens.json",
+        "json",
+        jsonArtifactBody(wireframes, offline),
+        offline,
+      ),
     ],
   };
 }

@@ -21,7 +21,10 @@ describe("draftBrief", () => {
   });
 
   it("when budget and timeline are given, then they are parsed into amounts and weeks", () => {
-    const brief = draftBrief(anIntake({ budget: "€15,000-25,000", timeline: "12 weeks" }), requireSector("ecommerce"));
+    const brief = draftBrief(
+      anIntake({ budget: "€15,000-25,000", timeline: "12 weeks" }),
+      requireSector("ecommerce"),
+    );
     expect(brief.constraints.budget).toMatchObject({ currency: "EUR", min: 15_000, max: 25_000 });
     expect(brief.constraints.timeline).toMatchObject({ weeks: 12 });
   });
@@ -36,21 +39,29 @@ describe("draftBrief", () => {
 
   it("when the idea is thin, then the sector knowledge base fills the features up to three", () => {
     const brief = briefSchema.parse(
-      draftBrief(anIntake({ idea: "A calmer place for people who love yoga and good habits.", goals: undefined }), requireSector("fitness")),
+      draftBrief(
+        anIntake({ idea: "A calmer place for people who love yoga and good habits.", goals: undefined }),
+        requireSector("fitness"),
+      ),
     );
     expect(brief.keyFeatures.some((f) => f.source === "kb")).toBe(true);
   });
 
   it("when two ideas differ, then their features differ", () => {
     const dogs = draftBrief(anIntake({ idea: DOG_WALKING }), requireSector("ecommerce"));
-    const physio = draftBrief(anIntake({ idea: PHYSIO_CLINIC, sector: "healthcare" }), requireSector("healthcare"));
+    const physio = draftBrief(
+      anIntake({ idea: PHYSIO_CLINIC, sector: "healthcare" }),
+      requireSector("healthcare"),
+    );
     const names = (b: typeof dogs) => b.keyFeatures.map((f) => f.name).join("|");
     expect(names(dogs)).not.toBe(names(physio));
     expect(dogs.productName).not.toBe(physio.productName);
   });
 
   it("when the idea carries markup and URLs, then no feature or keyword contains them", () => {
-    const brief = briefSchema.parse(draftBrief(anIntake({ idea: HOSTILE_IDEA, sector: "fintech" }), requireSector("fintech")));
+    const brief = briefSchema.parse(
+      draftBrief(anIntake({ idea: HOSTILE_IDEA, sector: "fintech" }), requireSector("fintech")),
+    );
     const derived = JSON.stringify([brief.keyFeatures, brief.keywords, brief.targetUsers, brief.productName]);
     expect(derived).not.toMatch(/<script|onerror|https?:|javascript:|evil/i);
     expect(brief.idea).toBe(HOSTILE_IDEA.trim());

@@ -57,11 +57,10 @@ function deriveFeatures(text: string, sector: SectorProfile, audience: string): 
     const words = clause.text.split(/\s+/).slice(0, 6).join(" ");
     add({
       name: titleCase(words),
-      description: best
-        ? `${sentenceCase(audience)} ${clause.text}; follows the sector pattern "${best.template.name}": ${best.template.description.toLowerCase()}`
-        : `${sentenceCase(audience)} ${clause.text}.`,
+      description: `${sentenceCase(audience)} can ${clause.text}.`,
       screen: best ? best.template.screen : clause.screen,
       source: "idea",
+      ...(best ? { sectorPattern: best.template.name } : {}),
       keywords: [...new Set([...tokenize(clause.text).filter((t) => !isStopword(t)), ...(best?.hits ?? [])])],
     });
     if (features.length >= MAX_FEATURES - 1) break;
@@ -81,6 +80,7 @@ function deriveFeatures(text: string, sector: SectorProfile, audience: string): 
       description: template.description,
       screen: template.screen,
       source: "kb",
+      sectorPattern: template.name,
       keywords: hits.length ? hits : template.keywords.slice(0, 3),
     });
   }
@@ -138,7 +138,12 @@ function productName(intake: IntakeInput, phrases: { phrase: string }[], feature
   return `${intake.company?.trim() || "Venture"} ${pick(NAME_SUFFIXES, hash(intake.idea))}`;
 }
 
-function problemStatement(idea: string, audience: string, features: Feature[], sector: SectorProfile): string {
+function problemStatement(
+  idea: string,
+  audience: string,
+  features: Feature[],
+  sector: SectorProfile,
+): string {
   const sentences = stripMarkup(idea)
     .split(/(?<=[.!?])\s+/)
     .map((s) => s.trim())
@@ -152,7 +157,12 @@ function problemStatement(idea: string, audience: string, features: Feature[], s
   return `${sentenceCase(audience)} have no simple, dedicated way to handle ${jobs}; today they patch it together with general tools while ${sector.name.toLowerCase()} products serve other needs.`;
 }
 
-function goals(intake: IntakeInput, sector: SectorProfile, product: string, weeks: number | undefined): string[] {
+function goals(
+  intake: IntakeInput,
+  sector: SectorProfile,
+  product: string,
+  weeks: number | undefined,
+): string[] {
   const given = intake.goals ? splitItems(stripMarkup(intake.goals)).slice(0, 5) : [];
   if (given.length) return given.map(sentenceCase);
   return [
@@ -175,11 +185,15 @@ export function draftBrief(intake: IntakeInput, sector: SectorProfile): Brief {
 
   const notes: string[] = [];
   if (!budget) notes.push("No budget given: the plan assumes a lean MVP and a clickable prototype first.");
-  else if (budget.max === undefined) notes.push(`Budget "${budget.raw}" is not an amount; confirm it with the client.`);
-  else if (budget.max < 10_000) notes.push("Budget below 10k: scope stays at prototype and demand validation.");
+  else if (budget.max === undefined)
+    notes.push(`Budget "${budget.raw}" is not an amount; confirm it with the client.`);
+  else if (budget.max < 10_000)
+    notes.push("Budget below 10k: scope stays at prototype and demand validation.");
   if (!timeline) notes.push("No timeline given: milestones assume 12 weeks.");
-  else if (timeline.weeks === undefined) notes.push(`Timeline "${timeline.raw}" has no duration; confirm a date.`);
-  else if (timeline.weeks < 6) notes.push("Timeline under 6 weeks: only one key feature can be production-ready.");
+  else if (timeline.weeks === undefined)
+    notes.push(`Timeline "${timeline.raw}" has no duration; confirm a date.`);
+  else if (timeline.weeks < 6)
+    notes.push("Timeline under 6 weeks: only one key feature can be production-ready.");
 
   return {
     productName: name,
@@ -189,7 +203,9 @@ export function draftBrief(intake: IntakeInput, sector: SectorProfile): Brief {
     problemStatement: problemStatement(intake.idea, audience, keyFeatures, sector),
     targetUsers,
     keyFeatures,
-    keywords: phrases.length ? phrases.map((p) => ({ term: p.phrase, score: p.score })) : [{ term: sector.id, score: 0 }],
+    keywords: phrases.length
+      ? phrases.map((p) => ({ term: p.phrase, score: p.score }))
+      : [{ term: sector.id, score: 0 }],
     constraints: { budget, timeline, notes },
     goals: goals(intake, sector, name, timeline?.weeks),
   };

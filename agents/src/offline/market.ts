@@ -58,7 +58,8 @@ function scoreAll(brief: Brief, own: SectorProfile): Scored[] {
 
 function why(s: Scored, own: SectorProfile): string {
   const terms = [...s.tagHits, ...s.positioningHits.filter((p) => !s.tagHits.includes(p))];
-  const where = s.sector.id === own.id ? `same sector (${own.name})` : `neighbouring market (${s.sector.name})`;
+  const where =
+    s.sector.id === own.id ? `same sector (${own.name})` : `neighbouring market (${s.sector.name})`;
   return terms.length
     ? `Overlaps with the brief on ${terms.slice(0, 5).join(", ")}; ${where}.`
     : `No direct keyword overlap; kept as ${where} for pricing and positioning.`;
@@ -79,7 +80,11 @@ export function draftMarket(brief: Brief, sector: SectorProfile): Market {
 
   const stems = briefStems(brief);
   const pricing = sector.pricingModels
-    .map((model, order) => ({ model, order, hits: matchedTerms(stems, [...stemSet(`${model.name} ${model.description}`)]) }))
+    .map((model, order) => ({
+      model,
+      order,
+      hits: matchedTerms(stems, [...stemSet(`${model.name} ${model.description}`)]),
+    }))
     .sort((a, b) => b.hits.length - a.hits.length || a.order - b.order);
   const best = pricing[0];
   if (!best) throw new Error(`sector ${sector.id} has no pricing models`);

@@ -19,7 +19,8 @@ const DRAFTERS: Drafters = {
   product_doc_writer: ({ brief, market, sector }) => draftPrd(brief, market, sector),
   wireframer: ({ brief, market, prd, sector }) => draftWireframes(brief, market, prd, sector),
   explainer_producer: ({ brief, wireframes }) => draftExplainer(brief, wireframes),
-  campaign_composer: ({ brief, prd, explainer, recipientName }) => draftCampaign(brief, prd, explainer, recipientName),
+  campaign_composer: ({ brief, prd, explainer, recipientName }) =>
+    draftCampaign(brief, prd, explainer, recipientName),
   indication_okrs: ({ brief, prd, sector }) => draftOkrs(brief, prd, sector),
 };
 

@@ -13,7 +13,13 @@ import {
 
 describe("tokenize and stem", () => {
   it("when text has punctuation and case, then tokens are lower-case words only", () => {
-    expect(tokenize("Book vetted walkers, track walks!")).toEqual(["book", "vetted", "walkers", "track", "walks"]);
+    expect(tokenize("Book vetted walkers, track walks!")).toEqual([
+      "book",
+      "vetted",
+      "walkers",
+      "track",
+      "walks",
+    ]);
   });
 
   it("when words differ only by plural, then they stem alike", () => {
@@ -39,15 +45,23 @@ describe("keyPhrases", () => {
   });
 
   it("when the idea contains markup and URLs, then none of it becomes a key phrase", () => {
-    const phrases = keyPhrases("Track parcels <script>alert(1)</script> see https://evil.example/x").map((p) => p.phrase);
+    const phrases = keyPhrases("Track parcels <script>alert(1)</script> see https://evil.example/x").map(
+      (p) => p.phrase,
+    );
     expect(phrases.join(" ")).not.toMatch(/script|https|evil/);
   });
 });
 
 describe("actionClauses", () => {
   it("when a sentence lists what users do, then each verb-led clause is a separate item", () => {
-    const clauses = actionClauses("An app that lets busy dog owners book vetted walkers, track walks on a live map and pay in-app.");
-    expect(clauses.map((c) => c.text)).toEqual(["book vetted walkers", "track walks on a live map", "pay in-app"]);
+    const clauses = actionClauses(
+      "An app that lets busy dog owners book vetted walkers, track walks on a live map and pay in-app.",
+    );
+    expect(clauses.map((c) => c.text)).toEqual([
+      "book vetted walkers",
+      "track walks on a live map",
+      "pay in-app",
+    ]);
     expect(clauses.map((c) => c.screen)).toEqual(["form", "dashboard", "form"]);
   });
 
@@ -58,7 +72,9 @@ describe("actionClauses", () => {
 
 describe("audiencePhrases", () => {
   it("when the idea says who it is for, then that group is extracted without trailing clauses", () => {
-    expect(audiencePhrases("A tool for freelance designers to send invoices.")).toEqual(["freelance designers"]);
+    expect(audiencePhrases("A tool for freelance designers to send invoices.")).toEqual([
+      "freelance designers",
+    ]);
     expect(audiencePhrases("Booking for small physiotherapy practices: patients pick a slot")).toContain(
       "small physiotherapy practices",
     );

@@ -37,9 +37,42 @@ const ACTION_VERBS: ReadonlySet<string> = new Set([
 ]);
 
 const FORM_VERBS = new Set([
-  "add", "apply", "book", "buy", "create", "donate", "file", "invite", "join", "order", "pay", "post", "publish",
-  "quote", "rate", "register", "rent", "request", "reserve", "send", "set", "sign", "submit", "subscribe",
-  "upload", "write", "message", "chat", "tip", "claim", "invoice", "schedule", "edit", "record", "fill", "pick",
+  "add",
+  "apply",
+  "book",
+  "buy",
+  "create",
+  "donate",
+  "file",
+  "invite",
+  "join",
+  "order",
+  "pay",
+  "post",
+  "publish",
+  "quote",
+  "rate",
+  "register",
+  "rent",
+  "request",
+  "reserve",
+  "send",
+  "set",
+  "sign",
+  "submit",
+  "subscribe",
+  "upload",
+  "write",
+  "message",
+  "chat",
+  "tip",
+  "claim",
+  "invoice",
+  "schedule",
+  "edit",
+  "record",
+  "fill",
+  "pick",
 ]);
 const DASHBOARD_VERBS = new Set(["analyse", "analyze", "measure", "monitor", "report", "track", "calculate"]);
 
@@ -97,7 +130,9 @@ export interface KeyPhrase {
 export function keyPhrases(text: string, vocabulary: readonly string[] = [], limit = 12): KeyPhrase[] {
   const vocab = new Set(vocabulary.map((v) => stem(v)));
   const candidates: string[][] = [];
-  for (const chunk of stripMarkup(text).toLowerCase().split(/[.,;:!?()[\]{}"“”/\n\r\t]+|\s[-–—]\s/)) {
+  for (const chunk of stripMarkup(text)
+    .toLowerCase()
+    .split(/[.,;:!?()[\]{}"“”/\n\r\t]+|\s[-–—]\s/)) {
     let run: string[] = [];
     for (const token of tokenize(chunk)) {
       if (isStopword(token) || token.length < 2) {
@@ -165,7 +200,8 @@ export function actionClauses(text: string, limit = 6): ActionClause[] {
         i === 0 ||
         prev === "," ||
         CLAUSE_TRIGGER.test(prev) ||
-        (/\b(?:lets?|allows?|helps?|enables?)\b/.test(lookback) && !/[,]/.test(lookback.split(/\blets?|allows?|helps?|enables?\b/).pop() ?? "")) ||
+        (/\b(?:lets?|allows?|helps?|enables?)\b/.test(lookback) &&
+          !/[,]/.test(lookback.split(/\blets?|allows?|helps?|enables?\b/).pop() ?? "")) ||
         (/^[a-z]{3,}s$/.test(prev) && !isStopword(prev) && !ACTION_VERBS.has(prev));
       if (!afterTrigger) continue;
       const clause: string[] = [];
@@ -298,11 +334,19 @@ export interface Money {
   max?: number;
 }
 
-const CURRENCY: Record<string, string> = { $: "USD", "€": "EUR", "£": "GBP", usd: "USD", eur: "EUR", gbp: "GBP", chf: "CHF" };
+const CURRENCY: Record<string, string> = {
+  $: "USD",
+  "€": "EUR",
+  "£": "GBP",
+  usd: "USD",
+  eur: "EUR",
+  gbp: "GBP",
+  chf: "CHF",
+};
 
 function amount(num: string, suffix: string | undefined): number {
   const n = Number(num.replace(/[,\s](?=\d{3}\b)/g, "").replace(",", "."));
-  const mult = suffix ? ({ k: 1e3, m: 1e6 } as Record<string, number>)[suffix.toLowerCase()] ?? 1 : 1;
+  const mult = suffix ? (({ k: 1e3, m: 1e6 } as Record<string, number>)[suffix.toLowerCase()] ?? 1) : 1;
   return Math.round(n * mult);
 }
 
@@ -334,9 +378,10 @@ export function parseBudget(raw: string): Money {
 /** "12 weeks", "3 months", "2-3 months", "6 wks", "1 year", "ASAP" → weeks (upper bound). */
 export function parseTimeline(raw: string): { raw: string; weeks?: number } {
   const text = raw.trim();
-  const m = /(\d+(?:[.,]\d+)?)(?:\s*(?:-|–|to)\s*(\d+(?:[.,]\d+)?))?\s*(days?|d|weeks?|wks?|w|months?|mos?|m|quarters?|years?|yrs?|y)\b/i.exec(
-    text,
-  );
+  const m =
+    /(\d+(?:[.,]\d+)?)(?:\s*(?:-|–|to)\s*(\d+(?:[.,]\d+)?))?\s*(days?|d|weeks?|wks?|w|months?|mos?|m|quarters?|years?|yrs?|y)\b/i.exec(
+      text,
+    );
   if (!m) {
     if (/\basap\b|urgent|as soon as/i.test(text)) return { raw: text, weeks: 4 };
     return { raw: text };

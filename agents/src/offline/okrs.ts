@@ -133,6 +133,9 @@ export function draftOkrs(brief: Brief, prd: Prd, sector: SectorProfile): Okrs {
       ],
     });
   }
-  const horizonWeeks = Math.max(weeks, ...objectives.flatMap((o) => o.keyResults.map((k) => k.deadline.weeksFromKickoff)));
+  const horizonWeeks = Math.max(
+    weeks,
+    ...objectives.flatMap((o) => o.keyResults.map((k) => k.deadline.weeksFromKickoff)),
+  );
   return { horizonWeeks, objectives };
 }

@@ -30,7 +30,9 @@ export function draftPrd(brief: Brief, market: Market, sector: SectorProfile): P
     return {
       name: u.name,
       role: kb?.role ?? u.description,
-      needs: kb?.needs ?? brief.keyFeatures.slice(0, 3).map((f) => `a quick, reliable way to ${f.name.toLowerCase()}`),
+      needs:
+        kb?.needs ??
+        brief.keyFeatures.slice(0, 3).map((f) => `a quick, reliable way to ${f.name.toLowerCase()}`),
     };
   });
   const primary = personas[0] ?? { name: "User", role: "user", needs: ["save time"] };
@@ -44,9 +46,7 @@ export function draftPrd(brief: Brief, market: Market, sector: SectorProfile): P
 
   const timelineWeeks = brief.constraints.timeline?.weeks ?? 12;
   const budgetMax = brief.constraints.budget?.max;
-  const unused = sector.features.filter(
-    (t) => !brief.keyFeatures.some((f) => f.name === t.name || f.description.includes(`"${t.name}"`)),
-  );
+  const unused = sector.features.filter((t) => !brief.keyFeatures.some((f) => f.sectorPattern === t.name));
   const out = [
     ...unused.slice(0, 2).map((t) => `${t.name} (later: ${t.description.toLowerCase()})`),
     timelineWeeks < 20 ? "Native iOS and Android apps; the MVP is a responsive web app" : "Offline mode",
@@ -75,7 +75,10 @@ export function draftPrd(brief: Brief, market: Market, sector: SectorProfile): P
   const metrics = sector.metrics.slice(0, 3).map((m, i) => ({
     name: sentenceCase(m),
     definition: `${sentenceCase(m)} for ${brief.productName}, measured weekly from launch.`,
-    target: i === 0 ? `baseline in the first 2 weeks after launch, +25% by ${horizon}` : `tracked from launch, target set at the ${horizon} review`,
+    target:
+      i === 0
+        ? `baseline in the first 2 weeks after launch, +25% by ${horizon}`
+        : `tracked from launch, target set at the ${horizon} review`,
   }));
   metrics.push({
     name: "Task success in usability tests",
@@ -106,7 +109,10 @@ export function draftPrd(brief: Brief, market: Market, sector: SectorProfile): P
         : `${brief.productName} competes on focus for ${primary.name.toLowerCase()}.`,
     },
     scope: {
-      in: brief.keyFeatures.map((f) => `${f.name}: ${f.description}`),
+      in: brief.keyFeatures.map(
+        (f) =>
+          `${f.name}: ${f.description}${f.sectorPattern && f.source === "idea" ? ` Sector pattern: ${f.sectorPattern.toLowerCase()}.` : ""}`,
+      ),
       out,
     },
     userStories,

@@ -12,7 +12,21 @@ type Field = Extract<Region, { pattern: "form" }>["data"]["fields"][number];
 
 const FIELD_RULES: { stems: string[]; fields: Field[] }[] = [
   {
-    stems: ["book", "reserv", "reservation", "appointment", "slot", "schedule", "viewing", "visit", "session", "class", "tour", "interview", "pickup"],
+    stems: [
+      "book",
+      "reserv",
+      "reservation",
+      "appointment",
+      "slot",
+      "schedule",
+      "viewing",
+      "visit",
+      "session",
+      "class",
+      "tour",
+      "interview",
+      "pickup",
+    ],
     fields: [
       { name: "date", label: "Preferred date", type: "date" },
       { name: "time", label: "Time of day", type: "select", options: ["Morning", "Afternoon", "Evening"] },
@@ -23,7 +37,18 @@ const FIELD_RULES: { stems: string[]; fields: Field[] }[] = [
     fields: [{ name: "amount", label: "Amount", type: "number" }],
   },
   {
-    stems: ["upload", "photo", "document", "cv", "resume", "file", "report", "issue", "repair", "maintenance"],
+    stems: [
+      "upload",
+      "photo",
+      "document",
+      "cv",
+      "resume",
+      "file",
+      "report",
+      "issue",
+      "repair",
+      "maintenance",
+    ],
     fields: [{ name: "description", label: "Describe it in a few words", type: "textarea" }],
   },
   {
@@ -71,14 +96,21 @@ function formFields(feature: Feature): Field[] {
     { name: "email", label: "Email", type: "email" },
   ];
   const object = objectOf(feature);
-  if (object !== feature.name) fields.push({ name: "subject", label: sentenceCase(object), type: "text" });
+  // Only a real object phrase ("vetted walkers") makes a useful field; "in-app" does not.
+  if (object !== feature.name && /\s/.test(object.trim())) {
+    fields.push({ name: "subject", label: `Which ${object.toLowerCase()}?`, type: "text" });
+  }
   for (const rule of FIELD_RULES) {
     if (rule.stems.some((s) => stems.has(s) || stems.has(stem(s)))) {
       for (const f of rule.fields) if (!fields.some((x) => x.name === f.name)) fields.push(f);
     }
   }
   if (!fields.some((f) => f.type === "textarea")) {
-    fields.push({ name: "notes", label: `Anything else about ${feature.name.toLowerCase()}?`, type: "textarea" });
+    fields.push({
+      name: "notes",
+      label: `Anything else about ${feature.name.toLowerCase()}?`,
+      type: "textarea",
+    });
   }
   return fields;
 }
@@ -94,7 +126,8 @@ function featureRegions(feature: Feature, brief: Brief, sector: SectorProfile): 
         label: `${feature.name} form`,
         data: {
           fields: formFields(feature),
-          submitLabel: feature.source === "idea" ? sentenceCase(tokenize(feature.name)[0] ?? "send") : "Continue",
+          submitLabel:
+            feature.source === "idea" ? sentenceCase(tokenize(feature.name)[0] ?? "send") : "Continue",
           confirmation: `Thanks! In the real product this would ${feature.name.toLowerCase()}. This prototype stores nothing.`,
         },
       },
@@ -151,7 +184,8 @@ export function draftWireframes(brief: Brief, market: Market, _prd: Prd, sector:
     ...features.map((f) => ({ id: f.id === "landing" ? "landing-feature" : f.id, title: titleCase(f.name) })),
   ];
   const audience = brief.targetUsers[0]?.name.toLowerCase() ?? "users";
-  const pricing = sector.pricingModels.find((p) => p.name === market.recommendedPricing.model) ?? sector.pricingModels[0];
+  const pricing =
+    sector.pricingModels.find((p) => p.name === market.recommendedPricing.model) ?? sector.pricingModels[0];
   const firstProblemSentence = brief.problemStatement.split(/(?<=[.!?])\s+/)[0] ?? brief.problemStatement;
 
   const landing: Screen = {
@@ -166,8 +200,14 @@ export function draftWireframes(brief: Brief, market: Market, _prd: Prd, sector:
         label: "Hero",
         data: {
           headline: `${features[0]?.name ?? brief.productName} for ${audience}`,
-          subline: firstProblemSentence.length > 180 ? `${firstProblemSentence.slice(0, 177)}...` : firstProblemSentence,
-          cta: { label: `Start: ${features[0]?.name.toLowerCase() ?? "explore"}`, screenId: skeleton[1]?.id ?? "landing" },
+          subline:
+            firstProblemSentence.length > 180
+              ? `${firstProblemSentence.slice(0, 177)}...`
+              : firstProblemSentence,
+          cta: {
+            label: `Start: ${features[0]?.name.toLowerCase() ?? "explore"}`,
+            screenId: skeleton[1]?.id ?? "landing",
+          },
         },
       },
       {
@@ -182,9 +222,21 @@ export function draftWireframes(brief: Brief, market: Market, _prd: Prd, sector:
         label: `Pricing (${market.recommendedPricing.model})`,
         data: {
           tiers: [
-            { name: "Starter", price: "Free to try", points: brief.keyFeatures.slice(0, 2).map((f) => f.name) },
-            { name: "Pro", price: pricing?.typicalPrice ?? "on request", points: brief.keyFeatures.map((f) => f.name) },
-            { name: "Business", price: "Talk to us", points: ["Everything in Pro", "Onboarding for your team"] },
+            {
+              name: "Starter",
+              price: "Free to try",
+              points: brief.keyFeatures.slice(0, 2).map((f) => f.name),
+            },
+            {
+              name: "Pro",
+              price: pricing?.typicalPrice ?? "on request",
+              points: brief.keyFeatures.map((f) => f.name),
+            },
+            {
+              name: "Business",
+              price: "Talk to us",
+              points: ["Everything in Pro", "Onboarding for your team"],
+            },
           ],
         },
       },

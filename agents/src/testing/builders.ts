@@ -47,7 +47,10 @@ export interface CollectedRun {
 }
 
 /** Streams one run with streamMode "updates", exactly as the orchestrator does. */
-export async function runPipeline(intake: IntakeInput, context: ProjectContext = aContext()): Promise<CollectedRun> {
+export async function runPipeline(
+  intake: IntakeInput,
+  context: ProjectContext = aContext(),
+): Promise<CollectedRun> {
   const updates: PipelineUpdate[] = [];
   const artifacts: Artifact[] = [];
   const byStep = new Map<StepName, Partial<PipelineState>>();
@@ -64,6 +67,7 @@ export async function runPipeline(intake: IntakeInput, context: ProjectContext =
 
 export function body(run: CollectedRun, name: string): string {
   const found = run.artifacts.find((a) => a.name === name);
-  if (!found) throw new Error(`no artifact named ${name}; have ${run.artifacts.map((a) => a.name).join(", ")}`);
+  if (!found)
+    throw new Error(`no artifact named ${name}; have ${run.artifacts.map((a) => a.name).join(", ")}`);
   return String(found.body);
 }
