@@ -22,6 +22,7 @@ import {
   titleCase,
   tokenize,
   isStopword,
+  ADVERBS,
 } from "./nlp.ts";
 
 const MIN_FEATURES = 3;
@@ -87,6 +88,10 @@ function deriveFeatures(text: string, sector: SectorProfile, audience: string): 
   return features;
 }
 
+function personaWords(sector: SectorProfile): string[] {
+  return sector.personas.flatMap((p) => p.keywords);
+}
+
 function personaHits(stems: Set<string>, persona: Persona): number {
   return matchedTerms(stems, persona.keywords).length;
 }
@@ -97,7 +102,7 @@ function deriveUsers(text: string, sector: SectorProfile): Brief["targetUsers"] 
     .map((persona, order) => ({ persona, order, hits: personaHits(stems, persona) }))
     .sort((a, b) => b.hits - a.hits || a.order - b.order);
   const users: Brief["targetUsers"] = [];
-  for (const phrase of audiencePhrases(text)) {
+  for (const phrase of audiencePhrases(text, 3, personaWords(sector))) {
     const match = sector.personas
       .map((persona) => ({ persona, hits: personaHits(stemSet(phrase), persona) }))
       .sort((a, b) => b.hits - a.hits)[0];
@@ -124,37 +129,41 @@ function deriveUsers(text: string, sector: SectorProfile): Brief["targetUsers"] 
   return users;
 }
 
-function productName(intake: IntakeInput, phrases: { phrase: string }[], features: Feature[]): string {
-  const verbs = new Set(features.map((f) => tokenize(f.name)[0]));
-  for (const { phrase } of phrases) {
-    const head = tokenize(phrase)
-      .reverse()
-      .find((w) => w.length >= 3 && !verbs.has(w) && /^[a-z]+$/.test(w));
-    if (head) {
-      const noun = stem(head);
-      return `${noun.charAt(0).toUpperCase()}${noun.slice(1)}${pick(NAME_SUFFIXES, hash(intake.idea))}`;
-    }
-  }
-  return `${intake.company?.trim() || "Venture"} ${pick(NAME_SUFFIXES, hash(intake.idea))}`;
+/** Head noun of a phrase: last word that is not a verb, adverb or stopword ("pen pals abroad" → "pal"). */
+function headNoun(phrase: string, verbs: ReadonlySet<string | undefined>): string | undefined {
+  const head = tokenize(phrase)
+    .reverse()
+    .find((w) => w.length >= 3 && /^[a-z]+$/.test(w) && !verbs.has(w) && !ADVERBS.has(w) && !isStopword(w));
+  return head ? stem(head) : undefined;
 }
 
-function problemStatement(
-  idea: string,
-  audience: string,
-  features: Feature[],
-  sector: SectorProfile,
-): string {
+function productName(intake: IntakeInput, phrases: { phrase: string }[], features: Feature[]): string {
+  const verbs = new Set(features.map((f) => tokenize(f.name)[0]));
+  // The object of the first thing users do names the product best ("generate tenancy agreements").
+  const candidates = [
+    ...features.filter((f) => f.source === "idea").map((f) => f.name.split(/\s+/).slice(1).join(" ")),
+    ...phrases.map((p) => p.phrase),
+  ];
+  const suffix = pick(NAME_SUFFIXES, hash(intake.idea));
+  for (const candidate of candidates) {
+    const noun = headNoun(candidate, verbs);
+    if (noun) return `${noun.charAt(0).toUpperCase()}${noun.slice(1)}${suffix}`;
+  }
+  return `${intake.company?.trim() || "Venture"} ${suffix}`;
+}
+
+function problemStatement(idea: string, audience: string, features: Feature[]): string {
   const sentences = stripMarkup(idea)
     .split(/(?<=[.!?])\s+/)
     .map((s) => s.trim())
     .filter((s) => PROBLEM_CUES.test(s));
   if (sentences.length) return sentences.slice(0, 2).join(" ");
-  const [first, second] = features;
-  const jobs = [first, second]
-    .filter((f): f is Feature => f !== undefined)
-    .map((f) => f.name.toLowerCase())
+  // Clauses from the idea are verb phrases ("run async standups"); KB features are nouns.
+  const jobs = features
+    .slice(0, 2)
+    .map((f) => (f.source === "idea" ? f.name.toLowerCase() : `handle ${f.name.toLowerCase()}`))
     .join(" and ");
-  return `${sentenceCase(audience)} have no simple, dedicated way to handle ${jobs}; today they patch it together with general tools while ${sector.name.toLowerCase()} products serve other needs.`;
+  return `${sentenceCase(audience)} have no simple, dedicated way to ${jobs}; today they patch it together with general-purpose tools.`;
 }
 
 function goals(
@@ -174,7 +183,7 @@ function goals(
 
 export function draftBrief(intake: IntakeInput, sector: SectorProfile): Brief {
   const text = [intake.idea, intake.goals ?? ""].join("\n");
-  const audiences = audiencePhrases(intake.idea);
+  const audiences = audiencePhrases(intake.idea, 3, personaWords(sector));
   const targetUsers = deriveUsers(intake.idea, sector);
   const audience = audiences[0] ?? targetUsers[0]?.name.toLowerCase() ?? "users";
   const keyFeatures = deriveFeatures(intake.idea, sector, audience);
@@ -200,7 +209,7 @@ export function draftBrief(intake: IntakeInput, sector: SectorProfile): Brief {
     ...(intake.company?.trim() ? { company: intake.company.trim() } : {}),
     sector: { id: sector.id, name: sector.name },
     idea: intake.idea.trim(),
-    problemStatement: problemStatement(intake.idea, audience, keyFeatures, sector),
+    problemStatement: problemStatement(intake.idea, audience, keyFeatures),
     targetUsers,
     keyFeatures,
     keywords: phrases.length

@@ -34,6 +34,7 @@ const ACTION_VERBS: ReadonlySet<string> = new Set([
   "submit","subscribe","swap","sync","tip","track","trade","upload","verify","view","visit","vote","watch",
   "write","access","get","keep","store","run","claim","host","offer","invoice","quote","sort","tag","chase",
   "fill","reach","hold","train","cook","deliver","customise","customize","design","print","ship","sell","give",
+  "take","earn","practise","assign","coordinate","receive",
 ]);
 
 const FORM_VERBS = new Set([
@@ -207,7 +208,8 @@ export function actionClauses(text: string, limit = 6): ActionClause[] {
       const clause: string[] = [];
       for (let j = i; j < words.length && clause.length < 9; j++) {
         const w = words[j] ?? "";
-        if (j > i && (w === "," || /^(?:and|or|but|so|while|then|because|which|who)$/i.test(w))) break;
+        if (j > i && (w === "," || /^(?:and|or|but|so|while|then|because|which|who|without)$/i.test(w)))
+          break;
         clause.push(w);
       }
       const cleaned = clause
@@ -244,26 +246,64 @@ export function stripMarkup(text: string): string {
 }
 
 /** Who the idea is for: "for busy dog owners in Berlin" → "busy dog owners". */
-export function audiencePhrases(text: string, limit = 3): string[] {
+/** Adverbs that end up at the tail of phrases ("pen pals abroad") but never name anything. */
+export const ADVERBS: ReadonlySet<string> = new Set([
+  "abroad",
+  "live",
+  "online",
+  "together",
+  "automatically",
+  "quickly",
+  "easily",
+  "daily",
+  "weekly",
+  "monthly",
+  "instantly",
+  "nearby",
+  "locally",
+  "remotely",
+  "fast",
+  "anywhere",
+  "again",
+  "today",
+  "later",
+  "in-app",
+]);
+
+// Words that make "for" part of a verb ("sign up for shifts", "pay for parking"), not an audience.
+const VERB_FOR =
+  /^(?:up|look|looking|wait|waiting|ask|asking|apply|search|searching|pay|paying|account|ready|time|room|space|plan|planning|ideal|good|great|perfect|suitable)$/i;
+const PEOPLE =
+  /^(?:people|persons?|users?|customers?|clients?|owners?|teams?|families|parents?|kids|children|students?|teens?|teenagers?|adults?|seniors?|patients?|members?|employees?|staff|workers?|professionals?|freelancers?|creators?|businesses|companies|shops?|stores?|brands?|clinics?|practices|restaurants?|cafes?|venues?|landlords?|tenants?|agents?|drivers?|couriers?|volunteers?|donors?|charities|nonprofits|organisations|organizations|schools?|teachers?|tutors?|coaches?|athletes?|travellers?|travelers?|tourists?|guests?|hosts?|operators?|merchants?|sellers?|buyers?|shoppers?|readers?|fans?|artists?|designers?|developers?|engineers?|lawyers?|doctors?|nurses?|therapists?|florists?|bakers?|farmers?|makers?|startups?|founders?|managers?|recruiters?|candidates?|banks?|agencies|firms?|gyms?|studios?|hotels?|communities|groups?|households?|homeowners?|renters?|investors?|retailers?|brokers?|carers?|caregivers?)$/i;
+
+/**
+ * Who the idea is for: "for busy dog owners in Berlin" → "busy dog owners". A phrase counts only
+ * when its head word names people or organisations (or a sector persona keyword), so "for pickup"
+ * and "sign up for shifts" do not become audiences.
+ */
+export function audiencePhrases(text: string, limit = 3, personaWords: readonly string[] = []): string[] {
   const out: string[] = [];
+  const persona = new Set(personaWords.map(stem));
   const patterns = [
-    /\bfor\s+([^.,;:!?()\n]+)/gi,
-    /\b(?:helps?|lets?|allows?|enables?)\s+([^.,;:!?()\n]+)/gi,
-    /\b(?:aimed at|targeting|designed for|built for)\s+([^.,;:!?()\n]+)/gi,
+    /(\S*)\s+for\s+([^.,;:!?()\n]+)/gi,
+    /(\S*)\b(?:helps?|lets?|allows?|enables?)\s+([^.,;:!?()\n]+)/gi,
+    /(\S*)\s+(?:aimed at|targeting|designed for|built for)\s+([^.,;:!?()\n]+)/gi,
   ];
   for (const re of patterns) {
     for (const m of stripMarkup(text).matchAll(re)) {
+      if (VERB_FOR.test(m[1] ?? "")) continue;
       const words: string[] = [];
-      for (const w of (m[1] ?? "").trim().split(/\s+/)) {
+      for (const w of (m[2] ?? "").trim().split(/\s+/)) {
         const t = tokenize(w)[0] ?? "";
         if (AUDIENCE_STOP.test(t) || ACTION_VERBS.has(t) || words.length >= 5) break;
         words.push(w);
       }
       while (words.length && isStopword(tokenize(words[words.length - 1] ?? "")[0] ?? "")) words.pop();
-      const phrase = words.join(" ").replace(/^(?:the|a|an)\s+/i, "");
+      const phrase = words.join(" ").replace(/^(?:the|a|an|our|their|your)\s+/i, "");
       const content = tokenize(phrase).filter((t) => !isStopword(t));
+      const head = content[content.length - 1] ?? "";
       if (content.length === 0 || content.length > 4) continue;
-      if (/^(?:free|example|instance|now|them|us|you|people like)$/i.test(phrase)) continue;
+      if (!PEOPLE.test(head) && !persona.has(stem(head))) continue;
       if (!out.some((o) => o.toLowerCase() === phrase.toLowerCase())) out.push(phrase);
       if (out.length >= limit) return out;
     }
