@@ -77,6 +77,15 @@ function url(env: Env, name: string, fallback?: string): string | undefined {
   }
 }
 
+/** Links that go into emails and pages must be web links. */
+function httpUrl(env: Env, name: string, fallback: string): string {
+  const value = url(env, name, fallback)!;
+  if (!/^https?:/.test(value)) {
+    throw new ConfigError(`${name} must be an http or https URL (it is linked from emails); got "${value}".`);
+  }
+  return value;
+}
+
 function parseDelays(raw: string | undefined, fallback: [number, number, number]): [number, number, number] {
   if (!raw) return fallback;
   const parts = raw.split(",").map((p) => Number(p.trim()));
@@ -144,6 +153,7 @@ export function loadConfig(env: Env = process.env): Config {
   const apiHost = env.API_HOST || (mode === "production" ? "0.0.0.0" : "127.0.0.1");
   const publicApiUrl = url(env, "PUBLIC_API_URL", `http://localhost:${apiPort}`)!;
   const mailFrom = env.MAIL_FROM || "RoboAgency <hello@agency.localhost>";
+  const publicPortalUrl = httpUrl(env, "PUBLIC_PORTAL_URL", "http://localhost:3000");
 
   let secretKey = env.SECRET_KEY;
   let adminToken = env.AGENCY_ADMIN_TOKEN;
@@ -184,8 +194,8 @@ export function loadConfig(env: Env = process.env): Config {
     adminToken: adminToken!,
     adminTokenGenerated,
     publicApiUrl,
-    publicPortalUrl: url(env, "PUBLIC_PORTAL_URL", publicApiUrl)!,
-    calendarUrl: url(env, "CALENDAR_URL", `mailto:${mailAddress(mailFrom)}?subject=Book%20a%20call`)!,
+    publicPortalUrl,
+    calendarUrl: httpUrl(env, "CALENDAR_URL", `${publicPortalUrl}/portal/book`),
     automationWebhookUrl: url(env, "AUTOMATION_WEBHOOK_URL"),
     campaignDelaysSeconds: parseDelays(
       env.CAMPAIGN_DELAYS,

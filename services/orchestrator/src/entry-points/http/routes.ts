@@ -309,6 +309,27 @@ export function webhookRoutes(deps: Deps): Router {
     ...json,
     receive("agent", (req) => String(req.params.event)),
   );
+
+  // Alertmanager cannot sign bodies; it authenticates with the operator token (monitoring/alertmanager).
+  router.post("/v1/webhooks/alertmanager", requireOperator(config.adminToken), ...json, async (req, res) => {
+    const body = req.body as { groupKey?: unknown; status?: unknown; alerts?: unknown } | undefined;
+    if (
+      !body ||
+      typeof body.groupKey !== "string" ||
+      typeof body.status !== "string" ||
+      !Array.isArray(body.alerts)
+    ) {
+      throw new HttpError(422, "invalid_request", "Expected Alertmanager's webhook body (version 4).", [
+        { field: "body", message: "must have groupKey, status and alerts" },
+      ]);
+    }
+    await recordAlertNotification(pool, body.groupKey, body.status, body.alerts);
+    req.log.warn(
+      { status: body.status, alerts: body.alerts.length, groupKey: body.groupKey },
+      "alert notification",
+    );
+    res.status(202).json({ received: true });
+  });
   router.post(
     "/webhooks/cms/publish",
     ...json,
