@@ -1,8 +1,11 @@
 /**
  * Files rendered from the stack's config that the monitoring containers mount next to the repo's
- * own configs: the public URLs the blackbox exporter probes and who alerts go to.
+ * own configs: the public URLs the blackbox exporter probes and who alerts go to. The rendering
+ * itself is monitoring/files.ts's; this decides the inputs.
  */
+import { renderAlertRecipients, renderHttpsProbeTargets } from "../monitoring/files.ts";
 import type { AgencyConfig } from "./config.ts";
+import { GENERATED } from "./services.ts";
 
 export type GeneratedConfig = Pick<AgencyConfig, "hosts" | "acmeEmail" | "mailFrom">;
 
@@ -11,16 +14,19 @@ export function generatedFiles(cfg: GeneratedConfig): Record<string, string> {
   const urls = [
     `https://${cfg.hosts.agency}/`,
     `https://${cfg.hosts.api}/health`,
-    `https://${cfg.hosts.automations}/healthz`,
     ...(cfg.hosts.grafana ? [`https://${cfg.hosts.grafana}/api/health`] : []),
   ];
   return {
-    "prometheus/targets/https.json": `${JSON.stringify([{ targets: urls, labels: { probe: "https" } }], null, 2)}\n`,
-    "alertmanager/recipients.tmpl": [
-      "{{/* Rendered by the stack from agency:acmeEmail and agency:mailFrom. */}}",
-      `{{ define "agency.alerts.to" }}${cfg.acmeEmail}{{ end }}`,
-      `{{ define "agency.alerts.from" }}${cfg.mailFrom}{{ end }}`,
-      "",
-    ].join("\n"),
+    [GENERATED.httpsProbeTargets.source]: renderHttpsProbeTargets(urls),
+    // The operator's ACME address receives alerts; mail goes out from the agency's sender.
+    [GENERATED.alertRecipients.source]: renderAlertRecipients({
+      to: cfg.acmeEmail,
+      from: plainAddress(cfg.mailFrom),
+    }),
   };
+}
+
+/** "Agency <hi@example.com>" → hi@example.com; Alertmanager's template takes a bare address. */
+export function plainAddress(from: string): string {
+  return /<([^>]+)>/.exec(from)?.[1] ?? from;
 }

@@ -3,6 +3,7 @@
  * into docker resources and renderCompose turns the very same list into docker-compose.yml, so the
  * two cannot drift apart without a test noticing. Nothing here touches Pulumi.
  */
+import { alertmanagerSecrets, renderedFiles, repoFiles, type RepoFile } from "../monitoring/files.ts";
 import type { AgencyConfig, SecretName } from "./config.ts";
 
 export type NetworkName = "edge" | "backend" | "observability";
@@ -148,6 +149,16 @@ export function secretEnvVar(name: SecretName): string {
   return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase();
 }
 
+/** Monitoring files go where monitoring/files.ts says; that list is the one source of container paths. */
+const monitoringFiles = (container: RepoFile["container"]) =>
+  repoFiles.filter((f) => f.container === container).map((f) => ({ source: f.source, target: f.target }));
+
+/** Rendered files (see generated.ts), by their path in the generated folder. */
+export const GENERATED = {
+  httpsProbeTargets: { source: "prometheus/targets/https.json", target: renderedFiles.httpsProbeTargets },
+  alertRecipients: { source: "alertmanager/recipients.tmpl", target: renderedFiles.alertRecipients },
+} as const;
+
 const wget = (url: string) => ["CMD-SHELL", `wget -q -O /dev/null ${url} || exit 1`];
 const health = (test: string[], startPeriod = "30s") => ({
   test,
@@ -220,7 +231,8 @@ export function appEnv(
       PUBLIC_PORTAL_URL: `https://${cfg.hosts.agency}`,
       PUBLIC_API_URL: `https://${cfg.hosts.api}`,
       AUTOMATION_WEBHOOK_URL: "http://n8n:5678/webhook",
-      CALENDAR_URL: cfg.calendarUrl,
+      // Unset rather than empty: the orchestrator then derives a mailto: link.
+      ...(cfg.calendarUrl ? { CALENDAR_URL: cfg.calendarUrl } : {}),
     },
     secretEnv: {
       DATABASE_URL:
@@ -339,7 +351,7 @@ export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
       user: "1000:1000",
       networks: ["edge", "backend", "observability"],
       ...appEnv(cfg),
-      env: { ...appEnv(cfg).env, PORT: "5001" },
+      env: { ...appEnv(cfg).env, API_PORT: "5001" },
       healthcheck: health(wget("http://127.0.0.1:5001/health")),
       dependsOn: stateDeps,
     },
@@ -400,11 +412,8 @@ export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
       ],
       networks: ["observability"],
       volumes: [{ volume: "prometheus-data", target: "/prometheus" }],
-      files: [
-        { source: "monitoring/prometheus/prometheus.yml", target: "/etc/prometheus/prometheus.yml" },
-        { source: "monitoring/prometheus/alerts.yml", target: "/etc/prometheus/alerts.yml" },
-      ],
-      generated: [{ source: "prometheus/targets", target: "/etc/prometheus/targets" }],
+      files: monitoringFiles("prometheus"),
+      generated: [GENERATED.httpsProbeTargets],
       healthcheck: health(wget("http://127.0.0.1:9090/-/healthy")),
     },
     {
@@ -413,19 +422,12 @@ export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
       command: ["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager"],
       networks: ["observability"],
       volumes: [{ volume: "alertmanager-data", target: "/alertmanager" }],
-      files: [
-        { source: "monitoring/alertmanager/alertmanager.yml", target: "/etc/alertmanager/alertmanager.yml" },
-        {
-          source: "monitoring/alertmanager/templates/agency.tmpl",
-          target: "/etc/alertmanager/templates/agency.tmpl",
-        },
-      ],
-      generated: [
-        { source: "alertmanager/recipients.tmpl", target: "/etc/alertmanager/templates/recipients.tmpl" },
-      ],
+      files: monitoringFiles("alertmanager"),
+      generated: [GENERATED.alertRecipients],
       secretFiles: [
-        { secret: "resendApiKey", target: "/etc/alertmanager/secrets/resend_api_key" },
-        { secret: "agencyAdminToken", target: "/etc/alertmanager/secrets/webhook_token" },
+        { secret: "resendApiKey", target: alertmanagerSecrets.resendApiKey },
+        // The orchestrator accepts the alert webhook with the admin token.
+        { secret: "agencyAdminToken", target: alertmanagerSecrets.webhookToken },
       ],
       fileOwner: "65534",
       healthcheck: health(wget("http://127.0.0.1:9093/-/healthy")),
@@ -446,10 +448,7 @@ export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
             },
             secretEnv: { GF_SECURITY_ADMIN_PASSWORD: "{{grafanaAdminPassword}}" },
             volumes: [{ volume: "grafana-data", target: "/var/lib/grafana" }],
-            files: [
-              { source: "monitoring/grafana/provisioning", target: "/etc/grafana/provisioning" },
-              { source: "monitoring/grafana/dashboards", target: "/var/lib/grafana/dashboards" },
-            ],
+            files: monitoringFiles("grafana"),
             healthcheck: health(wget("http://127.0.0.1:3000/api/health")),
             dependsOn: ["prometheus"],
           },
@@ -490,7 +489,7 @@ export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
       user: "65534:65534",
       command: ["--config.file=/etc/blackbox_exporter/config.yml"],
       networks: ["observability"],
-      files: [{ source: "monitoring/blackbox/blackbox.yml", target: "/etc/blackbox_exporter/config.yml" }],
+      files: monitoringFiles("blackbox-exporter"),
       healthcheck: health(wget("http://127.0.0.1:9115/-/healthy")),
     },
   ];

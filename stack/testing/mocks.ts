@@ -115,6 +115,7 @@ export const PROD_CONFIG: Record<string, string> = {
   "agency:cloudflareZoneId": "0123456789abcdef0123456789abcdef",
   "agency:s3Endpoint": "https://fsn1.your-objectstorage.com",
   "agency:s3Bucket": "agency-backups",
+  "agency:calendarUrl": "https://cal.example.com/agency",
 };
 
 /** Sets the stack's config (secret keys marked secret) before the program reads it. */
