@@ -38,7 +38,7 @@ describe("POST /v1/webhooks/agent/{event} and /webhooks/cms/publish", () => {
   it("when the signature is wrong, missing or made with another key, then 401", async () => {
     const body = JSON.stringify({ slug: "x" });
     const ts = Math.floor(Date.now() / 1000);
-    const tries = [
+    const tries: Array<Record<string, string>> = [
       { "content-type": "application/json" },
       {
         "content-type": "application/json",
