@@ -79,6 +79,12 @@ describe("audiencePhrases", () => {
       "small physiotherapy practices",
     );
   });
+
+  it(`when "for" belongs to a verb or names a thing, then it is not taken as an audience`, () => {
+    expect(audiencePhrases("Volunteers sign up for shifts and cafes take pre-orders for pickup.")).toEqual(
+      [],
+    );
+  });
 });
 
 describe("parseBudget", () => {

@@ -9,8 +9,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { build, type Plugin } from "esbuild";
-import { compile } from "svelte/compiler";
+import type { Plugin } from "esbuild";
 import { OFFLINE_NOTICE } from "../artifacts.ts";
 import { KB_DIR } from "../kb.ts";
 import type { UiPattern, Wireframes } from "../schemas.ts";
@@ -129,7 +128,21 @@ mount(App, { target: document.getElementById("app") });
 /** Compiled output per source hash; pattern components rarely change, so most runs hit it. */
 const compileCache = new Map<string, string>();
 
-function compileSvelte(source: string, filename: string, counters: { compiled: number; cached: number }): string {
+// The compiler and the bundler load on first use, so importing the pipeline (e.g. in the API
+// process) does not pay for them.
+const tools = lazy(async () => ({ compile: (await import("svelte/compiler")).compile, build: (await import("esbuild")).build }));
+
+function lazy<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => (loaded ??= load());
+}
+
+function compileSvelte(
+  compile: typeof import("svelte/compiler").compile,
+  source: string,
+  filename: string,
+  counters: { compiled: number; cached: number },
+): string {
   const key = createHash("sha256").update(filename).update("\0").update(source).digest("hex");
   const hit = compileCache.get(key);
   if (hit !== undefined) {
@@ -142,7 +155,12 @@ function compileSvelte(source: string, filename: string, counters: { compiled: n
   return js.code;
 }
 
-function virtualFiles(files: Map<string, string>, counters: { compiled: number; cached: number }, timing: { svelteMs: number }): Plugin {
+function virtualFiles(
+  compile: typeof import("svelte/compiler").compile,
+  files: Map<string, string>,
+  counters: { compiled: number; cached: number },
+  timing: { svelteMs: number },
+): Plugin {
   return {
     name: "prototype-virtual-files",
     setup(pluginBuild) {
@@ -157,7 +175,7 @@ function virtualFiles(files: Map<string, string>, counters: { compiled: number; 
         if (source === undefined) return { errors: [{ text: `prototype file not found: ${args.path}` }] };
         if (args.path.endsWith(".svelte")) {
           const started = performance.now();
-          const contents = compileSvelte(source, args.path, counters);
+          const contents = compileSvelte(compile, source, args.path, counters);
           timing.svelteMs += performance.now() - started;
           return { contents, loader: "js", resolveDir: AGENTS_DIR };
         }
@@ -210,6 +228,7 @@ export async function buildPrototype(wireframes: Wireframes, offline: boolean): 
   const files = new Map(sources.map((s) => [s.path, s.code]));
   const counters = { compiled: 0, cached: 0 };
   const timing = { svelteMs: 0 };
+  const { compile, build } = await tools();
   const started = performance.now();
   const result = await build({
     entryPoints: ["virtual:main.js"],
@@ -223,7 +242,7 @@ export async function buildPrototype(wireframes: Wireframes, offline: boolean): 
     conditions: ["svelte", "browser", "production"],
     absWorkingDir: AGENTS_DIR,
     logLevel: "silent",
-    plugins: [virtualFiles(files, counters, timing)],
+    plugins: [virtualFiles(compile, files, counters, timing)],
   });
   const bundleMs = performance.now() - started - timing.svelteMs;
   const js = result.outputFiles?.[0]?.text;
