@@ -83,6 +83,7 @@ export const IMAGES = {
   redisExporter: "oliver006/redis_exporter:v1.74.0-alpine",
   postgresExporter: "prometheuscommunity/postgres-exporter:v0.17.1",
   blackboxExporter: "prom/blackbox-exporter:v0.27.0",
+  socat: "alpine/socat:1.8.0.3",
 } as const;
 
 export const LOCAL_IMAGES = {
@@ -98,7 +99,7 @@ const MEMORY_SHARE: Record<string, number> = {
   caddy: 3,
   frontend: 6,
   orchestrator: 13,
-  worker: 16,
+  worker: 15,
   redis: 7,
   qdrant: 12,
   postgres: 14,
@@ -110,6 +111,7 @@ const MEMORY_SHARE: Record<string, number> = {
   "redis-exporter": 1,
   "postgres-exporter": 1,
   "blackbox-exporter": 1,
+  "private-gateway": 0.5,
 };
 const MIN_MEMORY_MB = 32;
 
@@ -279,8 +281,6 @@ export function workerDefinition(
 /** Every container on the main server, in start order. */
 export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
   const withWorkers = cfg.workers.count > 0;
-  const privatePort = (port: number) =>
-    withWorkers ? [{ host: port, container: port, ip: MAIN_PRIVATE_IP }] : [];
   const grafanaHost = cfg.hosts.grafana;
   const pgUrl =
     cfg.database === "external"
@@ -317,7 +317,6 @@ export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
         `exec redis-server --appendonly yes --appendfsync everysec --save 900 1 --maxmemory-policy noeviction --maxmemory ${Math.floor(memoryLimitMb("redis", cfg.serverMemoryMb) * 0.8)}mb --requirepass "$REDIS_PASSWORD"`,
       ],
       networks: ["backend"],
-      ports: privatePort(6379),
       secretEnv: { REDIS_PASSWORD: "{{redisPassword}}", REDISCLI_AUTH: "{{redisPassword}}" },
       volumes: [{ volume: "redis-data", target: "/data" }],
       healthcheck: health(["CMD-SHELL", "redis-cli ping | grep -q PONG || exit 1"]),
@@ -326,7 +325,6 @@ export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
       ...base("qdrant", "state", { ref: IMAGES.qdrant }, cfg),
       user: "1000:1000",
       networks: ["backend"],
-      ports: privatePort(6333),
       env: { QDRANT__TELEMETRY_DISABLED: "true" },
       volumes: [
         { volume: "qdrant-storage", target: "/qdrant/storage" },
@@ -494,6 +492,29 @@ export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
     },
   ];
 
+  // Docker cannot publish a port from an internal network, so worker servers reach the queue and
+  // the vectors through this relay, bound to the private network address only; the stateful
+  // containers themselves stay on `backend`.
+  const gateway: ServiceDefinition[] = withWorkers
+    ? [
+        {
+          ...base("private-gateway", "edge", { ref: IMAGES.socat }, cfg),
+          user: "65534:65534",
+          entrypoint: ["/bin/sh", "-c"],
+          command: [
+            "socat TCP-LISTEN:6379,fork,reuseaddr TCP:redis:6379 & exec socat TCP-LISTEN:6333,fork,reuseaddr TCP:qdrant:6333",
+          ],
+          networks: ["edge", "backend"],
+          ports: [
+            { host: 6379, container: 6379, ip: MAIN_PRIVATE_IP },
+            { host: 6333, container: 6333, ip: MAIN_PRIVATE_IP },
+          ],
+          healthcheck: health(["CMD-SHELL", "nc -z 127.0.0.1 6379 && nc -z 127.0.0.1 6333 || exit 1"]),
+          dependsOn: ["redis", "qdrant"],
+        },
+      ]
+    : [];
+
   const caddy: ServiceDefinition = {
     ...base("caddy", "edge", { ref: IMAGES.caddy }, cfg),
     rootReason:
@@ -528,7 +549,7 @@ export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
     dependsOn: ["frontend", "orchestrator", "n8n", ...(cfg.grafana ? ["grafana"] : [])],
   };
 
-  return [...state, ...app, ...observability, caddy];
+  return [...state, ...app, ...observability, ...gateway, caddy];
 }
 
 /** Named volumes the definitions use, each holding state the nightly backup saves. */

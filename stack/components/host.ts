@@ -112,7 +112,12 @@ export function renderCloudInit(opts: CloudInitOptions): string {
 
 /** The server types and locations the API offers, checked before the server is asked for. */
 export function checkServerType(
-  type: Pick<hcloud.GetServerTypeResult, "name" | "memory" | "isDeprecated" | "locations">,
+  type: {
+    name?: string;
+    memory: number;
+    isDeprecated: boolean;
+    locations: { name: string; available: boolean }[];
+  },
   location: string,
   plannedMemoryMb: number,
 ): string | undefined {

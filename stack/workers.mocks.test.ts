@@ -1,0 +1,97 @@
+/**
+ * Growth settings of the real program under Pulumi mocks (stack/testing/mocks.ts): worker servers
+ * with an external database, and config read through Pulumi's own config API.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  PROD_CONFIG,
+  SECRET_VALUES,
+  fixtureRoot,
+  plain,
+  recorded,
+  setAgencyMocks,
+  settle,
+  useConfig,
+  type Recorded,
+} from "./testing/mocks.ts";
+
+setAgencyMocks("prod");
+
+const { loadConfig, ConfigError } = await import("./config.ts");
+const { defineAgency } = await import("./program.ts");
+const { serviceDefinitions } = await import("./services.ts");
+const { policies } = await import("./policy/rules.ts");
+
+const inputs = (r: Recorded) => plain(r.inputs) as Record<string, unknown>;
+
+describe("two worker servers with an external database", () => {
+  let resources: Recorded[];
+  beforeAll(async () => {
+    recorded.length = 0;
+    useConfig({ ...PROD_CONFIG, "agency:workerServers": "2", "agency:database": "external" });
+    const cfg = loadConfig();
+    defineAgency(cfg, fixtureRoot(serviceDefinitions(cfg)));
+    resources = await settle();
+    console.log(`prod stack with 2 worker servers: ${resources.length} resources`);
+  });
+
+  it("when deployed, then three servers share one SSH key and a private network", () => {
+    expect(resources.filter((r) => r.type === "hcloud:index/server:Server")).toHaveLength(3);
+    expect(resources.filter((r) => r.type === "hcloud:index/sshKey:SshKey")).toHaveLength(1);
+    expect(resources.filter((r) => r.type === "hcloud:index/network:Network")).toHaveLength(1);
+    const attachment = resources.find((r) => r.type === "hcloud:index/serverNetwork:ServerNetwork")!;
+    expect(inputs(attachment).ip).toBe("10.70.0.2");
+  });
+
+  it("when deployed, then no Postgres container runs and the workers use the main server's private address", () => {
+    const containers = resources.filter((r) => r.type === "docker:index/container:Container").map(inputs);
+    expect(containers.map((c) => c.name)).not.toContain("agency-postgres");
+    const workers = containers.filter((c) => c.name === "agency-worker");
+    expect(workers).toHaveLength(3);
+    const remote = workers.filter((w) =>
+      (w.envs as string[]).some((e) => e.startsWith("REDIS_URL=") && e.includes("@10.70.0.2:6379")),
+    );
+    expect(remote).toHaveLength(2);
+    expect((remote[0]!.envs as string[]).find((e) => e.startsWith("DATABASE_URL="))).toBe(
+      `DATABASE_URL=${SECRET_VALUES["agency:databaseUrl"]}`,
+    );
+  });
+
+  it("must keep Redis on the internal network and publish it only on the private address, through the gateway", async () => {
+    const containers = resources.filter((r) => r.type === "docker:index/container:Container").map(inputs);
+    const redis = containers.find((c) => c.name === "agency-redis")!;
+    expect(redis.ports ?? []).toEqual([]);
+    const gateway = containers.find((c) => c.name === "agency-private-gateway")!;
+    expect((gateway.ports as { ip: string }[]).map((p) => p.ip)).toEqual(["10.70.0.2", "10.70.0.2"]);
+    const found: string[] = [];
+    const props = resources.map((r) => ({
+      type: r.type,
+      props: inputs(r),
+      urn: r.name,
+      name: r.name,
+      opts: {},
+    }));
+    for (const policy of policies) {
+      if ("validateResource" in policy)
+        for (const p of props)
+          await (policy.validateResource as (a: unknown, r: (m: string) => void) => void)(p, (m) =>
+            found.push(m),
+          );
+      else
+        await (
+          (policy as { validateStack: unknown }).validateStack as (a: unknown, r: (m: string) => void) => void
+        )({ resources: props }, (m) => found.push(m));
+    }
+    expect(found).toEqual([]);
+  });
+});
+
+describe("config read through Pulumi", () => {
+  it("when a secret is missing from the stack, then loading refuses with the command that sets it", () => {
+    const secrets = { ...SECRET_VALUES };
+    delete secrets["agency:resendApiKey"];
+    useConfig(PROD_CONFIG, secrets);
+    expect(() => loadConfig()).toThrow(ConfigError);
+    expect(() => loadConfig()).toThrow(/pulumi config set --secret agency:resendApiKey <value>/);
+  });
+});
