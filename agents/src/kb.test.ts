@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { KB_DIR, getSector, listSectors, requireSector } from "./kb.ts";
+import { getSector, listSectors, requireSector } from "./kb.ts";
+import { agentsDir } from "./paths.ts";
 import { PATTERN_COMPONENTS } from "./render/prototype.ts";
 import { UI_PATTERNS } from "./schemas.ts";
 
@@ -56,7 +57,7 @@ describe("sector knowledge base", () => {
   it("when a UI pattern exists in the schema, then the library ships its Svelte component", () => {
     for (const pattern of UI_PATTERNS) {
       expect(
-        existsSync(path.join(KB_DIR, "ui-patterns", `${PATTERN_COMPONENTS[pattern]}.svelte`)),
+        existsSync(path.join(agentsDir(), "kb", "ui-patterns", `${PATTERN_COMPONENTS[pattern]}.svelte`)),
         pattern,
       ).toBe(true);
     }

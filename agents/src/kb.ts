@@ -2,12 +2,10 @@
  * The sector knowledge base shipped in agents/kb/. It is data, not code, so it is validated once at
  * load: a malformed edit fails loudly at startup instead of producing a thin PRD weeks later.
  */
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { z } from "zod";
+// Imported, not read from disk, so bundlers (the orchestrator image) carry the knowledge base along.
+import sectorsFile from "../kb/sectors.json" with { type: "json" };
 import type { Sector } from "./contracts.ts";
-
-export const KB_DIR = path.resolve(import.meta.dirname, "..", "kb");
 
 /** Screen archetypes a feature maps onto; the wireframer and the prototyper share them. */
 export const SCREEN_KINDS = ["form", "list", "dashboard"] as const;
@@ -59,10 +57,7 @@ export type Comparable = SectorProfile["comparables"][number];
 export type FeatureTemplate = SectorProfile["features"][number];
 
 function loadSectors(): SectorProfile[] {
-  const file = path.join(KB_DIR, "sectors.json");
-  const parsed = z
-    .object({ sectors: z.array(sectorProfileSchema).min(1) })
-    .safeParse(JSON.parse(readFileSync(file, "utf8")));
+  const parsed = z.object({ sectors: z.array(sectorProfileSchema).min(1) }).safeParse(sectorsFile);
   if (!parsed.success) {
     throw new Error(`agents/kb/sectors.json is invalid: ${z.prettifyError(parsed.error)}`);
   }

@@ -11,12 +11,10 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Plugin } from "esbuild";
 import { OFFLINE_NOTICE } from "../artifacts.ts";
-import { KB_DIR } from "../kb.ts";
+import { agentsDir } from "../paths.ts";
 import type { UiPattern, Wireframes } from "../schemas.ts";
 import { escapeXml, inlineScript } from "./escape.ts";
 
-const AGENTS_DIR = path.resolve(import.meta.dirname, "..", "..");
-const PATTERN_DIR = path.join(KB_DIR, "ui-patterns");
 
 /** Pattern id → component file in agents/kb/ui-patterns/. */
 export const PATTERN_COMPONENTS: Record<UiPattern, string> = {
@@ -156,6 +154,7 @@ function compileSvelte(
 }
 
 function virtualFiles(
+  root: string,
   compile: typeof import("svelte/compiler").compile,
   files: Map<string, string>,
   counters: { compiled: number; cached: number },
@@ -177,9 +176,9 @@ function virtualFiles(
           const started = performance.now();
           const contents = compileSvelte(compile, source, args.path, counters);
           timing.svelteMs += performance.now() - started;
-          return { contents, loader: "js", resolveDir: AGENTS_DIR };
+          return { contents, loader: "js", resolveDir: root };
         }
-        return { contents: source, loader: args.path.endsWith(".json") ? "json" : "js", resolveDir: AGENTS_DIR };
+        return { contents: source, loader: args.path.endsWith(".json") ? "json" : "js", resolveDir: root };
       });
     },
   };
@@ -208,6 +207,7 @@ ${offline ? `<!-- ${escapeXml(OFFLINE_NOTICE)} -->\n` : ""}<noscript>${escapeXml
 }
 
 export async function buildPrototype(wireframes: Wireframes, offline: boolean): Promise<PrototypeBuild> {
+  const root = agentsDir();
   const screens = wireframes.screens.map((s) => ({ id: s.id, title: s.title, component: `Screen${pascal(s.id)}` }));
   const usedPatterns = [...new Set(wireframes.screens.flatMap((s) => s.regions.map((r) => PATTERN_COMPONENTS[r.pattern])))].sort();
 
@@ -216,7 +216,7 @@ export async function buildPrototype(wireframes: Wireframes, offline: boolean): 
     ...screens.map((s, i) => ({ path: `${s.component}.svelte`, code: screenSource(wireframes, i, offline) })),
     ...usedPatterns.map((c) => ({
       path: `patterns/${c}.svelte`,
-      code: banner(offline) + readFileSync(path.join(PATTERN_DIR, `${c}.svelte`), "utf8"),
+      code: banner(offline) + readFileSync(path.join(root, "kb", "ui-patterns", `${c}.svelte`), "utf8"),
     })),
     {
       path: "data.json",
@@ -240,9 +240,9 @@ export async function buildPrototype(wireframes: Wireframes, offline: boolean): 
     minify: true,
     legalComments: "none",
     conditions: ["svelte", "browser", "production"],
-    absWorkingDir: AGENTS_DIR,
+    absWorkingDir: root,
     logLevel: "silent",
-    plugins: [virtualFiles(compile, files, counters, timing)],
+    plugins: [virtualFiles(root, compile, files, counters, timing)],
   });
   const bundleMs = performance.now() - started - timing.svelteMs;
   const js = result.outputFiles?.[0]?.text;
