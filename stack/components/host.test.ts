@@ -9,22 +9,8 @@ const type = (
   memory: 4,
   isDeprecated: false,
   locations: [
-    {
-      id: 1,
-      name: "nbg1",
-      available: true,
-      deprecationAnnounced: "",
-      isDeprecated: false,
-      unavailableAfter: "",
-    },
-    {
-      id: 2,
-      name: "fsn1",
-      available: false,
-      deprecationAnnounced: "",
-      isDeprecated: false,
-      unavailableAfter: "",
-    },
+    { name: "nbg1", available: true },
+    { name: "fsn1", available: false },
   ],
   ...over,
 });
