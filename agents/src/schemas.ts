@@ -24,7 +24,8 @@ export const intakeInputSchema = z.object({
     .string()
     .trim()
     .min(20, "idea must describe the product in at least 20 characters")
-    .max(5000, "idea must be at most 5000 characters"),
+    // The API sets the real limit (INTAKE_IDEA_MAX_CHARS); this only stops runaway input.
+    .max(100_000, "idea must be at most 100000 characters"),
   goals: z.string().trim().max(3000, "goals must be at most 3000 characters").optional(),
   budget: z.string().trim().max(200, "budget must be at most 200 characters").optional(),
   timeline: z.string().trim().max(200, "timeline must be at most 200 characters").optional(),

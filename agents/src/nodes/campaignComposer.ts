@@ -3,7 +3,7 @@ import { artifact } from "../artifacts.ts";
 import { requestDraft } from "../configuration.ts";
 import { INSTRUCTIONS } from "../prompts.ts";
 import { campaignLinks, disallowedLinks, renderEmail } from "../render/email.ts";
-import { campaignCopySchema } from "../schemas.ts";
+import { campaignCopySchema, campaignSchema } from "../schemas.ts";
 import { type PipelineState, requireChannel } from "../state.ts";
 import { nodeConfiguration } from "./common.ts";
 
@@ -31,7 +31,7 @@ export async function campaignComposer(
   });
   const links = campaignLinks(state.context);
   const allowed = Object.values(links);
-  const emails = copy.emails.map((c) => renderEmail(c, links, offline));
+  const { emails } = campaignSchema.parse({ emails: copy.emails.map((c) => renderEmail(c, links, offline)) });
   for (const email of emails) {
     const bad = [...disallowedLinks(email.html, allowed), ...disallowedLinks(email.text, allowed)];
     if (bad.length)

@@ -1,6 +1,7 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { artifact } from "../artifacts.ts";
 import { buildPrototype } from "../render/prototype.ts";
+import { prototypeSchema } from "../schemas.ts";
 import { type PipelineState, requireChannel } from "../state.ts";
 import { nodeConfiguration } from "./common.ts";
 
@@ -16,12 +17,12 @@ export async function prototyper(
   const offline = draftingModel.offline;
   const built = await buildPrototype(wireframes, offline);
   return {
-    prototype: {
+    prototype: prototypeSchema.parse({
       entry: ENTRY,
       screens: built.screens,
       components: built.sources.filter((s) => s.path.endsWith(".svelte")).map((s) => s.path),
       bytes: Buffer.byteLength(built.html),
-    },
+    }),
     artifacts: [
       artifact("prototyper", "prototype", ENTRY, "html", built.html, offline, "prototypes"),
       ...built.sources.map((source) =>
