@@ -26,7 +26,7 @@ import { plan, deliveryScript } from "../program.ts";
 import { REMOTE_ROOT, containerInventory } from "../services.ts";
 import { renderProjectFile } from "../projectFile.ts";
 
-/** A valid bcrypt hash (of "placeholder"), so the rendered Caddyfile env validates. */
+/** A valid bcrypt hash (of the password "test"), so the rendered Caddyfile env validates. */
 export const PLACEHOLDER_HASH = "$2a$14$26tSckCOTLD2AM9knL6YaetTGcGW3udio2BM8jHslJBIr1VDR4jaW";
 
 export function placeholder(name: SecretName): string {
