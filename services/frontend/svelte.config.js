@@ -14,6 +14,9 @@ export default {
         "default-src": ["self"],
         "script-src": ["self"],
         "style-src": ["self"],
+        // SvelteKit's route announcer (hidden, for screen readers) is positioned by a style
+        // attribute; attributes cannot load or select anything, unlike style elements.
+        "style-src-attr": ["unsafe-inline"],
         "img-src": ["self", "data:"],
         "media-src": ["self"],
         "font-src": ["self"],
