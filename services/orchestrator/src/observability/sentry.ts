@@ -99,7 +99,17 @@ export function initSentry(options: SentryOptions): SentryHandle | undefined {
     dsn: options.dsn,
     release: options.release,
     environment: options.environment ?? "production",
-    sendDefaultPii: false,
+    // Collect nothing personal in the first place; scrubEvent below catches whatever slips through.
+    dataCollection: {
+      userInfo: false,
+      cookies: false,
+      httpHeaders: false,
+      httpBodies: [],
+      urlQueryParams: false,
+      databaseQueryData: false,
+      stackFrameVariables: false,
+      genAI: { inputs: false, outputs: false },
+    },
     // No tracing (its span names carry hosts and raw paths); slow requests are reported as events.
     integrations: (defaults) => defaults.filter((i) => !TRACING_INTEGRATIONS.has(i.name)),
     maxBreadcrumbs: 30,
