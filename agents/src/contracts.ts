@@ -74,3 +74,38 @@ export interface Sector {
   name: string;
   description: string;
 }
+
+/**
+ * One provider call's cost, as a node reports it in its update (`usage` channel). The offline
+ * model records nothing: it costs nothing, so a run without provider rows cost $0.
+ */
+export interface UsageRecord {
+  step: StepName;
+  provider: string;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+/** The per-project spending limit the orchestrator passes as `configurable.budget`. */
+export interface Budget {
+  limitUsd: number;
+  /** What the project spent before this run. */
+  spentUsd: number;
+}
+
+/** Thrown before a provider call that would exceed the budget, and after one that did. */
+export class BudgetExceededError extends Error {
+  override readonly name = "BudgetExceededError";
+  constructor(
+    readonly limitUsd: number,
+    readonly spentUsd: number,
+    readonly step: StepName | undefined,
+    detail: string,
+  ) {
+    super(
+      `budget exceeded${step ? ` at ${step}` : ""}: ${detail} (limit $${limitUsd.toFixed(4)}, spent $${spentUsd.toFixed(4)})`,
+    );
+  }
+}

@@ -3,7 +3,15 @@
  * its own output channel, which later nodes read.
  */
 import { Annotation } from "@langchain/langgraph";
-import type { Artifact, CampaignEmail, IntakeInput, ProjectContext, StepName } from "./contracts.ts";
+import type {
+  Artifact,
+  CampaignEmail,
+  IntakeInput,
+  ProjectContext,
+  StepName,
+  UsageRecord,
+} from "./contracts.ts";
+import type { QualityReport } from "./quality/report.ts";
 import type { Brief, Explainer, Market, Okrs, Prd, Prototype, Wireframes } from "./schemas.ts";
 
 export const PipelineAnnotation = Annotation.Root({
@@ -35,6 +43,18 @@ export const PipelineAnnotation = Annotation.Root({
   campaign: Annotation<{ emails: CampaignEmail[] } | undefined>,
   /** indication_okrs: objectives and key results. */
   okrs: Annotation<Okrs | undefined>,
+  /** Provider calls and their cost; each node returns only its own rows and the reducer concatenates. */
+  usage: Annotation<UsageRecord[]>({
+    reducer: (existing, added) => existing.concat(added),
+    default: () => [],
+  }),
+  /** indication_okrs: gates passed or failed and rubric scores for every artifact of the run. */
+  quality: Annotation<QualityReport | undefined>,
+  /** A reviewer's send-back comment per step; the step takes it into account when it runs again. */
+  reviewNotes: Annotation<Partial<Record<StepName, string>>>({
+    reducer: (existing, added) => ({ ...existing, ...added }),
+    default: () => ({}),
+  }),
 });
 
 export type PipelineState = typeof PipelineAnnotation.State;
