@@ -146,6 +146,12 @@ describe("portal in a browser", () => {
       .toBe("completed");
     await page.locator("#a-okrs").waitFor();
     expect(await page.locator('[data-step][data-state="completed"]').count()).toBe(8);
+    // The live progress the page follows, relayed through this origin: full states, then the end.
+    const stream = await page.request.get(`${portal.url}${projectUrl}/events`);
+    expect(stream.headers()["content-type"]).toMatch(/^text\/event-stream/);
+    const events = await stream.text();
+    expect(events).toMatch(/^event: run\ndata: \{.*"status":"completed"/m);
+    expect(events).toContain("event: end");
 
     for (const id of ["brief", "market", "prd", "wireframes", "prototype", "explainer", "campaign", "okrs", "quality"]) {
       expect(await page.locator(`h2#a-${id}`).count(), id).toBe(1);
