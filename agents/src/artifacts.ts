@@ -31,5 +31,6 @@ export function artifact(
 /** Pretty JSON with the offline notice up front, for JSON artifacts. */
 export function jsonArtifactBody(value: object, offline: boolean): string {
   const labelled = offline ? { notice: OFFLINE_NOTICE, offlineDraft: true, ...value } : value;
-  return `${JSON.stringify(labelled, null, 2)}\n`;
+  // Escaped angle brackets keep the JSON identical as data but inert if a viewer sniffs it as HTML.
+  return `${JSON.stringify(labelled, null, 2).replace(/</g, "\\u003c").replace(/>/g, "\\u003e")}\n`;
 }

@@ -8,8 +8,10 @@
  */
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { z } from "zod";
-import type { IntakeInput, ProjectContext } from "./contracts.ts";
+import { defangUrls } from "./render/escape.ts";
+import type { Budget, IntakeInput, ProjectContext, UsageRecord } from "./contracts.ts";
 import type { SectorProfile } from "./kb.ts";
+import type { Retriever } from "./retrieval/retriever.ts";
 import type { Brief, CampaignCopy, Explainer, Market, Okrs, Prd, Wireframes } from "./schemas.ts";
 
 /** What each drafting step receives and must return. The prototyper compiles, it does not draft. */
@@ -37,6 +39,12 @@ export interface DraftRequest<S extends DraftStep> {
   input: DraftTasks[S]["input"];
   /** The output must satisfy this; providers use it for structured output. */
   schema: z.ZodType<DraftTasks[S]["output"]>;
+  /** An operator's send-back comment on this step's last draft; providers put it in the prompt. */
+  reviewNotes?: string;
+  /** What the run may still spend (spent includes this run's earlier calls); providers check it. */
+  budget?: Budget;
+  /** Receives one row per provider call, including calls whose draft was rejected and repaired. */
+  onUsage?: (record: UsageRecord) => void;
 }
 
 export interface DraftingModel {
@@ -50,6 +58,10 @@ export interface DraftingModel {
 export interface Configuration {
   /** Who writes the drafts. Defaults to the offline drafting model. */
   draftingModel: DraftingModel;
+  /** The project's spending limit; absent means unlimited. */
+  budget?: Budget;
+  /** Where market_mapper looks up sources. Defaults to the embedded store built from the KB. */
+  retriever?: Retriever;
 }
 
 function isDraftingModel(value: unknown): value is DraftingModel {
@@ -67,14 +79,36 @@ export function ensureConfiguration(
   config: LangGraphRunnableConfig | undefined,
   defaults: Configuration,
 ): Configuration {
-  const override = config?.configurable?.["draftingModel"];
-  if (override === undefined) return defaults;
-  if (!isDraftingModel(override)) {
+  const configurable = config?.configurable ?? {};
+  const override = configurable["draftingModel"];
+  if (override !== undefined && !isDraftingModel(override)) {
     throw new Error(
       "configurable.draftingModel must implement DraftingModel ({ id: string, offline: boolean, draft(request) })",
     );
   }
-  return { draftingModel: override };
+  const budget = configurable["budget"] as Budget | undefined;
+  if (
+    budget !== undefined &&
+    !(
+      typeof budget === "object" &&
+      budget !== null &&
+      Number.isFinite(budget.limitUsd) &&
+      budget.limitUsd >= 0 &&
+      Number.isFinite(budget.spentUsd) &&
+      budget.spentUsd >= 0
+    )
+  ) {
+    throw new Error("configurable.budget must be { limitUsd: number >= 0, spentUsd: number >= 0 }");
+  }
+  const retriever = configurable["retriever"] as Retriever | undefined;
+  if (retriever !== undefined && typeof retriever?.search !== "function") {
+    throw new Error("configurable.retriever must implement Retriever ({ search(query) })");
+  }
+  return {
+    draftingModel: (override as DraftingModel | undefined) ?? defaults.draftingModel,
+    ...(budget ? { budget } : defaults.budget ? { budget: defaults.budget } : {}),
+    ...(retriever ? { retriever } : defaults.retriever ? { retriever: defaults.retriever } : {}),
+  };
 }
 
 /** Asks the model for a draft and holds it to the step's schema, whoever wrote it. */
@@ -83,7 +117,7 @@ export async function requestDraft<S extends DraftStep>(
   request: DraftRequest<S>,
 ): Promise<DraftTasks[S]["output"]> {
   const raw = await model.draft(request);
-  const parsed = request.schema.safeParse(raw);
+  const parsed = request.schema.safeParse(neutralizeDraft(raw));
   if (!parsed.success) {
     const issues = parsed.error.issues
       .slice(0, 5)
@@ -92,4 +126,23 @@ export async function requestDraft<S extends DraftStep>(
     throw new Error(`${request.step}: the ${model.id} drafting model returned an invalid draft (${issues})`);
   }
   return parsed.data;
+}
+
+/**
+ * Draft text is data too: whoever wrote it (a model echoing a hostile intake, or a hostile model),
+ * no string may carry markup or a live URL into an artifact. Renderers escape as well; this makes
+ * the JSON artifacts and any future renderer safe by construction.
+ */
+export function neutralizeDraft<T>(value: T): T {
+  if (typeof value === "string") {
+    const cleaned = defangUrls(value.replace(/<\/?[a-z!?][^<>]*>?/gi, " ").replace(/[<>]/g, " "))
+      .replace(/[ \t]{2,}/g, " ")
+      .trim();
+    return (cleaned === "" && value.trim() !== "" ? "(removed)" : cleaned) as T;
+  }
+  if (Array.isArray(value)) return value.map((v) => neutralizeDraft(v)) as T;
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, neutralizeDraft(v)])) as T;
+  }
+  return value;
 }

@@ -103,6 +103,8 @@ export class BudgetExceededError extends Error {
     readonly spentUsd: number,
     readonly step: StepName | undefined,
     detail: string,
+    /** Rows of calls already paid for when the guard tripped, so the orchestrator can record them. */
+    readonly usage: UsageRecord[] = [],
   ) {
     super(
       `budget exceeded${step ? ` at ${step}` : ""}: ${detail} (limit $${limitUsd.toFixed(4)}, spent $${spentUsd.toFixed(4)})`,

@@ -1,11 +1,10 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { artifact } from "../artifacts.ts";
-import { requestDraft } from "../configuration.ts";
 import { INSTRUCTIONS } from "../prompts.ts";
 import { campaignLinks, disallowedLinks, renderEmail } from "../render/email.ts";
 import { campaignCopySchema, campaignSchema } from "../schemas.ts";
 import { type PipelineState, requireChannel } from "../state.ts";
-import { nodeConfiguration } from "./common.ts";
+import { nodeRuntime } from "./common.ts";
 
 /** Writes the three warm-up emails; links come from the project context only, and are checked. */
 export async function campaignComposer(
@@ -15,9 +14,9 @@ export async function campaignComposer(
   const brief = requireChannel(state, "brief", "campaign_composer");
   const prd = requireChannel(state, "prd", "campaign_composer");
   const explainer = requireChannel(state, "explainer", "campaign_composer");
-  const { draftingModel } = nodeConfiguration(config);
-  const offline = draftingModel.offline;
-  const copy = await requestDraft(draftingModel, {
+  const node = nodeRuntime(state, config, "campaign_composer");
+  const { offline } = node;
+  const copy = await node.draft({
     step: "campaign_composer",
     instructions: INSTRUCTIONS.campaign_composer,
     input: {
@@ -39,11 +38,11 @@ export async function campaignComposer(
         `campaign_composer: the ${email.step} email links outside the project: ${bad.join(", ")}`,
       );
   }
-  return {
+  return node.finish({
     campaign: { emails },
     artifacts: emails.flatMap((email) => [
       artifact("campaign_composer", "email", `campaign/${email.step}.html`, "html", email.html, offline),
       artifact("campaign_composer", "email", `campaign/${email.step}.txt`, "text", email.text, offline),
     ]),
-  };
+  });
 }

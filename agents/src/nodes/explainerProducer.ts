@@ -1,13 +1,12 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { artifact, jsonArtifactBody } from "../artifacts.ts";
-import { requestDraft } from "../configuration.ts";
 import { INSTRUCTIONS } from "../prompts.ts";
 import { explainerHtml } from "../render/explainer.ts";
 import { scriptMarkdown } from "../render/markdown.ts";
 import { wireframeSvg } from "../render/svg.ts";
 import { explainerSchema } from "../schemas.ts";
 import { type PipelineState, requireChannel } from "../state.ts";
-import { nodeConfiguration } from "./common.ts";
+import { nodeRuntime } from "./common.ts";
 
 /** Storyboards an explainer from the wireframes and renders a playable HTML version. */
 export async function explainerProducer(
@@ -16,9 +15,9 @@ export async function explainerProducer(
 ): Promise<Partial<PipelineState>> {
   const brief = requireChannel(state, "brief", "explainer_producer");
   const wireframes = requireChannel(state, "wireframes", "explainer_producer");
-  const { draftingModel } = nodeConfiguration(config);
-  const offline = draftingModel.offline;
-  const explainer = await requestDraft(draftingModel, {
+  const node = nodeRuntime(state, config, "explainer_producer");
+  const { offline } = node;
+  const explainer = await node.draft({
     step: "explainer_producer",
     instructions: INSTRUCTIONS.explainer_producer,
     input: { brief, wireframes },
@@ -28,7 +27,7 @@ export async function explainerProducer(
   const svgs = new Map(
     wireframes.screens.map((s) => [s.id, wireframeSvg(s, wireframes.productName, offline)]),
   );
-  return {
+  return node.finish({
     explainer,
     artifacts: [
       artifact(
@@ -57,5 +56,5 @@ export async function explainerProducer(
         "videos",
       ),
     ],
-  };
+  });
 }

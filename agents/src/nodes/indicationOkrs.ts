@@ -1,12 +1,11 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { artifact, jsonArtifactBody } from "../artifacts.ts";
-import { requestDraft } from "../configuration.ts";
 import { requireSector } from "../kb.ts";
 import { INSTRUCTIONS } from "../prompts.ts";
 import { okrsMarkdown } from "../render/markdown.ts";
 import { okrsSchema } from "../schemas.ts";
 import { type PipelineState, requireChannel } from "../state.ts";
-import { nodeConfiguration } from "./common.ts";
+import { nodeRuntime } from "./common.ts";
 
 /** Proposes OKRs with measurable key results inside the client's timeline. */
 export async function indicationOkrs(
@@ -15,9 +14,9 @@ export async function indicationOkrs(
 ): Promise<Partial<PipelineState>> {
   const brief = requireChannel(state, "brief", "indication_okrs");
   const prd = requireChannel(state, "prd", "indication_okrs");
-  const { draftingModel } = nodeConfiguration(config);
-  const offline = draftingModel.offline;
-  const okrs = await requestDraft(draftingModel, {
+  const node = nodeRuntime(state, config, "indication_okrs");
+  const { offline } = node;
+  const okrs = await node.draft({
     step: "indication_okrs",
     instructions: INSTRUCTIONS.indication_okrs,
     input: { brief, prd, sector: requireSector(brief.sector.id) },
@@ -28,11 +27,11 @@ export async function indicationOkrs(
     .filter((k) => k.deadline.weeksFromKickoff > okrs.horizonWeeks);
   if (late.length)
     throw new Error(`indication_okrs: key results past the horizon: ${late.map((k) => k.id).join(", ")}`);
-  return {
+  return node.finish({
     okrs,
     artifacts: [
       artifact("indication_okrs", "okrs", "okrs.md", "markdown", okrsMarkdown(okrs, brief, offline), offline),
       artifact("indication_okrs", "okrs", "okrs.json", "json", jsonArtifactBody(okrs, offline), offline),
     ],
-  };
+  });
 }

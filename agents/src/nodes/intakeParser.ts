@@ -1,13 +1,12 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import { artifact, jsonArtifactBody } from "../artifacts.ts";
-import { requestDraft } from "../configuration.ts";
 import { requireSector } from "../kb.ts";
 import { INSTRUCTIONS } from "../prompts.ts";
 import { campaignLinks } from "../render/email.ts";
 import { briefSchema, intakeInputSchema } from "../schemas.ts";
 import type { PipelineState } from "../state.ts";
-import { nodeConfiguration } from "./common.ts";
+import { nodeRuntime } from "./common.ts";
 
 /** Validates the intake and the project context, then drafts the brief. */
 export async function intakeParser(
@@ -28,15 +27,15 @@ export async function intakeParser(
     }
   }
 
-  const { draftingModel } = nodeConfiguration(config);
+  const node = nodeRuntime(state, config, "intake_parser");
   const intake = parsed.data;
-  const brief = await requestDraft(draftingModel, {
+  const brief = await node.draft({
     step: "intake_parser",
     instructions: INSTRUCTIONS.intake_parser,
     input: { intake, sector: requireSector(intake.sector) },
     schema: briefSchema,
   });
-  return {
+  return node.finish({
     brief,
     artifacts: [
       artifact(
@@ -44,9 +43,9 @@ export async function intakeParser(
         "brief",
         "brief.json",
         "json",
-        jsonArtifactBody(brief, draftingModel.offline),
-        draftingModel.offline,
+        jsonArtifactBody(brief, node.offline),
+        node.offline,
       ),
     ],
-  };
+  });
 }

@@ -1,12 +1,11 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { artifact, jsonArtifactBody } from "../artifacts.ts";
-import { requestDraft } from "../configuration.ts";
 import { requireSector } from "../kb.ts";
 import { INSTRUCTIONS } from "../prompts.ts";
 import { marketMapMarkdown } from "../render/markdown.ts";
 import { marketSchema } from "../schemas.ts";
 import { type PipelineState, requireChannel } from "../state.ts";
-import { nodeConfiguration } from "./common.ts";
+import { nodeRuntime } from "./common.ts";
 
 /** Maps the market: comparable products from the knowledge base, scored against the brief. */
 export async function marketMapper(
@@ -14,15 +13,15 @@ export async function marketMapper(
   config?: LangGraphRunnableConfig,
 ): Promise<Partial<PipelineState>> {
   const brief = requireChannel(state, "brief", "market_mapper");
-  const { draftingModel } = nodeConfiguration(config);
-  const offline = draftingModel.offline;
-  const market = await requestDraft(draftingModel, {
+  const node = nodeRuntime(state, config, "market_mapper");
+  const { offline } = node;
+  const market = await node.draft({
     step: "market_mapper",
     instructions: INSTRUCTIONS.market_mapper,
     input: { brief, sector: requireSector(brief.sector.id) },
     schema: marketSchema,
   });
-  return {
+  return node.finish({
     market,
     artifacts: [
       artifact(
@@ -42,5 +41,5 @@ export async function marketMapper(
         offline,
       ),
     ],
-  };
+  });
 }

@@ -1,12 +1,11 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { artifact, jsonArtifactBody } from "../artifacts.ts";
-import { requestDraft } from "../configuration.ts";
 import { requireSector } from "../kb.ts";
 import { INSTRUCTIONS } from "../prompts.ts";
 import { prdMarkdown } from "../render/markdown.ts";
 import { prdSchema } from "../schemas.ts";
 import { type PipelineState, requireChannel } from "../state.ts";
-import { nodeConfiguration } from "./common.ts";
+import { nodeRuntime } from "./common.ts";
 
 /** Writes the PRD, citing the market sources it used. */
 export async function productDocWriter(
@@ -15,9 +14,9 @@ export async function productDocWriter(
 ): Promise<Partial<PipelineState>> {
   const brief = requireChannel(state, "brief", "product_doc_writer");
   const market = requireChannel(state, "market", "product_doc_writer");
-  const { draftingModel } = nodeConfiguration(config);
-  const offline = draftingModel.offline;
-  const prd = await requestDraft(draftingModel, {
+  const node = nodeRuntime(state, config, "product_doc_writer");
+  const { offline } = node;
+  const prd = await node.draft({
     step: "product_doc_writer",
     instructions: INSTRUCTIONS.product_doc_writer,
     input: { brief, market, sector: requireSector(brief.sector.id) },
@@ -30,11 +29,11 @@ export async function productDocWriter(
       `product_doc_writer: the PRD cites sources the market map does not have: ${unknown.map((s) => s.id).join(", ")}`,
     );
   }
-  return {
+  return node.finish({
     prd,
     artifacts: [
       artifact("product_doc_writer", "prd", "prd.md", "markdown", prdMarkdown(prd, brief, offline), offline),
       artifact("product_doc_writer", "prd", "prd.json", "json", jsonArtifactBody(prd, offline), offline),
     ],
-  };
+  });
 }

@@ -1,12 +1,11 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { artifact, jsonArtifactBody } from "../artifacts.ts";
-import { requestDraft } from "../configuration.ts";
 import { requireSector } from "../kb.ts";
 import { INSTRUCTIONS } from "../prompts.ts";
 import { wireframeSvg } from "../render/svg.ts";
 import { wireframesSchema } from "../schemas.ts";
 import { type PipelineState, requireChannel } from "../state.ts";
-import { nodeConfiguration } from "./common.ts";
+import { nodeRuntime } from "./common.ts";
 
 /** Designs the key screens and draws one SVG wireframe per screen. */
 export async function wireframer(
@@ -16,9 +15,9 @@ export async function wireframer(
   const brief = requireChannel(state, "brief", "wireframer");
   const market = requireChannel(state, "market", "wireframer");
   const prd = requireChannel(state, "prd", "wireframer");
-  const { draftingModel } = nodeConfiguration(config);
-  const offline = draftingModel.offline;
-  const wireframes = await requestDraft(draftingModel, {
+  const node = nodeRuntime(state, config, "wireframer");
+  const { offline } = node;
+  const wireframes = await node.draft({
     step: "wireframer",
     instructions: INSTRUCTIONS.wireframer,
     input: { brief, market, prd, sector: requireSector(brief.sector.id) },
@@ -27,7 +26,7 @@ export async function wireframer(
   const ids = wireframes.screens.map((s) => s.id);
   if (new Set(ids).size !== ids.length)
     throw new Error(`wireframer: duplicate screen ids (${ids.join(", ")})`);
-  return {
+  return node.finish({
     wireframes,
     artifacts: [
       ...wireframes.screens.map((screen) =>
@@ -49,5 +48,5 @@ export async function wireframer(
         offline,
       ),
     ],
-  };
+  });
 }

@@ -33,7 +33,7 @@ export function escapeMarkdown(text: string): string {
  */
 export function defangUrls(text: string): string {
   return text
-    .replace(/\b(?:https?|ftp|javascript|data|vbscript|file|mailto|tel):\/*/gi, "")
+    .replace(/\b(?:https?|ftp|javascript|data|vbscript|file|mailto|tel):(?=\S)\/*/gi, "")
     .replace(/\bwww\./gi, "www[.]")
     .replace(/\b([a-z0-9-]+)\.(?=[a-z]{2,}\b)/gi, "$1[.]");
 }
