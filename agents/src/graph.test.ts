@@ -9,19 +9,29 @@ import { anIntake, aContext, body, HOSTILE_IDEA, PHYSIO_CLINIC, runPipeline } fr
 const bodies = (artifacts: Artifact[]) => artifacts.map((a) => [a.name, String(a.body)]);
 
 describe("pipeline graph", () => {
-  it("when built, then it has the eight steps wired in STEP_NAMES order", async () => {
+  it("when built, then the eight steps run in STEP_NAMES order with a review gate after the PRD and the campaign", async () => {
     const builder = buildPipeline();
-    expect(Object.keys(builder.nodes)).toEqual([...STEP_NAMES]);
+    expect(Object.keys(builder.nodes)).toEqual([...STEP_NAMES, "prd_review", "campaign_review"]);
+    const edges = [...builder.edges].map(([from, to]) => `${from}->${to}`);
+    const gated = new Set(["product_doc_writer", "campaign_composer"]);
     const chain = ["__start__", ...STEP_NAMES, "__end__"];
-    const edges = [...builder.edges].map(([from, to]) => `${from}->${to}`).sort();
-    expect(edges).toEqual(
+    expect(edges.sort()).toEqual(
       chain
         .slice(1)
         .map((to, i) => `${chain[i]}->${to}`)
+        .filter((edge) => !gated.has(edge.split("->")[0]!))
         .sort(),
     );
+    // The gated steps route through their gate only when configurable.reviewGates lists it.
+    expect(Object.keys(builder.branches).sort()).toEqual([...gated].sort());
     const graph = await pipeline.getGraphAsync();
-    expect(Object.keys(graph.nodes)).toEqual(chain);
+    expect(Object.keys(graph.nodes)).toEqual([
+      "__start__",
+      ...STEP_NAMES,
+      "prd_review",
+      "campaign_review",
+      "__end__",
+    ]);
   });
 });
 

@@ -1,8 +1,9 @@
 /**
- * The agency pipeline: eight nodes in a fixed sequence (STEP_NAMES). Export both the builder, so
- * callers and tests can compile with their own checkpointer, and the compiled graph.
+ * The agency pipeline: eight steps in a fixed sequence (STEP_NAMES), with a review gate after the
+ * PRD and after the campaign when `configurable.reviewGates` enables them. Export both the
+ * builder, so callers and tests can compile with their own checkpointer, and the compiled graph.
  */
-import { END, START, StateGraph } from "@langchain/langgraph";
+import { END, START, StateGraph, type RetryPolicy } from "@langchain/langgraph";
 import { campaignComposer } from "./nodes/campaignComposer.ts";
 import { explainerProducer } from "./nodes/explainerProducer.ts";
 import { indicationOkrs } from "./nodes/indicationOkrs.ts";
@@ -11,26 +12,67 @@ import { marketMapper } from "./nodes/marketMapper.ts";
 import { productDocWriter } from "./nodes/productDocWriter.ts";
 import { prototyper } from "./nodes/prototyper.ts";
 import { wireframer } from "./nodes/wireframer.ts";
+import { REVIEW_GATES, reviewGate, routeAfter } from "./review/gates.ts";
 import { PipelineAnnotation } from "./state.ts";
 
+const TRANSIENT_ERROR_NAMES = new Set([
+  "APIConnectionError",
+  "APIConnectionTimeoutError",
+  "RateLimitError",
+  "InternalServerError",
+  "TimeoutError",
+]);
+
+/**
+ * Errors worth another try of the same node: what a provider says is temporary (rate limits,
+ * 5xx, dropped connections). A budget stop, a bad draft or a bug fails at once.
+ */
+export function isTransientError(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const e = error as { name?: unknown; transient?: unknown; retryable?: unknown; status?: unknown };
+  if (e.name === "BudgetExceededError") return false;
+  if (e.transient === true || e.retryable === true) return true;
+  if (typeof e.status === "number") return e.status === 408 || e.status === 429 || e.status >= 500;
+  return typeof e.name === "string" && TRANSIENT_ERROR_NAMES.has(e.name);
+}
+
+/** Per-node retries for transient provider errors; a crash or a final failure resumes from the checkpoint instead. */
+export const NODE_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 3,
+  initialInterval: 1000,
+  backoffFactor: 2,
+  maxInterval: 10_000,
+  retryOn: isTransientError,
+};
+
 export function buildPipeline() {
+  const retry = { retryPolicy: NODE_RETRY_POLICY };
   return new StateGraph(PipelineAnnotation)
-    .addNode("intake_parser", intakeParser)
-    .addNode("market_mapper", marketMapper)
-    .addNode("product_doc_writer", productDocWriter)
-    .addNode("wireframer", wireframer)
-    .addNode("prototyper", prototyper)
-    .addNode("explainer_producer", explainerProducer)
-    .addNode("campaign_composer", campaignComposer)
-    .addNode("indication_okrs", indicationOkrs)
+    .addNode("intake_parser", intakeParser, retry)
+    .addNode("market_mapper", marketMapper, retry)
+    .addNode("product_doc_writer", productDocWriter, retry)
+    .addNode("wireframer", wireframer, retry)
+    .addNode("prototyper", prototyper, retry)
+    .addNode("explainer_producer", explainerProducer, retry)
+    .addNode("campaign_composer", campaignComposer, retry)
+    .addNode("indication_okrs", indicationOkrs, retry)
+    .addNode("prd_review", reviewGate("prd_review"), {
+      ends: [REVIEW_GATES.prd_review.step, REVIEW_GATES.prd_review.next],
+    })
+    .addNode("campaign_review", reviewGate("campaign_review"), {
+      ends: [REVIEW_GATES.campaign_review.step, REVIEW_GATES.campaign_review.next],
+    })
     .addEdge(START, "intake_parser")
     .addEdge("intake_parser", "market_mapper")
     .addEdge("market_mapper", "product_doc_writer")
-    .addEdge("product_doc_writer", "wireframer")
+    .addConditionalEdges("product_doc_writer", routeAfter("prd_review"), ["prd_review", "wireframer"])
     .addEdge("wireframer", "prototyper")
     .addEdge("prototyper", "explainer_producer")
     .addEdge("explainer_producer", "campaign_composer")
-    .addEdge("campaign_composer", "indication_okrs")
+    .addConditionalEdges("campaign_composer", routeAfter("campaign_review"), [
+      "campaign_review",
+      "indication_okrs",
+    ])
     .addEdge("indication_okrs", END);
 }
 

@@ -11,3 +11,16 @@ export { intakeInputSchema } from "./schemas.ts";
 export type { DraftingModel, DraftRequest, DraftStep, DraftTasks } from "./configuration.ts";
 export { offlineDraftingModel } from "./offline/model.ts";
 export { OFFLINE_NOTICE } from "./artifacts.ts";
+export {
+  REVIEW_GATES,
+  REVIEW_GATE_NAMES,
+  ReviewEditError,
+  applyReviewEdits,
+  parseReviewGates,
+  type EmailEdit,
+  type ReviewDecision,
+  type ReviewEdits,
+  type ReviewGate,
+  type ReviewRequest,
+} from "./review/gates.ts";
+export { NODE_RETRY_POLICY, isTransientError } from "./graph.ts";

@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { parseReviewGates, type ReviewGate } from "@roboagency/agents";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -52,6 +53,15 @@ export interface Config {
   workerConcurrency: number;
   /** Name of the run queue; separate agencies on one Redis need separate names. */
   queueName: string;
+  /** Gates where a run waits for an operator (AGENCY_REVIEW_GATES). Defaults to both. */
+  reviewGates: ReviewGate[];
+  /** Provider spend allowed per project, in USD (AGENCY_PROJECT_BUDGET_USD). Defaults to 0.50. */
+  projectBudgetUsd: number;
+  /**
+   * How long a worker's hold on a run outlives the worker (RUN_LOCK_SECONDS): after a crash,
+   * another worker takes the run over within about 1.5× this. Defaults to 20.
+   */
+  runLockSeconds: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -64,6 +74,24 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max}; got "${raw}".`);
   }
   return value;
+}
+
+function usd(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) {
+    throw new ConfigError(`${name} must be an amount in USD of at least 0, e.g. "0.50"; got "${raw}".`);
+  }
+  return value;
+}
+
+function reviewGates(env: Env): ReviewGate[] {
+  try {
+    return parseReviewGates(env.AGENCY_REVIEW_GATES || undefined);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
 }
 
 function url(env: Env, name: string, fallback?: string): string | undefined {
@@ -206,5 +234,8 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: env.LOG_LEVEL || "info",
     workerConcurrency: int(env, "WORKER_CONCURRENCY", 2, 1, 64),
     queueName: env.RUN_QUEUE_NAME || "agency-runs",
+    reviewGates: reviewGates(env),
+    projectBudgetUsd: usd(env, "AGENCY_PROJECT_BUDGET_USD", 0.5),
+    runLockSeconds: int(env, "RUN_LOCK_SECONDS", 20, 2, 600),
   };
 }

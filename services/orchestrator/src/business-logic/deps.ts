@@ -1,12 +1,17 @@
+import type { DraftingModel } from "@roboagency/agents";
 import type pg from "pg";
 import type { Config } from "../config.ts";
 import type { AssetStore } from "../data-access/assets.ts";
+import type { Pipeline } from "../data-access/checkpointer.ts";
 import type { Mailer } from "../data-access/mailer.ts";
 import type { JobQueue } from "../data-access/queue.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
 
-/** A job on the run queue: the run to execute. Its job id is the run id, so it runs once. */
+/**
+ * A job on the run queue: the run to execute or resume. The first job's id is the run id, so a
+ * duplicate submit runs once; resumes (review decision, retry, sweep) get ids of their own.
+ */
 export interface RunJob {
   runId: string;
 }
@@ -22,4 +27,8 @@ export interface Deps {
   mailer: Mailer;
   logger: Logger;
   metrics: Metrics;
+  /** The pipeline compiled with the Postgres checkpointer: thread id = run id. */
+  pipeline: Pipeline;
+  /** Who drafts; undefined leaves the pipeline's offline default. */
+  draftingModel?: DraftingModel;
 }

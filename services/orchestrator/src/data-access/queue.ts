@@ -55,6 +55,14 @@ export interface BullQueueOptions extends QueueOptions {
   redisUrl: string;
   /** Key prefix in Redis. Defaults to "agency". */
   prefix?: string;
+  /**
+   * How long a worker's lock on a job lasts without renewal (renewed every half of it). When a
+   * worker dies, the job is handed to another worker once the lock has expired and the next
+   * stalled-jobs check (every half of it, too) runs. Defaults to 30000, BullMQ's own default.
+   */
+  lockDurationMs?: number;
+  /** Times a job may be taken over after a crash before it fails. Defaults to 3. */
+  maxStalledCount?: number;
 }
 
 /** Finished jobs kept (and so deduplicated) at most this many / this long. */
@@ -143,7 +151,15 @@ export function createBullQueue<T>(options: BullQueueOptions): JobQueue<T> {
         async (job: Job<T>) => {
           await handler(job.data, { id: String(job.id), attempt: job.attemptsMade + 1 });
         },
-        { connection: workerConnection, prefix, concurrency, autorun: false },
+        {
+          connection: workerConnection,
+          prefix,
+          concurrency,
+          autorun: false,
+          lockDuration: options.lockDurationMs ?? 30_000,
+          stalledInterval: Math.max(1000, Math.round((options.lockDurationMs ?? 30_000) / 2)),
+          maxStalledCount: options.maxStalledCount ?? 3,
+        },
       );
       worker.on("error", (err) => logger?.error({ err, queue: options.name }, "worker error"));
       worker.on("failed", (job, err) => {

@@ -7,7 +7,9 @@ import { STEP_NAMES, type CampaignStep, type StepName } from "@roboagency/agents
 
 export type Queryable = Pick<pg.Pool | pg.PoolClient, "query">;
 
-export type RunState = "queued" | "running" | "awaiting_review" | "completed" | "failed";
+export type RunState = "queued" | "running" | "awaiting_review" | "completed" | "failed" | "budget_exceeded";
+/** Statuses after which nothing more happens unless an operator retries. */
+export const TERMINAL_RUN_STATES: readonly RunState[] = ["completed", "failed", "budget_exceeded"];
 export type StepState = "pending" | "running" | "completed" | "failed" | "skipped";
 
 /** The channel on which run progress is announced; the payload is the run id. */
@@ -42,6 +44,33 @@ export interface ArtifactView {
   offline_draft: boolean;
 }
 
+export interface ReviewView {
+  id: string;
+  gate: string;
+  step: string;
+  artifacts: Array<{ id: string | null; name: string; kind: string | null }>;
+  requested_at: string;
+  decision: "approve" | "edit" | "send_back" | null;
+  comment: string | null;
+  reviewer: string | null;
+  decided_at: string | null;
+}
+
+export interface CostView {
+  total_usd: number;
+  input_tokens: number;
+  output_tokens: number;
+  by_step: Array<{
+    step: string;
+    provider: string;
+    model: string;
+    calls: number;
+    input_tokens: number;
+    output_tokens: number;
+    cost_usd: number;
+  }>;
+}
+
 export interface RunView {
   id: string;
   project_id: string;
@@ -55,6 +84,11 @@ export interface RunView {
   lead_ready_at: string | null;
   steps: StepView[];
   artifacts: ArtifactView[];
+  /** The stop awaiting a decision, when the run is `awaiting_review`. */
+  review: Omit<ReviewView, "decision" | "comment" | "reviewer" | "decided_at"> | null;
+  /** Every review of this run, oldest first, with who decided what. */
+  reviews: ReviewView[];
+  cost: CostView;
 }
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
@@ -110,7 +144,7 @@ export async function getRun(db: Queryable, runId: string): Promise<RunView | nu
   );
   const r = run.rows[0];
   if (!r) return null;
-  const [steps, artifacts] = await Promise.all([
+  const [steps, artifacts, reviews, cost] = await Promise.all([
     db.query(
       "SELECT step, status, started_at, finished_at, error FROM run_steps WHERE run_id = $1 ORDER BY position",
       [runId],
@@ -120,7 +154,10 @@ export async function getRun(db: Queryable, runId: string): Promise<RunView | nu
        FROM assets WHERE run_id = $1 ORDER BY created_at, name`,
       [runId],
     ),
+    listReviews(db, runId),
+    costOf(db, "run_id", runId),
   ]);
+  const open = r.status === "awaiting_review" ? reviews.findLast((v) => v.decided_at === null) : undefined;
   return {
     id: r.id,
     project_id: r.project_id,
@@ -140,10 +177,24 @@ export async function getRun(db: Queryable, runId: string): Promise<RunView | nu
       error: s.error,
     })),
     artifacts: artifacts.rows.map((a) => ({ ...a, size_bytes: Number(a.size_bytes) })),
+    review: open
+      ? {
+          id: open.id,
+          gate: open.gate,
+          step: open.step,
+          artifacts: open.artifacts,
+          requested_at: open.requested_at,
+        }
+      : null,
+    reviews,
+    cost,
   };
 }
 
-/** Claims a run for execution; null when it is already finished (a duplicate job). */
+/**
+ * Claims a run for execution; null when it is not waiting to run (finished, awaiting review, or a
+ * duplicate job). Step rows are kept: a resumed run continues from its checkpoint.
+ */
 export async function beginRun(
   db: Queryable,
   runId: string,
@@ -152,19 +203,13 @@ export async function beginRun(
     `UPDATE workflow_runs r SET status = 'running', started_at = coalesce(r.started_at, now()),
             attempts = r.attempts + 1, error = NULL, finished_at = NULL
      FROM projects p JOIN leads l ON l.id = p.lead_id
-     WHERE r.id = $1 AND p.id = r.project_id AND r.status IN ('queued', 'running', 'failed')
+     WHERE r.id = $1 AND p.id = r.project_id AND r.status IN ('queued', 'running')
      RETURNING p.id AS project_id, l.id AS lead_id, l.email, l.name, l.company,
                p.sector, p.idea, p.goals, p.budget, p.timeline`,
     [runId],
   );
   const row = rows[0];
   if (!row) return null;
-  // A retried run starts its steps afresh; artifacts already stored are overwritten in place.
-  await db.query(
-    `UPDATE run_steps SET status = 'pending', started_at = NULL, finished_at = NULL, error = NULL
-     WHERE run_id = $1`,
-    [runId],
-  );
   const optional = (v: string | null) => v ?? undefined;
   return {
     projectId: row.project_id,
@@ -180,6 +225,15 @@ export async function beginRun(
       timeline: optional(row.timeline),
     },
   };
+}
+
+/** A run that starts from nothing (no checkpoint yet) starts its steps afresh. */
+export async function resetSteps(db: Queryable, runId: string): Promise<void> {
+  await db.query(
+    `UPDATE run_steps SET status = 'pending', started_at = NULL, finished_at = NULL, error = NULL
+     WHERE run_id = $1`,
+    [runId],
+  );
 }
 
 export async function setStep(
@@ -205,16 +259,20 @@ export async function setStep(
   }
 }
 
-/** `queued` puts a failed attempt back in line for the queue's retry. */
+/**
+ * `queued` puts a failed attempt back in line for the queue's retry; `awaiting_review` parks the
+ * run until an operator decides.
+ */
 export async function finishRun(
   db: Queryable,
   runId: string,
-  status: "completed" | "failed" | "queued",
+  status: "completed" | "failed" | "queued" | "budget_exceeded" | "awaiting_review",
   error?: string,
 ): Promise<void> {
   await db.query(
     `UPDATE workflow_runs SET status = $2, error = $3,
-            finished_at = CASE WHEN $2 = 'queued' THEN NULL ELSE now() END,
+            finished_at = CASE WHEN $2 IN ('queued', 'awaiting_review') THEN NULL ELSE now() END,
+            queued_at = CASE WHEN $2 = 'queued' THEN now() ELSE queued_at END,
             lead_ready_at = CASE WHEN $2 = 'completed' THEN now() ELSE lead_ready_at END
      WHERE id = $1`,
     [runId, status, error ?? null],
@@ -286,7 +344,8 @@ export async function activeRun(db: Queryable, projectId: string): Promise<strin
 /** Runs left queued (for example when the queue was down at submit time), to enqueue again. */
 export async function staleQueuedRuns(db: Queryable, olderThanSeconds: number): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>(
-    `SELECT id FROM workflow_runs WHERE status = 'queued' AND created_at < now() - make_interval(secs => $1)
+    `SELECT id FROM workflow_runs
+     WHERE status = 'queued' AND coalesce(queued_at, created_at) < now() - make_interval(secs => $1)
      ORDER BY created_at LIMIT 100`,
     [olderThanSeconds],
   );
@@ -348,7 +407,13 @@ export async function getProject(db: Queryable, projectId: string) {
       [projectId],
     ),
   ]);
-  return { ...project, runs: runs.rows, assets: assets.rows, campaigns: campaigns.rows };
+  return {
+    ...project,
+    runs: runs.rows,
+    assets: assets.rows,
+    campaigns: campaigns.rows,
+    cost: await costOf(db, "project_id", projectId),
+  };
 }
 
 export async function listProjectEmails(db: Queryable, projectId: string) {
@@ -583,4 +648,182 @@ export async function recordAlertNotification(
     status,
     JSON.stringify(alerts),
   ]);
+}
+
+const num = (v: unknown): number => Number(v ?? 0);
+
+/** Tokens and cost of a run or a project, in total and per step and model. */
+export async function costOf(db: Queryable, by: "run_id" | "project_id", id: string): Promise<CostView> {
+  const { rows } = await db.query(
+    `SELECT step, provider, model, count(*)::int AS calls, sum(input_tokens)::bigint AS input_tokens,
+            sum(output_tokens)::bigint AS output_tokens, sum(cost_usd)::float8 AS cost_usd
+     FROM run_usage WHERE ${by} = $1
+     GROUP BY step, provider, model ORDER BY min(id)`,
+    [id],
+  );
+  const byStep = rows.map((r) => ({
+    step: r.step,
+    provider: r.provider,
+    model: r.model,
+    calls: r.calls,
+    input_tokens: num(r.input_tokens),
+    output_tokens: num(r.output_tokens),
+    cost_usd: num(r.cost_usd),
+  }));
+  return {
+    total_usd: Math.round(byStep.reduce((sum, s) => sum + s.cost_usd, 0) * 1e6) / 1e6,
+    input_tokens: byStep.reduce((sum, s) => sum + s.input_tokens, 0),
+    output_tokens: byStep.reduce((sum, s) => sum + s.output_tokens, 0),
+    by_step: byStep,
+  };
+}
+
+export interface UsageRow {
+  step: string;
+  provider: string;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+export async function insertUsage(
+  db: Queryable,
+  runId: string,
+  projectId: string,
+  usage: readonly UsageRow[],
+): Promise<void> {
+  if (usage.length === 0) return;
+  await db.query(
+    `INSERT INTO run_usage (run_id, project_id, step, provider, model, input_tokens, output_tokens, cost_usd)
+     SELECT $1, $2, u.step, u.provider, u.model, u.input_tokens, u.output_tokens, u.cost_usd
+     FROM jsonb_to_recordset($3::jsonb)
+       AS u(step text, provider text, model text, input_tokens int, output_tokens int, cost_usd numeric)`,
+    [
+      runId,
+      projectId,
+      JSON.stringify(
+        usage.map((u) => ({
+          step: u.step,
+          provider: u.provider,
+          model: u.model,
+          input_tokens: Math.max(0, Math.round(u.inputTokens)),
+          output_tokens: Math.max(0, Math.round(u.outputTokens)),
+          cost_usd: Math.max(0, u.costUsd),
+        })),
+      ),
+    ],
+  );
+}
+
+/** What a project has spent on providers so far, over all its runs. */
+export async function projectSpend(db: Queryable, projectId: string): Promise<number> {
+  const { rows } = await db.query<{ spent: number }>(
+    "SELECT coalesce(sum(cost_usd), 0)::float8 AS spent FROM run_usage WHERE project_id = $1",
+    [projectId],
+  );
+  return rows[0]?.spent ?? 0;
+}
+
+const REVIEW_COLUMNS = `v.id, v.gate, v.step, v.requested_at, v.decision, v.comment, v.reviewer, v.decided_at,
+  (SELECT coalesce(json_agg(json_build_object('id', a.id, 'name', n.name, 'kind', a.kind) ORDER BY n.ord), '[]')
+   FROM jsonb_array_elements_text(v.artifacts) WITH ORDINALITY AS n(name, ord)
+   LEFT JOIN assets a ON a.run_id = v.run_id AND a.name = n.name) AS artifacts`;
+
+function reviewView(r: Record<string, unknown>): ReviewView {
+  return {
+    id: r.id as string,
+    gate: r.gate as string,
+    step: r.step as string,
+    artifacts: r.artifacts as ReviewView["artifacts"],
+    requested_at: iso(r.requested_at as Date)!,
+    decision: (r.decision as ReviewView["decision"]) ?? null,
+    comment: (r.comment as string | null) ?? null,
+    reviewer: (r.reviewer as string | null) ?? null,
+    decided_at: iso((r.decided_at as Date | null) ?? null),
+  };
+}
+
+export async function listReviews(db: Queryable, runId: string): Promise<ReviewView[]> {
+  const { rows } = await db.query(
+    `SELECT ${REVIEW_COLUMNS} FROM run_reviews v WHERE v.run_id = $1 ORDER BY v.requested_at, v.id`,
+    [runId],
+  );
+  return rows.map(reviewView);
+}
+
+/** Records a stop at a gate; the same interrupt seen again (a resumed worker) is one row. */
+export async function requestReview(
+  db: Queryable,
+  input: { runId: string; gate: string; step: string; interruptId: string; artifacts: string[] },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO run_reviews (run_id, gate, step, interrupt_id, artifacts) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (run_id, interrupt_id) DO NOTHING`,
+    [input.runId, input.gate, input.step, input.interruptId, JSON.stringify(input.artifacts)],
+  );
+}
+
+export interface ReviewDecisionRow {
+  id: string;
+  gate: string;
+  step: string;
+  interrupt_id: string;
+  decision: "approve" | "edit" | "send_back" | null;
+  comment: string | null;
+  edits: Record<string, unknown> | null;
+}
+
+/** The review of this interrupt, decided or not. */
+export async function reviewOf(
+  db: Queryable,
+  runId: string,
+  interruptId: string,
+): Promise<ReviewDecisionRow | null> {
+  const { rows } = await db.query<ReviewDecisionRow>(
+    `SELECT id, gate, step, interrupt_id, decision, comment, edits FROM run_reviews
+     WHERE run_id = $1 AND interrupt_id = $2`,
+    [runId, interruptId],
+  );
+  return rows[0] ?? null;
+}
+
+/** The review waiting for a decision, locked for the caller's transaction. */
+export async function openReviewForUpdate(db: Queryable, runId: string): Promise<ReviewDecisionRow | null> {
+  const { rows } = await db.query<ReviewDecisionRow>(
+    `SELECT id, gate, step, interrupt_id, decision, comment, edits FROM run_reviews
+     WHERE run_id = $1 AND decided_at IS NULL ORDER BY requested_at DESC LIMIT 1 FOR UPDATE`,
+    [runId],
+  );
+  return rows[0] ?? null;
+}
+
+export async function decideReview(
+  db: Queryable,
+  reviewId: string,
+  d: { decision: string; comment?: string; edits?: unknown; reviewer: string },
+): Promise<void> {
+  await db.query(
+    `UPDATE run_reviews SET decision = $2, comment = $3, edits = $4, reviewer = $5, decided_at = now()
+     WHERE id = $1`,
+    [
+      reviewId,
+      d.decision,
+      d.comment ?? null,
+      d.edits === undefined ? null : JSON.stringify(d.edits),
+      d.reviewer,
+    ],
+  );
+}
+
+/** Locks the run row and returns its status, for decisions that depend on it. */
+export async function runStatusForUpdate(
+  db: Queryable,
+  runId: string,
+): Promise<{ status: RunState; project_id: string; attempts: number } | null> {
+  const { rows } = await db.query(
+    "SELECT status, project_id, attempts FROM workflow_runs WHERE id = $1 FOR UPDATE",
+    [runId],
+  );
+  return rows[0] ?? null;
 }

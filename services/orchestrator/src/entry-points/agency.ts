@@ -6,7 +6,10 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { Config } from "../config.ts";
+import * as agents from "@roboagency/agents";
+import type { DraftingModel } from "@roboagency/agents";
 import { createLocalAssetStore, createS3AssetStore } from "../data-access/assets.ts";
+import { durablePipeline } from "../data-access/checkpointer.ts";
 import { connectLocalOrRemoteDatabase, migrate } from "../data-access/database.ts";
 import { createOutboxMailer, createResendMailer } from "../data-access/mailer.ts";
 import { checkRedisMaxmemoryPolicy, createBullQueue, createInProcessQueue } from "../data-access/queue.ts";
@@ -22,9 +25,29 @@ import { createApp } from "./http/app.ts";
 /** Attempts per run: transient failures are retried with exponential backoff. */
 export const RUN_ATTEMPTS = 3;
 
+/**
+ * The drafting model chosen by the environment (AGENCY_LLM_PROVIDER and friends), built at start
+ * so a configuration error stops the start instead of the first run. Until the agents package
+ * exports `draftingModelFromEnv`, the pipeline's offline default drafts.
+ */
+export function draftingModelFromEnvironment(
+  env: Record<string, string | undefined>,
+): DraftingModel | undefined {
+  const fromEnv = (agents as { draftingModelFromEnv?: (e: typeof env) => DraftingModel })
+    .draftingModelFromEnv;
+  return fromEnv ? fromEnv(env) : undefined;
+}
+
 export interface Agency extends Deps {
   /** Which adapters serve, for the start banner and /health readers. */
-  adapters: { database: string; queue: string; assets: string; mailer: string };
+  adapters: {
+    database: string;
+    queue: string;
+    assets: string;
+    mailer: string;
+    drafting: string;
+    reviewGates: string;
+  };
   close(): Promise<void>;
 }
 
@@ -32,7 +55,9 @@ export async function buildDeps(
   config: Config,
   service: "orchestrator" | "worker" | "agency",
   logger: Logger = createLogger(config.logLevel, service),
+  env: Record<string, string | undefined> = process.env,
 ): Promise<Agency> {
+  const draftingModel = draftingModelFromEnvironment(env);
   const database = await connectLocalOrRemoteDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -41,6 +66,7 @@ export async function buildDeps(
   try {
     const { applied } = await migrate(database.pool);
     if (applied.length) logger.info({ applied }, "database migrated");
+    const { pipeline } = await durablePipeline(database.pool);
 
     let queue: Deps["queue"];
     if (config.redisUrl) {
@@ -50,6 +76,8 @@ export async function buildDeps(
         name: config.queueName,
         redisUrl: config.redisUrl,
         attempts: RUN_ATTEMPTS,
+        lockDurationMs: config.runLockSeconds * 1000,
+        logger,
       });
     } else {
       queue = createInProcessQueue<RunJob>({ attempts: RUN_ATTEMPTS, backoffMs: 2000 });
@@ -76,6 +104,8 @@ export async function buildDeps(
       mailer,
       logger,
       metrics: createMetrics(service),
+      pipeline,
+      draftingModel,
       adapters: {
         database: database.embedded
           ? `embedded Postgres (${path.join(config.dataDir, "postgres")})`
@@ -85,6 +115,8 @@ export async function buildDeps(
           ? `S3 bucket ${config.s3.bucket}`
           : `local folder ${path.join(config.dataDir, "assets")}`,
         mailer: config.resendApiKey ? "Resend" : "outbox in Postgres (nothing leaves this machine)",
+        drafting: draftingModel ? draftingModel.id : "offline drafting model",
+        reviewGates: config.reviewGates.length ? config.reviewGates.join(", ") : "none",
       },
       close: async () => {
         for (const close of closers) await close().catch((err) => logger.error({ err }, "close failed"));
@@ -132,7 +164,9 @@ export async function startApi(
 
 /**
  * Starts the worker: consumes runs, sends due campaign emails and re-enqueues runs that were
- * left queued. Its stop waits for the run in progress.
+ * left queued. Its stop waits for the run in progress. A run whose worker died is taken over by
+ * BullMQ's stalled-job check once the dead worker's lock expires (RUN_LOCK_SECONDS); with the
+ * in-process queue, by the next start.
  */
 export async function startWorker(deps: Deps): Promise<{ stop(): Promise<void> }> {
   const { pool, queue, logger } = deps;
@@ -150,7 +184,9 @@ export async function startWorker(deps: Deps): Promise<{ stop(): Promise<void> }
   const sweep = setInterval(() => {
     staleQueuedRuns(pool, 60)
       .then(async (ids) => {
-        for (const runId of ids) await queue.add(runId, { runId });
+        // A new id each minute: the run's earlier job ids are remembered (and so ignored) for a day.
+        const minute = Math.floor(Date.now() / 60_000);
+        for (const runId of ids) await queue.add(`${runId}-sweep-${minute}`, { runId });
       })
       .catch((err) => logger.warn({ err }, "sweep of queued runs failed"));
   }, 30_000);

@@ -15,6 +15,9 @@ export interface Metrics {
   runs: Counter<"status">;
   leadReadySeconds: Histogram<string>;
   emailsSent: Counter<"step" | "provider">;
+  llmTokens: Counter<"step" | "provider" | "model" | "kind">;
+  llmCost: Counter<"step" | "provider" | "model">;
+  reviews: Counter<"gate" | "decision">;
 }
 
 export function createMetrics(service: "orchestrator" | "worker" | "agency"): Metrics {
@@ -73,9 +76,27 @@ export function createMetrics(service: "orchestrator" | "worker" | "agency"): Me
       labelNames: ["step", "provider"],
       registers: [registry],
     }),
+    llmTokens: new Counter({
+      name: "agency_llm_tokens_total",
+      help: "Tokens sent to (kind=input) and received from (kind=output) model providers.",
+      labelNames: ["step", "provider", "model", "kind"],
+      registers: [registry],
+    }),
+    llmCost: new Counter({
+      name: "agency_llm_cost_usd_total",
+      help: "Model provider cost in USD, from each call's reported usage and the price table.",
+      labelNames: ["step", "provider", "model"],
+      registers: [registry],
+    }),
+    reviews: new Counter({
+      name: "agency_reviews_total",
+      help: "Operator decisions at review gates.",
+      labelNames: ["gate", "decision"],
+      registers: [registry],
+    }),
   };
   // Series that exist from the start, so rate() and increase() see the first failure.
-  for (const status of ["completed", "failed"]) metrics.runs.inc({ status }, 0);
+  for (const status of ["completed", "failed", "budget_exceeded"]) metrics.runs.inc({ status }, 0);
   for (const step of STEP_NAMES) metrics.stepFailures.inc({ step }, 0);
   return metrics;
 }

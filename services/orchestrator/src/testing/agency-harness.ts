@@ -40,6 +40,8 @@ export async function startTestAgency(
     AGENCY_DATA_DIR: dataDir,
     API_PORT: String(port),
     CAMPAIGN_DELAYS: "0,0,0",
+    // Runs go through unattended unless a test turns review gates on (the deployment default).
+    AGENCY_REVIEW_GATES: "none",
     ...env,
   });
   const agency = await buildDeps(

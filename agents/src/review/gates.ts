@@ -1,0 +1,244 @@
+/**
+ * Review gates: a person approves, edits or sends back a step's output before the pipeline goes
+ * on. Each gate is a node that calls `interrupt()`; the run then waits in its checkpoint until an
+ * operator's decision arrives as `new Command({ resume: decision })`, in whatever process resumes
+ * it. Gates are off unless `configurable.reviewGates` lists them, so a graph run without a
+ * checkpointer (tests, scripts) never stops.
+ */
+import { Command, interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import { artifact, jsonArtifactBody } from "../artifacts.ts";
+import type { Artifact, CampaignEmail, CampaignStep, StepName } from "../contracts.ts";
+import { campaignLinks, disallowedLinks } from "../render/email.ts";
+import { prdMarkdown } from "../render/markdown.ts";
+import { type Prd, prdSchema } from "../schemas.ts";
+import { type PipelineState, requireChannel } from "../state.ts";
+
+export const REVIEW_GATES = {
+  /** After the PRD: everything later builds on it. */
+  prd_review: { step: "product_doc_writer", next: "wireframer" },
+  /** Before any warm-up email is scheduled. */
+  campaign_review: { step: "campaign_composer", next: "indication_okrs" },
+} as const satisfies Record<string, { step: StepName; next: StepName }>;
+export type ReviewGate = keyof typeof REVIEW_GATES;
+export const REVIEW_GATE_NAMES = Object.keys(REVIEW_GATES) as ReviewGate[];
+
+/** What a gate shows the reviewer: the interrupt's value. */
+export interface ReviewRequest {
+  gate: ReviewGate;
+  step: StepName;
+  /** Names of the step's artifacts, as stored for the run. */
+  artifacts: string[];
+}
+
+/** A field-by-field replacement of the campaign's emails; what is left out stays. */
+export interface EmailEdit {
+  step: CampaignStep;
+  subject?: string;
+  html?: string;
+  text?: string;
+}
+
+export interface ReviewEdits {
+  /** prd_review: PRD fields to replace (top-level keys of the PRD schema); later steps read them. */
+  prd?: Partial<Prd>;
+  /** prd_review: the reviewer's own prd.md, stored in place of the rendered one. */
+  prd_markdown?: string;
+  /** campaign_review: replacements for the emails' subject, HTML or text. */
+  emails?: EmailEdit[];
+}
+
+export type ReviewDecision =
+  | { decision: "approve"; comment?: string }
+  | { decision: "edit"; comment?: string; edits: ReviewEdits }
+  | { decision: "send_back"; comment: string };
+
+/** A problem with an edit, named by its path in the decision (e.g. `edits.emails[0].html`). */
+export class ReviewEditError extends Error {
+  override readonly name = "ReviewEditError";
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field} ${message}`);
+  }
+}
+
+/** Parses `AGENCY_REVIEW_GATES`-style lists: a comma list of gate ids, or "none". */
+export function parseReviewGates(raw: string | undefined, name = "AGENCY_REVIEW_GATES"): ReviewGate[] {
+  if (raw === undefined) return [...REVIEW_GATE_NAMES];
+  const items = raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (items.length === 0 || (items.length === 1 && items[0] === "none")) return [];
+  const unknown = items.filter((i) => !(REVIEW_GATE_NAMES as string[]).includes(i));
+  if (unknown.length) {
+    throw new Error(
+      `${name} lists unknown gate(s) ${unknown.join(", ")}; use a comma list of ${REVIEW_GATE_NAMES.join(", ")}, or "none"`,
+    );
+  }
+  return [...new Set(items)] as ReviewGate[];
+}
+
+export function enabledGates(config: LangGraphRunnableConfig | undefined): ReviewGate[] {
+  const value: unknown = config?.configurable?.["reviewGates"];
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((g) => !(REVIEW_GATE_NAMES as unknown[]).includes(g))) {
+    throw new Error(`configurable.reviewGates must be an array of ${REVIEW_GATE_NAMES.join(", ")}`);
+  }
+  return value as ReviewGate[];
+}
+
+/** The route after a reviewed step: through its gate when enabled, else straight on. */
+export function routeAfter(gate: ReviewGate) {
+  const { next } = REVIEW_GATES[gate];
+  return (_state: PipelineState, config?: LangGraphRunnableConfig): ReviewGate | typeof next =>
+    enabledGates(config).includes(gate) ? gate : next;
+}
+
+/** The newest artifact of each name the step produced (a sent-back step produces them again). */
+function latestArtifacts(state: PipelineState, step: StepName): Artifact[] {
+  const byName = new Map<string, Artifact>();
+  for (const a of state.artifacts) if (a.step === step) byName.set(a.name, a);
+  return [...byName.values()];
+}
+
+/**
+ * Applies an operator's edits to the state, as the update the gate returns: the changed channel
+ * plus re-rendered artifacts under the same names, so the stored copies are replaced. Throws
+ * ReviewEditError naming the field when an edit is not acceptable; the API calls this too, to
+ * refuse a bad edit before anything is resumed.
+ */
+export function applyReviewEdits(
+  state: PipelineState,
+  gate: ReviewGate,
+  edits: ReviewEdits,
+): Partial<PipelineState> {
+  const allowed = gate === "prd_review" ? ["prd", "prd_markdown"] : ["emails"];
+  for (const key of Object.keys(edits)) {
+    if (!allowed.includes(key)) {
+      throw new ReviewEditError(`edits.${key}`, `cannot be edited at ${gate}; edit ${allowed.join(" or ")}`);
+    }
+  }
+  if (Object.keys(edits).length === 0) {
+    throw new ReviewEditError("edits", `must change something: ${allowed.join(" or ")}`);
+  }
+  const { step } = REVIEW_GATES[gate];
+  const previous = new Map(latestArtifacts(state, step).map((a) => [a.name, a]));
+  const offline =
+    previous.get(gate === "prd_review" ? "prd.md" : "campaign/demo.html")?.offlineDraft ?? false;
+  if (gate === "prd_review") {
+    const current = requireChannel(state, "prd", step);
+    let prd = current;
+    if (edits.prd !== undefined) {
+      if (typeof edits.prd !== "object" || edits.prd === null || Array.isArray(edits.prd)) {
+        throw new ReviewEditError("edits.prd", "must be an object of PRD fields");
+      }
+      const parsed = prdSchema.strict().safeParse({ ...current, ...edits.prd });
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        const path = issue.code === "unrecognized_keys" ? issue.keys[0] : issue.path.join(".");
+        throw new ReviewEditError(`edits.prd.${path}`, issue.message);
+      }
+      prd = parsed.data;
+    }
+    let markdown = prdMarkdown(prd, requireChannel(state, "brief", step), offline);
+    if (edits.prd_markdown !== undefined) {
+      if (typeof edits.prd_markdown !== "string" || edits.prd_markdown.trim() === "") {
+        throw new ReviewEditError("edits.prd_markdown", "must be non-empty Markdown text");
+      }
+      if (/<\s*(script|iframe|object|embed)\b/i.test(edits.prd_markdown)) {
+        throw new ReviewEditError(
+          "edits.prd_markdown",
+          "must not contain script, iframe, object or embed tags",
+        );
+      }
+      markdown = edits.prd_markdown;
+    }
+    return {
+      prd,
+      artifacts: [
+        artifact(step, "prd", "prd.md", "markdown", markdown, offline),
+        artifact(step, "prd", "prd.json", "json", jsonArtifactBody(prd, offline), offline),
+      ],
+    };
+  }
+
+  const emails: CampaignEmail[] = requireChannel(state, "campaign", step).emails.map((e) => ({ ...e }));
+  if (!Array.isArray(edits.emails) || edits.emails.length === 0) {
+    throw new ReviewEditError(
+      "edits.emails",
+      "must be a non-empty array of { step, subject?, html?, text? }",
+    );
+  }
+  const allowedLinks = Object.values(campaignLinks(state.context));
+  edits.emails.forEach((edit, i) => {
+    const at = `edits.emails[${i}]`;
+    const email = emails.find((e) => e.step === edit?.step);
+    if (!email) {
+      throw new ReviewEditError(`${at}.step`, `must be one of ${emails.map((e) => e.step).join(", ")}`);
+    }
+    for (const key of Object.keys(edit)) {
+      if (!["step", "subject", "html", "text"].includes(key)) {
+        throw new ReviewEditError(`${at}.${key}`, "is not an editable email field (subject, html, text)");
+      }
+    }
+    for (const field of ["subject", "html", "text"] as const) {
+      const value = edit[field];
+      if (value === undefined) continue;
+      if (typeof value !== "string" || value.trim() === "") {
+        throw new ReviewEditError(`${at}.${field}`, "must be non-empty text");
+      }
+      if (field === "subject" && /[\r\n]/.test(value)) {
+        throw new ReviewEditError(`${at}.subject`, "must be one line");
+      }
+      const bad = disallowedLinks(value, allowedLinks);
+      if (bad.length) {
+        throw new ReviewEditError(
+          `${at}.${field}`,
+          `links outside the project (${bad.join(", ")}); only ${allowedLinks.join(", ")} are allowed`,
+        );
+      }
+      if (field === "html" && /<\s*script\b|\son[a-z]+\s*=/i.test(value)) {
+        throw new ReviewEditError(`${at}.html`, "must not contain scripts or event handlers");
+      }
+      email[field] = value;
+    }
+    if (edit.html !== undefined && !email.html.includes(campaignLinks(state.context).unsubscribe)) {
+      throw new ReviewEditError(`${at}.html`, "must keep the unsubscribe link");
+    }
+  });
+  return {
+    campaign: { emails },
+    artifacts: emails.flatMap((email) => [
+      artifact(step, "email", `campaign/${email.step}.html`, "html", email.html, offline),
+      artifact(step, "email", `campaign/${email.step}.txt`, "text", email.text, offline),
+    ]),
+  };
+}
+
+/** The gate node: waits for a decision, then goes on, goes on with edits, or sends the step back. */
+export function reviewGate(gate: ReviewGate) {
+  const { step, next } = REVIEW_GATES[gate];
+  return async function gateNode(state: PipelineState): Promise<Command> {
+    const request: ReviewRequest = {
+      gate,
+      step,
+      artifacts: latestArtifacts(state, step).map((a) => a.name),
+    };
+    const decision = interrupt<ReviewRequest, ReviewDecision>(request);
+    switch (decision?.decision) {
+      case "approve":
+        return new Command({ goto: next });
+      case "edit":
+        return new Command({ goto: next, update: applyReviewEdits(state, gate, decision.edits ?? {}) });
+      case "send_back": {
+        const comment = typeof decision.comment === "string" ? decision.comment.trim() : "";
+        if (!comment) throw new Error(`${gate}: a send-back needs a comment for ${step}`);
+        return new Command({ goto: step, update: { reviewNotes: { [step]: comment } } });
+      }
+      default:
+        throw new Error(`${gate}: unknown review decision ${JSON.stringify(decision)}`);
+    }
+  };
+}
