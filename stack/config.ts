@@ -122,6 +122,8 @@ export const SECRETS = {
   s3SecretAccessKey: "S3 secret access key.",
   secretKey: "SECRET_KEY the orchestrator signs sessions with (openssl rand -hex 32).",
   agencyAdminToken: "AGENCY_ADMIN_TOKEN for the admin API (openssl rand -hex 32).",
+  agencyOperators:
+    "Portal operators, name:scrypt$… comma-separated (npm run ops:hash-password -w services/frontend).",
   redisPassword: "Password of the Redis queue (openssl rand -hex 24).",
   postgresPassword: "Password of the container Postgres (database=container).",
   databaseUrl: "Connection string of the external Postgres (database=external).",
@@ -457,6 +459,7 @@ export function parseConfig(
     "s3SecretAccessKey",
     "secretKey",
     "agencyAdminToken",
+    "agencyOperators",
     "redisPassword",
     database === "external" ? "databaseUrl" : "postgresPassword",
     "n8nEncryptionKey",

@@ -362,9 +362,14 @@ export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
         NODE_ENV: "production",
         HOST: "0.0.0.0",
         PORT: "3000",
+        // adapter-node checks form posts against ORIGIN.
         ORIGIN: `https://${cfg.hosts.agency}`,
-        PUBLIC_API_URL: `https://${cfg.hosts.api}`,
-        API_INTERNAL_URL: "http://orchestrator:5001",
+        AGENCY_API_URL: "http://orchestrator:5001",
+      },
+      secretEnv: {
+        AGENCY_ADMIN_TOKEN: "{{agencyAdminToken}}",
+        SECRET_KEY: "{{secretKey}}",
+        AGENCY_OPERATORS: "{{agencyOperators}}",
       },
       healthcheck: health(wget("http://127.0.0.1:3000/")),
       dependsOn: ["orchestrator"],

@@ -95,6 +95,7 @@ export const SECRET_VALUES: Record<string, string> = Object.fromEntries(
       "s3SecretAccessKey",
       "secretKey",
       "agencyAdminToken",
+      "agencyOperators",
       "redisPassword",
       "postgresPassword",
       "databaseUrl",
