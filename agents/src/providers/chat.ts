@@ -59,18 +59,16 @@ export class ChatDraftingModel implements DraftingModel {
     const model = this.options.modelFor(request.step);
     const chat = this.chat(model);
     const price = this.options.priceFor(model);
+    // The LangChain tool shape ({ name, description, schema }) every chat model's bindTools accepts.
     const tool = {
-      type: "function" as const,
-      function: {
-        name: `submit_${request.step}`,
-        description: `Submit the ${request.step.replace(/_/g, " ")} draft.`,
-        parameters: toolParameters(request.schema),
-      },
+      name: `submit_${request.step}`,
+      description: `Submit the ${request.step.replace(/_/g, " ")} draft.`,
+      schema: toolParameters(request.schema),
     };
     if (typeof chat.bindTools !== "function") {
       throw new Error(`${request.step}: the ${this.id} chat model does not support tool calling`);
     }
-    const runnable = chat.bindTools([tool], { tool_choice: tool.function.name });
+    const runnable = chat.bindTools([tool], { tool_choice: tool.name });
     const messages: BaseMessage[] = [
       new SystemMessage(systemPrompt(request.instructions, request.reviewNotes)),
       new HumanMessage(`<intake>\n${jsonForScript(request.input)}\n</intake>`),
@@ -102,7 +100,7 @@ export class ChatDraftingModel implements DraftingModel {
           [row],
         );
       }
-      const { value, raw, problem } = readDraft(reply, tool.function.name);
+      const { value, raw, problem } = readDraft(reply, tool.name);
       if (problem === undefined) {
         const parsed = request.schema.safeParse(value);
         if (parsed.success) return parsed.data;
@@ -113,7 +111,7 @@ export class ChatDraftingModel implements DraftingModel {
       messages.push(
         new AIMessage(raw.slice(0, 8000) || "(no tool call)"),
         new HumanMessage(
-          `That draft is invalid: ${lastProblem}. Call ${tool.function.name} again with the complete corrected object.`,
+          `That draft is invalid: ${lastProblem}. Call ${tool.name} again with the complete corrected object.`,
         ),
       );
     }
