@@ -72,7 +72,7 @@ export function composeService(s: ServiceDefinition, stack: string): Record<stri
   if (s.command) out.command = s.command.map(escape);
   if (s.user) out.user = s.user;
   out.read_only = s.readOnly;
-  if (s.tmpfs.length) out.tmpfs = s.tmpfs;
+  if (s.tmpfs.length) out.tmpfs = s.tmpfs.map((t) => `${t}:size=${s.tmpfsMb}m`);
   out.networks = [...s.networks];
   if (s.ports.length) {
     out.ports = s.ports.map(

@@ -49,6 +49,8 @@ export interface ServiceDefinition {
   rootReason?: string;
   readOnly: boolean;
   tmpfs: string[];
+  /** Size of each tmpfs mount in MB (it counts against the memory limit). */
+  tmpfsMb: number;
   networks: NetworkName[];
   ports: { host: number; container: number; protocol?: "tcp" | "udp"; ip?: string }[];
   env: Record<string, string>;
@@ -182,6 +184,7 @@ function base(
     image,
     readOnly: true,
     tmpfs: ["/tmp"],
+    tmpfsMb: 64,
     networks: [],
     ports: [],
     env: {},
@@ -224,6 +227,8 @@ export function appEnv(
   return {
     env: {
       NODE_ENV: "production",
+      // The root filesystem is read-only; scratch files go to the tmpfs.
+      AGENCY_DATA_DIR: "/tmp/agency",
       LOG_LEVEL: cfg.logLevel,
       S3_ENDPOINT: cfg.s3.endpoint,
       S3_BUCKET: cfg.s3.bucket,
@@ -271,6 +276,7 @@ export function workerDefinition(
     ...base("worker", "app", orchestratorImage(cfg), { serverMemoryMb }),
     command: ["node", "dist/worker.js"],
     user: "1000:1000",
+    tmpfsMb: 256,
     networks: ["edge", "backend", "observability"],
     ...appEnv(cfg),
     healthcheck: health(wget("http://127.0.0.1:9465/metrics")),
@@ -347,6 +353,7 @@ export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
       ...base("orchestrator", "app", orchestrator, cfg),
       command: ["node", "dist/server.js"],
       user: "1000:1000",
+      tmpfsMb: 256,
       networks: ["edge", "backend", "observability"],
       ...appEnv(cfg),
       env: { ...appEnv(cfg).env, API_PORT: "5001" },

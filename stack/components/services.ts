@@ -129,7 +129,7 @@ export class Services extends pulumi.ComponentResource {
           command: def.command,
           user: def.user,
           readOnly: def.readOnly,
-          tmpfs: Object.fromEntries(def.tmpfs.map((t) => [t, "rw,nosuid,nodev,size=64m"])),
+          tmpfs: Object.fromEntries(def.tmpfs.map((t) => [t, `rw,nosuid,nodev,size=${def.tmpfsMb}m`])),
           networksAdvanced: networks,
           ports: def.ports.map((p) => ({
             internal: p.container,
