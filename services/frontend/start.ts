@@ -63,7 +63,8 @@ export async function buildPortal(): Promise<void> {
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));
   const [code] = (await once(child, "close")) as [number | null];
-  if (code !== 0) throw new Error(`Building the portal failed (vite build exited ${code}):\n${output.slice(-4000)}`);
+  if (code !== 0)
+    throw new Error(`Building the portal failed (vite build exited ${code}):\n${output.slice(-4000)}`);
 }
 
 let loaded: { key: string } | undefined;
@@ -83,7 +84,9 @@ export async function startPortal(options: PortalOptions): Promise<RunningPortal
   const key = JSON.stringify([options.apiUrl, options.adminToken, options.secretKey]);
   if (loaded && loaded.key !== key) {
     server.close();
-    throw new Error("startPortal: this process already serves a portal with other settings; start it in its own process.");
+    throw new Error(
+      "startPortal: this process already serves a portal with other settings; start it in its own process.",
+    );
   }
   if (!loaded) {
     // The handler reads these when it is first imported (adapter-node's env and $env/dynamic/private).

@@ -13,7 +13,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { chromium, type Browser, type BrowserContext } from "playwright-core";
@@ -119,15 +119,23 @@ async function main() {
       }),
     }).then((r) => r.json() as Promise<{ project_id: string; run_id: string }>);
     for (;;) {
-      const run = (await fetch(`${api.url}/v1/runs/${intake.run_id}`).then((r) => r.json())) as { status: string };
+      const run = (await fetch(`${api.url}/v1/runs/${intake.run_id}`).then((r) => r.json())) as {
+        status: string;
+      };
       if (run.status === "completed") break;
-      if (run.status === "failed") throw new Error("the run failed; the project page would have no artifacts");
+      if (run.status === "failed")
+        throw new Error("the run failed; the project page would have no artifacts");
       await new Promise((r) => setTimeout(r, 200));
     }
 
     browser = await chromium.launch({
       executablePath: "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+      ],
     });
     // Sessions made once through the real sign-in flows, then reused as cookies by every cold context.
     const setup = await browser.newContext();
@@ -137,7 +145,9 @@ async function main() {
       headers: admin,
       body: JSON.stringify({ email, redirect: `/portal/projects/${intake.project_id}` }),
     });
-    const outbox = (await fetch(`${api.url}/v1/outbox?to=${email}`, { headers: admin }).then((r) => r.json())) as {
+    const outbox = (await fetch(`${api.url}/v1/outbox?to=${email}`, { headers: admin }).then((r) =>
+      r.json(),
+    )) as {
       messages: Array<{ subject: string; text: string }>;
     };
     const link = /https?:\/\/\S+\/portal\/auth\?token=[\w-]+/.exec(
@@ -193,16 +203,18 @@ async function main() {
       target_ms: 2000,
       aim_ms: 1000,
       runs_per_page: RUNS,
-      machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+      machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, load_average: loadavg() },
       pages: results,
       worst_median_ms: Math.max(...Object.values(results).map((r) => r.median_ms)),
     };
     mkdirSync(path.join(ROOT, "bench-results"), { recursive: true });
     writeFileSync(path.join(ROOT, "bench-results/portal-lcp.json"), JSON.stringify(report, null, 2) + "\n");
     for (const [name, r] of Object.entries(results)) {
-      console.log(`${name.padEnd(48)} LCP median ${r.median_ms} ms, max ${r.max_ms} ms, TTFB ${r.ttfb_median_ms} ms (<${r.element}>)`);
+      process.stdout.write(
+        `${name.padEnd(48)} LCP median ${r.median_ms} ms, max ${r.max_ms} ms, TTFB ${r.ttfb_median_ms} ms (<${r.element}>)\n`,
+      );
     }
-    console.log("written to bench-results/portal-lcp.json");
+    process.stdout.write("written to bench-results/portal-lcp.json\n");
   } finally {
     await browser?.close();
     await portal.stop();

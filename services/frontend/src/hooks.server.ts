@@ -34,7 +34,8 @@ const securityHeaders: Handle = async ({ event, resolve }) => {
   set("x-frame-options", "DENY");
   set("cross-origin-opener-policy", "same-origin");
   set("permissions-policy", "camera=(), microphone=(), geolocation=(), payment=()");
-  if (event.url.protocol === "https:") set("strict-transport-security", "max-age=31536000; includeSubDomains");
+  if (event.url.protocol === "https:")
+    set("strict-transport-security", "max-age=31536000; includeSubDomains");
   if (event.locals.client || event.locals.operator) set("cache-control", "private, no-store");
   return response;
 };

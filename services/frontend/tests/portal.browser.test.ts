@@ -9,7 +9,12 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { freePort } from "../../../scripts/test-services.ts";
-import { anIntake, eventually, startTestAgency, type TestAgency } from "../../orchestrator/src/testing/agency-harness.ts";
+import {
+  anIntake,
+  eventually,
+  startTestAgency,
+  type TestAgency,
+} from "../../orchestrator/src/testing/agency-harness.ts";
 import { BUILD_DIR, startPortal, type RunningPortal } from "../start.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
@@ -27,7 +32,12 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   const port = await freePort();
   agency = await startTestAgency({ PUBLIC_PORTAL_URL: `http://127.0.0.1:${port}` });
-  portal = await startPortal({ port, apiUrl: agency.url, adminToken: agency.adminToken, secretKey: SECRET_KEY });
+  portal = await startPortal({
+    port,
+    apiUrl: agency.url,
+    adminToken: agency.adminToken,
+    secretKey: SECRET_KEY,
+  });
   browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
@@ -40,12 +50,15 @@ afterAll(async () => {
   await agency?.stop();
 });
 
-async function newPage(options: { javaScriptEnabled?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
+async function newPage(
+  options: { javaScriptEnabled?: boolean } = {},
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
   const page = await context.newPage();
   // A failing test leaves a picture of where it stopped.
   onTestFailed(async ({ task }) => {
-    if (!page.isClosed()) await shot(page, `failed-${task.name.slice(5, 60).replace(/\W+/g, "-")}`).catch(() => undefined);
+    if (!page.isClosed())
+      await shot(page, `failed-${task.name.slice(5, 60).replace(/\W+/g, "-")}`).catch(() => undefined);
   });
   page.on("console", (m) => {
     if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(`${page.url()}: ${m.text()}`);
@@ -59,15 +72,31 @@ async function expectAccessible(page: Page) {
   // evaluate is not subject to the page's CSP, so axe runs without weakening it.
   await page.evaluate(AXE);
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: {
+          run(
+            ctx: unknown,
+            opts: unknown,
+          ): Promise<{
+            violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }>;
+          }>;
+        };
+      }
+    ).axe;
     const result = await axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21aa", "best-practice"] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) }));
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      targets: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
+    }));
   });
   const severe = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   expect(severe, `axe on ${page.url()}`).toEqual([]);
 }
 
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 
 async function signInLink(email: string): Promise<string> {
   return eventually(async () => {
@@ -81,7 +110,11 @@ async function signInLink(email: string): Promise<string> {
 /** Signs in through the newest emailed link; `askFor` first asks for a new one leading there. */
 async function signIn(page: Page, email: string, askFor?: string) {
   if (askFor) {
-    const asked = await agency.api("/v1/portal/magic-links", { method: "POST", admin: true, json: { email, redirect: askFor } });
+    const asked = await agency.api("/v1/portal/magic-links", {
+      method: "POST",
+      admin: true,
+      json: { email, redirect: askFor },
+    });
     expect(asked.status).toBe(202);
   }
   await page.goto(await signInLink(email));
@@ -142,7 +175,10 @@ describe("portal in a browser", () => {
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Lax" });
 
     await expect
-      .poll(() => page.getByTestId("run-status").getAttribute("data-status"), { timeout: 90_000, interval: 500 })
+      .poll(() => page.getByTestId("run-status").getAttribute("data-status"), {
+        timeout: 90_000,
+        interval: 500,
+      })
       .toBe("completed");
     await page.locator("#a-okrs").waitFor();
     expect(await page.locator('[data-step][data-state="completed"]').count()).toBe(8);
@@ -153,7 +189,17 @@ describe("portal in a browser", () => {
     expect(events).toMatch(/^event: run\ndata: \{.*"status":"completed"/m);
     expect(events).toContain("event: end");
 
-    for (const id of ["brief", "market", "prd", "wireframes", "prototype", "explainer", "campaign", "okrs", "quality"]) {
+    for (const id of [
+      "brief",
+      "market",
+      "prd",
+      "wireframes",
+      "prototype",
+      "explainer",
+      "campaign",
+      "okrs",
+      "quality",
+    ]) {
       expect(await page.locator(`h2#a-${id}`).count(), id).toBe(1);
     }
     expect(await page.locator("section[aria-labelledby=a-prd] .prose-doc h2").count()).toBeGreaterThan(2);
@@ -171,15 +217,25 @@ describe("portal in a browser", () => {
     await frame.scrollIntoViewIfNeeded();
     const frameOf = (part: string) => page.frames().find((f) => f.url().includes(part));
     // innerText leaves out <noscript>: text here means the prototype's own script rendered it.
-    await expect.poll(() => frameOf("prototype/index.html")?.evaluate(() => document.body.innerText.trim().length), { timeout: 15_000 }).toBeGreaterThan(20);
+    await expect
+      .poll(() => frameOf("prototype/index.html")?.evaluate(() => document.body.innerText.trim().length), {
+        timeout: 15_000,
+      })
+      .toBeGreaterThan(20);
     expect(await frameOf("prototype/index.html")!.evaluate(() => origin)).toBe("null");
 
     await page.locator('iframe[title="Explainer"]').scrollIntoViewIfNeeded();
-    await expect.poll(() => frameOf("explainer/index.html")?.evaluate(() => document.body.innerText.trim().length), { timeout: 15_000 }).toBeGreaterThan(20);
+    await expect
+      .poll(() => frameOf("explainer/index.html")?.evaluate(() => document.body.innerText.trim().length), {
+        timeout: 15_000,
+      })
+      .toBeGreaterThan(20);
     expect(await page.locator('iframe[title^="Preview of the"]').count()).toBe(3);
 
     // Every listed file answers through this origin with the sandboxing headers.
-    const links = await page.locator("#a-files ~ ul a, section[aria-labelledby=a-files] a").evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
+    const links = await page
+      .locator("#a-files ~ ul a, section[aria-labelledby=a-files] a")
+      .evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
     expect(links.length).toBeGreaterThanOrEqual(10);
     for (const href of links) {
       const res = await page.request.get(href);
@@ -196,7 +252,13 @@ describe("portal in a browser", () => {
   });
 
   it("when client A opens client B's project, then it is not found and nothing of it shows", async () => {
-    const res = await agency.api("/v1/intake", { method: "POST", json: anIntake({ email: "client-b@example.com", idea: "Client B's secret idea: a marketplace for vintage telescopes." }) });
+    const res = await agency.api("/v1/intake", {
+      method: "POST",
+      json: anIntake({
+        email: "client-b@example.com",
+        idea: "Client B's secret idea: a marketplace for vintage telescopes.",
+      }),
+    });
     const b = await res.json();
     const { context, page } = await newPage();
     await signIn(page, email, projectUrl);
@@ -226,7 +288,9 @@ describe("portal in a browser", () => {
     expect(await page.getByLabel("Your idea").inputValue()).toBe("Too short");
     // (axe needs JavaScript; the same page with it is checked above.)
     await shot(page, "intake-no-js-error");
-    await page.getByLabel("Your idea").fill("A booking system for community sports halls with waitlists and reminders.");
+    await page
+      .getByLabel("Your idea")
+      .fill("A booking system for community sports halls with waitlists and reminders.");
     await page.getByRole("button", { name: "Start my project" }).click();
     await page.getByRole("heading", { name: /your project has started/ }).waitFor();
     await signInLink("nojs@example.com");
@@ -330,7 +394,11 @@ describe("portal security", () => {
     const attempt = () =>
       fetch(portal.url + "/ops/login", {
         method: "POST",
-        headers: { origin: portal.url, "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+        headers: {
+          origin: portal.url,
+          "content-type": "application/x-www-form-urlencoded",
+          accept: "application/json",
+        },
         body: "name=mallory&password=guess",
       });
     const statuses = [];
@@ -339,7 +407,9 @@ describe("portal security", () => {
   });
 
   it("when a file link is forged or for another run, then it is refused", async () => {
-    const res = await fetch(`${portal.url}/files/${"a".repeat(20)}.${Math.floor(Date.now() / 1000) + 60}.forged/prd.md`);
+    const res = await fetch(
+      `${portal.url}/files/${"a".repeat(20)}.${Math.floor(Date.now() / 1000) + 60}.forged/prd.md`,
+    );
     expect(res.status).toBe(403);
   });
 
@@ -355,7 +425,14 @@ describe("portal security", () => {
     walk(path.join(BUILD_DIR, "client"));
     expect(files.length).toBeGreaterThan(0);
     const bundle = files.map((f) => readFileSync(f, "utf8")).join("\n");
-    for (const secret of ["AGENCY_ADMIN_TOKEN", "SECRET_KEY", "AGENCY_API_URL", "Bearer ", agency.adminToken, SECRET_KEY]) {
+    for (const secret of [
+      "AGENCY_ADMIN_TOKEN",
+      "SECRET_KEY",
+      "AGENCY_API_URL",
+      "Bearer ",
+      agency.adminToken,
+      SECRET_KEY,
+    ]) {
       expect(bundle.includes(secret), secret).toBe(false);
     }
   });

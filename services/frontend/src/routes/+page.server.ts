@@ -34,7 +34,10 @@ export const actions = {
     if (Object.keys(errors).length) return fail(400, { values, errors, message: undefined });
     let accepted;
     try {
-      accepted = await server().api.submitIntake(intakeBody(values), /^[\w-]{8,100}$/.test(submission) ? submission : randomUUID());
+      accepted = await server().api.submitIntake(
+        intakeBody(values),
+        /^[\w-]{8,100}$/.test(submission) ? submission : randomUUID(),
+      );
     } catch (err) {
       return formFailure(err, values, INTAKE_FIELDS);
     }

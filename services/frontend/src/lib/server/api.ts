@@ -34,7 +34,6 @@ export class ApiError extends Error {
   }
 }
 
-
 /** The API could not be reached at all (down, refused, timed out). */
 export class ApiUnavailable extends Error {
   override name = "ApiUnavailable";
@@ -51,8 +50,12 @@ export function createApi(options: { baseUrl: string; adminToken: string; timeou
     init: { json?: unknown; query?: Query; headers?: Record<string, string>; stream?: boolean } = {},
   ): Promise<Response> {
     const url = new URL(base + path);
-    for (const [k, v] of Object.entries(init.query ?? {})) if (v !== undefined && v !== "") url.searchParams.set(k, String(v));
-    const headers: Record<string, string> = { authorization: `Bearer ${options.adminToken}`, ...init.headers };
+    for (const [k, v] of Object.entries(init.query ?? {}))
+      if (v !== undefined && v !== "") url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${options.adminToken}`,
+      ...init.headers,
+    };
     if (init.json !== undefined) headers["content-type"] = "application/json";
     try {
       return await fetch(url, {
@@ -63,7 +66,9 @@ export function createApi(options: { baseUrl: string; adminToken: string; timeou
         signal: init.stream ? undefined : AbortSignal.timeout(options.timeoutMs ?? 10_000),
       });
     } catch (err) {
-      throw new ApiUnavailable(`The agency's API did not answer (${(err as Error).message}).`, { cause: err });
+      throw new ApiUnavailable(`The agency's API did not answer (${(err as Error).message}).`, {
+        cause: err,
+      });
     }
   }
 
@@ -86,13 +91,18 @@ export function createApi(options: { baseUrl: string; adminToken: string; timeou
     raw,
     sectors: () => send<{ sectors: Sector[] }>("GET", "/v1/sectors").then((r) => r.sectors),
     submitIntake: (body: Record<string, string>, idempotencyKey: string) =>
-      send<IntakeAccepted>("POST", "/v1/intake", { json: body, headers: { "idempotency-key": idempotencyKey } }),
+      send<IntakeAccepted>("POST", "/v1/intake", {
+        json: body,
+        headers: { "idempotency-key": idempotencyKey },
+      }),
     requestSignIn: (email: string, redirect?: string) =>
       send<{ expires_at: string }>("POST", "/v1/portal/magic-links", { json: { email, redirect } }),
     consumeSignIn: (token: string) =>
       send<{ email: string; redirect: string }>("POST", "/v1/portal/sessions", { json: { token } }),
     clientProjects: (email: string) =>
-      send<{ projects: ProjectSummary[] }>("GET", "/v1/portal/projects", { query: { email } }).then((r) => r.projects),
+      send<{ projects: ProjectSummary[] }>("GET", "/v1/portal/projects", { query: { email } }).then(
+        (r) => r.projects,
+      ),
     /** `email` scopes the read to that client; operators pass none. */
     project: (id: string, email?: string) =>
       send<ClientProject>("GET", `/v1/portal/projects/${encodeURIComponent(id)}`, { query: { email } }),
@@ -100,9 +110,14 @@ export function createApi(options: { baseUrl: string; adminToken: string; timeou
     runEvents: (id: string, signal: AbortSignal) =>
       fetch(`${base}/v1/runs/${encodeURIComponent(id)}/events`, { signal }),
     runFile: (runId: string, name: string) =>
-      raw("GET", `/v1/portal/runs/${encodeURIComponent(runId)}/files/${name.split("/").map(encodeURIComponent).join("/")}`),
+      raw(
+        "GET",
+        `/v1/portal/runs/${encodeURIComponent(runId)}/files/${name.split("/").map(encodeURIComponent).join("/")}`,
+      ),
     runs: (query: { status?: string; limit?: number; offset?: number }) =>
-      send<{ runs: Array<Record<string, string | number | null>> }>("GET", "/v1/runs", { query }).then((r) => r.runs),
+      send<{ runs: Array<Record<string, string | number | null>> }>("GET", "/v1/runs", { query }).then(
+        (r) => r.runs,
+      ),
     leads: (query: { email?: string; limit?: number; offset?: number }) =>
       send<{
         leads: Array<{
@@ -117,12 +132,22 @@ export function createApi(options: { baseUrl: string; adminToken: string; timeou
     outbox: (query: { to?: string; limit?: number }) =>
       send<{
         provider: string;
-        messages: Array<{ id: string; to: string; subject: string; createdAt: string; tags: Record<string, string> }>;
+        messages: Array<{
+          id: string;
+          to: string;
+          subject: string;
+          createdAt: string;
+          tags: Record<string, string>;
+        }>;
       }>("GET", "/v1/outbox", { query }),
     projectEmails: (id: string) =>
-      send<{ emails: CampaignEmailState[] }>("GET", `/v1/projects/${encodeURIComponent(id)}/emails`).then((r) => r.emails),
+      send<{ emails: CampaignEmailState[] }>("GET", `/v1/projects/${encodeURIComponent(id)}/emails`).then(
+        (r) => r.emails,
+      ),
     startWorkflow: (projectId: string) =>
-      send<{ run_id: string }>("POST", `/v1/workflows/${encodeURIComponent(projectId)}`, { json: { workflow: "proto_v1" } }),
+      send<{ run_id: string }>("POST", `/v1/workflows/${encodeURIComponent(projectId)}`, {
+        json: { workflow: "proto_v1" },
+      }),
     async health(): Promise<Health> {
       const res = await raw("GET", "/health");
       return (await res.json()) as Health;

@@ -11,11 +11,13 @@ describe("markdown artifacts", () => {
 
   it("when an artifact holds raw HTML or script links, then nothing of it can run", () => {
     const html = renderMarkdown(
-      '<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n[click](javascript:alert(1)) ![x](https://evil.example/p.png) [ok](https://example.com)',
+      "<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n[click](javascript:alert(1)) ![x](https://evil.example/p.png) [ok](https://example.com)",
     );
     expect(html).not.toMatch(/<(script|img)\b/i);
     expect(html).not.toContain("javascript:");
     expect(html).toContain("&lt;script&gt;");
-    expect(html).toContain('<a href="https://example.com" rel="noopener noreferrer nofollow" target="_blank">ok</a>');
+    expect(html).toContain(
+      '<a href="https://example.com" rel="noopener noreferrer nofollow" target="_blank">ok</a>',
+    );
   });
 });

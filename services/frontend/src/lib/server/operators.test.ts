@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { LoginLimiter, hashPassword, operatorDirectory, parseOperators, verifyPassword } from "./operators.ts";
+import {
+  LoginLimiter,
+  hashPassword,
+  operatorDirectory,
+  parseOperators,
+  verifyPassword,
+} from "./operators.ts";
 
 describe("operator passwords", () => {
   it("when a password is hashed, then only that password verifies and the hash is salted scrypt", async () => {

@@ -46,7 +46,10 @@ export async function verifyPassword(password: string, stored: string): Promise<
 /** Parses AGENCY_OPERATORS; a malformed entry is an error naming it, never silently skipped. */
 export function parseOperators(raw: string): Map<string, string> {
   const operators = new Map<string, string>();
-  for (const entry of raw.split(",").map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of raw
+    .split(",")
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const colon = entry.indexOf(":");
     const name = entry.slice(0, colon);
     const hash = entry.slice(colon + 1);

@@ -24,15 +24,21 @@ export interface ProjectView {
 
 const INLINE_MARKDOWN = /^(market-map|prd|okrs|explainer\/script|quality[\w-]*)\.md$|^quality/;
 
-const label = (key: string) => key.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/[_-]/g, " ").replace(/^./, (c) => c.toUpperCase());
+const label = (key: string) =>
+  key
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .replace(/[_-]/g, " ")
+    .replace(/^./, (c) => c.toUpperCase());
 
 function summaryFields(json: unknown): ArtifactView["fields"] {
   if (!json || typeof json !== "object") return [];
   const out: Array<{ label: string; value: string }> = [];
   for (const [key, value] of Object.entries(json)) {
     if (key === "notice" || key === "offlineDraft") continue;
-    if (typeof value === "string" || typeof value === "number") out.push({ label: label(key), value: String(value) });
-    else if (Array.isArray(value) && value.every((v) => typeof v === "string")) out.push({ label: label(key), value: value.join("; ") });
+    if (typeof value === "string" || typeof value === "number")
+      out.push({ label: label(key), value: String(value) });
+    else if (Array.isArray(value) && value.every((v) => typeof v === "string"))
+      out.push({ label: label(key), value: value.join("; ") });
   }
   return out.slice(0, 16);
 }
@@ -48,11 +54,17 @@ export async function projectView(project: ClientProject): Promise<ProjectView> 
   const base = runFilesBase(run.id);
   const artifacts = await Promise.all(
     run.artifacts.map(async (a): Promise<ArtifactView> => {
-      const view: ArtifactView = { ...a, url: `${base}/${a.name.split("/").map(encodeURIComponent).join("/")}` };
+      const view: ArtifactView = {
+        ...a,
+        url: `${base}/${a.name.split("/").map(encodeURIComponent).join("/")}`,
+      };
       if (a.content_type.startsWith("text/markdown") && INLINE_MARKDOWN.test(a.name)) {
         const body = await text(run.id, a.name);
         if (body !== null) view.html = renderMarkdown(body);
-      } else if (a.name === "brief.json" || (a.kind.startsWith("quality") && a.content_type.startsWith("application/json"))) {
+      } else if (
+        a.name === "brief.json" ||
+        (a.kind.startsWith("quality") && a.content_type.startsWith("application/json"))
+      ) {
         const body = await text(run.id, a.name);
         try {
           view.fields = summaryFields(body ? JSON.parse(body) : null);

@@ -11,7 +11,11 @@ export type Purpose = "client-session" | "operator-session" | "run-files";
 export interface Signer {
   seal(purpose: Purpose, subject: string, ttlSeconds: number, now?: number): string;
   /** The subject of a valid, unexpired token of this purpose, else null. */
-  open(purpose: Purpose, token: string | undefined, now?: number): { subject: string; expires: number } | null;
+  open(
+    purpose: Purpose,
+    token: string | undefined,
+    now?: number,
+  ): { subject: string; expires: number } | null;
 }
 
 export function createSigner(secretKey: string): Signer {

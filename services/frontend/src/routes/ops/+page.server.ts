@@ -4,7 +4,12 @@ import type { PageServerLoad } from "./$types";
 export const load = (async ({ locals }) => {
   const { api } = server();
   const [health, runs] = await Promise.all([
-    api.health().catch((err: Error) => ({ status: "unreachable" as const, version: "", dependencies: {}, error: err.message })),
+    api.health().catch((err: Error) => ({
+      status: "unreachable" as const,
+      version: "",
+      dependencies: {},
+      error: err.message,
+    })),
     api.runs({ limit: 10 }),
   ]);
   return { operator: locals.operator!.subject, health, runs };

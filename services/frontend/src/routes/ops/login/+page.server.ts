@@ -18,7 +18,7 @@ export const actions = {
     const name = String(form.get("name") ?? "").trim();
     const password = String(form.get("password") ?? "");
     const next = opsNext(String(form.get("next") ?? ""));
-    const errors: Record<string, string> = {};
+    const errors: { name?: string; password?: string } = {};
     if (!name) errors.name = "Enter your operator name.";
     if (!password) errors.password = "Enter your password.";
     if (Object.keys(errors).length) return fail(400, { name, errors, message: undefined });
@@ -30,13 +30,13 @@ export const actions = {
     if (wait > 0) {
       return fail(429, {
         name,
-        errors: {},
+        errors: {} as typeof errors,
         message: `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60_000)} minute(s).`,
       });
     }
     if (!(await operators.verify(name, password))) {
       for (const k of keys) loginLimiter.fail(k);
-      return fail(401, { name, errors: {}, message: "That name and password do not match an operator." });
+      return fail(401, { name, errors: {} as typeof errors, message: "That name and password do not match an operator." });
     }
     for (const k of keys) loginLimiter.succeed(k);
     startSession(cookies, url, "operator", name);

@@ -15,7 +15,9 @@ export const actions = {
       signedIn = await server().api.consumeSignIn(token);
     } catch (err) {
       if (err instanceof ApiError && err.status < 500) return fail(401, { message: err.message });
-      return fail(503, { message: "Our service is not answering right now; open the link again in a minute." });
+      return fail(503, {
+        message: "Our service is not answering right now; open the link again in a minute.",
+      });
     }
     startSession(cookies, url, "client", signedIn.email);
     redirect(303, signedIn.redirect.startsWith("/portal") ? signedIn.redirect : "/portal");

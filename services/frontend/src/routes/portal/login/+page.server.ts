@@ -6,7 +6,9 @@ import type { Actions, PageServerLoad } from "./$types";
 
 /** Only paths of the portal: `next` must not send a signed-in client anywhere else. */
 const portalNext = (next: string | null) =>
-  next && /^\/portal(\/[\w\-./]*)?$/.test(next) && !next.includes("//") && !next.includes("..") ? next : "/portal";
+  next && /^\/portal(\/[\w\-./]*)?$/.test(next) && !next.includes("//") && !next.includes("..")
+    ? next
+    : "/portal";
 
 export const load = (async ({ locals, url }) => {
   if (locals.client) redirect(303, portalNext(url.searchParams.get("next")));
@@ -23,7 +25,7 @@ export const actions = {
     try {
       await server().api.requestSignIn(values.email, next);
     } catch (err) {
-      return formFailure(err, values, ["email"]);
+      return formFailure(err, values, ["email"] as const);
     }
     return { sent: values.email };
   },
