@@ -36,7 +36,11 @@ export const actions = {
     }
     if (!(await operators.verify(name, password))) {
       for (const k of keys) loginLimiter.fail(k);
-      return fail(401, { name, errors: {} as typeof errors, message: "That name and password do not match an operator." });
+      return fail(401, {
+        name,
+        errors: {} as typeof errors,
+        message: "That name and password do not match an operator.",
+      });
     }
     for (const k of keys) loginLimiter.succeed(k);
     startSession(cookies, url, "operator", name);
