@@ -11,13 +11,17 @@ import type { z } from "zod";
 import { defangUrls } from "./render/escape.ts";
 import type { Budget, IntakeInput, ProjectContext, UsageRecord } from "./contracts.ts";
 import type { SectorProfile } from "./kb.ts";
-import type { Retriever } from "./retrieval/retriever.ts";
+import type { RetrievedSource, Retriever } from "./retrieval/retriever.ts";
 import type { Brief, CampaignCopy, Explainer, Market, Okrs, Prd, Wireframes } from "./schemas.ts";
 
 /** What each drafting step receives and must return. The prototyper compiles, it does not draft. */
 export interface DraftTasks {
   intake_parser: { input: { intake: IntakeInput; sector: SectorProfile }; output: Brief };
-  market_mapper: { input: { brief: Brief; sector: SectorProfile }; output: Market };
+  market_mapper: {
+    /** `retrieved`: knowledge-base chunks closest to the brief (market_comps and the sector's doc_chunks). */
+    input: { brief: Brief; sector: SectorProfile; retrieved: RetrievedSource[] };
+    output: Market;
+  };
   product_doc_writer: { input: { brief: Brief; market: Market; sector: SectorProfile }; output: Prd };
   wireframer: {
     input: { brief: Brief; market: Market; prd: Prd; sector: SectorProfile };

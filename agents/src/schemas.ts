@@ -103,6 +103,17 @@ export const marketSchema = z.object({
   recommendedPricing: z.object({ model: text, rationale: text }),
   differentiators: z.array(text).min(1),
   sources: z.array(sourceSchema).min(1),
+  /** Set by market_mapper, not the model: what retrieval returned and the drafter worked from. */
+  retrieval: z
+    .array(
+      z.object({
+        id: text,
+        collection: z.enum(["doc_chunks", "code_patterns", "market_comps"]),
+        score: z.number(),
+        title: text,
+      }),
+    )
+    .optional(),
 });
 export type Market = z.infer<typeof marketSchema>;
 

@@ -65,7 +65,16 @@ function why(s: Scored, own: SectorProfile): string {
     : `No direct keyword overlap; kept as ${where} for pricing and positioning.`;
 }
 
-export function draftMarket(brief: Brief, sector: SectorProfile): Market {
+/**
+ * `retrievedIds` are the comparables retrieval found closest to the brief: a product from another
+ * sector enters the map with two shared tags, or when retrieval ranked it among the closest.
+ */
+export function draftMarket(
+  brief: Brief,
+  sector: SectorProfile,
+  retrievedIds: readonly string[] = [],
+): Market {
+  const retrieved = new Set(retrievedIds);
   const ranked = scoreAll(brief, sector);
   const picked: Scored[] = [];
   // Own-sector products anchor the map; other sectors enter only with real overlap.
@@ -73,7 +82,12 @@ export function draftMarket(brief: Brief, sector: SectorProfile): Market {
   for (const s of ranked) {
     if (picked.length >= MAX_COMPARABLES) break;
     if (picked.includes(s)) continue;
-    if (s.sector.id !== sector.id && s.tagHits.length < 2) continue;
+    if (
+      s.sector.id !== sector.id &&
+      s.tagHits.length < 2 &&
+      !(retrieved.has(comparableSourceId(s.sector.id, s.comparable)) && s.score > 0)
+    )
+      continue;
     picked.push(s);
   }
   picked.sort((a, b) => b.score - a.score || a.order - b.order);

@@ -15,7 +15,12 @@ type Drafters = { [S in DraftStep]: (input: DraftTasks[S]["input"]) => DraftTask
 
 const DRAFTERS: Drafters = {
   intake_parser: ({ intake, sector }) => draftBrief(intake, sector),
-  market_mapper: ({ brief, sector }) => draftMarket(brief, sector),
+  market_mapper: ({ brief, sector, retrieved }) =>
+    draftMarket(
+      brief,
+      sector,
+      retrieved.filter((r) => r.collection === "market_comps").map((r) => r.id),
+    ),
   product_doc_writer: ({ brief, market, sector }) => draftPrd(brief, market, sector),
   wireframer: ({ brief, market, prd, sector }) => draftWireframes(brief, market, prd, sector),
   explainer_producer: ({ brief, wireframes }) => draftExplainer(brief, wireframes),

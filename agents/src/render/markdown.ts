@@ -30,7 +30,11 @@ function budgetReading(budget: NonNullable<Brief["constraints"]["budget"]>): str
 }
 
 const list = (items: string[]): string[] => items.map((i) => `- ${md(i)}`);
-const end = (lines: string[]): string => `${lines.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd()}\n`;
+const end = (lines: string[]): string =>
+  `${lines
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trimEnd()}\n`;
 
 export function marketMapMarkdown(market: Market, brief: Brief, offline: boolean): string {
   return end([
@@ -75,6 +79,17 @@ export function marketMapMarkdown(market: Market, brief: Brief, offline: boolean
     "## Sources",
     "",
     ...market.sources.map((s) => `- \`${s.id}\`: ${md(s.title)}`),
+    ...(market.retrieval?.length
+      ? [
+          "",
+          "## Retrieved from the knowledge base",
+          "",
+          ...table(
+            ["Source", "Collection", "Score"],
+            market.retrieval.map((r) => [r.id, r.collection, r.score.toFixed(3)]),
+          ),
+        ]
+      : []),
   ]);
 }
 
@@ -97,12 +112,21 @@ export function prdMarkdown(prd: Prd, brief: Brief, offline: boolean): string {
     "",
     ...list(brief.goals),
     ...(budget ? [`- Budget: ${md(budget.raw)}${budgetReading(budget)}`] : []),
-    ...(timeline ? [`- Timeline: ${md(timeline.raw)}${timeline.weeks ? ` (${timeline.weeks} weeks)` : ""}`] : []),
+    ...(timeline
+      ? [`- Timeline: ${md(timeline.raw)}${timeline.weeks ? ` (${timeline.weeks} weeks)` : ""}`]
+      : []),
     ...list(brief.constraints.notes),
     "",
     "## Personas",
     "",
-    ...prd.personas.flatMap((p) => [`### ${md(p.name)}`, "", md(p.role), "", ...list(p.needs.map((n) => `Needs ${n}`)), ""]),
+    ...prd.personas.flatMap((p) => [
+      `### ${md(p.name)}`,
+      "",
+      md(p.role),
+      "",
+      ...list(p.needs.map((n) => `Needs ${n}`)),
+      "",
+    ]),
     "## Competitive landscape",
     "",
     ...table(
