@@ -92,8 +92,11 @@ export async function runConfig(
     configurable: {
       thread_id: runId,
       reviewGates: deps.config.reviewGates,
-      // Spent so far includes this run's own earlier attempts, so a resumed run cannot overspend.
-      budget: { limitUsd: deps.config.projectBudgetUsd, spentUsd: await projectSpend(deps.pool, projectId) },
+      // The project's other runs; the pipeline adds this run's own spend from its checkpointed usage.
+      budget: {
+        limitUsd: deps.config.projectBudgetUsd,
+        spentUsd: await projectSpend(deps.pool, projectId, runId),
+      },
       ...(deps.draftingModel ? { draftingModel: deps.draftingModel } : {}),
     },
   };
@@ -152,7 +155,7 @@ export async function executeRun(deps: Deps, runId: string, finalAttempt = true)
 }
 
 async function executeLocked(deps: Deps, runId: string, finalAttempt: boolean): Promise<void> {
-  const { pool, assets, metrics, logger, config } = deps;
+  const { pool, metrics, logger, config } = deps;
   const claimed = await beginRun(pool, runId);
   if (!claimed) {
     logger.info({ runId }, "run is not waiting to run (finished, awaiting review, or unknown); job skipped");

@@ -716,11 +716,15 @@ export async function insertUsage(
   );
 }
 
-/** What a project has spent on providers so far, over all its runs. */
-export async function projectSpend(db: Queryable, projectId: string): Promise<number> {
+/**
+ * What a project has spent on providers in its other runs. A run's own spend is not included: the
+ * pipeline adds it from its checkpointed `usage` channel, which a resumed run still has.
+ */
+export async function projectSpend(db: Queryable, projectId: string, exceptRunId: string): Promise<number> {
   const { rows } = await db.query<{ spent: number }>(
-    "SELECT coalesce(sum(cost_usd), 0)::float8 AS spent FROM run_usage WHERE project_id = $1",
-    [projectId],
+    `SELECT coalesce(sum(cost_usd), 0)::float8 AS spent FROM run_usage
+     WHERE project_id = $1 AND run_id <> $2`,
+    [projectId, exceptRunId],
   );
   return rows[0]?.spent ?? 0;
 }

@@ -8,6 +8,7 @@ import type { RunEvents } from "../../business-logic/run-events.ts";
 import { contentRoutes } from "./content-routes.ts";
 import { errorHandler, notFoundHandler, requestContext } from "./middleware.ts";
 import { portalRoutes } from "./portal-routes.ts";
+import { reviewRoutes } from "./review-routes.ts";
 import { operatorRoutes, publicRoutes, webhookRoutes } from "./routes.ts";
 
 type DependencyState = { status: "up" | "down"; latency_ms: number; error?: string };
@@ -70,6 +71,7 @@ export function createApp(deps: Deps, events: RunEvents): Express {
 
   app.use(publicRoutes(deps, events));
   app.use(operatorRoutes(deps));
+  app.use(reviewRoutes(deps));
   app.use(webhookRoutes(deps));
   app.use(portalRoutes(deps));
   app.use(contentRoutes(deps));

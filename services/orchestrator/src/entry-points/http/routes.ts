@@ -14,6 +14,7 @@ import {
   listRuns,
   recordAlertNotification,
   recordWebhook,
+  TERMINAL_RUN_STATES,
   type Page,
   type RunState,
 } from "../../data-access/repository.ts";
@@ -28,7 +29,6 @@ import { jsonBody, requireOperator } from "./middleware.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SIGNED_URL_TTL_SECONDS = 300;
-const TERMINAL: RunState[] = ["completed", "failed"];
 
 function uuidParam(req: Request, name: string, what: string): string {
   const value = req.params[name];
@@ -166,7 +166,7 @@ function streamRun(
       last = data;
       res.write(`event: run\ndata: ${data}\n\n`);
     }
-    if (TERMINAL.includes(run.status)) {
+    if (TERMINAL_RUN_STATES.includes(run.status)) {
       res.write(`event: end\ndata: ${JSON.stringify({ status: run.status })}\n\n`);
       close();
     }
@@ -215,7 +215,14 @@ export function operatorRoutes(deps: Deps): Router {
 
   router.get("/v1/runs", auth, async (req, res) => {
     const status = req.query.status;
-    const allowed: RunState[] = ["queued", "running", "awaiting_review", "completed", "failed"];
+    const allowed: RunState[] = [
+      "queued",
+      "running",
+      "awaiting_review",
+      "completed",
+      "failed",
+      "budget_exceeded",
+    ];
     if (status !== undefined && !allowed.includes(status as RunState)) {
       throw new HttpError(422, "invalid_request", `status must be one of: ${allowed.join(", ")}.`, [
         { field: "status", message: `must be one of: ${allowed.join(", ")}` },

@@ -1,0 +1,139 @@
+/**
+ * An operator's hand on a run: the decision at a review gate, and the re-run of a failed run from
+ * the step that failed. Both only record the decision and put the run back in line; a worker
+ * (any worker) resumes the pipeline from its checkpoint.
+ */
+import { REVIEW_GATES, ReviewEditError, applyReviewEdits, type ReviewGate } from "@roboagency/agents";
+import { withTransaction } from "../data-access/database.ts";
+import {
+  decideReview,
+  finishRun,
+  notifyRun,
+  openReviewForUpdate,
+  runStatusForUpdate,
+} from "../data-access/repository.ts";
+import type { Deps } from "./deps.ts";
+import { HttpError, notFound } from "./errors.ts";
+import { enqueueRun, runConfig } from "./runs.ts";
+
+const DECISIONS = ["approve", "edit", "send_back"] as const;
+type Decision = (typeof DECISIONS)[number];
+
+interface ParsedReview {
+  decision: Decision;
+  comment?: string;
+  edits?: Record<string, unknown>;
+  reviewer: string;
+}
+
+const invalid = (field: string, message: string) =>
+  new HttpError(422, "invalid_request", `${field} ${message}.`, [{ field, message }]);
+
+export function parseReview(body: unknown): ParsedReview {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw invalid("body", "must be a JSON object");
+  }
+  const b = body as Record<string, unknown>;
+  for (const key of Object.keys(b)) {
+    if (!["decision", "comment", "edits", "reviewer"].includes(key)) {
+      throw invalid(key, "is not a field of a review (decision, comment, edits, reviewer)");
+    }
+  }
+  if (!DECISIONS.includes(b.decision as Decision)) {
+    throw invalid("decision", `must be one of: ${DECISIONS.join(", ")}`);
+  }
+  const decision = b.decision as Decision;
+  if (b.comment !== undefined && (typeof b.comment !== "string" || b.comment.length > 4000)) {
+    throw invalid("comment", "must be text of at most 4000 characters");
+  }
+  const comment = typeof b.comment === "string" && b.comment.trim() ? b.comment.trim() : undefined;
+  if (decision === "send_back" && !comment) {
+    throw invalid("comment", "is required to send a step back: say what to change");
+  }
+  if (b.reviewer !== undefined && (typeof b.reviewer !== "string" || !/^.{1,200}$/.test(b.reviewer.trim()))) {
+    throw invalid("reviewer", "must be a name of 1 to 200 characters");
+  }
+  const reviewer = typeof b.reviewer === "string" ? b.reviewer.trim() : "operator";
+  if (decision === "edit") {
+    if (typeof b.edits !== "object" || b.edits === null || Array.isArray(b.edits)) {
+      throw invalid(
+        "edits",
+        "is required with decision edit: an object such as { prd: {...} } or { emails: [...] }",
+      );
+    }
+    return { decision, comment, edits: b.edits as Record<string, unknown>, reviewer };
+  }
+  if (b.edits !== undefined) throw invalid("edits", "is only accepted with decision edit");
+  return { decision, comment, reviewer };
+}
+
+/** Records the decision on the open review and enqueues the run's resume. */
+export async function submitReview(deps: Deps, runId: string, body: unknown) {
+  const review = parseReview(body);
+  const decided = await withTransaction(deps.pool, async (tx) => {
+    const run = await runStatusForUpdate(tx, runId);
+    if (!run) throw notFound("The run");
+    const open = run.status === "awaiting_review" ? await openReviewForUpdate(tx, runId) : null;
+    if (!open) {
+      throw new HttpError(409, "not_awaiting_review", `The run is ${run.status}, not awaiting review.`);
+    }
+    if (review.edits) {
+      // The same function the gate applies on resume, so an edit refused later cannot be accepted now.
+      const snapshot = await deps.pipeline.getState(await runConfig(deps, runId, run.project_id));
+      try {
+        applyReviewEdits(
+          snapshot.values as Parameters<typeof applyReviewEdits>[0],
+          open.gate as ReviewGate,
+          review.edits,
+        );
+      } catch (err) {
+        if (err instanceof ReviewEditError) throw invalid(err.field, err.message.slice(err.field.length + 1));
+        throw err;
+      }
+    }
+    await decideReview(tx, open.id, review);
+    await finishRun(tx, runId, "queued");
+    await notifyRun(tx, runId);
+    return open;
+  });
+  deps.metrics.reviews.inc({ gate: decided.gate, decision: review.decision });
+  deps.logger.info(
+    { runId, gate: decided.gate, decision: review.decision, reviewer: review.reviewer },
+    "review decided",
+  );
+  await enqueueRun(deps, runId, `review-${decided.id}`);
+  const { step } = REVIEW_GATES[decided.gate as ReviewGate] ?? { step: decided.step };
+  return {
+    run_id: runId,
+    status: "queued" as const,
+    review: {
+      id: decided.id,
+      gate: decided.gate,
+      step,
+      decision: review.decision,
+      reviewer: review.reviewer,
+    },
+    status_url: `/v1/runs/${runId}`,
+  };
+}
+
+/** Puts a failed (or budget-stopped) run back in line; it resumes at the step that failed. */
+export async function retryRun(deps: Deps, runId: string) {
+  const attempt = await withTransaction(deps.pool, async (tx) => {
+    const run = await runStatusForUpdate(tx, runId);
+    if (!run) throw notFound("The run");
+    if (run.status !== "failed" && run.status !== "budget_exceeded") {
+      throw new HttpError(
+        409,
+        "not_retryable",
+        `The run is ${run.status}; only a failed or budget_exceeded run can be retried.`,
+      );
+    }
+    await finishRun(tx, runId, "queued");
+    await notifyRun(tx, runId);
+    return run.attempts;
+  });
+  deps.logger.info({ runId }, "run retried by an operator");
+  await enqueueRun(deps, runId, `retry-${attempt}`);
+  return { run_id: runId, status: "queued" as const, status_url: `/v1/runs/${runId}` };
+}
