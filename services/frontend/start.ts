@@ -6,7 +6,7 @@
  * portal: a second start with other settings is refused rather than silently sharing the first.
  */
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
@@ -67,10 +67,37 @@ export async function buildPortal(): Promise<void> {
     throw new Error(`Building the portal failed (vite build exited ${code}):\n${output.slice(-4000)}`);
 }
 
+/**
+ * Builds when stale, one builder at a time: two processes building into the same folder (two
+ * test files, or a test and the benchmark) would delete each other's output.
+ */
+export async function ensureBuilt(): Promise<void> {
+  if (!buildIsStale()) return;
+  const lock = path.join(FRONTEND_DIR, ".build-lock");
+  const deadline = Date.now() + 5 * 60_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // A lock older than a build can take is left over from a killed process.
+      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 5 * 60_000)
+        rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`startPortal: waited 5 minutes for another build (${lock})`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try {
+    if (buildIsStale()) await buildPortal();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
 let loaded: { key: string } | undefined;
 
 export async function startPortal(options: PortalOptions): Promise<RunningPortal> {
-  if (buildIsStale()) await buildPortal();
+  await ensureBuilt();
   const host = options.host ?? process.env.HOST ?? "127.0.0.1";
   const port = options.port ?? Number(process.env.PORT || 3000);
 
