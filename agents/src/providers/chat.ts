@@ -10,7 +10,13 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { AIMessage, type BaseMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { z } from "zod";
-import type { DraftRequest, DraftStep, DraftTasks, DraftingModel } from "../configuration.ts";
+import {
+  type DraftRequest,
+  type DraftStep,
+  type DraftTasks,
+  type DraftingModel,
+  neutralizeDraft,
+} from "../configuration.ts";
 import { BudgetExceededError, type UsageRecord } from "../contracts.ts";
 import { jsonForScript } from "../render/escape.ts";
 import { type Price, costUsd } from "./prices.ts";
@@ -102,7 +108,8 @@ export class ChatDraftingModel implements DraftingModel {
       }
       const { value, raw, problem } = readDraft(reply, tool.name);
       if (problem === undefined) {
-        const parsed = request.schema.safeParse(value);
+        // Neutralized first: markup a model echoes from a hostile intake is dropped, not argued over.
+        const parsed = request.schema.safeParse(neutralizeDraft(value));
         if (parsed.success) return parsed.data;
         lastProblem = describeIssues(parsed.error);
       } else {
