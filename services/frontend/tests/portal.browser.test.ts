@@ -230,7 +230,17 @@ describe("portal in a browser", () => {
         timeout: 15_000,
       })
       .toBeGreaterThan(20);
-    expect(await page.locator('iframe[title^="Preview of the"]').count()).toBe(3);
+    // The three campaign emails, as they will look in an inbox.
+    const previews = page.locator('iframe[title^="Preview of the"]');
+    expect(await previews.count()).toBe(3);
+    await previews.last().scrollIntoViewIfNeeded();
+    for (const step of ["demo", "prototype", "calendar"]) {
+      await expect
+        .poll(() => frameOf(`campaign/${step}.html`)?.evaluate(() => document.body.innerText.trim().length), {
+          timeout: 15_000,
+        })
+        .toBeGreaterThan(50);
+    }
 
     // Every listed file answers through this origin with the sandboxing headers.
     const links = await page
