@@ -6,9 +6,14 @@ import { server } from "$lib/server/config.ts";
 import { formFailure } from "$lib/server/failures.ts";
 import type { Actions, PageServerLoad } from "./$types";
 
+// The sector list changes only with a deploy; the API itself lets it be cached for 5 minutes.
+let cached: { sectors: Sector[]; until: number } | undefined;
+
 async function sectors(): Promise<Sector[] | null> {
+  if (cached && cached.until > Date.now()) return cached.sectors;
   try {
-    return await server().api.sectors();
+    cached = { sectors: await server().api.sectors(), until: Date.now() + 300_000 };
+    return cached.sectors;
   } catch {
     return null;
   }
