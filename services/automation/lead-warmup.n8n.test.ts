@@ -5,6 +5,7 @@
  * The first run installs n8n when it is missing (about 4 minutes); later runs reuse it.
  */
 import { createHmac } from "node:crypto";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../scripts/test-services.ts";
 import {
@@ -13,7 +14,7 @@ import {
   startTestAgency,
   type TestAgency,
 } from "../orchestrator/src/testing/agency-harness.ts";
-import { ensureN8n, startN8n, type RunningN8n } from "./testing/n8n.ts";
+import { WORKFLOWS_DIR, ensureN8n, startN8n, type RunningN8n } from "./testing/n8n.ts";
 
 const SECRET = "test-secret-key-for-n8n-flows-0123456789";
 const ADMIN = "test-admin-token-for-n8n-flows-0123456789";
@@ -27,8 +28,8 @@ beforeAll(async () => {
   await ensureN8n();
   const apiPort = await freePort();
   n8n = await startN8n({
-    workflows: ["lead-warmup.json", "content-distribution.json", "monitoring.json"],
-    activate: ["AgencyLeadWarmup", "AgencyContentDist"],
+    workflows: ["lead-warmup.json", "content-distribution.json"],
+    activate: ["AgencyLeadWarmup", "AgencyContent"],
     env: {
       N8N_AGENCY_WEBHOOK_SECRET: SECRET,
       N8N_AGENCY_ADMIN_TOKEN: ADMIN,
@@ -64,6 +65,10 @@ async function sendRequests(): Promise<number> {
   return metric.values.filter((v) => v.labels.route === SEND_ROUTE).reduce((n, v) => n + v.value, 0);
 }
 
+/** Test code reads answers loosely; the assertions are the type checks. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const json = async (res: Response): Promise<any> => res.json();
+
 async function outboxFor(email: string) {
   const res = await t.api(`/v1/outbox?to=${encodeURIComponent(email)}`, { admin: true });
   return (await res.json()).messages as Array<{ subject: string; idempotencyKey: string }>;
@@ -86,8 +91,9 @@ describe("n8n flows against a running agency", () => {
       ["prototype", "sent", "automation"],
       ["calendar", "sent", "automation"],
     ]);
-    // The built-in scheduler never sends 'automation' emails: n8n asked for each one.
-    expect(await sendRequests()).toBe(3);
+    // The built-in scheduler never sends 'automation' emails: n8n asked for each one. (The request
+    // is counted when its response finishes, a moment after the row says sent.)
+    await eventually(async () => ((await sendRequests()) === 3 ? true : undefined), 5000);
     // The waits ran in order: each email left after the one before.
     const times = emails.map((e) => new Date(e.sent_at).getTime());
     expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(900);
@@ -119,7 +125,7 @@ describe("n8n flows against a running agency", () => {
       body,
     });
     expect(res.status).toBe(202);
-    expect(await res.json()).toEqual({ received: true, campaign_id: leadReady.campaignId });
+    expect(await json(res)).toEqual({ received: true, campaign_id: leadReady.campaignId });
     await eventually(async () => ((await sendRequests()) === 6 ? true : undefined), 60_000);
     const { rows: after } = await t.agency.pool.query(
       "SELECT step, sent_at, provider_message_id FROM campaign_emails WHERE campaign_id = $1 ORDER BY position",
@@ -138,10 +144,10 @@ describe("n8n flows against a running agency", () => {
     const url = n8n.webhookUrl("agency/lead-ready");
     const forged = await fetch(url, { method: "POST", headers: signed("not-the-secret-at-all", body), body });
     expect(forged.status).toBe(401);
-    expect((await forged.json()).message).toMatch(/signature does not match/);
+    expect((await json(forged)).message).toMatch(/signature does not match/);
     const stale = await fetch(url, { method: "POST", headers: signed(SECRET, body, 600), body });
     expect(stale.status).toBe(401);
-    expect((await stale.json()).message).toMatch(/timestamp/);
+    expect((await json(stale)).message).toMatch(/timestamp/);
     const unsigned = await fetch(url, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -154,7 +160,7 @@ describe("n8n flows against a running agency", () => {
     await eventually(async () => ((await sendRequests()) === 9 ? true : undefined), 60_000);
     const replay = await fetch(url, { method: "POST", headers, body });
     expect(replay.status).toBe(401);
-    expect((await replay.json()).message).toMatch(/already used/);
+    expect((await json(replay)).message).toMatch(/already used/);
     await new Promise((r) => setTimeout(r, 1500));
     expect(await sendRequests()).toBe(9);
     expect(await outboxFor("ada@example.com")).toHaveLength(3);
@@ -174,7 +180,7 @@ describe("n8n flows against a running agency", () => {
       body,
     });
     expect(res.status).toBe(202);
-    const answer = await res.json();
+    const answer = await json(res);
     expect(answer.created).toBe(true);
     expect(answer.posts.map((p: { platform: string }) => p.platform).sort()).toEqual([
       "instagram",
@@ -194,4 +200,39 @@ describe("n8n flows against a running agency", () => {
     });
     expect(refused.status).toBe(401);
   }, 90_000);
+
+  it("when the hourly health check finds the worker down and later up, then the orchestrator records a firing and then a resolved alert", async () => {
+    const closedPort = await freePort();
+    const urls = {
+      N8N_HEALTH_ORCHESTRATOR_URL: `${t.url}/health`,
+      N8N_HEALTH_PORTAL_URL: `${t.url}/v1/sectors`,
+      N8N_HEALTH_N8N_URL: `${n8n.url}/healthz`,
+    };
+    const alerts = async () =>
+      (await t.agency.pool.query("SELECT status, alerts FROM alert_notifications ORDER BY received_at"))
+        .rows as Array<{
+        status: string;
+        alerts: Array<{ status: string; labels: Record<string, string> }>;
+      }>;
+    await n8n.cli(["import:workflow", `--input=${path.join(WORKFLOWS_DIR, "monitoring.json")}`]);
+    await n8n.cli(["execute", "--id=AgencyHealth"], {
+      ...urls,
+      N8N_HEALTH_WORKER_URL: `http://127.0.0.1:${closedPort}/health`,
+    });
+    const firing = await alerts();
+    expect(firing).toHaveLength(1);
+    expect(firing[0]!.status).toBe("firing");
+    expect(firing[0]!.alerts.map((a) => [a.status, a.labels.service, a.labels.alertname])).toEqual([
+      ["firing", "worker", "HealthCheckFailed"],
+    ]);
+    // The worker is back: its health now answers (served here by the agency's own /health).
+    await n8n.cli(["execute", "--id=AgencyHealth"], { ...urls, N8N_HEALTH_WORKER_URL: `${t.url}/health` });
+    const after = await alerts();
+    expect(after).toHaveLength(2);
+    expect(after[1]!.status).toBe("resolved");
+    expect(after[1]!.alerts.map((a) => [a.status, a.labels.service])).toEqual([["resolved", "worker"]]);
+    // All healthy and nothing to resolve: no notification at all.
+    await n8n.cli(["execute", "--id=AgencyHealth"], { ...urls, N8N_HEALTH_WORKER_URL: `${t.url}/health` });
+    expect(await alerts()).toHaveLength(2);
+  }, 180_000);
 });

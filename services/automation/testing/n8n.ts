@@ -10,59 +10,20 @@
  * - N8N_EXPRESSION_ENGINE=legacy, because the default engine's isolated-vm does not build on Node 20.
  */
 import { spawn, execFile, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { freePort } from "../../../scripts/test-services.ts";
 import { createTestDatabase, type TestDatabase } from "../../../scripts/test-db.ts";
+import { RUNTIME_DIR } from "../scripts/ensure-n8n.ts";
+
+export { RUNTIME_DIR, ensureN8n, pinnedN8nVersion } from "../scripts/ensure-n8n.ts";
 
 const run = promisify(execFile);
 
-export const RUNTIME_DIR = path.resolve(import.meta.dirname, "../n8n-runtime");
 export const WORKFLOWS_DIR = path.resolve(import.meta.dirname, "../workflows");
 const BIN = path.join(RUNTIME_DIR, "node_modules/.bin/n8n");
-
-/** The n8n version pinned in n8n-runtime/package.json (the stack's image tag must match). */
-export function pinnedN8nVersion(): string {
-  const pkg = JSON.parse(readFileSync(path.join(RUNTIME_DIR, "package.json"), "utf8")) as {
-    dependencies: { n8n: string };
-  };
-  return pkg.dependencies.n8n;
-}
-
-function installedVersion(): string | undefined {
-  const file = path.join(RUNTIME_DIR, "node_modules/n8n/package.json");
-  if (!existsSync(file)) return undefined;
-  return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
-}
-
-/**
- * Installs the pinned n8n into n8n-runtime/ from its lockfile when it is missing or another
- * version (about 4 minutes and 1.8 GB; nothing to do on later runs). A file lock keeps two test
- * files from installing at once.
- */
-export async function ensureN8n(): Promise<{ installed: boolean; ms: number; version: string }> {
-  const started = Date.now();
-  const wanted = pinnedN8nVersion();
-  if (installedVersion() === wanted && existsSync(BIN)) return { installed: false, ms: 0, version: wanted };
-  await run(
-    "flock",
-    [
-      path.join(RUNTIME_DIR, ".install.lock"),
-      "sh",
-      "-c",
-      // Checked again under the lock: another test file may have finished the install meanwhile.
-      `[ -x node_modules/.bin/n8n ] && grep -q '"version": "${wanted}"' node_modules/n8n/package.json || npm ci --ignore-scripts --no-audit --no-fund --loglevel=error`,
-    ],
-    { cwd: RUNTIME_DIR, maxBuffer: 64 * 1024 * 1024, timeout: 20 * 60_000 },
-  );
-  const version = installedVersion();
-  if (version !== wanted) {
-    throw new Error(`n8n ${wanted} did not install into ${RUNTIME_DIR} (found ${version ?? "nothing"})`);
-  }
-  return { installed: true, ms: Date.now() - started, version };
-}
 
 export interface RunningN8n {
   url: string;
@@ -117,13 +78,18 @@ export async function startN8n(opts: StartN8nOptions): Promise<RunningN8n> {
     ...opts.env,
   };
   const cli = async (args: string[], extraEnv: Record<string, string> = {}) => {
-    const { stdout, stderr } = await run(BIN, args, {
-      env: { ...baseEnv, ...extraEnv },
-      cwd: userFolder,
-      maxBuffer: 16 * 1024 * 1024,
-      timeout: 180_000,
-    });
-    return `${stdout}${stderr}`;
+    try {
+      const { stdout, stderr } = await run(BIN, args, {
+        env: { ...baseEnv, ...extraEnv },
+        cwd: userFolder,
+        maxBuffer: 16 * 1024 * 1024,
+        timeout: 180_000,
+      });
+      return `${stdout}${stderr}`;
+    } catch (err) {
+      const { stdout = "", stderr = "" } = err as { stdout?: string; stderr?: string };
+      throw new Error(`n8n ${args.join(" ")} failed:\n${stdout}${stderr}`.slice(0, 8000));
+    }
   };
   const cleanup = async () => {
     await db.drop().catch(() => undefined);
@@ -133,9 +99,18 @@ export async function startN8n(opts: StartN8nOptions): Promise<RunningN8n> {
   let child: ChildProcess | undefined;
   let output = "";
   try {
+    // Each CLI call boots n8n (several seconds), so one import and as few activations as possible.
+    const importDir = path.join(userFolder, "import");
+    mkdirSync(importDir);
     for (const file of opts.workflows)
-      await cli(["import:workflow", `--input=${path.join(WORKFLOWS_DIR, file)}`]);
-    for (const id of opts.activate) await cli(["update:workflow", `--id=${id}`, "--active=true"]);
+      copyFileSync(path.join(WORKFLOWS_DIR, file), path.join(importDir, file));
+    await cli(["import:workflow", "--separate", `--input=${importDir}`]);
+    const ids = opts.workflows.map((f) => readWorkflow(f).id);
+    if (opts.activate.length === ids.length && ids.every((id) => opts.activate.includes(id))) {
+      await cli(["update:workflow", "--all", "--active=true"]);
+    } else {
+      for (const id of opts.activate) await cli(["update:workflow", `--id=${id}`, "--active=true"]);
+    }
 
     const proc = spawn(BIN, ["start"], { env: baseEnv, cwd: userFolder, stdio: ["ignore", "pipe", "pipe"] });
     child = proc;
