@@ -48,6 +48,8 @@ export const PipelineAnnotation = Annotation.Root({
     reducer: (existing, added) => existing.concat(added),
     default: () => [],
   }),
+  /** explainer_producer: the MP4's name and length, or why there is none (no ffmpeg or espeak-ng). */
+  explainerVideo: Annotation<ExplainerVideoInfo | undefined>,
   /** indication_okrs: gates passed or failed and rubric scores for every artifact of the run. */
   quality: Annotation<QualityReport | undefined>,
   /** A reviewer's send-back comment per step; the step takes it into account when it runs again. */
@@ -56,6 +58,8 @@ export const PipelineAnnotation = Annotation.Root({
     default: () => ({}),
   }),
 });
+
+export type ExplainerVideoInfo = { mp4: string; seconds: number; renderMs: number } | { reason: string };
 
 export type PipelineState = typeof PipelineAnnotation.State;
 export type PipelineInput = { intake: IntakeInput; context: ProjectContext };

@@ -3,6 +3,10 @@
  * streamed updates the way the orchestrator consumes them.
  */
 import type { Artifact, IntakeInput, ProjectContext, StepName } from "../contracts.ts";
+
+// Pipeline tests skip the MP4 (seconds of ffmpeg per run) unless a test asks for it;
+// render/video.test.ts makes real ones.
+process.env["AGENCY_EXPLAINER_VIDEO"] ??= "off";
 import { pipeline } from "../graph.ts";
 import type { PipelineState, PipelineUpdate } from "../state.ts";
 
