@@ -215,6 +215,18 @@ export const prototypeSchema = z.object({
   screens: z.array(z.object({ id: slug, title: text, component: text })).min(3),
   components: z.array(text).min(1),
   bytes: z.number().int().positive(),
+  /**
+   * How it was built: compile attempts of model-written Svelte, and whether the proven pattern
+   * screens were used instead (always on the offline path, after N failed repairs on the LLM path).
+   */
+  build: z
+    .object({
+      customScreen: z.string().optional(),
+      attempts: z.number().int().nonnegative(),
+      fallback: z.boolean(),
+      errors: z.array(z.string()),
+    })
+    .optional(),
 });
 export type Prototype = z.infer<typeof prototypeSchema>;
 
