@@ -1,4 +1,4 @@
-/** The agency's CrossGuard pack: `pulumi preview --policy-pack stack/policy`. */
+/** The agency's CrossGuard pack; index.js loads this file through tsx. */
 import { PolicyPack } from "@pulumi/policy";
 import { policies } from "./rules.ts";
 
