@@ -154,3 +154,20 @@ export function initSentry(options: SentryOptions): SentryHandle | undefined {
 export function captureError(err: unknown, context?: ErrorContext): string | undefined {
   return current?.captureError(err, context);
 }
+
+/**
+ * The slow-request reporter as middleware that can be mounted unconditionally: it reports only
+ * while Sentry is on (checked per request, so the order of init and app creation does not matter).
+ */
+export function slowRequests(): RequestHandler {
+  let middleware: RequestHandler | undefined;
+  let owner: SentryHandle | undefined;
+  return (req, res, next) => {
+    if (!current) return next();
+    if (owner !== current) {
+      owner = current;
+      middleware = current.slowRequests();
+    }
+    return middleware!(req, res, next);
+  };
+}
