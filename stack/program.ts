@@ -98,7 +98,7 @@ export function defineAgency(config: AgencyConfig = loadConfig(), root?: string)
   const hash = sourceHash(IMAGE_SOURCES);
   const platform = new Platform("agency", {
     dockerHost: host.dockerHost,
-    connection: { ...connection, host: pulumi.output(connection.host).apply((h) => h) },
+    connection,
     stack: config.stack,
     volumes: volumeNames(p.services),
     images: p.services.map((s) => s.image),
