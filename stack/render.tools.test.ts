@@ -82,6 +82,19 @@ describe.each(["prod", "pr-12"])("the %s render", (stack) => {
   });
 });
 
+describe("the rendered Alertmanager config", () => {
+  it("when amtool checks it with the rendered recipients template beside it, then it passes", () => {
+    const out = mkdtempSync(path.join(tmpdir(), "render-am-"));
+    render("prod", out);
+    const r = tool("amtool", [
+      "check-config",
+      path.join(out, "containers/alertmanager/etc/alertmanager/alertmanager.yml"),
+    ]);
+    expect(r.output).toContain("SUCCESS");
+    expect(r.status).toBe(0);
+  });
+});
+
 describe("the tools catch mistakes", () => {
   it("when the Caddyfile env lacks a host, then caddy validate fails", () => {
     const out = mkdtempSync(path.join(tmpdir(), "render-bad-"));
