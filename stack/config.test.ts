@@ -2,7 +2,15 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { CONFIG_SCHEMA, ConfigError, PROJECT, SECRETS, parseConfig, type RawConfig } from "./config.ts";
+import {
+  CONFIG_SCHEMA,
+  ConfigError,
+  PROJECT,
+  PROVIDER_SECRETS,
+  SECRETS,
+  parseConfig,
+  type RawConfig,
+} from "./config.ts";
 import { REPO_ROOT } from "./delivery.ts";
 import { renderProjectFile } from "./projectFile.ts";
 
@@ -115,5 +123,15 @@ describe("stack configuration", () => {
       ]),
     );
     expect(parseConfig(raw, ALL_SECRETS, "prod").serverType).toBe("cx33");
+  });
+
+  it("when docs/stack.md is read, then it gives the set --secret command for every secret", () => {
+    const docs = readFileSync(path.join(REPO_ROOT, "docs/stack.md"), "utf8");
+    for (const key of [
+      ...Object.keys(PROVIDER_SECRETS),
+      ...Object.keys(SECRETS).map((s) => `${PROJECT}:${s}`),
+    ]) {
+      expect(docs, key).toContain(`pulumi config set --secret ${key} `);
+    }
   });
 });
