@@ -14,7 +14,10 @@ import type { SectorProfile } from "./kb.ts";
 import type { RetrievedSource, Retriever } from "./retrieval/retriever.ts";
 import type { Brief, CampaignCopy, Explainer, Market, Okrs, Prd, Wireframes } from "./schemas.ts";
 
-/** What each drafting step receives and must return. The prototyper compiles, it does not draft. */
+/**
+ * What each drafting step receives and must return. The prototyper drafts only on the LLM path: one
+ * custom Svelte screen, compiled and repaired in a loop (the offline path uses the proven patterns).
+ */
 export interface DraftTasks {
   intake_parser: { input: { intake: IntakeInput; sector: SectorProfile }; output: Brief };
   market_mapper: {
@@ -26,6 +29,18 @@ export interface DraftTasks {
   wireframer: {
     input: { brief: Brief; market: Market; prd: Prd; sector: SectorProfile };
     output: Wireframes;
+  };
+  prototyper: {
+    input: {
+      wireframes: Wireframes;
+      screenId: string;
+      /** The generated screen using the proven patterns: the contract and a working example. */
+      example: string;
+      allowedImports: string[];
+      /** Compile or safety errors of the previous attempt, when repairing. */
+      previousErrors?: string;
+    };
+    output: { component: string };
   };
   explainer_producer: { input: { brief: Brief; wireframes: Wireframes }; output: Explainer };
   campaign_composer: {
@@ -49,6 +64,8 @@ export interface DraftRequest<S extends DraftStep> {
   budget?: Budget;
   /** Receives one row per provider call, including calls whose draft was rejected and repaired. */
   onUsage?: (record: UsageRecord) => void;
+  /** False for code drafts (the custom Svelte screen), whose markup is the point; checked elsewhere. */
+  neutralize?: boolean;
 }
 
 export interface DraftingModel {
@@ -121,7 +138,7 @@ export async function requestDraft<S extends DraftStep>(
   request: DraftRequest<S>,
 ): Promise<DraftTasks[S]["output"]> {
   const raw = await model.draft(request);
-  const parsed = request.schema.safeParse(neutralizeDraft(raw));
+  const parsed = request.schema.safeParse(request.neutralize === false ? raw : neutralizeDraft(raw));
   if (!parsed.success) {
     const issues = parsed.error.issues
       .slice(0, 5)

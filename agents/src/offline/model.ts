@@ -23,6 +23,8 @@ const DRAFTERS: Drafters = {
     ),
   product_doc_writer: ({ brief, market, sector }) => draftPrd(brief, market, sector),
   wireframer: ({ brief, market, prd, sector }) => draftWireframes(brief, market, prd, sector),
+  // The offline path never asks for a custom screen; if asked, it answers with the proven one.
+  prototyper: ({ example }) => ({ component: example }),
   explainer_producer: ({ brief, wireframes }) => draftExplainer(brief, wireframes),
   campaign_composer: ({ brief, prd, explainer, recipientName }) =>
     draftCampaign(brief, prd, explainer, recipientName),

@@ -109,7 +109,9 @@ export class ChatDraftingModel implements DraftingModel {
       const { value, raw, problem } = readDraft(reply, tool.name);
       if (problem === undefined) {
         // Neutralized first: markup a model echoes from a hostile intake is dropped, not argued over.
-        const parsed = request.schema.safeParse(neutralizeDraft(value));
+        const parsed = request.schema.safeParse(
+          request.neutralize === false ? value : neutralizeDraft(value),
+        );
         if (parsed.success) return parsed.data;
         lastProblem = describeIssues(parsed.error);
       } else {

@@ -15,7 +15,6 @@ import { agentsDir } from "../paths.ts";
 import type { UiPattern, Wireframes } from "../schemas.ts";
 import { escapeXml, inlineScript } from "./escape.ts";
 
-
 /** Pattern id → component file in agents/kb/ui-patterns/. */
 export const PATTERN_COMPONENTS: Record<UiPattern, string> = {
   nav: "Nav",
@@ -55,7 +54,7 @@ function banner(offline: boolean): string {
   return offline ? `<!-- ${OFFLINE_NOTICE} -->\n` : "";
 }
 
-function screenSource(wireframes: Wireframes, index: number, offline: boolean): string {
+export function screenSource(wireframes: Wireframes, index: number, offline: boolean): string {
   const screen = wireframes.screens[index];
   if (!screen) throw new Error(`prototyper: no screen at index ${index}`);
   const used = [...new Set(screen.regions.map((r) => PATTERN_COMPONENTS[r.pattern]))].sort();
@@ -69,7 +68,8 @@ function screenSource(wireframes: Wireframes, index: number, offline: boolean): 
     // Screen ids are validated kebab-case slugs, safe as an attribute literal.
     `<main data-screen="${screen.id}">`,
     ...screen.regions.map(
-      (r, i) => `  <${PATTERN_COMPONENTS[r.pattern]} region={screen.regions[${i}]}${PATTERN_PROPS[r.pattern] ?? ""} />`,
+      (r, i) =>
+        `  <${PATTERN_COMPONENTS[r.pattern]} region={screen.regions[${i}]}${PATTERN_PROPS[r.pattern] ?? ""} />`,
     ),
     "</main>",
     "",
@@ -128,7 +128,10 @@ const compileCache = new Map<string, string>();
 
 // The compiler and the bundler load on first use, so importing the pipeline (e.g. in the API
 // process) does not pay for them.
-const tools = lazy(async () => ({ compile: (await import("svelte/compiler")).compile, build: (await import("esbuild")).build }));
+const tools = lazy(async () => ({
+  compile: (await import("svelte/compiler")).compile,
+  build: (await import("esbuild")).build,
+}));
 
 function lazy<T>(load: () => Promise<T>): () => Promise<T> {
   let loaded: Promise<T> | undefined;
@@ -163,7 +166,10 @@ function virtualFiles(
   return {
     name: "prototype-virtual-files",
     setup(pluginBuild) {
-      pluginBuild.onResolve({ filter: /^virtual:/ }, (args) => ({ path: args.path.slice("virtual:".length), namespace: "proto" }));
+      pluginBuild.onResolve({ filter: /^virtual:/ }, (args) => ({
+        path: args.path.slice("virtual:".length),
+        namespace: "proto",
+      }));
       pluginBuild.onResolve({ filter: /^\.\.?\//, namespace: "proto" }, (args) => {
         const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(args.importer), args.path));
         if (!files.has(resolved)) return { errors: [{ text: `prototype file not found: ${resolved}` }] };
@@ -206,14 +212,74 @@ ${offline ? `<!-- ${escapeXml(OFFLINE_NOTICE)} -->\n` : ""}<noscript>${escapeXml
 `;
 }
 
-export async function buildPrototype(wireframes: Wireframes, offline: boolean): Promise<PrototypeBuild> {
+/** A model-written Svelte component that replaces one screen's generated source. */
+export interface CustomScreen {
+  screenId: string;
+  source: string;
+}
+
+/**
+ * What a model-written screen may not contain: raw HTML, network or navigation APIs, dynamic code,
+ * remote resources, or imports other than the pattern library. The page's CSP blocks the network
+ * anyway; this rejects the attempt with a reason the model can act on.
+ */
+export function unsafeSvelte(source: string): string | undefined {
+  const rules: [RegExp, string][] = [
+    [/\{@html\b/, "{@html} is not allowed; render text with {expression}"],
+    [
+      /\b(?:fetch|XMLHttpRequest|WebSocket|EventSource|sendBeacon|importScripts)\b/,
+      "network APIs are not allowed",
+    ],
+    [/\b(?:eval|Function)\s*\(|\bimport\s*\(/, "dynamic code (eval, Function, import()) is not allowed"],
+    [
+      /\b(?:window\.open|document\.cookie|localStorage|sessionStorage|location\.(?:href|assign|replace))\b/,
+      "navigation and storage APIs are not allowed",
+    ],
+    [/(?:https?:)?\/\/[a-z0-9-]+\.[a-z]/i, "URLs are not allowed"],
+    [
+      /<(?:iframe|img|link|object|embed|video|audio|source|svelte:head)\b/i,
+      "media, frames and <svelte:head> are not allowed",
+    ],
+    [/<script\b[^>]*\bsrc\s*=/i, "external scripts are not allowed"],
+  ];
+  for (const [re, why] of rules) if (re.test(source)) return why;
+  for (const m of source.matchAll(/\bimport\b[^;'"]*['"]([^'"]+)['"]/g)) {
+    if (!/^\.\/patterns\/[A-Za-z]+\.svelte$/.test(m[1] ?? ""))
+      return `import "${m[1]}" is not allowed; import only ./patterns/<Pattern>.svelte`;
+  }
+  return undefined;
+}
+
+export async function buildPrototype(
+  wireframes: Wireframes,
+  offline: boolean,
+  custom?: CustomScreen,
+): Promise<PrototypeBuild> {
   const root = agentsDir();
-  const screens = wireframes.screens.map((s) => ({ id: s.id, title: s.title, component: `Screen${pascal(s.id)}` }));
-  const usedPatterns = [...new Set(wireframes.screens.flatMap((s) => s.regions.map((r) => PATTERN_COMPONENTS[r.pattern])))].sort();
+  const screens = wireframes.screens.map((s) => ({
+    id: s.id,
+    title: s.title,
+    component: `Screen${pascal(s.id)}`,
+  }));
+  if (custom) {
+    if (!screens.some((s) => s.id === custom.screenId))
+      throw new Error(`prototyper: no screen "${custom.screenId}" to replace`);
+    const unsafe = unsafeSvelte(custom.source);
+    if (unsafe) throw new Error(`prototyper: the custom screen is rejected: ${unsafe}`);
+  }
+  // A custom screen may use any pattern, so all of them are available to it.
+  const usedPatterns = custom
+    ? Object.values(PATTERN_COMPONENTS).sort()
+    : [
+        ...new Set(wireframes.screens.flatMap((s) => s.regions.map((r) => PATTERN_COMPONENTS[r.pattern]))),
+      ].sort();
 
   const sources: PrototypeSource[] = [
     { path: "App.svelte", code: appSource(screens, offline) },
-    ...screens.map((s, i) => ({ path: `${s.component}.svelte`, code: screenSource(wireframes, i, offline) })),
+    ...screens.map((s, i) => ({
+      path: `${s.component}.svelte`,
+      code: custom?.screenId === s.id ? custom.source : screenSource(wireframes, i, offline),
+    })),
     ...usedPatterns.map((c) => ({
       path: `patterns/${c}.svelte`,
       code: banner(offline) + readFileSync(path.join(root, "kb", "ui-patterns", `${c}.svelte`), "utf8"),
