@@ -3,11 +3,20 @@
  * every piece of state, the images (built on the server from this repository, or pulled by
  * digest) and the files the containers mount.
  */
+import path from "node:path";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { REPO_ROOT, renderDeliveryScript, type DeliveredFile } from "../delivery.ts";
 import { NETWORKS, type ImageSpec, type NetworkName } from "../services.ts";
+
+/**
+ * The repository root relative to where Pulumi runs (the project folder), so the state holds "."
+ * rather than one machine's absolute path and another clone does not rebuild every image.
+ */
+export function buildContext(cwd = process.cwd()): string {
+  return path.relative(cwd, REPO_ROOT) || ".";
+}
 
 export interface PlatformArgs {
   /** ssh://root@ip, resolved once the host is ready. Required. */
