@@ -107,7 +107,7 @@ export class Platform extends pulumi.ComponentResource {
               name: image.ref,
               keepLocally: true,
               build: {
-                context: args.buildContext ?? REPO_ROOT,
+                context: args.buildContext ?? buildContext(),
                 dockerfile: image.build.dockerfile,
                 label: { "agency.stack": args.stack },
               },
