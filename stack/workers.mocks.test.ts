@@ -86,6 +86,37 @@ describe("two worker servers with an external database", () => {
   });
 });
 
+describe("images", () => {
+  const images = async (extra: Record<string, string>) => {
+    recorded.length = 0;
+    useConfig({ ...PROD_CONFIG, ...extra });
+    const cfg = loadConfig();
+    defineAgency(cfg, fixtureRoot(serviceDefinitions(cfg)));
+    return (await settle()).filter((r) => r.type === "docker:index/remoteImage:RemoteImage").map(inputs);
+  };
+
+  it("when no image is configured, then orchestrator and frontend are built on the server from services/ Dockerfiles", async () => {
+    const built = (await images({})).filter((i) => i.build);
+    expect(
+      built.map((i) => [i.name, (i.build as { dockerfile: string; context: string }).dockerfile]).sort(),
+    ).toEqual([
+      ["agency/frontend:local", "services/frontend/Dockerfile"],
+      ["agency/orchestrator:local", "services/orchestrator/Dockerfile"],
+    ]);
+    expect(built.every((i) => (i.build as { context: string }).context === ".")).toBe(true);
+  });
+
+  it("when images are pinned by digest, then they are pulled, not built", async () => {
+    const ref = (n: string) => `ghcr.io/acme/${n}@sha256:${"a".repeat(64)}`;
+    const all = await images({
+      "agency:orchestratorImage": ref("orchestrator"),
+      "agency:frontendImage": ref("frontend"),
+    });
+    expect(all.filter((i) => i.build)).toEqual([]);
+    expect(all.map((i) => i.name)).toEqual(expect.arrayContaining([ref("orchestrator"), ref("frontend")]));
+  });
+});
+
 describe("config read through Pulumi", () => {
   it("when a secret is missing from the stack, then loading refuses with the command that sets it", () => {
     const secrets = { ...SECRET_VALUES };
