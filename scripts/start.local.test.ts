@@ -20,13 +20,16 @@ interface Started {
   child: ChildProcess;
   output: () => string;
   api: string;
+  portal: string;
 }
 
-async function start(apiPort: number, pgPort: number): Promise<Started> {
+async function start(apiPort: number, pgPort: number, portalPort: number): Promise<Started> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     AGENCY_DATA_DIR: dataDir,
     API_PORT: String(apiPort),
+    PORTAL_PORT: String(portalPort),
+    PUBLIC_PORTAL_URL: `http://localhost:${portalPort}`,
     AGENCY_PG_PORT: String(pgPort),
     CAMPAIGN_DELAYS: "0,1,2",
     LOG_LEVEL: "warn",
@@ -38,6 +41,7 @@ async function start(apiPort: number, pgPort: number): Promise<Started> {
     "SECRET_KEY",
     "RESEND_API_KEY",
     "S3_BUCKET",
+    "AGENCY_REVIEW_GATES",
   ]) {
     delete env[name];
   }
@@ -57,7 +61,12 @@ async function start(apiPort: number, pgPort: number): Promise<Started> {
       }
     }, 50);
   });
-  return { child: started, output: () => output, api: `http://localhost:${apiPort}` };
+  return {
+    child: started,
+    output: () => output,
+    api: `http://localhost:${apiPort}`,
+    portal: `http://localhost:${portalPort}`,
+  };
 }
 
 async function stop(started: Started): Promise<number | null> {
@@ -85,8 +94,11 @@ afterAll(async () => {
 
 describe("npm start (embedded defaults)", () => {
   it("when started twice on one data folder, then the second start finds the first one's run, artifacts and emails", async () => {
-    const [apiPort, pgPort] = [await freePort(), await freePort()];
-    const first = await start(apiPort, pgPort);
+    const [apiPort, pgPort, portalPort] = [await freePort(), await freePort(), await freePort()];
+    const first = await start(apiPort, pgPort, portalPort);
+    const home = await fetch(first.portal);
+    expect(home.status).toBe(200);
+    expect(await home.text()).toContain("<form");
     expect(first.output()).toMatch(/Operator token \(new, kept in .*admin-token\): \S{16,}/);
     expect(first.output()).toContain("embedded Postgres");
     const token = /Operator token \(new, kept in .*\): (\S+)/.exec(first.output())![1]!;
@@ -105,12 +117,27 @@ describe("npm start (embedded defaults)", () => {
       run_id: string;
       project_id: string;
     };
+    const auth = { authorization: `Bearer ${token}` };
+    // The default review gates stop the run after the PRD and before the campaign: approve both.
+    const gates: string[] = [];
     await until(async () => {
-      const run = (await (await fetch(`${first.api}/v1/runs/${runId}`)).json()) as { status: string };
+      const run = (await (await fetch(`${first.api}/v1/runs/${runId}`)).json()) as {
+        status: string;
+        review?: { gate: string };
+      };
       if (run.status === "failed") throw new Error("run failed");
+      if (run.status === "awaiting_review" && run.review && !gates.includes(run.review.gate)) {
+        gates.push(run.review.gate);
+        const approved = await fetch(`${first.api}/v1/runs/${runId}/review`, {
+          method: "POST",
+          headers: { ...auth, "content-type": "application/json" },
+          body: JSON.stringify({ decision: "approve" }),
+        });
+        expect(approved.status).toBeLessThan(300);
+      }
       return run.status === "completed" ? run : undefined;
     });
-    const auth = { authorization: `Bearer ${token}` };
+    expect(gates).toEqual(["prd_review", "campaign_review"]);
     await until(async () => {
       const { emails } = (await (
         await fetch(`${first.api}/v1/projects/${projectId}/emails`, { headers: auth })
@@ -121,7 +148,7 @@ describe("npm start (embedded defaults)", () => {
     });
     expect(await stop(first)).toBe(0);
 
-    const second = await start(apiPort, pgPort);
+    const second = await start(apiPort, pgPort, portalPort);
     expect(second.output()).not.toContain("Operator token (new");
     const run = (await (await fetch(`${second.api}/v1/runs/${runId}`)).json()) as {
       status: string;

@@ -1,8 +1,9 @@
 /**
  * `npm start`: the whole agency on this machine with every embedded default — API, worker and
- * (once it exists) the portal — with all state in AGENCY_DATA_DIR (default .agency/).
+ * portal — with all state in AGENCY_DATA_DIR (default .agency/).
  */
 import path from "node:path";
+import { startPortal } from "../services/frontend/start.ts";
 import {
   ConfigError,
   buildDeps,
@@ -26,11 +27,22 @@ async function main() {
   const agency = await buildDeps(config, "agency");
   const api = await startApi(agency);
   const worker = await startWorker(agency);
+  const portalPort = Number(process.env.PORTAL_PORT || 3000);
+  console.log(`Starting the portal on port ${portalPort} (the first start builds it, about a minute)…`);
+  const portal = await startPortal({
+    port: portalPort,
+    host: config.apiHost,
+    apiUrl: api.url,
+    adminToken: config.adminToken,
+    secretKey: config.secretKey,
+    origin: config.publicPortalUrl,
+  });
 
   const tokenFile = path.join(config.dataDir, "admin-token");
   const lines = [
     "",
     "RoboAgency is running.",
+    `  Portal        ${portal.url}   (client portal: ${portal.url}/portal, ops console: ${portal.url}/ops)`,
     `  API           ${api.url}   (health: ${api.url}/health, metrics: ${api.url}/metrics)`,
     `  Data folder   ${config.dataDir}`,
     ...Object.entries(agency.adapters).map(([part, what]) => `  ${part.padEnd(13)} ${what}`),
@@ -49,6 +61,7 @@ async function main() {
   console.log(lines.join("\n"));
 
   runUntilSignal(agency.logger, async () => {
+    await portal.stop();
     await api.stop();
     await worker.stop();
     await agency.close();

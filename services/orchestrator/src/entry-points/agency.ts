@@ -144,6 +144,10 @@ export async function startApi(
   await events.start();
   const app = createApp(deps, events);
   const server = app.listen(port, host);
+  // Longer than the proxies' idle timeouts (Caddy, load balancers), so the server never closes a
+  // kept-alive connection just as a client sends on it.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await once(server, "listening");
   const address = server.address() as AddressInfo;
   const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host;
