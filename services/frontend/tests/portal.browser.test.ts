@@ -230,6 +230,17 @@ describe("portal in a browser", () => {
         timeout: 15_000,
       })
       .toBeGreaterThan(20);
+    // The narrated video, when this machine could render it (ffmpeg and espeak-ng), plays from here.
+    if (await page.locator("video").count()) {
+      await page.locator("video").scrollIntoViewIfNeeded();
+      await expect
+        .poll(() => page.locator("video").evaluate((v) => (v as HTMLVideoElement).duration), {
+          timeout: 15_000,
+        })
+        .toBeGreaterThan(1);
+    }
+    expect(await page.getByTestId("quality-summary").textContent()).toMatch(/\d+ of \d+ gates/);
+
     // The three campaign emails, as they will look in an inbox.
     const previews = page.locator('iframe[title^="Preview of the"]');
     expect(await previews.count()).toBe(3);
@@ -259,7 +270,7 @@ describe("portal in a browser", () => {
     await shot(page, "portal-projects");
     expect(problems.join("\n")).toBe("");
     await context.close();
-  });
+  }, 200_000);
 
   it("when client A opens client B's project, then it is not found and nothing of it shows", async () => {
     const res = await agency.api("/v1/intake", {
@@ -353,6 +364,61 @@ describe("portal in a browser", () => {
     expect(problems.join("\n")).toBe("");
     await context.close();
   });
+
+  it("when a visitor uses only the keyboard, then they reach the form and each step moves focus to its title", async () => {
+    const { context, page } = await newPage();
+    await page.goto(portal.url + "/");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Skip to content");
+    await page.keyboard.press("Enter");
+    // Tab from the main landmark into the sector radios; arrows pick one, as in any radio group.
+    let guard = 0;
+    while (
+      (await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.type)) !== "radio" &&
+      guard++ < 20
+    ) {
+      await page.keyboard.press("Tab");
+    }
+    await page.keyboard.press("Space");
+    await page.keyboard.press("ArrowDown");
+    const picked = await page.evaluate(
+      () => (document.querySelector("input[name=sector]:checked") as HTMLInputElement).value,
+    );
+    expect(picked).not.toBe("");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe("Next");
+    await page.keyboard.press("Enter");
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe("Contact");
+    await context.close();
+  });
+
+  it("when the run waits at a review gate, then the client and the operator see it waiting", async () => {
+    const projectId = projectUrl.split("/").pop()!;
+    // The re-run the operator started must finish before its state is set by hand.
+    const latest = await eventually(async () => {
+      const p = await (await agency.api(`/v1/projects/${projectId}`, { admin: true })).json();
+      return ["completed", "failed"].includes(p.runs[0].status) ? p.runs[0].id : undefined;
+    }, 60_000);
+    await agency.agency.pool.query("UPDATE workflow_runs SET status = 'awaiting_review' WHERE id = $1", [
+      latest,
+    ]);
+    const { context, page } = await newPage();
+    await signIn(page, email, projectUrl);
+    await page.waitForURL(`**${projectUrl}`);
+    expect(await page.getByTestId("run-status").getAttribute("data-status")).toBe("awaiting_review");
+    await page.getByRole("heading", { name: "Your review" }).waitFor();
+    await expectAccessible(page);
+    await shot(page, "portal-awaiting-review");
+
+    await page.goto(`${portal.url}/ops/login?next=${encodeURIComponent(`/ops/projects/${projectId}`)}`);
+    await page.getByLabel("Operator name").fill("admin");
+    await page.getByLabel("Password").fill(agency.adminToken);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(`**/ops/projects/${projectId}`);
+    await page.getByText("This run waits at a review gate").waitFor();
+    expect(await page.getByRole("button", { name: "Run the workflow again" }).isDisabled()).toBe(true);
+    await context.close();
+  }, 90_000);
 
   it("when a signed-out visitor opens the portal or the console, then they are sent to sign in", async () => {
     for (const [from, to] of [

@@ -90,3 +90,18 @@ export interface Health {
   version: string;
   dependencies: Record<string, { status: "up" | "down"; latency_ms: number; error?: string }>;
 }
+
+/** The quality report the pipeline writes (agents/src/quality/report.ts), as the portal shows it. */
+export interface QualityReport {
+  draftingModel: string;
+  passed: boolean;
+  gatesPassed: number;
+  gatesTotal: number;
+  score: number;
+  artifacts: Array<{
+    artifact: string;
+    passed: boolean;
+    score: number;
+    gates: Array<{ id: string; passed: boolean; reason: string }>;
+  }>;
+}

@@ -3,7 +3,7 @@
  * steps, and its artifacts arranged by step, with markdown rendered on the server and every file
  * reachable through a signed link of this origin.
  */
-import type { Artifact, ClientProject } from "../types.ts";
+import type { Artifact, ClientProject, QualityReport } from "../types.ts";
 import { server } from "./config.ts";
 import { renderMarkdown } from "./markdown.ts";
 import { runFilesBase } from "./session.ts";
@@ -14,6 +14,8 @@ export interface ArtifactView extends Artifact {
   html?: string;
   /** Top-level fields of a JSON summary shown inline (the brief). */
   fields?: Array<{ label: string; value: string }>;
+  /** The run's quality report, when this artifact is it. */
+  quality?: QualityReport;
 }
 
 export interface ProjectView {
@@ -22,7 +24,7 @@ export interface ProjectView {
   artifacts: ArtifactView[];
 }
 
-const INLINE_MARKDOWN = /^(market-map|prd|okrs|explainer\/script|quality[\w-]*)\.md$|^quality/;
+const INLINE_MARKDOWN = /^(market-map|prd|okrs|explainer\/script)\.md$/;
 
 const label = (key: string) =>
   key
@@ -43,6 +45,14 @@ function summaryFields(json: unknown): ArtifactView["fields"] {
   return out.slice(0, 16);
 }
 
+function parseJson(body: string | null): unknown {
+  try {
+    return body ? JSON.parse(body) : null;
+  } catch {
+    return null;
+  }
+}
+
 async function text(runId: string, name: string): Promise<string | null> {
   const res = await server().api.runFile(runId, name);
   return res.ok ? res.text() : null;
@@ -61,16 +71,11 @@ export async function projectView(project: ClientProject): Promise<ProjectView> 
       if (a.content_type.startsWith("text/markdown") && INLINE_MARKDOWN.test(a.name)) {
         const body = await text(run.id, a.name);
         if (body !== null) view.html = renderMarkdown(body);
-      } else if (
-        a.name === "brief.json" ||
-        (a.kind.startsWith("quality") && a.content_type.startsWith("application/json"))
-      ) {
-        const body = await text(run.id, a.name);
-        try {
-          view.fields = summaryFields(body ? JSON.parse(body) : null);
-        } catch {
-          view.fields = [];
-        }
+      } else if (a.name === "quality-report.json") {
+        const report = parseJson(await text(run.id, a.name)) as QualityReport | null;
+        if (report && Array.isArray(report.artifacts)) view.quality = report;
+      } else if (a.name === "brief.json") {
+        view.fields = summaryFields(parseJson(await text(run.id, a.name)));
       }
       return view;
     }),

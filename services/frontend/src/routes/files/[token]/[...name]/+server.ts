@@ -23,6 +23,8 @@ export const GET: RequestHandler = async ({ params }) => {
       "content-security-policy":
         "sandbox allow-scripts; default-src 'self' 'unsafe-inline' data: blob:; connect-src 'none'; frame-ancestors 'self'",
       "x-frame-options": "SAMEORIGIN",
+      // The path holds the capability: never hand it to another site in a Referer.
+      "referrer-policy": "no-referrer",
     },
   });
 };
