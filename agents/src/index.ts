@@ -24,3 +24,27 @@ export {
   type ReviewRequest,
 } from "./review/gates.ts";
 export { NODE_RETRY_POLICY, isTransientError } from "./graph.ts";
+export { draftingModelFromEnv, DEFAULT_MODELS, PROVIDERS, type Provider } from "./providers/env.ts";
+export { ChatDraftingModel, type ChatDraftingModelOptions } from "./providers/chat.ts";
+export { PRICES, costUsd, type Price } from "./providers/prices.ts";
+export type { ExplainerVideoInfo } from "./state.ts";
+export type { ArtifactQuality, Gate, QualityArtifact, QualityReport } from "./quality/report.ts";
+export {
+  COLLECTIONS,
+  storeRetriever,
+  type Collection,
+  type Embedder,
+  type RetrievedSource,
+  type Retriever,
+  type VectorStore,
+} from "./retrieval/retriever.ts";
+export {
+  defaultRetriever,
+  embedderFromEnv,
+  ingestKnowledgeBase,
+  retrieverFromEnv,
+  vectorStoreFromEnv,
+} from "./retrieval/knowledgeBase.ts";
+export { EmbeddedVectorStore } from "./retrieval/embeddedStore.ts";
+export { QdrantVectorStore } from "./retrieval/qdrantStore.ts";
+export { hashedEmbedder, openAIEmbedder } from "./retrieval/embedders.ts";
