@@ -71,8 +71,14 @@ export function setAgencyMocks(stack: string): void {
   );
 }
 
-/** Waits until no resource has been registered for a while: the program has settled. */
-export async function settle(quietMs = 300, timeoutMs = 20_000): Promise<Recorded[]> {
+/**
+ * Waits until every registration the program started has reached the mocks. Pulumi keeps one
+ * promise chain of outstanding RPCs (taken when a resource is constructed, before its inputs
+ * resolve); waitForRPCs drains it. It is internal to the SDK, so a quiet period backs it up.
+ */
+export async function settle(quietMs = 200, timeoutMs = 60_000): Promise<Recorded[]> {
+  const drain = (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs;
+  if (drain) await drain();
   const deadline = Date.now() + timeoutMs;
   let last = -1;
   while (Date.now() < deadline) {
