@@ -117,6 +117,24 @@ describe("images", () => {
   });
 });
 
+describe("another DNS provider", () => {
+  it("when dnsProvider is none, then no Cloudflare record is created and the outputs list the records to create", async () => {
+    recorded.length = 0;
+    const config = { ...PROD_CONFIG, "agency:dnsProvider": "none" };
+    delete (config as Record<string, string>)["agency:cloudflareZoneId"];
+    const secrets = { ...SECRET_VALUES };
+    delete secrets["cloudflare:apiToken"];
+    useConfig(config, secrets);
+    const cfg = loadConfig();
+    const outputs = defineAgency(cfg, fixtureRoot(serviceDefinitions(cfg)));
+    const resources = await settle();
+    expect(resources.filter((r) => r.type.startsWith("cloudflare:"))).toEqual([]);
+    const records = await new Promise<string[]>((r) => outputs.dnsRecords.apply(r));
+    expect(records).toContain("agency.example.com. 300 IN A 203.0.113.10");
+    expect(records).toHaveLength(4);
+  });
+});
+
 describe("config read through Pulumi", () => {
   it("when a secret is missing from the stack, then loading refuses with the command that sets it", () => {
     const secrets = { ...SECRET_VALUES };
