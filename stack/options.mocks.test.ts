@@ -1,6 +1,6 @@
 /**
- * Growth settings of the real program under Pulumi mocks (stack/testing/mocks.ts): worker servers
- * with an external database, and config read through Pulumi's own config API.
+ * Options of the real program under Pulumi mocks (stack/testing/mocks.ts): worker servers with an
+ * external database, built or digest-pinned images, DNS elsewhere, config read through Pulumi.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import {
