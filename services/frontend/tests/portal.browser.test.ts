@@ -223,6 +223,10 @@ describe("portal in a browser", () => {
       })
       .toBeGreaterThan(20);
     expect(await frameOf("prototype/index.html")!.evaluate(() => origin)).toBe("null");
+    // Full-page captures leave out-of-process frames blank, so the prototype gets its own picture.
+    await page
+      .locator("section[aria-labelledby=a-prototype]")
+      .screenshot({ path: path.join(SHOTS, "portal-prototype.png") });
 
     await page.locator('iframe[title="Explainer"]').scrollIntoViewIfNeeded();
     await expect
