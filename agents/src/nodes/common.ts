@@ -12,7 +12,7 @@ import {
   ensureConfiguration,
   requestDraft,
 } from "../configuration.ts";
-import type { Artifact, StepName, UsageRecord } from "../contracts.ts";
+import { type Artifact, BudgetExceededError, type StepName, type UsageRecord } from "../contracts.ts";
 import { offlineDraftingModel } from "../offline/model.ts";
 import { escapeMarkdown } from "../render/escape.ts";
 import type { PipelineState } from "../state.ts";
@@ -59,7 +59,11 @@ export function nodeRuntime(
         ...(reviewNotes ? { reviewNotes } : {}),
         ...(budget ? { budget: { limitUsd: budget.limitUsd, spentUsd: spentBefore + sumCost(usage) } } : {}),
         onUsage: (row) => usage.push(row),
-      } as DraftRequest<typeof request.step>);
+      } as DraftRequest<typeof request.step>).catch((error: unknown) => {
+        // The update carrying this node's usage is lost with the throw, so the error carries all of it.
+        if (error instanceof BudgetExceededError) (error as { usage: UsageRecord[] }).usage = [...usage];
+        throw error;
+      });
     },
     finish(update) {
       const artifacts =

@@ -95,6 +95,9 @@ describe("the pipeline on a FAKE OpenAI-compatible server (real @langchain/opena
     const before = server.calls.length;
     const error = await run(server, { budget: { limitUsd: 0.02, spentUsd: 0.005 } }).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: "BudgetExceededError", limitUsd: 0.02 });
+    // Only the stopped step's own rows ride on the error; earlier steps' rows were streamed.
+    const stopped = (error as { step: string; usage: UsageRecord[] }).step;
+    expect((error as { usage: UsageRecord[] }).usage.every((u) => u.step === stopped)).toBe(true);
     const calls = server.calls.slice(before).filter((c) => c.api === "openai");
     expect(calls.length).toBeGreaterThan(0);
     expect(calls.length).toBeLessThan(8);
