@@ -79,13 +79,20 @@ let leadReady: { campaignId: string; projectId: string; runId: string };
 describe("n8n flows against a running agency", () => {
   it("when an intake reaches lead_ready, then the n8n warm-up sends the three emails through the orchestrator", async () => {
     const intake = await (await t.api("/v1/intake", { method: "POST", json: anIntake() })).json();
+    let seen: unknown;
     const emails = await eventually(async () => {
       const { rows } = await t.agency.pool.query(
-        "SELECT campaign_id, step, status, dispatch, sent_at FROM campaign_emails WHERE project_id = $1 ORDER BY position",
+        "SELECT campaign_id, step, status, dispatch, sent_at, error FROM campaign_emails WHERE project_id = $1 ORDER BY position",
         [intake.project_id],
       );
+      seen = rows;
       return rows.length === 3 && rows.every((r) => r.status === "sent") ? rows : undefined;
-    }, 120_000);
+    }, 240_000).catch(async (err: Error) => {
+      const run = await (await t.api(`/v1/runs/${intake.run_id}`)).json();
+      throw new Error(
+        `${err.message}; run ${run.status} ${run.error ?? ""}; emails ${JSON.stringify(seen)}; n8n log:\n${n8n.logs().slice(-3000)}`,
+      );
+    });
     expect(emails.map((e) => [e.step, e.status, e.dispatch])).toEqual([
       ["demo", "sent", "automation"],
       ["prototype", "sent", "automation"],
@@ -103,7 +110,7 @@ describe("n8n flows against a running agency", () => {
       ["calendar", "demo", "prototype"].map((s) => `campaign-${emails[0].campaign_id}-${s}`),
     );
     leadReady = { campaignId: emails[0].campaign_id, projectId: intake.project_id, runId: intake.run_id };
-  }, 180_000);
+  }, 300_000);
 
   it("when the same lead_ready reaches n8n again, then the flow runs again and sends nothing twice", async () => {
     const { rows: before } = await t.agency.pool.query(
@@ -199,6 +206,20 @@ describe("n8n flows against a running agency", () => {
       body,
     });
     expect(refused.status).toBe(401);
+    // A piece the orchestrator refuses goes back to the CMS with the orchestrator's reason.
+    const untitled = JSON.stringify({
+      source: "mdx",
+      slug: "untitled",
+      url: "https://agency.example/x",
+      content: "No head.",
+    });
+    const rejected = await fetch(n8n.webhookUrl("agency/cms-publish"), {
+      method: "POST",
+      headers: signed(CMS_SECRET, untitled),
+      body: untitled,
+    });
+    expect(rejected.status).toBe(422);
+    expect((await json(rejected)).message).toMatch(/frontmatter\.title/);
   }, 90_000);
 
   it("when the hourly health check finds the worker down and later up, then the orchestrator records a firing and then a resolved alert", async () => {
