@@ -156,7 +156,15 @@ export async function requestDraft<S extends DraftStep>(
  */
 export function neutralizeDraft<T>(value: T): T {
   if (typeof value === "string") {
-    const cleaned = defangUrls(value.replace(/<\/?[a-z!?][^<>]*>?/gi, " ").replace(/[<>]/g, " "))
+    const cleaned = defangUrls(
+      value
+        .replace(/<\/?[a-z!?][^<>]*>?/gi, " ")
+        .replace(/[<>]/g, " ")
+        // CSS hooks and protocol-relative URLs ("url(//host/x)", "@import") lose their syntax.
+        .replace(/\burl\s*\(/gi, "url (")
+        .replace(/@import\b/gi, "import")
+        .replace(/(^|[\s("'=])\/\/(?=[a-z0-9-])/gi, "$1"),
+    )
       .replace(/[ \t]{2,}/g, " ")
       .trim();
     return (cleaned === "" && value.trim() !== "" ? "(removed)" : cleaned) as T;
