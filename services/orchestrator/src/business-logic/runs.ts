@@ -5,15 +5,16 @@
  * step's status, timing, artifacts and provider usage are stored as the pipeline streams them,
  * and announced on RUN_CHANNEL for live views.
  */
+import { createHash } from "node:crypto";
 import { Command } from "@langchain/langgraph";
 import {
   CAMPAIGN_STEPS,
   STEP_NAMES,
   type Artifact,
   type CampaignEmail,
+  type PipelineState,
   type ReviewRequest,
   type StepName,
-  type UsageRecord,
 } from "@roboagency/agents";
 import { withTransaction } from "../data-access/database.ts";
 import {
@@ -168,6 +169,7 @@ async function executeLocked(deps: Deps, runId: string, finalAttempt: boolean): 
 
   const started = new Map<StepName, Date>();
   const finished: StepName[] = [];
+  const projection = await RunProjection.load(deps, runId, projectId);
   let input: Parameters<typeof graph.stream>[0] | undefined;
   const before = await graph.getState(runnable);
   if (!before.createdAt) {
@@ -183,6 +185,8 @@ async function executeLocked(deps: Deps, runId: string, finalAttempt: boolean): 
       },
     };
   } else {
+    // A worker that died may have left the rows behind its checkpoint.
+    await projection.catchUp(before);
     const waiting = pendingInterrupt(before);
     if (waiting) {
       const review = await reviewOf(pool, runId, waiting.id);
@@ -225,14 +229,11 @@ async function executeLocked(deps: Deps, runId: string, finalAttempt: boolean): 
             await notifyRun(pool, runId);
           }
         } else if (mode === "updates") {
-          for (const [node, output] of Object.entries(chunk)) {
-            const out = (output ?? {}) as { artifacts?: Artifact[]; usage?: UsageRecord[] };
-            for (const artifact of out.artifacts ?? []) await storeArtifact(deps, projectId, runId, artifact);
-            await recordUsage(deps, runId, projectId, out.usage ?? []);
-            if (isStep(node)) finished.push(node);
-          }
-        } else if (mode === "values" && finished.length) {
+          for (const node of Object.keys(chunk)) if (isStep(node)) finished.push(node);
+        } else if (mode === "values") {
           // A values chunk follows the checkpoint of the steps finished before it.
+          await projection.sync(chunk as Partial<PipelineState>);
+          if (!finished.length) continue;
           const now = new Date();
           for (const step of finished.splice(0)) {
             await setStep(pool, runId, step, "completed", now);
@@ -246,6 +247,8 @@ async function executeLocked(deps: Deps, runId: string, finalAttempt: boolean): 
       }
     }
     const after = await graph.getState(runnable);
+    // The stream can run ahead of this loop; the checkpoint has everything.
+    await projection.catchUp(after);
     const waiting = pendingInterrupt(after);
     if (waiting) {
       await parkForReview(deps, runId, waiting);
@@ -256,7 +259,13 @@ async function executeLocked(deps: Deps, runId: string, finalAttempt: boolean): 
     await completeRun(deps, { runId, projectId, toEmail: intake.email, emails });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    const current = [...started.keys()].at(-1) ?? (await currentStep(deps, runId));
+    // An error ends the stream before the chunks it had buffered: what the checkpoint holds
+    // (finished steps' artifacts and usage) is stored now, or a resume would never store it.
+    await graph
+      .getState(runnable)
+      .then((snapshot) => projection.catchUp(snapshot))
+      .catch((syncErr: unknown) => log.error({ err: syncErr }, "could not store the checkpoint's outputs"));
+    const current = await failedStep(deps, runnable, err, [...started.keys()].at(-1));
     metrics.stepFailures.inc({ step: current });
     await setStep(pool, runId, current, "failed", new Date(), message);
     if (errorName(err) === "BudgetExceededError") {
@@ -279,41 +288,129 @@ async function executeLocked(deps: Deps, runId: string, finalAttempt: boolean): 
   }
 }
 
-/** The first step not completed: where a run that failed outside a step stands. */
-async function currentStep(deps: Pick<Deps, "pool">, runId: string): Promise<StepName> {
+/**
+ * The step a failure belongs to: the checkpoint records the task that raised it; a failure outside
+ * any task (storing, completing) belongs to the last step started, else the first not completed.
+ */
+async function failedStep(
+  deps: Deps,
+  runnable: Awaited<ReturnType<typeof runConfig>>,
+  err: unknown,
+  lastStarted: StepName | undefined,
+): Promise<StepName> {
+  const snapshot = await deps.pipeline.getState(runnable).catch(() => undefined);
+  const failed = snapshot?.tasks.find((t) => t.error !== undefined && isStep(t.name))?.name;
+  if (failed && isStep(failed)) return failed;
+  const named = (err as { step?: unknown }).step;
+  if (typeof named === "string" && isStep(named)) return named;
+  if (lastStarted) return lastStarted;
   const { rows } = await deps.pool.query<{ step: string }>(
     "SELECT step FROM run_steps WHERE run_id = $1 AND status <> 'completed' ORDER BY position LIMIT 1",
-    [runId],
+    [runnable.configurable.thread_id],
   );
   const step = rows[0]?.step;
   return step && isStep(step) ? step : STEP_NAMES[STEP_NAMES.length - 1]!;
 }
 
-async function storeArtifact(deps: Deps, projectId: string, runId: string, artifact: Artifact) {
-  const key = storageKey(projectId, runId, artifact);
-  const stored = await deps.assets.put(key, artifact.body, artifact.contentType);
-  await upsertAsset(deps.pool, {
-    projectId,
-    runId,
-    step: artifact.step,
-    kind: artifact.kind,
-    name: artifact.name,
-    contentType: artifact.contentType,
-    storageKey: key,
-    sizeBytes: stored.sizeBytes,
-    sha256: stored.sha256,
-    offlineDraft: artifact.offlineDraft,
-  });
+/**
+ * A binary body read back from a checkpoint is no longer a Buffer: JSON turned it into
+ * `{ type: "Buffer", data: [...] }` (or a Uint8Array). The store takes strings and Buffers.
+ */
+function bodyOf(body: unknown): string | Buffer {
+  if (typeof body === "string" || Buffer.isBuffer(body)) return body;
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const json = body as { type?: unknown; data?: unknown };
+  if (json?.type === "Buffer" && Array.isArray(json.data)) return Buffer.from(json.data as number[]);
+  throw new Error(`an artifact body is neither text nor bytes (${typeof body})`);
 }
 
-async function recordUsage(deps: Deps, runId: string, projectId: string, usage: UsageRecord[]) {
-  if (usage.length === 0) return;
-  await insertUsage(deps.pool, runId, projectId, usage);
-  for (const u of usage) {
-    const labels = { step: u.step, provider: u.provider, model: u.model };
-    deps.metrics.llmTokens.inc({ ...labels, kind: "input" }, u.inputTokens);
-    deps.metrics.llmTokens.inc({ ...labels, kind: "output" }, u.outputTokens);
-    deps.metrics.llmCost.inc(labels, u.costUsd);
+/**
+ * The run's rows (assets, usage, completed steps) as a projection of its checkpoint, which is the
+ * truth: what the checkpoint holds and the rows miss is stored, nothing is stored twice.
+ */
+class RunProjection {
+  private constructor(
+    private readonly deps: Deps,
+    private readonly runId: string,
+    private readonly projectId: string,
+    /** Stored artifacts: name → sha256 of the stored body. */
+    private readonly stored: Map<string, string>,
+    /** How many of the checkpoint's `usage` rows are stored; the channel only grows. */
+    private usageStored: number,
+  ) {}
+
+  static async load(deps: Deps, runId: string, projectId: string): Promise<RunProjection> {
+    const [assets, usage] = await Promise.all([
+      deps.pool.query<{ name: string; sha256: string }>("SELECT name, sha256 FROM assets WHERE run_id = $1", [
+        runId,
+      ]),
+      deps.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM run_usage WHERE run_id = $1", [runId]),
+    ]);
+    return new RunProjection(
+      deps,
+      runId,
+      projectId,
+      new Map(assets.rows.map((r) => [r.name, r.sha256])),
+      usage.rows[0]?.n ?? 0,
+    );
+  }
+
+  /** Stores new or changed artifacts (the newest of each name) and new usage rows. */
+  async sync(values: Partial<PipelineState>): Promise<void> {
+    const latest = new Map<string, Artifact>();
+    for (const a of values.artifacts ?? []) latest.set(a.name, a);
+    for (const artifact of latest.values()) {
+      const body = bodyOf(artifact.body);
+      const sha256 = createHash("sha256").update(body).digest("hex");
+      if (this.stored.get(artifact.name) === sha256) continue;
+      await this.store({ ...artifact, body });
+      this.stored.set(artifact.name, sha256);
+    }
+    const usage = values.usage ?? [];
+    if (usage.length > this.usageStored) {
+      const fresh = usage.slice(this.usageStored);
+      await insertUsage(this.deps.pool, this.runId, this.projectId, fresh);
+      this.usageStored = usage.length;
+      for (const u of fresh) {
+        const labels = { step: u.step, provider: u.provider, model: u.model };
+        this.deps.metrics.llmTokens.inc({ ...labels, kind: "input" }, u.inputTokens);
+        this.deps.metrics.llmTokens.inc({ ...labels, kind: "output" }, u.outputTokens);
+        this.deps.metrics.llmCost.inc(labels, u.costUsd);
+      }
+    }
+  }
+
+  /** `sync`, plus every step with output in the checkpoint and not pending marked completed. */
+  async catchUp(snapshot: { values: unknown; next: readonly string[] }): Promise<void> {
+    const values = snapshot.values as Partial<PipelineState>;
+    await this.sync(values);
+    const done = new Set((values.artifacts ?? []).map((a) => a.step));
+    for (const step of snapshot.next) if (isStep(step)) done.delete(step);
+    if (done.size === 0) return;
+    const { rowCount } = await this.deps.pool.query(
+      `UPDATE run_steps SET status = 'completed', finished_at = now(), error = NULL,
+              started_at = coalesce(started_at, now())
+       WHERE run_id = $1 AND step = ANY($2::text[]) AND status <> 'completed'`,
+      [this.runId, [...done]],
+    );
+    if (rowCount) await notifyRun(this.deps.pool, this.runId);
+  }
+
+  private async store(artifact: Artifact): Promise<void> {
+    const key = storageKey(this.projectId, this.runId, artifact);
+    const stored = await this.deps.assets.put(key, artifact.body, artifact.contentType);
+    await upsertAsset(this.deps.pool, {
+      projectId: this.projectId,
+      runId: this.runId,
+      step: artifact.step,
+      kind: artifact.kind,
+      name: artifact.name,
+      contentType: artifact.contentType,
+      storageKey: key,
+      sizeBytes: stored.sizeBytes,
+      sha256: stored.sha256,
+      offlineDraft: artifact.offlineDraft,
+    });
   }
 }
 

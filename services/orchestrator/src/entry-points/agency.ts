@@ -6,8 +6,7 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { Config } from "../config.ts";
-import * as agents from "@roboagency/agents";
-import type { DraftingModel } from "@roboagency/agents";
+import { draftingModelFromEnv } from "@roboagency/agents";
 import { createLocalAssetStore, createS3AssetStore } from "../data-access/assets.ts";
 import { durablePipeline } from "../data-access/checkpointer.ts";
 import { connectLocalOrRemoteDatabase, migrate } from "../data-access/database.ts";
@@ -24,19 +23,6 @@ import { createApp } from "./http/app.ts";
 
 /** Attempts per run: transient failures are retried with exponential backoff. */
 export const RUN_ATTEMPTS = 3;
-
-/**
- * The drafting model chosen by the environment (AGENCY_LLM_PROVIDER and friends), built at start
- * so a configuration error stops the start instead of the first run. Until the agents package
- * exports `draftingModelFromEnv`, the pipeline's offline default drafts.
- */
-export function draftingModelFromEnvironment(
-  env: Record<string, string | undefined>,
-): DraftingModel | undefined {
-  const fromEnv = (agents as { draftingModelFromEnv?: (e: typeof env) => DraftingModel })
-    .draftingModelFromEnv;
-  return fromEnv ? fromEnv(env) : undefined;
-}
 
 export interface Agency extends Deps {
   /** Which adapters serve, for the start banner and /health readers. */
@@ -57,7 +43,8 @@ export async function buildDeps(
   logger: Logger = createLogger(config.logLevel, service),
   env: Record<string, string | undefined> = process.env,
 ): Promise<Agency> {
-  const draftingModel = draftingModelFromEnvironment(env);
+  // Built first, so a provider misconfiguration stops the start with the env var to fix.
+  const draftingModel = draftingModelFromEnv(env);
   const database = await connectLocalOrRemoteDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -115,7 +102,7 @@ export async function buildDeps(
           ? `S3 bucket ${config.s3.bucket}`
           : `local folder ${path.join(config.dataDir, "assets")}`,
         mailer: config.resendApiKey ? "Resend" : "outbox in Postgres (nothing leaves this machine)",
-        drafting: draftingModel ? draftingModel.id : "offline drafting model",
+        drafting: draftingModel.offline ? "offline drafting model" : draftingModel.id,
         reviewGates: config.reviewGates.length ? config.reviewGates.join(", ") : "none",
       },
       close: async () => {

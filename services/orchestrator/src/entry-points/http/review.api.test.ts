@@ -3,6 +3,7 @@
  * pipeline with both gates on, local assets and the Postgres outbox. No fakes.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { StepName } from "@roboagency/agents";
 import { anIntake, eventually, startTestAgency, type TestAgency } from "../../testing/agency-harness.ts";
 
 let t: TestAgency;
@@ -47,8 +48,9 @@ describe("review gates", () => {
       "prd.md",
     ]);
     for (const a of atPrd.review.artifacts) expect(a.id).toEqual(expect.any(String));
-    const steps = (run: { steps: Array<{ step: string; status: string; finished_at: string }> }) =>
-      Object.fromEntries(run.steps.map((s) => [s.step, s]));
+    type Step = { step: StepName; status: string; finished_at: string };
+    const steps = (run: { steps: Step[] }) =>
+      Object.fromEntries(run.steps.map((s) => [s.step, s])) as Record<StepName, Step>;
     expect(steps(atPrd).wireframer.status).toBe("pending");
 
     // Send back: the PRD step runs again with the comment, the steps before it do not.
