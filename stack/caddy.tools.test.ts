@@ -58,7 +58,14 @@ function withoutAdminPort(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 
 describe("the Caddyfile under a real caddy", () => {
   let caddy: ChildProcess;
-  const ports = { http: 0, https: 0, metrics: 0, admin: 0 };
+  const ports = { http: 0, https: 0, metrics: 0, admin: 0, upstream: 0 };
+  // Stands in for the portal and the API behind Caddy: a real HTTP server that sets its own policy.
+  const upstream = http.createServer((req, res) => {
+    if (req.url !== "/no-upstream-csp") {
+      res.setHeader("content-security-policy", "default-src 'self'; frame-ancestors 'self'");
+    }
+    res.end(req.url === "/metrics" ? "secret_series 1\n" : "ok");
+  });
   const env = (): NodeJS.ProcessEnv => {
     const home = mkdtempSync(path.join(tmpdir(), "caddy-"));
     return {
@@ -79,11 +86,14 @@ describe("the Caddyfile under a real caddy", () => {
       HTTPS_PORT: String(ports.https),
       METRICS_PORT: String(ports.metrics),
       ADMIN_PORT: String(ports.admin),
+      PORTAL_UPSTREAM: `127.0.0.1:${ports.upstream}`,
+      API_UPSTREAM: `127.0.0.1:${ports.upstream}`,
     };
   };
 
   beforeAll(async () => {
     for (const k of Object.keys(ports) as (keyof typeof ports)[]) ports[k] = await freePort();
+    await new Promise<void>((resolve) => upstream.listen(ports.upstream, "127.0.0.1", resolve));
     caddy = spawn("caddy", ["run", "--config", CADDYFILE, "--adapter", "caddyfile"], {
       env: env(),
       stdio: "ignore",
@@ -101,6 +111,7 @@ describe("the Caddyfile under a real caddy", () => {
   });
   afterAll(() => {
     caddy?.kill("SIGTERM");
+    upstream.close();
   });
 
   it("when adapted, then the admin API listens on the container's loopback only", () => {
@@ -119,9 +130,24 @@ describe("the Caddyfile under a real caddy", () => {
     ).toBe(403);
   });
 
-  it("when the portal or API answers, then HSTS, CSP with frame-ancestors, nosniff and Referrer-Policy are set", async () => {
+  it("when the upstream sets its own CSP, then it is the only one (a second policy would forbid the portal's framed previews)", async () => {
     for (const host of ["agency.localhost", "api.localhost"]) {
       const r = await get(`https://127.0.0.1:${ports.https}/`, { host });
+      expect(r.status, host).toBe(200);
+      expect(r.headers["content-security-policy"], host).toBe("default-src 'self'; frame-ancestors 'self'");
+    }
+  });
+
+  it("must not serve the API's /metrics to the public", async () => {
+    expect((await get(`https://127.0.0.1:${ports.https}/metrics`, { host: "api.localhost" })).status).toBe(
+      404,
+    );
+    expect((await get(`https://127.0.0.1:${ports.https}/`, { host: "api.localhost" })).status).toBe(200);
+  });
+
+  it("when the portal or API answers without a CSP, then HSTS, Caddy's CSP with frame-ancestors, nosniff and Referrer-Policy are set", async () => {
+    for (const host of ["agency.localhost", "api.localhost"]) {
+      const r = await get(`https://127.0.0.1:${ports.https}/no-upstream-csp`, { host });
       expect(r.headers["strict-transport-security"], host).toMatch(/max-age=31536000/);
       expect(r.headers["content-security-policy"], host).toMatch(/frame-ancestors 'none'/);
       expect(r.headers["x-content-type-options"], host).toBe("nosniff");
