@@ -1,25 +1,43 @@
 /**
  * The test-only n8n install: `n8n-runtime/` pins n8n in its own package.json and lockfile, apart
- * from the product's dependencies (it is ~1.8 GB). `npm test` can run this before vitest so the
- * install does not compete with running tests:
+ * from the product's dependencies (it is ~1.8 GB), installed into a cache outside the checkout.
+ * `npm test` runs this before vitest so the install does not compete with running tests:
  *
  *   npx tsx services/automation/scripts/ensure-n8n.ts
  *
  * The n8n tests call `ensureN8n()` too, so a plain `npx vitest run services/automation` also works.
  */
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
 
-export const RUNTIME_DIR = path.resolve(import.meta.dirname, "../n8n-runtime");
+/** The pinned manifest and lockfile, committed in the repo. */
+export const MANIFEST_DIR = path.resolve(import.meta.dirname, "../n8n-runtime");
+
+/**
+ * Where n8n is installed: a cache outside the checkout, keyed by the lockfile, so a fresh clone
+ * (CI clones anew every run) reuses the install of an earlier one. N8N_RUNTIME_DIR overrides it.
+ */
+function installDir(): string {
+  if (process.env.N8N_RUNTIME_DIR) return path.resolve(process.env.N8N_RUNTIME_DIR);
+  const lock = readFileSync(path.join(MANIFEST_DIR, "package-lock.json"));
+  const key = createHash("sha256").update(lock).digest("hex").slice(0, 16);
+  const root =
+    process.getuid?.() === 0 ? "/var/cache/roboagency" : path.join(homedir(), ".cache", "roboagency");
+  return path.join(root, `n8n-runtime-${key}`);
+}
+
+export const RUNTIME_DIR = installDir();
 const BIN = path.join(RUNTIME_DIR, "node_modules/.bin/n8n");
 
 /** The n8n version pinned in n8n-runtime/package.json (the stack's image tag must match). */
 export function pinnedN8nVersion(): string {
-  const pkg = JSON.parse(readFileSync(path.join(RUNTIME_DIR, "package.json"), "utf8")) as {
+  const pkg = JSON.parse(readFileSync(path.join(MANIFEST_DIR, "package.json"), "utf8")) as {
     dependencies: { n8n: string };
   };
   return pkg.dependencies.n8n;
@@ -41,6 +59,10 @@ export async function ensureN8n(): Promise<{ installed: boolean; ms: number; ver
   const started = Date.now();
   const wanted = pinnedN8nVersion();
   if (installedVersion() === wanted && existsSync(BIN)) return { installed: false, ms: 0, version: wanted };
+  mkdirSync(RUNTIME_DIR, { recursive: true });
+  for (const file of ["package.json", "package-lock.json"]) {
+    copyFileSync(path.join(MANIFEST_DIR, file), path.join(RUNTIME_DIR, file));
+  }
   await run(
     "flock",
     [
