@@ -68,7 +68,10 @@ async function renderPrototype(browser: Browser, html: string, screenIds: string
   try {
     await page.goto(`${ORIGIN}/`);
     for (const id of screenIds) {
-      await page.evaluate((screen) => (location.hash = `/${screen}`), id);
+      await page.evaluate(
+        (screen) => ((globalThis as unknown as { location: { hash: string } }).location.hash = `/${screen}`),
+        id,
+      );
       const main = await page
         .waitForSelector(`main[data-screen="${id}"]`, { timeout: 5000 })
         .catch(() => null);

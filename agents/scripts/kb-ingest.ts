@@ -5,14 +5,17 @@
  */
 import { embedderFromEnv, ingestKnowledgeBase, vectorStoreFromEnv } from "../src/retrieval/knowledgeBase.ts";
 
-const env = { ...process.env, AGENCY_DATA_DIR: process.env["AGENCY_DATA_DIR"] ?? ".agency" };
+const env: Record<string, string | undefined> = {
+  ...process.env,
+  AGENCY_DATA_DIR: process.env["AGENCY_DATA_DIR"] ?? ".agency",
+};
 const store = vectorStoreFromEnv(env);
 const embedder = embedderFromEnv(env);
 const started = Date.now();
 const counts = await ingestKnowledgeBase(store, embedder);
 const where = env["QDRANT_URL"]
   ? `Qdrant at ${new URL(env["QDRANT_URL"]).host}`
-  : `${env.AGENCY_DATA_DIR}/vectors`;
+  : `${env["AGENCY_DATA_DIR"]}/vectors`;
 process.stdout.write(
   `kb:ingest: ${Object.entries(counts)
     .map(([c, n]) => `${c}=${n}`)
