@@ -151,18 +151,33 @@ export function retrieverFromEnv(env: Env): Retriever {
   return storeRetriever(vectorStoreFromEnv(env), embedderFromEnv(env));
 }
 
-let cached: Promise<Retriever> | undefined;
+const cached = new Map<string, Promise<Retriever>>();
 
 /**
- * The default: an in-memory embedded store built from the shipped KB with the offline embedder on
- * first use, then cached for the process. Deterministic, offline, about a hundred chunks.
+ * The retriever market_mapper uses unless `configurable.retriever` is given, chosen by environment:
+ * Qdrant when QDRANT_URL is set, else the embedded store under AGENCY_DATA_DIR/vectors, else an
+ * in-memory store; OpenAI embeddings when keyed, else the offline embedder. A store with no
+ * knowledge base yet is filled on first use (what `npm run kb:ingest` does), so a fresh deployment
+ * works before anyone runs the script. Cached per process and configuration.
  */
-export function defaultRetriever(): Promise<Retriever> {
-  cached ??= (async () => {
-    const store = new EmbeddedVectorStore();
-    const embedder = hashedEmbedder();
-    await ingestKnowledgeBase(store, embedder);
-    return storeRetriever(store, embedder);
-  })();
-  return cached;
+export function defaultRetriever(env: Env = process.env): Promise<Retriever> {
+  const embedder = embedderFromEnv(env);
+  const key = [
+    env["QDRANT_URL"] ?? "",
+    env["QDRANT_URL"] ? "" : (env["AGENCY_DATA_DIR"] ?? ""),
+    embedder.id,
+  ].join("|");
+  let retriever = cached.get(key);
+  if (!retriever) {
+    retriever = (async () => {
+      const store = vectorStoreFromEnv(env);
+      const counts = await Promise.all(COLLECTIONS.map((c) => store.count(c)));
+      if (counts.some((n) => n === 0)) await ingestKnowledgeBase(store, embedder);
+      return storeRetriever(store, embedder);
+    })();
+    // A failed start (Qdrant down) is not cached, so the node's retry tries again.
+    retriever.catch(() => cached.delete(key));
+    cached.set(key, retriever);
+  }
+  return retriever;
 }

@@ -149,3 +149,32 @@ describe("OpenAI embedder against a FAKE OpenAI server on loopback (real @langch
     }
   });
 });
+
+describe("default retriever by environment", () => {
+  it("when QDRANT_URL points at an empty Qdrant (FAKE server on loopback), then the KB is ingested on first use and searched", async () => {
+    const qdrant = await startFakeQdrant();
+    try {
+      const retriever = await defaultRetriever({ QDRANT_URL: qdrant.url });
+      expect(qdrant.collections.get("market_comps")?.points.size).toBeGreaterThanOrEqual(56);
+      const hits = await retriever.search({
+        collection: "market_comps",
+        text: "invoices and payments",
+        limit: 3,
+      });
+      expect(hits).toHaveLength(3);
+      expect(await defaultRetriever({ QDRANT_URL: qdrant.url })).toBe(retriever);
+    } finally {
+      await qdrant.stop();
+    }
+  });
+
+  it("when AGENCY_DATA_DIR is set, then the embedded store is persisted there", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "agency-data-"));
+    try {
+      await defaultRetriever({ AGENCY_DATA_DIR: dir });
+      expect(await new EmbeddedVectorStore(path.join(dir, "vectors")).count("doc_chunks")).toBe(70);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
