@@ -47,6 +47,10 @@ export interface Config {
   campaignDelaysSeconds: [number, number, number];
   /** Largest accepted `idea`, in characters. */
   ideaMaxChars: number;
+  /** Intakes one email address may submit per hour (AGENCY_INTAKES_PER_EMAIL_PER_HOUR). Defaults to 5. */
+  intakesPerEmailPerHour: number;
+  /** Intakes the agency accepts per 24 hours, a ceiling on model spend (AGENCY_INTAKES_PER_DAY). Defaults to 200. */
+  intakesPerDay: number;
   /** Largest accepted request body, in bytes. */
   bodyLimitBytes: number;
   logLevel: string;
@@ -201,6 +205,27 @@ export function loadConfig(env: Env = process.env): Config {
       adminTokenGenerated = token.generated;
     }
   }
+  if (mode === "production" && env.AGENCY_ALLOW_EMBEDDED !== "true") {
+    // In production the API and the worker are separate processes: an in-process queue, a local
+    // asset folder or an embedded database would silently split the agency in two.
+    const missing = [
+      !env.DATABASE_URL && "DATABASE_URL",
+      !env.REDIS_URL && "REDIS_URL",
+      !env.S3_BUCKET && "S3_BUCKET (with S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY)",
+      !env.RESEND_API_KEY && "RESEND_API_KEY",
+    ].filter(Boolean);
+    if (missing.length) {
+      throw new ConfigError(
+        `In production (NODE_ENV=production) set ${missing.join(", ")}; the embedded defaults are for one ` +
+          "machine (set AGENCY_ALLOW_EMBEDDED=true to use them anyway).",
+      );
+    }
+  }
+  if (!/^(?:[^<>]*<[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)$/.test(mailFrom.trim())) {
+    throw new ConfigError(
+      `MAIL_FROM must be an address or "Name <address>", on a domain your mail provider has verified; got "${mailFrom}".`,
+    );
+  }
   if (secretKey!.length < 16) throw new ConfigError("SECRET_KEY must be at least 16 characters long.");
   if (adminToken!.length < 16) {
     throw new ConfigError("AGENCY_ADMIN_TOKEN must be at least 16 characters long.");
@@ -230,6 +255,8 @@ export function loadConfig(env: Env = process.env): Config {
       mode === "production" ? [0, 2 * 86400, 5 * 86400] : [0, 5, 10],
     ),
     ideaMaxChars: int(env, "INTAKE_IDEA_MAX_CHARS", 4000, 100, 100_000),
+    intakesPerEmailPerHour: int(env, "AGENCY_INTAKES_PER_EMAIL_PER_HOUR", 5, 1, 10_000),
+    intakesPerDay: int(env, "AGENCY_INTAKES_PER_DAY", 200, 1, 1_000_000),
     bodyLimitBytes: int(env, "API_BODY_LIMIT_BYTES", 64 * 1024, 1024, 10 * 1024 * 1024),
     logLevel: env.LOG_LEVEL || "info",
     workerConcurrency: int(env, "WORKER_CONCURRENCY", 2, 1, 64),

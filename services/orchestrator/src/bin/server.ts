@@ -2,12 +2,15 @@
 import { loadConfig } from "../config.ts";
 import { buildDeps, startApi } from "../entry-points/agency.ts";
 import { runUntilSignal } from "../entry-points/lifecycle.ts";
+import { initSentry } from "../observability/sentry.ts";
 
 const config = loadConfig();
+const sentry = initSentry({ dsn: process.env.SENTRY_DSN, service: "orchestrator", release: config.version });
 const agency = await buildDeps(config, "orchestrator");
 const api = await startApi(agency);
-agency.logger.info({ url: api.url, adapters: agency.adapters }, "API listening");
+agency.logger.info({ url: api.url, adapters: agency.adapters, sentry: Boolean(sentry) }, "API listening");
 runUntilSignal(agency.logger, async () => {
   await api.stop();
   await agency.close();
+  await sentry?.close();
 });

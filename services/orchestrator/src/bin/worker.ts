@@ -6,28 +6,31 @@ import express from "express";
 import { once } from "node:events";
 import { loadConfig } from "../config.ts";
 import { buildDeps, startWorker } from "../entry-points/agency.ts";
-import { health } from "../entry-points/http/app.ts";
+import { healthHandler } from "../entry-points/http/app.ts";
 import { runUntilSignal } from "../entry-points/lifecycle.ts";
+import { initSentry } from "../observability/sentry.ts";
 
 const config = loadConfig();
+const sentry = initSentry({ dsn: process.env.SENTRY_DSN, service: "worker", release: config.version });
 const agency = await buildDeps(config, "worker");
 const worker = await startWorker(agency);
 
 const app = express();
 app.disable("x-powered-by");
-app.get("/health", async (_req, res) => {
-  const report = await health(agency);
-  res.status(report.status === "ok" ? 200 : 503).json(report);
-});
+app.get("/health", healthHandler(agency));
 app.get("/metrics", async (_req, res) => {
   res.set("content-type", agency.metrics.registry.contentType).send(await agency.metrics.registry.metrics());
 });
 const server = app.listen(config.workerMetricsPort, config.apiHost);
 await once(server, "listening");
-agency.logger.info({ metricsPort: config.workerMetricsPort, adapters: agency.adapters }, "worker started");
+agency.logger.info(
+  { metricsPort: config.workerMetricsPort, adapters: agency.adapters, sentry: Boolean(sentry) },
+  "worker started",
+);
 
 runUntilSignal(agency.logger, async () => {
   server.close();
   await worker.stop();
   await agency.close();
+  await sentry?.close();
 });

@@ -102,10 +102,50 @@ const hashBody = (body: unknown) => createHash("sha256").update(JSON.stringify(b
  * the stored response and writes nothing; the same key with another body is refused.
  * Returns `created: false` for a replay so the caller does not enqueue twice.
  */
+export interface IntakeLimits {
+  perEmailPerHour: number;
+  perDay: number;
+}
+
+/**
+ * Every intake starts model work, so the public endpoint is bounded: a few per address per hour
+ * (a person retrying), and a daily ceiling for the whole agency (a cap on spend).
+ */
+async function checkLimits(tx: pg.PoolClient, email: string, limits: IntakeLimits): Promise<void> {
+  const { rows } = await tx.query<{ by_email: number; today: number }>(
+    `SELECT (SELECT count(*) FROM projects p JOIN leads l ON l.id = p.lead_id
+             WHERE lower(l.email) = lower($1) AND p.created_at > now() - interval '1 hour')::int AS by_email,
+            (SELECT count(*) FROM projects WHERE created_at > now() - interval '1 day')::int AS today`,
+    [email],
+  );
+  const { by_email: byEmail, today } = rows[0]!;
+  if (byEmail >= limits.perEmailPerHour) {
+    throw new HttpError(
+      429,
+      "rate_limited",
+      `This address sent ${byEmail} intakes in the last hour; try again later or follow the projects already started.`,
+      [
+        {
+          field: "email",
+          message: `has sent ${byEmail} intakes in the last hour (limit ${limits.perEmailPerHour})`,
+        },
+      ],
+    );
+  }
+  if (today >= limits.perDay) {
+    throw new HttpError(
+      429,
+      "capacity_reached",
+      "The agency has taken all the intakes it can today; please try again tomorrow.",
+    );
+  }
+}
+
 export async function submitIntake(
   pool: pg.Pool,
   intake: IntakeRecord,
   idempotencyKey: string | undefined,
+  limits: IntakeLimits = { perEmailPerHour: Infinity, perDay: Infinity },
 ): Promise<{ response: IntakeAccepted; created: boolean }> {
   const requestHash = hashBody(intake);
   return withTransaction(pool, async (tx) => {
@@ -125,6 +165,7 @@ export async function submitIntake(
         return { response: previous.response_body as IntakeAccepted, created: false };
       }
     }
+    await checkLimits(tx, intake.email, limits);
     const leadId = await insertLead(tx, intake);
     const projectId = await insertProject(tx, leadId, intake);
     const runId = await insertRun(tx, projectId, DEFAULT_WORKFLOW);

@@ -11,6 +11,7 @@ export class RunEvents {
   private client?: pg.Client;
   private readonly subscribers = new Map<string, Set<() => void>>();
   private stopped = false;
+  private restarting?: NodeJS.Timeout;
 
   constructor(
     private readonly databaseUrl: string,
@@ -23,25 +24,39 @@ export class RunEvents {
       if (msg.payload) for (const notify of this.subscribers.get(msg.payload) ?? []) notify();
     });
     client.on("error", (err) => {
+      if (this.client !== client) return;
       this.logger.warn({ err }, "run events connection lost; reconnecting");
       this.client = undefined;
-      // Subscribers re-read the run on reconnect, so a notification missed meanwhile is not lost.
-      setTimeout(() => void this.restart(), 1000).unref();
+      void client.end().catch(() => undefined);
+      this.scheduleRestart(1000);
     });
-    await client.connect();
-    await client.query(`LISTEN ${RUN_CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${RUN_CHANNEL}`);
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
     this.client = client;
   }
 
-  private async restart(): Promise<void> {
-    if (this.stopped) return;
-    try {
-      await this.start();
-      for (const set of this.subscribers.values()) for (const notify of set) notify();
-    } catch (err) {
-      this.logger.warn({ err }, "run events reconnect failed; retrying");
-      setTimeout(() => void this.restart(), 2000).unref();
-    }
+  /** One reconnect at a time, however many errors arrive. */
+  private scheduleRestart(delayMs: number): void {
+    if (this.stopped || this.restarting) return;
+    this.restarting = setTimeout(() => {
+      void this.start()
+        .then(() => {
+          this.restarting = undefined;
+          // Subscribers re-read their run, so a notification missed meanwhile is not lost.
+          for (const set of this.subscribers.values()) for (const notify of set) notify();
+        })
+        .catch((err) => {
+          this.restarting = undefined;
+          this.logger.warn({ err }, "run events reconnect failed; retrying");
+          this.scheduleRestart(2000);
+        });
+    }, delayMs);
+    this.restarting.unref();
   }
 
   subscribe(runId: string, notify: () => void): () => void {
@@ -56,6 +71,7 @@ export class RunEvents {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.restarting);
     await this.client?.end().catch(() => undefined);
   }
 }

@@ -42,6 +42,8 @@ export async function startTestAgency(
     CAMPAIGN_DELAYS: "0,0,0",
     // Runs go through unattended unless a test turns review gates on (the deployment default).
     AGENCY_REVIEW_GATES: "none",
+    // Tests submit many intakes from one address; the limits have their own test.
+    AGENCY_INTAKES_PER_EMAIL_PER_HOUR: "10000",
     ...env,
   });
   const agency = await buildDeps(

@@ -2,7 +2,8 @@
  * The Express app of the API. `createApp` builds it from its dependencies, so tests and the
  * local start wire in whichever adapters they run with.
  */
-import express, { type Express } from "express";
+import express, { type Express, type RequestHandler } from "express";
+import { slowRequests } from "../../observability/sentry.ts";
 import type { Deps } from "../../business-logic/deps.ts";
 import type { RunEvents } from "../../business-logic/run-events.ts";
 import { contentRoutes } from "./content-routes.ts";
@@ -44,11 +45,34 @@ export async function health(deps: Pick<Deps, "pool" | "queue" | "assets" | "con
   return { status: ok ? "ok" : "degraded", version: deps.config.version, dependencies } as const;
 }
 
+/**
+ * GET /health for the API and the worker. In production a dependency's error text (hosts,
+ * buckets) goes to the log, not to whoever asks; locally it is shown to help.
+ */
+export function healthHandler(
+  deps: Pick<Deps, "pool" | "queue" | "assets" | "config" | "logger">,
+): RequestHandler {
+  return async (_req, res) => {
+    const report = await health(deps);
+    const down = Object.entries(report.dependencies).filter(([, d]) => d.status === "down");
+    if (down.length)
+      deps.logger.warn({ dependencies: Object.fromEntries(down) }, "health check: dependency down");
+    if (deps.config.mode === "production") {
+      for (const d of Object.values(report.dependencies)) delete d.error;
+    }
+    res
+      .status(report.status === "ok" ? 200 : 503)
+      .set("cache-control", "no-store")
+      .json(report);
+  };
+}
+
 export function createApp(deps: Deps, events: RunEvents): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", "loopback, uniquelocal");
   app.use(requestContext(deps.logger, deps.metrics));
+  app.use(slowRequests());
   app.use((_req, res, next) => {
     res.set({ "x-content-type-options": "nosniff", "referrer-policy": "no-referrer" });
     next();

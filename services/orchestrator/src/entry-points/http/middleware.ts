@@ -7,6 +7,7 @@ import express, { type ErrorRequestHandler, type RequestHandler } from "express"
 import type { Logger } from "../../observability/logger.ts";
 import type { Metrics } from "../../observability/metrics.ts";
 import { HttpError } from "../../business-logic/errors.ts";
+import { captureError } from "../../observability/sentry.ts";
 
 declare module "express-serve-static-core" {
   interface Request {
@@ -30,7 +31,7 @@ export function requestContext(logger: Logger, metrics: Metrics): RequestHandler
       const labels = { method: req.method, route, status_code: String(res.statusCode) };
       metrics.httpDuration.observe(labels, seconds);
       metrics.httpRequests.inc(labels);
-      const level = res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "debug";
+      const level = res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info";
       req.log[level](
         { method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000) },
         "request",
@@ -126,6 +127,11 @@ export function errorHandler(): ErrorRequestHandler {
       httpError = new HttpError(parserError.status, "bad_request", parserError.message);
     } else {
       (req.log ?? console).error({ err }, "unhandled error");
+      captureError(err, {
+        requestId: req.id,
+        method: req.method,
+        route: req.route ? `${req.baseUrl}${String(req.route.path)}` : "unmatched",
+      });
       httpError = new HttpError(
         500,
         "internal_error",

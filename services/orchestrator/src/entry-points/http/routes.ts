@@ -80,7 +80,10 @@ export function publicRoutes(deps: Deps, events: RunEvents): Router {
   router.post("/v1/intake", ...json, async (req, res) => {
     const key = idempotencyKey(req);
     const intake = parseIntake(req.body, config.ideaMaxChars);
-    const { response, created } = await submitIntake(pool, intake, key);
+    const { response, created } = await submitIntake(pool, intake, key, {
+      perEmailPerHour: config.intakesPerEmailPerHour,
+      perDay: config.intakesPerDay,
+    });
     if (created) await enqueueRun(deps, response.run_id);
     res
       .status(202)
@@ -171,12 +174,21 @@ function streamRun(
       close();
     }
   };
+  let dirty = false;
+  // One read at a time; a notice during a read makes it read once more, so none is lost.
   const refresh = async () => {
-    if (closed || pending) return;
+    if (closed) return;
+    if (pending) {
+      dirty = true;
+      return;
+    }
     pending = true;
     try {
-      const run = await getRun(deps.pool, runId);
-      if (run && !closed) send(run);
+      do {
+        dirty = false;
+        const run = await getRun(deps.pool, runId);
+        if (run && !closed) send(run);
+      } while (dirty && !closed);
     } catch (err) {
       req.log.warn({ err, runId }, "could not read the run for its event stream");
     } finally {
