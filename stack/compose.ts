@@ -3,7 +3,7 @@
  * secrets become compose variables (`${DOMAIN}`, `${OPENAI_API_KEY}`) read from `.env`.
  */
 import { stringify } from "yaml";
-import type { SecretName } from "./config.ts";
+import { OPTIONAL_SECRETS, type SecretName } from "./config.ts";
 import {
   NETWORKS,
   containerLabels,
@@ -15,7 +15,10 @@ import {
   type ServiceDefinition,
 } from "./services.ts";
 
-/** The configuration compose runs with: one 4 GB host, the container database, Grafana on. */
+/**
+ * The configuration compose runs with: one 4 GB host, the container database, Grafana on, and
+ * SENTRY_DSN passed through (empty when .env leaves it out, which the app reads as off).
+ */
 export function composeConfig(): DefinitionConfig {
   return {
     stack: "compose",
@@ -36,6 +39,7 @@ export function composeConfig(): DefinitionConfig {
     serverMemoryMb: 4096,
     images: {},
     workers: { count: 0, serverType: "cx23" },
+    sentry: true,
   };
 }
 
@@ -59,9 +63,10 @@ function composeSecretName(target: string): string {
 export function composeService(s: ServiceDefinition, stack: string): Record<string, unknown> {
   const env: Record<string, string> = { ...s.env };
   for (const [key, template] of Object.entries(s.secretEnv)) {
-    env[key] = fillSecrets(
-      template,
-      (name: SecretName) => `\${${secretEnvVar(name)}:?set ${secretEnvVar(name)} in .env}`,
+    env[key] = fillSecrets(template, (name: SecretName) =>
+      OPTIONAL_SECRETS.includes(name)
+        ? `\${${secretEnvVar(name)}:-}`
+        : `\${${secretEnvVar(name)}:?set ${secretEnvVar(name)} in .env}`,
     );
   }
   const out: Record<string, unknown> = {};

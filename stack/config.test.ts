@@ -134,4 +134,17 @@ describe("stack configuration", () => {
       expect(docs, key).toContain(`pulumi config set --secret ${key} `);
     }
   });
+
+  it("when the CMS webhook secret is missing, then the error names it; a missing Sentry DSN only leaves Sentry off", () => {
+    const without = (...keys: string[]) => new Set([...ALL_SECRETS].filter((s) => !keys.includes(s)));
+    const [message] = problems(RAW, without("agency:cmsWebhookSecret", "agency:sentryDsn"));
+    expect(message).toContain("pulumi config set --secret agency:cmsWebhookSecret <value>");
+    expect(message).not.toContain("sentryDsn");
+    const off = parseConfig(RAW, without("agency:sentryDsn"), "prod");
+    expect(off.sentry).toBe(false);
+    expect(off.secrets).not.toContain("sentryDsn");
+    const on = parseConfig(RAW, ALL_SECRETS, "prod");
+    expect(on.sentry).toBe(true);
+    expect(on.secrets).toEqual(expect.arrayContaining(["cmsWebhookSecret", "sentryDsn"]));
+  });
 });

@@ -131,9 +131,15 @@ export const SECRETS = {
   automationsPasswordHash: "bcrypt hash of the automations basic-auth password (caddy hash-password).",
   grafanaPasswordHash: "bcrypt hash of the grafana basic-auth password (caddy hash-password).",
   grafanaAdminPassword: "Grafana's own admin password.",
+  cmsWebhookSecret:
+    "Secret the CMS signs publish events to n8n with, shared with the CMS (openssl rand -hex 32).",
+  sentryDsn: "Optional: Sentry DSN the orchestrator and worker report errors to; unset sends nothing.",
 } as const;
 
 export type SecretName = keyof typeof SECRETS;
+
+/** Secrets that switch a feature on when set and are never reported missing. */
+export const OPTIONAL_SECRETS: readonly SecretName[] = ["sentryDsn"];
 
 /** Provider credentials live in the providers' namespaces. */
 export const PROVIDER_SECRETS = {
@@ -211,7 +217,9 @@ export interface AgencyConfig {
   calendarUrl: string;
   basicAuthUser: string;
   backup: { retentionDays: number; time: string };
-  /** Secrets this configuration needs, in the order the docs list them. */
+  /** Whether the sentryDsn secret is set, so the app reports to Sentry. */
+  sentry: boolean;
+  /** Secrets this configuration needs (then the optional ones set), in the order the docs list them. */
   secrets: SecretName[];
 }
 
@@ -463,6 +471,7 @@ export function parseConfig(
     "redisPassword",
     database === "external" ? "databaseUrl" : "postgresPassword",
     "n8nEncryptionKey",
+    "cmsWebhookSecret",
     "automationsPasswordHash",
     ...(grafana ? (["grafanaPasswordHash", "grafanaAdminPassword"] as const) : []),
   ];
@@ -478,6 +487,7 @@ export function parseConfig(
   }
 
   if (problems.length) throw new ConfigError(problems);
+  const optional = OPTIONAL_SECRETS.filter((s) => presentSecrets.has(`${PROJECT}:${s}`));
 
   const host = (label: string) => (preview ? `${preview}-${label}.${domain}` : `${label}.${domain}`);
   return {
@@ -508,7 +518,8 @@ export function parseConfig(
     calendarUrl: str("calendarUrl", ""),
     basicAuthUser,
     backup: { retentionDays: int("backupRetentionDays", 1, 3650), time: backupTime },
-    secrets,
+    sentry: optional.includes("sentryDsn"),
+    secrets: [...secrets, ...optional],
   };
 }
 

@@ -135,6 +135,26 @@ describe("another DNS provider", () => {
   });
 });
 
+describe("without Sentry", () => {
+  it("when agency:sentryDsn is not set, then the stack deploys and no container gets SENTRY_DSN", async () => {
+    recorded.length = 0;
+    const secrets = { ...SECRET_VALUES };
+    delete secrets["agency:sentryDsn"];
+    useConfig(PROD_CONFIG, secrets);
+    const cfg = loadConfig();
+    expect(cfg.sentry).toBe(false);
+    defineAgency(cfg, fixtureRoot(serviceDefinitions(cfg)));
+    const containers = (await settle())
+      .filter((r) => r.type === "docker:index/container:Container")
+      .map(inputs);
+    const orchestrator = containers.find((c) => c.name === "agency-orchestrator")!;
+    expect((orchestrator.envs as string[]).some((e) => e.startsWith("SECRET_KEY="))).toBe(true);
+    expect(containers.flatMap((c) => c.envs as string[]).filter((e) => e.startsWith("SENTRY_DSN="))).toEqual(
+      [],
+    );
+  });
+});
+
 describe("config read through Pulumi", () => {
   it("when a secret is missing from the stack, then loading refuses with the command that sets it", () => {
     const secrets = { ...SECRET_VALUES };

@@ -172,6 +172,23 @@ describe("the production stack", () => {
     expect(JSON.stringify(plain(orchestrator.inputs.envs))).toContain(
       `SECRET_KEY=${SECRET_VALUES["agency:secretKey"]}`,
     );
+    const envOf = (service: string) => {
+      const c = byType(resources, "docker:index/container:Container").find((r) =>
+        r.name.endsWith(`-${service}`),
+      )!;
+      expect(SECRET_SIG_KEY in (c.inputs.envs as object), service).toBe(true);
+      return plain(c.inputs.envs) as string[];
+    };
+    for (const service of ["orchestrator", "worker"])
+      expect(envOf(service)).toContain(`SENTRY_DSN=${SECRET_VALUES["agency:sentryDsn"]}`);
+    expect(envOf("n8n")).toEqual(
+      expect.arrayContaining([
+        `N8N_AGENCY_WEBHOOK_SECRET=${SECRET_VALUES["agency:secretKey"]}`,
+        `N8N_AGENCY_ADMIN_TOKEN=${SECRET_VALUES["agency:agencyAdminToken"]}`,
+        `N8N_CMS_WEBHOOK_SECRET=${SECRET_VALUES["agency:cmsWebhookSecret"]}`,
+        "N8N_BLOCK_ENV_ACCESS_IN_NODE=false",
+      ]),
+    );
   });
 
   it("when outputs are read, then they give the URLs, the IP, an SSH command and where the basic-auth users are", async () => {

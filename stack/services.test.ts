@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { composeConfig, renderCompose } from "./compose.ts";
@@ -6,14 +6,29 @@ import { REPO_ROOT } from "./delivery.ts";
 import { dnsRecords } from "./components/dns.ts";
 import { plainEnv, requiredSecrets, secretEnv } from "./components/services.ts";
 import {
+  IMAGES,
   OS_RESERVE_MB,
+  appEnv,
   checkMemoryBudget,
   fillSecrets,
   secretEnvVar,
   serviceDefinitions,
+  type ServiceDefinition,
 } from "./services.ts";
 
 const cfg = composeConfig();
+const WORKFLOWS = path.join(REPO_ROOT, "services/automation/workflows");
+/** Variables the flows read that the stack leaves unset on purpose: the flows' defaults apply. */
+const FLOW_DEFAULTS = [
+  "N8N_AGENCY_WEBHOOK_TOLERANCE_SECONDS",
+  "N8N_WARMUP_WAIT_1_SECONDS",
+  "N8N_WARMUP_WAIT_2_SECONDS",
+  "N8N_ALERT_WEBHOOK_URL",
+  "N8N_ALERT_WEBHOOK_TOKEN",
+];
+const byName = (defs: ServiceDefinition[], name: string) => defs.find((d) => d.name === name)!;
+const sharesNetwork = (a: ServiceDefinition, b: ServiceDefinition) =>
+  a.networks.some((n) => b.networks.includes(n));
 
 describe("service definitions", () => {
   it("when docker-compose.yml is read, then it is exactly what the definitions render", () => {
@@ -89,5 +104,88 @@ describe("service definitions", () => {
     expect(
       dnsRecords({ ...hosts, grafana: "grafana.example.com" }, true).map((r) => [r.name, r.ttl]),
     ).toContainEqual(["grafana.example.com", 1]);
+  });
+
+  it("when n8n is defined, then it runs the n8n version the flows are tested against and activates them on start", () => {
+    const runtime = JSON.parse(
+      readFileSync(path.join(REPO_ROOT, "services/automation/n8n-runtime/package.json"), "utf8"),
+    ) as { dependencies: { n8n: string } };
+    const n8n = byName(serviceDefinitions(cfg), "n8n");
+    expect(n8n.image.ref).toBe(`n8nio/n8n:${runtime.dependencies.n8n}`);
+    expect(IMAGES.n8n).toBe("n8nio/n8n:1.123.81");
+    expect(n8n.user).toBe("1000:1000");
+    expect(n8n.files).toContainEqual({ source: "services/automation/workflows", target: "/workflows" });
+    expect(n8n.command).toEqual([
+      "n8n import:workflow --separate --input=/workflows && n8n update:workflow --all --active=true; exec n8n start",
+    ]);
+  });
+
+  it("when the flows read $env, then the stack sets every variable but those left to the flows' defaults, secrets only as secrets", () => {
+    const read = new Set<string>();
+    for (const file of readdirSync(WORKFLOWS).filter((f) => f.endsWith(".json"))) {
+      for (const m of readFileSync(path.join(WORKFLOWS, file), "utf8").matchAll(/\$env\.(\w+)/g))
+        read.add(m[1]!);
+    }
+    expect(read.size).toBeGreaterThan(5);
+    const n8n = byName(serviceDefinitions(cfg), "n8n");
+    const set = new Set([...Object.keys(n8n.env), ...Object.keys(n8n.secretEnv)]);
+    expect([...read].filter((v) => !set.has(v) && !FLOW_DEFAULTS.includes(v))).toEqual([]);
+    for (const unset of FLOW_DEFAULTS) expect(set.has(unset), unset).toBe(false);
+    expect(n8n.env).toMatchObject({
+      N8N_BLOCK_ENV_ACCESS_IN_NODE: "false",
+      NODE_FUNCTION_ALLOW_BUILTIN: "crypto",
+      N8N_AGENCY_API_URL: "http://orchestrator:5001",
+      N8N_HEALTH_ORCHESTRATOR_URL: "http://orchestrator:5001/health",
+      N8N_HEALTH_WORKER_URL: "http://worker:9465/health",
+      N8N_HEALTH_PORTAL_URL: "http://frontend:3000/",
+      N8N_HEALTH_N8N_URL: "http://127.0.0.1:5678/healthz",
+    });
+    expect(n8n.env).not.toHaveProperty("AGENCY_API_URL");
+    expect(n8n.secretEnv).toEqual({
+      N8N_ENCRYPTION_KEY: "{{n8nEncryptionKey}}",
+      N8N_AGENCY_WEBHOOK_SECRET: "{{secretKey}}",
+      N8N_AGENCY_ADMIN_TOKEN: "{{agencyAdminToken}}",
+      N8N_CMS_WEBHOOK_SECRET: "{{cmsWebhookSecret}}",
+    });
+  });
+
+  it("when n8n and the app call each other by name, then each pair shares a network and the state stays internal", () => {
+    const defs = serviceDefinitions(cfg);
+    const n8n = byName(defs, "n8n");
+    const hosts = Object.entries(n8n.env)
+      .filter(([k]) => k === "N8N_AGENCY_API_URL" || k.startsWith("N8N_HEALTH_"))
+      .map(([, url]) => new URL(url).hostname)
+      .filter((h) => h !== "127.0.0.1");
+    expect(hosts.sort()).toEqual(["frontend", "orchestrator", "orchestrator", "worker"]);
+    for (const h of hosts) expect(sharesNetwork(n8n, byName(defs, h)), `n8n → ${h}`).toBe(true);
+    for (const caller of ["orchestrator", "worker"]) {
+      const url = new URL(byName(defs, caller).env.AUTOMATION_WEBHOOK_URL!);
+      expect(url.href).toBe("http://n8n:5678/webhook/agency/lead-ready");
+      expect(sharesNetwork(byName(defs, caller), byName(defs, url.hostname)), caller).toBe(true);
+    }
+    expect(n8n.networks).not.toContain("backend");
+    for (const s of ["redis", "qdrant", "postgres"]) expect(byName(defs, s).networks).toEqual(["backend"]);
+  });
+
+  it("when Sentry is configured, then orchestrator and worker get SENTRY_DSN as a secret, and nothing otherwise", () => {
+    expect(appEnv({ ...cfg, sentry: true }).secretEnv.SENTRY_DSN).toBe("{{sentryDsn}}");
+    expect(appEnv({ ...cfg, sentry: true }).env).not.toHaveProperty("SENTRY_DSN");
+    expect(appEnv({ ...cfg, sentry: false }).secretEnv).not.toHaveProperty("SENTRY_DSN");
+    const off = serviceDefinitions({ ...cfg, sentry: false });
+    expect(off.flatMap((d) => requiredSecrets(d))).not.toContain("sentryDsn");
+    const on = serviceDefinitions({ ...cfg, sentry: true });
+    expect(on.filter((d) => requiredSecrets(d).includes("sentryDsn")).map((d) => d.name)).toEqual([
+      "orchestrator",
+      "worker",
+    ]);
+  });
+
+  it("when compose passes secrets, then a required one stops compose when unset and the optional Sentry DSN may be empty", () => {
+    const compose = renderCompose();
+    expect(compose).toContain("SENTRY_DSN: ${SENTRY_DSN:-}");
+    expect(compose).toContain(
+      "N8N_CMS_WEBHOOK_SECRET: ${CMS_WEBHOOK_SECRET:?set CMS_WEBHOOK_SECRET in .env}",
+    );
+    expect(compose).toContain("N8N_AGENCY_WEBHOOK_SECRET: ${SECRET_KEY:?set SECRET_KEY in .env}");
   });
 });

@@ -77,7 +77,7 @@ export const IMAGES = {
   redis: "redis:7.4.5-alpine",
   qdrant: "qdrant/qdrant:v1.15.1-unprivileged",
   postgres: "postgres:17.6-alpine",
-  n8n: "n8nio/n8n:1.109.2",
+  n8n: "n8nio/n8n:1.123.81",
   prometheus: "prom/prometheus:v3.5.0",
   grafana: "grafana/grafana:12.1.1",
   alertmanager: "prom/alertmanager:v0.28.1",
@@ -216,6 +216,7 @@ export type DefinitionConfig = Pick<
   | "images"
   | "workers"
   | "stack"
+  | "sentry"
 >;
 
 /** The application's environment, shared by the API and the worker. */
@@ -237,7 +238,8 @@ export function appEnv(
       QDRANT_URL: `http://${qdrantHost}:6333`,
       PUBLIC_PORTAL_URL: `https://${cfg.hosts.agency}`,
       PUBLIC_API_URL: `https://${cfg.hosts.api}`,
-      AUTOMATION_WEBHOOK_URL: "http://n8n:5678/webhook",
+      // The lead warm-up flow's webhook (services/automation/workflows/lead-warmup.json).
+      AUTOMATION_WEBHOOK_URL: "http://n8n:5678/webhook/agency/lead-ready",
       // Unset rather than empty: the orchestrator then derives a mailto: link.
       ...(cfg.calendarUrl ? { CALENDAR_URL: cfg.calendarUrl } : {}),
     },
@@ -254,6 +256,7 @@ export function appEnv(
       AGENCY_ADMIN_TOKEN: "{{agencyAdminToken}}",
       OPENAI_API_KEY: "{{openaiApiKey}}",
       ANTHROPIC_API_KEY: "{{anthropicApiKey}}",
+      ...(cfg.sentry ? { SENTRY_DSN: "{{sentryDsn}}" } : {}),
     },
   };
 }
@@ -385,11 +388,13 @@ export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
       ...base("n8n", "app", { ref: IMAGES.n8n }, cfg),
       user: "1000:1000",
       // Workflows from services/automation/workflows are imported on every start, so a deploy
-      // that changes them (the container is replaced) brings them in.
+      // that changes them (the container is replaced) brings them in; import leaves them inactive,
+      // hence the update. n8n starts even when the import fails, so the editor stays reachable.
       entrypoint: ["tini", "--", "/bin/sh", "-c"],
       command: [
-        "if ls /workflows/*.json >/dev/null 2>&1; then n8n import:workflow --separate --input=/workflows; fi; exec n8n start",
+        "n8n import:workflow --separate --input=/workflows && n8n update:workflow --all --active=true; exec n8n start",
       ],
+      // `edge` reaches the orchestrator, the worker's :9465 and the portal the flows call and check.
       networks: ["edge", "observability"],
       env: {
         N8N_HOST: cfg.hosts.automations,
@@ -400,11 +405,24 @@ export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
         N8N_METRICS: "true",
         N8N_DIAGNOSTICS_ENABLED: "false",
         N8N_PERSONALIZATION_ENABLED: "false",
-        N8N_BLOCK_ENV_ACCESS_IN_NODE: "true",
+        // The flows read their addresses and secrets from $env; the signature check needs crypto.
+        N8N_BLOCK_ENV_ACCESS_IN_NODE: "false",
+        NODE_FUNCTION_ALLOW_BUILTIN: "crypto",
         GENERIC_TIMEZONE: "UTC",
-        AGENCY_API_URL: "http://orchestrator:5001",
+        N8N_AGENCY_API_URL: "http://orchestrator:5001",
+        N8N_HEALTH_ORCHESTRATOR_URL: "http://orchestrator:5001/health",
+        N8N_HEALTH_WORKER_URL: "http://worker:9465/health",
+        N8N_HEALTH_PORTAL_URL: "http://frontend:3000/",
+        N8N_HEALTH_N8N_URL: "http://127.0.0.1:5678/healthz",
+        // N8N_WARMUP_WAIT_*_SECONDS stay unset: the flow's production delays (2 and 3 days) apply.
       },
-      secretEnv: { N8N_ENCRYPTION_KEY: "{{n8nEncryptionKey}}" },
+      secretEnv: {
+        N8N_ENCRYPTION_KEY: "{{n8nEncryptionKey}}",
+        // The orchestrator signs lead_ready with its SECRET_KEY.
+        N8N_AGENCY_WEBHOOK_SECRET: "{{secretKey}}",
+        N8N_AGENCY_ADMIN_TOKEN: "{{agencyAdminToken}}",
+        N8N_CMS_WEBHOOK_SECRET: "{{cmsWebhookSecret}}",
+      },
       volumes: [{ volume: "n8n-data", target: "/home/node/.n8n" }],
       files: [{ source: "services/automation/workflows", target: "/workflows" }],
       healthcheck: health(wget("http://127.0.0.1:5678/healthz"), "60s"),

@@ -106,9 +106,12 @@ export const SECRET_VALUES: Record<string, string> = Object.fromEntries(
       "postgresPassword",
       "databaseUrl",
       "n8nEncryptionKey",
+      "cmsWebhookSecret",
       "automationsPasswordHash",
       "grafanaPasswordHash",
       "grafanaAdminPassword",
+      // Optional; the stack tests run with it set, so SENTRY_DSN is checked for leaks too.
+      "sentryDsn",
     ].map((k) => `agency:${k}`),
   ].map((k) => [k, `SECRET-${k.split(":")[1]}-4f1c`]),
 );
