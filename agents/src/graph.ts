@@ -11,6 +11,7 @@ import { intakeParser } from "./nodes/intakeParser.ts";
 import { marketMapper } from "./nodes/marketMapper.ts";
 import { productDocWriter } from "./nodes/productDocWriter.ts";
 import { prototyper } from "./nodes/prototyper.ts";
+import { isTransient } from "./providers/chat.ts";
 import { wireframer } from "./nodes/wireframer.ts";
 import { REVIEW_GATES, reviewGate, routeAfter } from "./review/gates.ts";
 import { PipelineAnnotation } from "./state.ts";
@@ -20,20 +21,20 @@ const TRANSIENT_ERROR_NAMES = new Set([
   "APIConnectionTimeoutError",
   "RateLimitError",
   "InternalServerError",
-  "TimeoutError",
 ]);
 
 /**
  * Errors worth another try of the same node: what a provider says is temporary (rate limits,
- * 5xx, dropped connections). A budget stop, a bad draft or a bug fails at once.
+ * 5xx, timeouts, dropped connections) or what marks itself `transient`/`retryable`. A budget
+ * stop, a bad draft or a bug fails at once.
  */
 export function isTransientError(error: unknown): boolean {
   if (typeof error !== "object" || error === null) return false;
-  const e = error as { name?: unknown; transient?: unknown; retryable?: unknown; status?: unknown };
+  const e = error as { name?: unknown; transient?: unknown; retryable?: unknown };
   if (e.name === "BudgetExceededError") return false;
   if (e.transient === true || e.retryable === true) return true;
-  if (typeof e.status === "number") return e.status === 408 || e.status === 429 || e.status >= 500;
-  return typeof e.name === "string" && TRANSIENT_ERROR_NAMES.has(e.name);
+  if (typeof e.name === "string" && TRANSIENT_ERROR_NAMES.has(e.name)) return true;
+  return isTransient(error);
 }
 
 /** Per-node retries for transient provider errors; a crash or a final failure resumes from the checkpoint instead. */
