@@ -1,8 +1,9 @@
 /**
- * The Debian packages the test suite drives for real, by the command each provides.
+ * The Debian packages the test suite drives for real, by the command (or file) each provides.
  * `npm test` and .ci/run install what is missing (as root, with apt-get), or say how to.
  */
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 
 export const TEST_TOOLS: Record<string, string> = {
   "redis-server": "redis-server",
@@ -13,9 +14,15 @@ export const TEST_TOOLS: Record<string, string> = {
   amtool: "prometheus-alertmanager",
   "cloud-init": "cloud-init",
   chromium: "chromium",
+  // The explainer MP4: narration, wireframes rasterised by ffmpeg's librsvg, captions in DejaVu.
+  ffmpeg: "ffmpeg",
+  ffprobe: "ffmpeg",
+  "espeak-ng": "espeak-ng",
+  "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf": "fonts-dejavu-core",
 };
 
 export function hasCommand(cmd: string): boolean {
+  if (cmd.startsWith("/")) return existsSync(cmd);
   return spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
 }
 
