@@ -148,3 +148,36 @@ describe("stack configuration", () => {
     expect(on.secrets).toEqual(expect.arrayContaining(["cmsWebhookSecret", "sentryDsn"]));
   });
 });
+
+describe("S3 settings", () => {
+  it("when s3Endpoint is not https or carries a path, then the problem names the key and the fix", () => {
+    for (const endpoint of [
+      "http://fsn1.your-objectstorage.com",
+      "https://x.com/bucket",
+      "fsn1.example.com",
+      "https://a b",
+    ]) {
+      const found = problems({ ...RAW, s3Endpoint: endpoint });
+      expect(found.join("\n"), endpoint).toMatch(
+        /agency:s3Endpoint .*pulumi config set agency:s3Endpoint https:\/\//,
+      );
+    }
+    expect(problems({ ...RAW, s3Endpoint: "https://fsn1.your-objectstorage.com" })).toEqual([]);
+  });
+
+  it("when s3Bucket breaks the S3 naming rules, then the problem names the key and the fix", () => {
+    for (const bucket of [
+      "My_Bucket",
+      "ab",
+      "x'$(reboot)",
+      "a..b",
+      "192.168.1.1",
+      "-agency",
+      "a".repeat(64),
+    ]) {
+      const found = problems({ ...RAW, s3Bucket: bucket });
+      expect(found.join("\n"), bucket).toMatch(/agency:s3Bucket .*pulumi config set agency:s3Bucket/);
+    }
+    expect(problems({ ...RAW, s3Bucket: "agency.backups-2" })).toEqual([]);
+  });
+});

@@ -247,6 +247,34 @@ function isCidr(value: string): boolean {
   );
 }
 
+/** Why `value` is not an https S3 endpoint (scheme and host, nothing else), or undefined. */
+export function endpointProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return "is not a URL (like https://fsn1.your-objectstorage.com)";
+  }
+  if (url.protocol !== "https:") return "must use https://";
+  if (url.username || url.password)
+    return "must not hold credentials (they are the s3AccessKeyId/s3SecretAccessKey secrets)";
+  if (url.pathname !== "/" || url.search || url.hash || value.trim() !== value)
+    return "must be only scheme and host (the bucket is s3Bucket)";
+  if (!/^[a-z0-9.-]+(:\d+)?$/i.test(url.host)) return "has a host name S3 clients cannot use";
+  return undefined;
+}
+
+/** Why `name` breaks the S3 bucket naming rules, or undefined. */
+export function bucketProblem(name: string): string | undefined {
+  if (name.length < 3 || name.length > 63) return "must be 3 to 63 characters long";
+  if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(name))
+    return "may hold only lower-case letters, digits, dots and dashes, and must start and end with a letter or digit";
+  if (name.includes("..") || name.includes(".-") || name.includes("-."))
+    return "must not have a dot next to a dot or dash";
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) return "must not look like an IP address";
+  return undefined;
+}
+
 /** Raw config as strings, exactly what `pulumi config` holds (arrays as JSON). */
 export type RawConfig = Partial<Record<PlainKey, string>>;
 
@@ -444,8 +472,17 @@ export function parseConfig(
     bucket: str("s3Bucket", "my-agency"),
     region: str("s3Region", "eu-central"),
   };
-  if (s3.endpoint && !/^https?:\/\/[^\s/]+/.test(s3.endpoint)) {
-    problems.push(`${PROJECT}:s3Endpoint "${s3.endpoint}" must be a URL starting with https://`);
+  if (s3.endpoint) {
+    const problem = endpointProblem(s3.endpoint);
+    if (problem)
+      problems.push(
+        `${PROJECT}:s3Endpoint "${s3.endpoint}" ${problem}: ${set("s3Endpoint", "https://fsn1.your-objectstorage.com")}`,
+      );
+  }
+  if (s3.bucket) {
+    const problem = bucketProblem(s3.bucket);
+    if (problem)
+      problems.push(`${PROJECT}:s3Bucket "${s3.bucket}" ${problem}: ${set("s3Bucket", "my-agency")}`);
   }
   const logLevel = str("logLevel", "info");
   if (!LOG_LEVELS.includes(logLevel))

@@ -94,7 +94,8 @@ export function filesHash(files: DeliveredFile[], prefixes: string[]): string {
   return hash.digest("hex").slice(0, 16);
 }
 
-const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+/** One shell word whatever `s` holds: single quotes, with each `'` closed, escaped and reopened. */
+export const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
 /**
  * A bash script that writes `files` (atomically, each through a temporary file), removes files

@@ -10,18 +10,10 @@
 #   agency-backup.sh dump-volume VOL FILE a named volume as tar.gz
 set -euo pipefail
 
-if [ -z "${AGENCY_BACKUP_NO_ENV:-}" ] && [ -r /etc/agency/backup.env ]; then
-  set -a
-  # shellcheck disable=SC1091
-  . /etc/agency/backup.env
-  set +a
-fi
+# shellcheck source=agency-backup-lib.sh
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/agency-backup-lib.sh"
 
-HELPER_IMAGE="${HELPER_IMAGE:-alpine:3.22}"
-PG_IMAGE="${PG_IMAGE:-postgres:17.6-alpine}"
 DUMP_FLAGS=(--no-owner --no-privileges --clean --if-exists)
-
-log() { printf '%s agency-backup: %s\n' "$(date -u +%FT%TZ)" "$*" >&2; }
 
 # Plain SQL: psql restores it, and any later Postgres reads it.
 dump_postgres() {
@@ -43,14 +35,6 @@ dump_volume() {
   local volume="$1" out="$2"
   docker run --rm -v "$volume:/volume:ro" "$HELPER_IMAGE" tar -C /volume -czf - . > "$out.partial"
   mv "$out.partial" "$out"
-}
-
-remote() { printf ':s3:%s/backups/%s' "${S3_BUCKET:?}" "${STACK:?}"; }
-
-rclone_env() {
-  export RCLONE_S3_PROVIDER=Other RCLONE_S3_ENV_AUTH=false
-  export RCLONE_S3_ENDPOINT="${S3_ENDPOINT:?}" RCLONE_S3_REGION="${S3_REGION:-eu-central}"
-  export RCLONE_S3_ACCESS_KEY_ID="${S3_ACCESS_KEY_ID:?}" RCLONE_S3_SECRET_ACCESS_KEY="${S3_SECRET_ACCESS_KEY:?}"
 }
 
 backup_all() {

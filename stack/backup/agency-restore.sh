@@ -7,20 +7,8 @@
 # Settings as for agency-backup.sh; PSQL overrides the psql command (tests use the local one).
 set -euo pipefail
 
-if [ -z "${AGENCY_BACKUP_NO_ENV:-}" ] && [ -r /etc/agency/backup.env ]; then
-  set -a
-  # shellcheck disable=SC1091
-  . /etc/agency/backup.env
-  set +a
-fi
-HELPER_IMAGE="${HELPER_IMAGE:-alpine:3.22}"
-
-rclone_env() {
-  export RCLONE_S3_PROVIDER=Other RCLONE_S3_ENV_AUTH=false
-  export RCLONE_S3_ENDPOINT="${S3_ENDPOINT:?}" RCLONE_S3_REGION="${S3_REGION:-eu-central}"
-  export RCLONE_S3_ACCESS_KEY_ID="${S3_ACCESS_KEY_ID:?}" RCLONE_S3_SECRET_ACCESS_KEY="${S3_SECRET_ACCESS_KEY:?}"
-}
-remote() { printf ':s3:%s/backups/%s' "${S3_BUCKET:?}" "${STACK:?}"; }
+# shellcheck source=agency-backup-lib.sh
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/agency-backup-lib.sh"
 
 restore_postgres() {
   local file="$1"
@@ -30,7 +18,7 @@ restore_postgres() {
   elif [ -n "${POSTGRES_CONTAINER:-}" ]; then
     gunzip -c "$file" | docker exec -i "$POSTGRES_CONTAINER" psql -v ON_ERROR_STOP=1 --quiet -U agency -d agency
   else
-    gunzip -c "$file" | docker run --rm -i -e DATABASE_URL "${PG_IMAGE:-postgres:17.6-alpine}" sh -c 'exec psql -v ON_ERROR_STOP=1 --quiet --dbname="$DATABASE_URL"'
+    gunzip -c "$file" | docker run --rm -i -e DATABASE_URL "$PG_IMAGE" sh -c 'exec psql -v ON_ERROR_STOP=1 --quiet --dbname="$DATABASE_URL"'
   fi
 }
 

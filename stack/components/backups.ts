@@ -7,9 +7,9 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import type { AgencyConfig } from "../config.ts";
-import { REPO_ROOT, renderDeliveryScript, type DeliveredFile } from "../delivery.ts";
-import { fillSecrets } from "../services.ts";
+import type { AgencyConfig, SecretName } from "../config.ts";
+import { REPO_ROOT, renderDeliveryScript, shellQuote, type DeliveredFile } from "../delivery.ts";
+import { fillSecrets, secretRefs } from "../services.ts";
 
 export type BackupConfig = Pick<AgencyConfig, "stack" | "s3" | "backup" | "database">;
 
@@ -17,6 +17,7 @@ export type BackupConfig = Pick<AgencyConfig, "stack" | "s3" | "backup" | "datab
 export function backupFiles(cfg: BackupConfig, root = REPO_ROOT): DeliveredFile[] {
   const script = (name: string) => readFileSync(path.join(root, "stack/backup", name), "utf8");
   return [
+    { path: "/opt/agency/bin/agency-backup-lib.sh", content: script("agency-backup-lib.sh"), mode: "0644" },
     { path: "/opt/agency/bin/agency-backup.sh", content: script("agency-backup.sh"), mode: "0755" },
     { path: "/opt/agency/bin/agency-restore.sh", content: script("agency-restore.sh"), mode: "0755" },
     {
@@ -56,20 +57,42 @@ export function backupFiles(cfg: BackupConfig, root = REPO_ROOT): DeliveredFile[
   ];
 }
 
-/** The env file's template; {{secret}} placeholders are filled from Pulumi secrets. */
-export function backupEnvTemplate(cfg: BackupConfig): string {
-  const lines = [
-    `STACK=${cfg.stack}`,
-    `S3_ENDPOINT=${cfg.s3.endpoint}`,
-    `S3_BUCKET=${cfg.s3.bucket}`,
-    `S3_REGION=${cfg.s3.region}`,
-    "S3_ACCESS_KEY_ID={{s3AccessKeyId}}",
-    "S3_SECRET_ACCESS_KEY={{s3SecretAccessKey}}",
-    `RETENTION_DAYS=${cfg.backup.retentionDays}`,
-    "REDIS_CONTAINER=agency-redis",
-    cfg.database === "container" ? "POSTGRES_CONTAINER=agency-postgres" : "DATABASE_URL='{{databaseUrl}}'",
+/**
+ * The env file's settings, secret values as {{secret}} placeholders. The file is sourced by bash
+ * as root, so every value becomes one quoted shell word only when it is written (backupEnv).
+ */
+export function backupEnvEntries(cfg: BackupConfig): [string, string][] {
+  return [
+    ["STACK", cfg.stack],
+    ["S3_ENDPOINT", cfg.s3.endpoint],
+    ["S3_BUCKET", cfg.s3.bucket],
+    ["S3_REGION", cfg.s3.region],
+    ["S3_ACCESS_KEY_ID", "{{s3AccessKeyId}}"],
+    ["S3_SECRET_ACCESS_KEY", "{{s3SecretAccessKey}}"],
+    ["RETENTION_DAYS", String(cfg.backup.retentionDays)],
+    ["REDIS_CONTAINER", "agency-redis"],
+    cfg.database === "container"
+      ? ["POSTGRES_CONTAINER", "agency-postgres"]
+      : ["DATABASE_URL", "{{databaseUrl}}"],
   ];
-  return `${lines.join("\n")}\n`;
+}
+
+/** The secrets the env file refers to. */
+export function backupSecretNames(cfg: BackupConfig): SecretName[] {
+  return [...new Set(backupEnvEntries(cfg).flatMap(([, v]) => secretRefs(v)))];
+}
+
+/** The env file with `secret` filling the placeholders, every value shell-quoted. */
+export function backupEnv(cfg: BackupConfig, secret: (name: SecretName) => string): string {
+  return backupEnvEntries(cfg)
+    .map(([key, value]) => `${key}=${shellQuote(fillSecrets(value, secret))}`)
+    .join("\n")
+    .concat("\n");
+}
+
+/** The env file as the render shows it: placeholders in place of the secrets. */
+export function backupEnvTemplate(cfg: BackupConfig): string {
+  return backupEnv(cfg, (n) => `{{${n}}}`);
 }
 
 export interface BackupsArgs {
@@ -78,14 +101,13 @@ export interface BackupsArgs {
   /** SSH connection to the server. Required. */
   connection: command.types.input.remote.ConnectionArgs;
   /** Secrets the env file refers to. Required. */
-  secrets: Partial<Record<string, pulumi.Output<string>>>;
+  secrets: Partial<Record<SecretName, pulumi.Output<string>>>;
 }
 
 export class Backups extends pulumi.ComponentResource {
   constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("agency:stack:Backups", name, {}, opts);
-    const template = backupEnvTemplate(args.config);
-    const names = [...new Set([...template.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]!))];
+    const names = backupSecretNames(args.config);
     for (const n of names) {
       if (!args.secrets[n])
         throw new pulumi.ResourceError(
@@ -95,7 +117,7 @@ export class Backups extends pulumi.ComponentResource {
     }
     const envScript = pulumi.all(names.map((n) => args.secrets[n]!)).apply((values) => {
       const byName = Object.fromEntries(names.map((n, i) => [n, values[i]!]));
-      const content = fillSecrets(template, (n) => byName[n]!);
+      const content = backupEnv(args.config, (n) => byName[n]!);
       return renderDeliveryScript([
         { path: "/etc/agency/backup.env", content, mode: "0600", owner: "root:root" },
       ]);

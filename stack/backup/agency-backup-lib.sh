@@ -1,0 +1,24 @@
+# Shared by agency-backup.sh and agency-restore.sh (sourced, not run): settings, logging and the
+# bucket both talk to. Settings come from /etc/agency/backup.env, written by the stack with every
+# value shell-quoted; AGENCY_BACKUP_NO_ENV=1 skips it (tests set the variables themselves).
+
+if [ -z "${AGENCY_BACKUP_NO_ENV:-}" ] && [ -r /etc/agency/backup.env ]; then
+  set -a
+  # shellcheck disable=SC1091
+  . /etc/agency/backup.env
+  set +a
+fi
+
+HELPER_IMAGE="${HELPER_IMAGE:-alpine:3.22}"
+PG_IMAGE="${PG_IMAGE:-postgres:17.6-alpine}"
+
+log() { printf '%s %s: %s\n' "$(date -u +%FT%TZ)" "${0##*/}" "$*" >&2; }
+
+remote() { printf ':s3:%s/backups/%s' "${S3_BUCKET:?}" "${STACK:?}"; }
+
+# rclone reads the S3 remote from the environment, so no config file holds the keys.
+rclone_env() {
+  export RCLONE_S3_PROVIDER=Other RCLONE_S3_ENV_AUTH=false
+  export RCLONE_S3_ENDPOINT="${S3_ENDPOINT:?}" RCLONE_S3_REGION="${S3_REGION:-eu-central}"
+  export RCLONE_S3_ACCESS_KEY_ID="${S3_ACCESS_KEY_ID:?}" RCLONE_S3_SECRET_ACCESS_KEY="${S3_SECRET_ACCESS_KEY:?}"
+}
