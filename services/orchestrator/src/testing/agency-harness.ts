@@ -28,8 +28,11 @@ export interface TestAgency {
 
 export async function startTestAgency(
   env: Record<string, string> = {},
-  opts: { worker?: boolean; queue?: "redis" | "memory" } = {},
+  opts: { worker?: boolean; queue?: "redis" | "memory"; video?: boolean } = {},
 ): Promise<TestAgency> {
+  // The explainer MP4 takes seconds of ffmpeg per run; only the tests about it pay for it.
+  const videoBefore = process.env.AGENCY_EXPLAINER_VIDEO;
+  if (!opts.video) process.env.AGENCY_EXPLAINER_VIDEO = "off";
   const db = await createTestDatabase();
   const dataDir = mkdtempSync(path.join(tmpdir(), "agency-test-"));
   const port = await freePort();
@@ -68,6 +71,8 @@ export async function startTestAgency(
       });
     },
     stop: async () => {
+      if (videoBefore === undefined) delete process.env.AGENCY_EXPLAINER_VIDEO;
+      else process.env.AGENCY_EXPLAINER_VIDEO = videoBefore;
       await server.stop();
       await worker?.stop();
       await agency.close();

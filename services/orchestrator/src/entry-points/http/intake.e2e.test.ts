@@ -9,7 +9,7 @@ import { anIntake, eventually, startTestAgency, type TestAgency } from "../../te
 let t: TestAgency;
 
 beforeAll(async () => {
-  t = await startTestAgency();
+  t = await startTestAgency({}, { video: true });
 });
 afterAll(async () => {
   await t?.stop();
@@ -52,6 +52,8 @@ describe("POST /v1/intake, end to end", () => {
       ).toBe(true);
     }
     expect(run.lead_ready_at).not.toBeNull();
+    // ffmpeg and espeak-ng are installed for the tests, so the explainer comes as a narrated MP4.
+    expect(run.artifacts.some((a: { content_type: string }) => a.content_type === "video/mp4")).toBe(true);
 
     for (const artifact of run.artifacts) {
       const link = await (await t.api(`/v1/assets/${artifact.id}`)).json();
