@@ -108,6 +108,7 @@ export function composeService(s: ServiceDefinition, stack: string): Record<stri
     start_period: s.healthcheck.startPeriod,
   };
   out.mem_limit = `${s.memoryMb}m`;
+  if (s.stopGraceSeconds !== undefined) out.stop_grace_period = `${s.stopGraceSeconds}s`;
   out.restart = "unless-stopped";
   out.cap_drop = ["ALL"];
   if (s.capAdd.length) out.cap_add = s.capAdd;

@@ -2,7 +2,8 @@
  * The real program under Pulumi mocks (stack/testing/mocks.ts): no Hetzner, Cloudflare or Docker
  * is contacted; resources are recorded with their inputs and asserted on.
  */
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -22,7 +23,7 @@ import {
 setAgencyMocks("prod");
 
 const { loadConfig } = await import("./config.ts");
-const { defineAgency } = await import("./program.ts");
+const { defineAgency, imageSourceHashes } = await import("./program.ts");
 const { serviceDefinitions } = await import("./services.ts");
 const { REPO_ROOT } = await import("./delivery.ts");
 
@@ -152,6 +153,26 @@ describe("the production stack", () => {
     expect(total).toBeLessThanOrEqual(8192 - 640);
   });
 
+  it("when an app container stops, then Docker waits past the app's 30 s drain (120 s for the worker) before killing it", () => {
+    const grace = Object.fromEntries(
+      containers(resources).map((c) => [c.name, [c.inputs.stopTimeout, c.inputs.destroyGraceSeconds]]),
+    );
+    expect(grace.orchestrator).toEqual([40, 40]);
+    expect(grace.frontend).toEqual([40, 40]);
+    expect(grace.worker).toEqual([120, 120]);
+  });
+
+  it("when images are built on the server, then each is rebuilt by a hash of its own sources", () => {
+    const triggers = Object.fromEntries(
+      byType(resources, "docker:index/remoteImage:RemoteImage")
+        .map((r) => plain(r.inputs) as { name: string; triggers?: { sources: string } })
+        .filter((i) => i.triggers)
+        .map((i) => [i.name, i.triggers!.sources]),
+    );
+    expect(triggers).toEqual(imageSourceHashes());
+    expect(triggers["agency/orchestrator:local"]).not.toBe(triggers["agency/frontend:local"]);
+  });
+
   it("must never carry a secret value outside a Pulumi secret", () => {
     const leaks: string[] = [];
     const walk = (value: unknown, where: string) => {
@@ -243,5 +264,29 @@ describe("the production stack", () => {
     }));
     const sort = (xs: { name: string }[]) => [...xs].sort((a, b) => a.name.localeCompare(b.name));
     expect(sort(fromPulumi)).toEqual(sort(fromCompose));
+  });
+});
+
+describe("image source hashes", () => {
+  it("when only the portal changes, then only the frontend image's hash changes", () => {
+    const root = mkdtempSync(path.join(tmpdir(), "agency-sources-"));
+    const put = (rel: string, text: string) => {
+      mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+      writeFileSync(path.join(root, rel), text);
+    };
+    for (const rel of ["package.json", "package-lock.json", "agents/package.json", "stack/package.json"])
+      put(rel, "{}");
+    put("agents/src/index.ts", "export {};");
+    put("services/orchestrator/src/server.ts", "export {};");
+    put("services/frontend/src/app.html", "<html></html>");
+    const before = imageSourceHashes(root);
+    put("services/frontend/src/app.html", "<html><body></body></html>");
+    const afterPortal = imageSourceHashes(root);
+    expect(afterPortal["agency/orchestrator:local"]).toBe(before["agency/orchestrator:local"]);
+    expect(afterPortal["agency/frontend:local"]).not.toBe(before["agency/frontend:local"]);
+    put("agents/src/index.ts", "export const x = 1;");
+    const afterAgents = imageSourceHashes(root);
+    expect(afterAgents["agency/orchestrator:local"]).not.toBe(afterPortal["agency/orchestrator:local"]);
+    expect(afterAgents["agency/frontend:local"]).toBe(afterPortal["agency/frontend:local"]);
   });
 });

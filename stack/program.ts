@@ -7,6 +7,7 @@ import { PROJECT, loadConfig, loadSecrets, type AgencyConfig } from "./config.ts
 import { renderDeliveryScript, repoFiles, sourceHash, type DeliveredFile } from "./delivery.ts";
 import { generatedFiles } from "./generated.ts";
 import {
+  LOCAL_IMAGES,
   REMOTE_ROOT,
   checkMemoryBudget,
   containerInventory,
@@ -21,14 +22,29 @@ import { Platform } from "./components/platform.ts";
 import { Services, secretFiles } from "./components/services.ts";
 import { Workers } from "./components/workers.ts";
 
-export const IMAGE_SOURCES = [
-  "package.json",
-  "package-lock.json",
-  "tsconfig.base.json",
-  "agents",
-  "services/orchestrator",
-  "services/frontend",
-];
+const WORKSPACE_ROOT = ["package.json", "package-lock.json", "tsconfig.base.json"];
+
+/**
+ * What each image built here is built from (what its Dockerfile copies), so a change rebuilds
+ * only the images it reaches: a portal change leaves the orchestrator and the worker running.
+ */
+export const IMAGE_SOURCES: Record<string, string[]> = {
+  [LOCAL_IMAGES.orchestrator]: [...WORKSPACE_ROOT, "agents", "services/orchestrator", "stack/package.json"],
+  [LOCAL_IMAGES.frontend]: [
+    ...WORKSPACE_ROOT,
+    "agents/package.json",
+    "services/orchestrator/package.json",
+    "stack/package.json",
+    "services/frontend",
+  ],
+};
+
+/** Image reference → hash of its own sources. */
+export function imageSourceHashes(root?: string): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(IMAGE_SOURCES).map(([ref, paths]) => [ref, sourceHash(paths, root)]),
+  );
+}
 
 /** Everything deployed that is decided by config alone: definitions and files. */
 export interface Plan {
@@ -95,7 +111,7 @@ export function defineAgency(config: AgencyConfig = loadConfig(), root?: string)
     user: "root",
     privateKey: sshPrivateKey,
   };
-  const hash = sourceHash(IMAGE_SOURCES);
+  const hashes = imageSourceHashes();
   const platform = new Platform("agency", {
     dockerHost: host.dockerHost,
     connection,
@@ -106,7 +122,7 @@ export function defineAgency(config: AgencyConfig = loadConfig(), root?: string)
     dirs: p.dirs,
     secretFiles: secretFiles(p.services, secrets),
     protect: config.protect,
-    sourceHash: hash,
+    sourceHashes: hashes,
   });
 
   new Services("agency", { definitions: p.services, platform, secrets, stack: config.stack, files: p.files });
@@ -131,7 +147,7 @@ export function defineAgency(config: AgencyConfig = loadConfig(), root?: string)
       definitionConfig: config,
       secrets,
       stack: config.stack,
-      sourceHash: hash,
+      sourceHashes: hashes,
     });
     workerIps = pulumi.all(workers.ips);
   }

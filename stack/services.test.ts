@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
+import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { composeConfig, renderCompose } from "./compose.ts";
 import { REPO_ROOT } from "./delivery.ts";
@@ -46,6 +47,14 @@ describe("service definitions", () => {
       expect(defs.reduce((s, d) => s + d.memoryMb, 0)).toBeLessThanOrEqual(memory - OS_RESERVE_MB);
       expect(() => checkMemoryBudget(defs, memory)).not.toThrow();
     }
+  });
+
+  it("when compose stops the app, then it grants the same grace as the stack (40 s, the worker 120 s)", () => {
+    const compose = parse(renderCompose()) as { services: Record<string, { stop_grace_period?: string }> };
+    expect(compose.services.orchestrator!.stop_grace_period).toBe("40s");
+    expect(compose.services.frontend!.stop_grace_period).toBe("40s");
+    expect(compose.services.worker!.stop_grace_period).toBe("120s");
+    expect(compose.services.redis!.stop_grace_period).toBeUndefined();
   });
 
   it("when limits exceed the server, then the budget check names the numbers", () => {

@@ -68,6 +68,11 @@ export interface ServiceDefinition {
   hostMounts: { source: string; target: string }[];
   healthcheck: { test: string[]; interval: string; timeout: string; retries: number; startPeriod: string };
   memoryMb: number;
+  /**
+   * Seconds between SIGTERM and SIGKILL when the container stops; undefined keeps Docker's 10.
+   * Longer than the app's own 30 s drain, so a deploy never cuts a request or a step short.
+   */
+  stopGraceSeconds?: number;
   capAdd: string[];
   dependsOn: string[];
 }
@@ -92,6 +97,9 @@ export const LOCAL_IMAGES = {
   orchestrator: "agency/orchestrator:local",
   frontend: "agency/frontend:local",
 } as const;
+
+/** Stop grace of the app containers: above the app's 30 s drain; the worker lets a step finish. */
+export const STOP_GRACE_SECONDS = { app: 40, worker: 120 } as const;
 
 /** Memory kept for the kernel, Docker and sshd before limits are handed out. */
 export const OS_RESERVE_MB = 640;
@@ -283,6 +291,8 @@ export function workerDefinition(
     networks: ["edge", "backend", "observability"],
     ...appEnv(cfg),
     healthcheck: health(wget("http://127.0.0.1:9465/metrics")),
+    // A run resumes from its checkpoint after a kill, but letting the current step finish saves redoing it.
+    stopGraceSeconds: STOP_GRACE_SECONDS.worker,
     dependsOn: ["redis", "qdrant", ...(cfg.database === "container" ? ["postgres"] : [])],
   };
 }
@@ -361,6 +371,7 @@ export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
       ...appEnv(cfg),
       env: { ...appEnv(cfg).env, API_PORT: "5001" },
       healthcheck: health(wget("http://127.0.0.1:5001/health")),
+      stopGraceSeconds: STOP_GRACE_SECONDS.app,
       dependsOn: stateDeps,
     },
     workerDefinition(cfg),
@@ -382,6 +393,7 @@ export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
         AGENCY_OPERATORS: "{{agencyOperators}}",
       },
       healthcheck: health(wget("http://127.0.0.1:3000/")),
+      stopGraceSeconds: STOP_GRACE_SECONDS.app,
       dependsOn: ["orchestrator"],
     },
     {

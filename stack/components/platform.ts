@@ -41,8 +41,8 @@ export interface PlatformArgs {
   networks?: NetworkName[];
   /** Build context for images built here. Defaults to the repository root. */
   buildContext?: string;
-  /** Hash of the sources an image is built from; a change rebuilds it. Defaults to none. */
-  sourceHash?: string;
+  /** Image reference → hash of the sources it is built from; a change rebuilds that image. Defaults to none. */
+  sourceHashes?: Record<string, string>;
 }
 
 export class Platform extends pulumi.ComponentResource {
@@ -111,7 +111,7 @@ export class Platform extends pulumi.ComponentResource {
                 dockerfile: image.build.dockerfile,
                 label: { "agency.stack": args.stack },
               },
-              triggers: { sources: args.sourceHash ?? "" },
+              triggers: { sources: args.sourceHashes?.[image.ref] ?? "" },
             }
           : { name: image.ref, keepLocally: true },
         child,

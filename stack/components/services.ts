@@ -168,6 +168,10 @@ export class Services extends pulumi.ComponentResource {
             startPeriod: def.healthcheck.startPeriod,
           },
           memory: def.memoryMb,
+          // stopTimeout covers restarts and docker stop; destroyGraceSeconds the replacement on deploy.
+          ...(def.stopGraceSeconds !== undefined
+            ? { stopTimeout: def.stopGraceSeconds, destroyGraceSeconds: def.stopGraceSeconds }
+            : {}),
           memorySwap: def.memoryMb,
           restart: "unless-stopped",
           privileged: false,

@@ -63,8 +63,8 @@ export interface WorkersArgs {
   secrets: Secrets;
   /** Stack name. Required. */
   stack: string;
-  /** Hash of the image sources. Defaults to none. */
-  sourceHash?: string;
+  /** Image reference → hash of its sources. Defaults to none. */
+  sourceHashes?: Record<string, string>;
 }
 
 export class Workers extends pulumi.ComponentResource {
@@ -129,7 +129,7 @@ export class Workers extends pulumi.ComponentResource {
           images: [def.image],
           networks: ["edge"],
           protect: false,
-          sourceHash: args.sourceHash,
+          sourceHashes: args.sourceHashes,
         },
         { parent: this },
       );
