@@ -15,6 +15,7 @@ import {
   type PipelineState,
   type ReviewRequest,
   type StepName,
+  type UsageRecord,
 } from "@roboagency/agents";
 import { withTransaction } from "../data-access/database.ts";
 import {
@@ -115,12 +116,12 @@ function pendingInterrupt(snapshot: {
   return undefined;
 }
 
-function errorName(err: unknown): string | undefined {
+/** The BudgetExceededError behind a failure (recognised by name; it may arrive as a cause). */
+function budgetError(err: unknown): { usage?: UsageRecord[] } | undefined {
   for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const name = (e as { name?: unknown }).name;
-    if (name === "BudgetExceededError") return name;
+    if ((e as { name?: unknown }).name === "BudgetExceededError") return e as { usage?: UsageRecord[] };
   }
-  return (err as { name?: string } | undefined)?.name;
+  return undefined;
 }
 
 /**
@@ -268,7 +269,12 @@ async function executeLocked(deps: Deps, runId: string, finalAttempt: boolean): 
     const current = await failedStep(deps, runnable, err, [...started.keys()].at(-1));
     metrics.stepFailures.inc({ step: current });
     await setStep(pool, runId, current, "failed", new Date(), message);
-    if (errorName(err) === "BudgetExceededError") {
+    const overBudget = budgetError(err);
+    if (overBudget) {
+      // Calls the stopped step already paid for; they never reach the checkpoint.
+      const paid = Array.isArray(overBudget.usage) ? overBudget.usage : [];
+      await insertUsage(pool, runId, projectId, paid, false);
+      countUsage(deps, paid);
       // Not retried: another attempt would spend more of what is not there.
       await finishRun(pool, runId, "budget_exceeded", `${current}: ${message}`);
       metrics.runs.inc({ status: "budget_exceeded" });
@@ -312,6 +318,15 @@ async function failedStep(
   return step && isStep(step) ? step : STEP_NAMES[STEP_NAMES.length - 1]!;
 }
 
+function countUsage(deps: Pick<Deps, "metrics">, usage: readonly UsageRecord[]): void {
+  for (const u of usage) {
+    const labels = { step: u.step, provider: u.provider, model: u.model };
+    deps.metrics.llmTokens.inc({ ...labels, kind: "input" }, u.inputTokens);
+    deps.metrics.llmTokens.inc({ ...labels, kind: "output" }, u.outputTokens);
+    deps.metrics.llmCost.inc(labels, u.costUsd);
+  }
+}
+
 /**
  * A binary body read back from a checkpoint is no longer a Buffer: JSON turned it into
  * `{ type: "Buffer", data: [...] }` (or a Uint8Array). The store takes strings and Buffers.
@@ -344,7 +359,10 @@ class RunProjection {
       deps.pool.query<{ name: string; sha256: string }>("SELECT name, sha256 FROM assets WHERE run_id = $1", [
         runId,
       ]),
-      deps.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM run_usage WHERE run_id = $1", [runId]),
+      deps.pool.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM run_usage WHERE run_id = $1 AND from_checkpoint",
+        [runId],
+      ),
     ]);
     return new RunProjection(
       deps,
@@ -371,12 +389,7 @@ class RunProjection {
       const fresh = usage.slice(this.usageStored);
       await insertUsage(this.deps.pool, this.runId, this.projectId, fresh);
       this.usageStored = usage.length;
-      for (const u of fresh) {
-        const labels = { step: u.step, provider: u.provider, model: u.model };
-        this.deps.metrics.llmTokens.inc({ ...labels, kind: "input" }, u.inputTokens);
-        this.deps.metrics.llmTokens.inc({ ...labels, kind: "output" }, u.outputTokens);
-        this.deps.metrics.llmCost.inc(labels, u.costUsd);
-      }
+      countUsage(this.deps, fresh);
     }
   }
 

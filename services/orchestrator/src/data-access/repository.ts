@@ -687,16 +687,19 @@ export interface UsageRow {
   costUsd: number;
 }
 
+/** `fromCheckpoint` false: rows that are not in the run's `usage` channel (a stopped step's calls). */
 export async function insertUsage(
   db: Queryable,
   runId: string,
   projectId: string,
   usage: readonly UsageRow[],
+  fromCheckpoint = true,
 ): Promise<void> {
   if (usage.length === 0) return;
   await db.query(
-    `INSERT INTO run_usage (run_id, project_id, step, provider, model, input_tokens, output_tokens, cost_usd)
-     SELECT $1, $2, u.step, u.provider, u.model, u.input_tokens, u.output_tokens, u.cost_usd
+    `INSERT INTO run_usage (run_id, project_id, step, provider, model, input_tokens, output_tokens, cost_usd,
+                            from_checkpoint)
+     SELECT $1, $2, u.step, u.provider, u.model, u.input_tokens, u.output_tokens, u.cost_usd, $4
      FROM jsonb_to_recordset($3::jsonb)
        AS u(step text, provider text, model text, input_tokens int, output_tokens int, cost_usd numeric)`,
     [
@@ -712,6 +715,7 @@ export async function insertUsage(
           cost_usd: Math.max(0, u.costUsd),
         })),
       ),
+      fromCheckpoint,
     ],
   );
 }

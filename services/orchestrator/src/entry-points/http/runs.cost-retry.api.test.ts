@@ -13,6 +13,7 @@ import {
   type DraftStep,
   type DraftTasks,
   type StepName,
+  type UsageRecord,
 } from "@roboagency/agents";
 import { anIntake, eventually, startTestAgency, type TestAgency } from "../../testing/agency-harness.ts";
 
@@ -32,6 +33,9 @@ class MeteredModel implements DraftingModel {
     if (failure === "down") throw new Error(`the model is down for ${request.step}`);
     const budget = request.budget;
     if (budget && budget.spentUsd + this.costPerCall > budget.limitUsd) {
+      // As a provider-backed model does after a paid call that left no room for the draft: the
+      // call's usage is reported, then the stop.
+      request.onUsage?.({ ...this.usage(request.step), costUsd: 0.001 });
       throw new BudgetExceededError(
         budget.limitUsd,
         budget.spentUsd,
@@ -40,15 +44,19 @@ class MeteredModel implements DraftingModel {
       );
     }
     const draft = await offlineDraftingModel.draft(request);
-    request.onUsage?.({
-      step: request.step,
+    request.onUsage?.(this.usage(request.step));
+    return draft;
+  }
+
+  private usage(step: DraftStep): UsageRecord {
+    return {
+      step,
       provider: "test",
       model: "metered-1",
       inputTokens: 1200,
       outputTokens: 300,
       costUsd: this.costPerCall,
-    });
-    return draft;
+    };
   }
 }
 
@@ -125,7 +133,8 @@ describe("cost", () => {
     expect(steps.wireframer.status).toBe("failed");
     expect(steps.wireframer.error).toContain("budget exceeded");
     expect(steps.prototyper.status).toBe("pending");
-    expect(stopped.cost.total_usd).toBeCloseTo(0.03, 6);
+    // Three drafts and the paid call of the stopped step, which the error reported.
+    expect(stopped.cost.total_usd).toBeCloseTo(0.031, 6);
     expect(stopped.attempts, "a budget stop is not retried by the queue").toBe(1);
     const stream = await events;
     expect(stream).toMatch(/event: end\ndata: \{"status":"budget_exceeded"\}/);
@@ -143,8 +152,8 @@ describe("cost", () => {
       for (const step of ["intake_parser", "market_mapper", "product_doc_writer"] as const) {
         expect(after[step].finished_at, step).toBe(steps[step].finished_at);
       }
-      // Three calls before the stop, the rest after it: nothing drafted twice.
-      expect(calls(done)).toBe(callsPerRun);
+      // Three drafts and one stopped call before the stop, the rest after it: nothing drafted twice.
+      expect(calls(done)).toBe(callsPerRun + 1);
     } finally {
       t.agency.config.projectBudgetUsd = 0.035;
     }
