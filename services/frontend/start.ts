@@ -6,7 +6,7 @@
  * portal: a second start with other settings is refused rather than silently sharing the first.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
@@ -46,16 +46,21 @@ function newestMtime(p: string): number {
   return newest;
 }
 
-/** True when build/ is missing or some source is newer than it. */
+const STAMP = path.join(BUILD_DIR, ".sources-mtime");
+const newestSource = () => Math.max(...SOURCES.map((s) => newestMtime(path.join(FRONTEND_DIR, s))));
+
+/**
+ * True when build/ is missing or a source changed since the build began. The stamp holds the
+ * sources' newest time as the build saw them, so an edit made during a build is not missed.
+ */
 export function buildIsStale(): boolean {
-  const built = path.join(BUILD_DIR, "handler.js");
-  if (!existsSync(built)) return true;
-  const builtAt = statSync(built).mtimeMs;
-  return SOURCES.some((s) => newestMtime(path.join(FRONTEND_DIR, s)) > builtAt);
+  if (!existsSync(path.join(BUILD_DIR, "handler.js")) || !existsSync(STAMP)) return true;
+  return newestSource() > Number(readFileSync(STAMP, "utf8"));
 }
 
 /** Runs `vite build` in the frontend folder; its output is shown only when it fails. */
 export async function buildPortal(): Promise<void> {
+  const sources = newestSource();
   const vite = path.join(FRONTEND_DIR, "node_modules/.bin/vite");
   const bin = existsSync(vite) ? vite : path.resolve(FRONTEND_DIR, "../../node_modules/.bin/vite");
   const child = spawn(bin, ["build"], { cwd: FRONTEND_DIR, stdio: ["ignore", "pipe", "pipe"] });
@@ -65,6 +70,7 @@ export async function buildPortal(): Promise<void> {
   const [code] = (await once(child, "close")) as [number | null];
   if (code !== 0)
     throw new Error(`Building the portal failed (vite build exited ${code}):\n${output.slice(-4000)}`);
+  writeFileSync(STAMP, String(sources));
 }
 
 /**

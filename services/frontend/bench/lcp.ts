@@ -84,7 +84,10 @@ async function lcpOf(
   return result;
 }
 
+const progress = (what: string) => process.stderr.write(`[lcp] ${what}\n`);
+
 async function main() {
+  progress("starting the agency and the portal");
   const db = await freshDatabase();
   const dataDir = mkdtempSync(path.join(tmpdir(), "agency-lcp-"));
   const portalPort = await freePort();
@@ -94,6 +97,8 @@ async function main() {
     API_PORT: String(await freePort()),
     PUBLIC_PORTAL_URL: `http://127.0.0.1:${portalPort}`,
     CAMPAIGN_DELAYS: "0,0,0",
+    // The project page is measured with a finished run; review gates would park it for a person.
+    AGENCY_REVIEW_GATES: "none",
     LOG_LEVEL: "warn",
   });
   const agency = await buildDeps(config, "agency");
@@ -118,6 +123,7 @@ async function main() {
         idea: "A scheduling assistant for small clinics that fills cancelled slots from a waitlist.",
       }),
     }).then((r) => r.json() as Promise<{ project_id: string; run_id: string }>);
+    progress(`waiting for run ${intake.run_id} to complete`);
     for (;;) {
       const run = (await fetch(`${api.url}/v1/runs/${intake.run_id}`).then((r) => r.json())) as {
         status: string;
@@ -128,6 +134,7 @@ async function main() {
       await new Promise((r) => setTimeout(r, 200));
     }
 
+    progress("measuring");
     browser = await chromium.launch({
       executablePath: "/usr/bin/chromium",
       args: [

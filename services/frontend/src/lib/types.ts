@@ -1,6 +1,6 @@
 /** The shapes the orchestrator API answers with, as the portal reads them (shared with components). */
 
-export type RunState = "queued" | "running" | "awaiting_review" | "completed" | "failed";
+export type RunState = "queued" | "running" | "awaiting_review" | "completed" | "failed" | "budget_exceeded";
 export type StepState = "pending" | "running" | "completed" | "failed" | "skipped";
 
 export interface Sector {
@@ -38,6 +38,19 @@ export interface Run {
     error: string | null;
   }>;
   artifacts: Artifact[];
+  /** The review gate the run waits at, when it is `awaiting_review`. */
+  review?: { id: string; gate: string; step: string; requested_at: string } | null;
+  /** Every decision at a review gate, oldest first. */
+  reviews?: Array<{
+    id: string;
+    gate: string;
+    step: string;
+    requested_at: string;
+    decision: string | null;
+    comment: string | null;
+    reviewer: string | null;
+    decided_at: string | null;
+  }>;
 }
 
 export interface CampaignEmailState {

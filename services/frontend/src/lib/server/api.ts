@@ -148,6 +148,15 @@ export function createApi(options: { baseUrl: string; adminToken: string; timeou
       send<{ run_id: string }>("POST", `/v1/workflows/${encodeURIComponent(projectId)}`, {
         json: { workflow: "proto_v1" },
       }),
+    review: (
+      runId: string,
+      body: { decision: "approve" | "send_back"; comment?: string; reviewer: string },
+    ) =>
+      send<{ run_id: string; status: string }>("POST", `/v1/runs/${encodeURIComponent(runId)}/review`, {
+        json: body,
+      }),
+    retryRun: (runId: string) =>
+      send<{ run_id: string; status: string }>("POST", `/v1/runs/${encodeURIComponent(runId)}/retry`),
     async health(): Promise<Health> {
       const res = await raw("GET", "/health");
       return (await res.json()) as Health;
