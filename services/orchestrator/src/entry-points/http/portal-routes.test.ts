@@ -34,7 +34,10 @@ async function signInLink(email: string): Promise<string> {
 
 describe("POST /v1/portal/magic-links", () => {
   it("when called without the operator token, then it answers 401", async () => {
-    const res = await agency.api("/v1/portal/magic-links", { method: "POST", json: { email: "a@example.com" } });
+    const res = await agency.api("/v1/portal/magic-links", {
+      method: "POST",
+      json: { email: "a@example.com" },
+    });
     expect(res.status).toBe(401);
   });
 
@@ -92,7 +95,11 @@ describe("POST /v1/portal/magic-links", () => {
   it("when one address asks too often, then it is rate limited with 429", async () => {
     await submit("hopper@example.com");
     const ask = () =>
-      agency.api("/v1/portal/magic-links", { method: "POST", admin: true, json: { email: "hopper@example.com" } });
+      agency.api("/v1/portal/magic-links", {
+        method: "POST",
+        admin: true,
+        json: { email: "hopper@example.com" },
+      });
     for (let i = 0; i < MAGIC_LINKS_PER_WINDOW; i++) expect((await ask()).status).toBe(202);
     const limited = await ask();
     expect(limited.status).toBe(429);
@@ -104,14 +111,20 @@ describe("GET /v1/portal/projects", () => {
   it("when a client reads projects, then only their own are listed and another's project is not found", async () => {
     const a = await submit("client-a@example.com");
     const b = await submit("client-b@example.com");
-    const list = await (await agency.api("/v1/portal/projects?email=CLIENT-A@example.com", { admin: true })).json();
+    const list = await (
+      await agency.api("/v1/portal/projects?email=CLIENT-A@example.com", { admin: true })
+    ).json();
     expect(list.projects.map((p: { id: string }) => p.id)).toEqual([a.project_id]);
     expect(list.projects[0].latest_run).toMatchObject({ id: a.run_id, status: "queued" });
 
-    const own = await agency.api(`/v1/portal/projects/${a.project_id}?email=client-a@example.com`, { admin: true });
+    const own = await agency.api(`/v1/portal/projects/${a.project_id}?email=client-a@example.com`, {
+      admin: true,
+    });
     expect(own.status).toBe(200);
     expect((await own.json()).latest_run.steps).toHaveLength(8);
-    const other = await agency.api(`/v1/portal/projects/${b.project_id}?email=client-a@example.com`, { admin: true });
+    const other = await agency.api(`/v1/portal/projects/${b.project_id}?email=client-a@example.com`, {
+      admin: true,
+    });
     expect(other.status).toBe(404);
   });
 
@@ -136,7 +149,9 @@ describe("GET /v1/portal/runs/:runId/files/*name", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/markdown/);
     expect(await res.text()).toBe("# PRD\n");
-    expect((await agency.api(`/v1/portal/runs/${run_id}/files/missing.md`, { admin: true })).status).toBe(404);
+    expect((await agency.api(`/v1/portal/runs/${run_id}/files/missing.md`, { admin: true })).status).toBe(
+      404,
+    );
     expect((await agency.api(`/v1/portal/runs/${run_id}/files/prd.md`)).status).toBe(401);
   });
 });
