@@ -8,7 +8,9 @@ import {
   PROJECT,
   PROVIDER_SECRETS,
   SECRETS,
+  networkZone,
   parseConfig,
+  prodBuckets,
   type RawConfig,
 } from "./config.ts";
 import { REPO_ROOT } from "./delivery.ts";
@@ -28,9 +30,9 @@ const ALL_SECRETS = new Set([
   ...Object.keys(SECRETS).map((s) => `${PROJECT}:${s}`),
 ]);
 
-function problems(raw: RawConfig, secrets: ReadonlySet<string> = ALL_SECRETS): string[] {
+function problems(raw: RawConfig, secrets: ReadonlySet<string> = ALL_SECRETS, prod: string[] = []): string[] {
   try {
-    parseConfig(raw, secrets, "prod");
+    parseConfig(raw, secrets, "prod", prod);
   } catch (err) {
     if (err instanceof ConfigError) return err.problems;
     throw err;
@@ -179,5 +181,61 @@ describe("S3 settings", () => {
       expect(found.join("\n"), bucket).toMatch(/agency:s3Bucket .*pulumi config set agency:s3Bucket/);
     }
     expect(problems({ ...RAW, s3Bucket: "agency.backups-2" })).toEqual([]);
+  });
+});
+
+describe("previews and backups", () => {
+  const preview: RawConfig = { ...RAW, preview: "pr-12" };
+
+  it("when a preview uses the production stack's bucket, then it is refused with the fix", () => {
+    const found = problems(preview, ALL_SECRETS, ["agency-backups"]).join("\n");
+    expect(found).toMatch(/agency:s3Bucket "agency-backups" is the production stack's bucket/);
+    expect(found).toContain("pulumi config set agency:s3Bucket agency-backups-pr-12");
+    expect(
+      problems({ ...preview, s3Bucket: "agency-backups-pr-12" }, ALL_SECRETS, ["agency-backups"]),
+    ).toEqual([]);
+  });
+
+  it("when Pulumi.prod.yaml configures a bucket, then the program knows it as production's", () => {
+    const doc = parse(readFileSync(path.join(REPO_ROOT, "Pulumi.prod.yaml"), "utf8")) as {
+      config: Record<string, string>;
+    };
+    expect(prodBuckets()).toContain(doc.config["agency:s3Bucket"]);
+  });
+
+  it("when a backup bucket and its keys are set, then backups use them; without, the app bucket", () => {
+    const both = new Set([...ALL_SECRETS]);
+    const own = parseConfig({ ...RAW, backupS3Bucket: "agency-vault" }, both, "prod");
+    expect(own.backup.s3.bucket).toBe("agency-vault");
+    expect(own.backup.ownCredentials).toBe(true);
+    const shared = new Set([...ALL_SECRETS].filter((s) => !s.startsWith("agency:backupS3")));
+    const fallback = parseConfig(RAW, shared, "prod");
+    expect(fallback.backup.s3.bucket).toBe("agency-backups");
+    expect(fallback.backup.ownCredentials).toBe(false);
+  });
+
+  it("when only one backup key is set or the passphrase is missing, then each is named with its fix", () => {
+    const one = new Set(
+      [...ALL_SECRETS].filter(
+        (s) => s !== "agency:backupS3SecretAccessKey" && s !== "agency:backupPassphrase",
+      ),
+    );
+    const found = problems(RAW, one).join("\n");
+    expect(found).toContain("pulumi config set --secret agency:backupS3SecretAccessKey");
+    expect(found).toContain("pulumi config set --secret agency:backupPassphrase");
+  });
+});
+
+describe("network zones", () => {
+  it("when a location is outside Europe, then its private network zone is Hetzner's for it", () => {
+    expect(["fsn1", "nbg1", "hel1", "ash", "hil", "sin"].map(networkZone)).toEqual([
+      "eu-central",
+      "eu-central",
+      "eu-central",
+      "us-east",
+      "us-west",
+      "ap-southeast",
+    ]);
+    expect(() => networkZone("mars1")).toThrow(/mars1.*fsn1, nbg1/);
   });
 });

@@ -4,7 +4,10 @@
  * and a loader that reads Pulumi config. Nothing here creates a resource, so a bad config fails
  * before the first API call.
  */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
 
 export const PROJECT = "agency";
 
@@ -109,6 +112,17 @@ export const CONFIG_SCHEMA = {
     default: 14,
   },
   backupTime: { type: "string", description: "Time of the nightly backup (HH:MM, UTC).", default: "03:30" },
+  backupS3Bucket: {
+    type: "string",
+    description:
+      "Bucket for backups, apart from the app's (recommended, with its own keys); empty shares s3Bucket.",
+    default: "",
+  },
+  backupS3Endpoint: {
+    type: "string",
+    description: "S3 endpoint of the backup bucket; empty uses s3Endpoint.",
+    default: "",
+  },
 } as const satisfies Record<string, SchemaEntry>;
 
 export type PlainKey = keyof typeof CONFIG_SCHEMA;
@@ -131,15 +145,24 @@ export const SECRETS = {
   automationsPasswordHash: "bcrypt hash of the automations basic-auth password (caddy hash-password).",
   grafanaPasswordHash: "bcrypt hash of the grafana basic-auth password (caddy hash-password).",
   grafanaAdminPassword: "Grafana's own admin password.",
+  qdrantApiKey: "API key Qdrant requires of every client (openssl rand -hex 32).",
   cmsWebhookSecret:
     "Secret the CMS signs publish events to n8n with, shared with the CMS (openssl rand -hex 32).",
+  backupPassphrase:
+    "Passphrase the backups are encrypted with before upload (openssl rand -hex 32); keep a copy outside the stack, a restore needs it.",
+  backupS3AccessKeyId: "Optional: access key id of the backup bucket; unset uses s3AccessKeyId.",
+  backupS3SecretAccessKey: "Optional: secret access key of the backup bucket; unset uses s3SecretAccessKey.",
   sentryDsn: "Optional: Sentry DSN the orchestrator and worker report errors to; unset sends nothing.",
 } as const;
 
 export type SecretName = keyof typeof SECRETS;
 
 /** Secrets that switch a feature on when set and are never reported missing. */
-export const OPTIONAL_SECRETS: readonly SecretName[] = ["sentryDsn"];
+export const OPTIONAL_SECRETS: readonly SecretName[] = [
+  "backupS3AccessKeyId",
+  "backupS3SecretAccessKey",
+  "sentryDsn",
+];
 
 /** Provider credentials live in the providers' namespaces. */
 export const PROVIDER_SECRETS = {
@@ -148,6 +171,23 @@ export const PROVIDER_SECRETS = {
 } as const;
 
 export const LOCATIONS = ["fsn1", "nbg1", "hel1", "ash", "hil", "sin"] as const;
+
+/** Hetzner's network zone of each location (what getLocation reports): a private subnet must be in it. */
+export const NETWORK_ZONES: Record<(typeof LOCATIONS)[number], string> = {
+  fsn1: "eu-central",
+  nbg1: "eu-central",
+  hel1: "eu-central",
+  ash: "us-east",
+  hil: "us-west",
+  sin: "ap-southeast",
+};
+
+/** The network zone of `location`; throws naming the known locations. */
+export function networkZone(location: string): string {
+  const zone = (NETWORK_ZONES as Record<string, string>)[location];
+  if (!zone) throw new Error(`no network zone known for location "${location}" (${LOCATIONS.join(", ")})`);
+  return zone;
+}
 
 /**
  * Memory of the server types the program knows, in MB. Limits are planned from this table so the
@@ -216,7 +256,14 @@ export interface AgencyConfig {
   logLevel: string;
   calendarUrl: string;
   basicAuthUser: string;
-  backup: { retentionDays: number; time: string };
+  backup: {
+    retentionDays: number;
+    time: string;
+    /** Where backups go: the backup bucket, or the app's when none is configured. */
+    s3: { endpoint: string; bucket: string; region: string };
+    /** Whether the backup bucket has its own keys (backupS3AccessKeyId/backupS3SecretAccessKey). */
+    ownCredentials: boolean;
+  };
   /** Whether the sentryDsn secret is set, so the app reports to Sentry. */
   sentry: boolean;
   /** Secrets this configuration needs (then the optional ones set), in the order the docs list them. */
@@ -286,6 +333,8 @@ export function parseConfig(
   raw: RawConfig,
   presentSecrets: ReadonlySet<string>,
   stack: string,
+  /** Buckets of the production stack (from Pulumi.prod.yaml), which a preview must not touch. */
+  prodBuckets: readonly string[] = [],
 ): AgencyConfig {
   const problems: string[] = [];
   const set = (key: string, example: string) => `pulumi config set ${PROJECT}:${key} ${example}`;
@@ -484,6 +533,43 @@ export function parseConfig(
     if (problem)
       problems.push(`${PROJECT}:s3Bucket "${s3.bucket}" ${problem}: ${set("s3Bucket", "my-agency")}`);
   }
+  const backupBucket = str("backupS3Bucket", "") || s3.bucket;
+  const backupEndpoint = str("backupS3Endpoint", "") || s3.endpoint;
+  if (raw.backupS3Bucket?.trim()) {
+    const problem = bucketProblem(backupBucket);
+    if (problem)
+      problems.push(
+        `${PROJECT}:backupS3Bucket "${backupBucket}" ${problem}: ${set("backupS3Bucket", "my-agency-backups")}`,
+      );
+  }
+  if (raw.backupS3Endpoint?.trim()) {
+    const problem = endpointProblem(backupEndpoint);
+    if (problem)
+      problems.push(
+        `${PROJECT}:backupS3Endpoint "${backupEndpoint}" ${problem}: ${set("backupS3Endpoint", "https://fsn1.your-objectstorage.com")}`,
+      );
+  }
+  const backupKeys = ["backupS3AccessKeyId", "backupS3SecretAccessKey"].filter((k) =>
+    presentSecrets.has(`${PROJECT}:${k}`),
+  );
+  if (backupKeys.length === 1) {
+    const other = backupKeys[0] === "backupS3AccessKeyId" ? "backupS3SecretAccessKey" : "backupS3AccessKeyId";
+    problems.push(
+      `${PROJECT}:${backupKeys[0]} is set but ${PROJECT}:${other} is not; set both or neither: pulumi config set --secret ${PROJECT}:${other} <value>`,
+    );
+  }
+  if (preview) {
+    for (const [key, bucket] of [
+      ["s3Bucket", s3.bucket],
+      ["backupS3Bucket", backupBucket],
+    ] as const) {
+      if (bucket && prodBuckets.includes(bucket))
+        problems.push(
+          `${PROJECT}:${key} "${bucket}" is the production stack's bucket; a preview (${preview}) must not read or prune it: ${set("s3Bucket", `${s3.bucket}-${preview}`)} (and pulumi config rm ${PROJECT}:backupS3Bucket), with keys for that bucket only`,
+        );
+    }
+  }
+
   const logLevel = str("logLevel", "info");
   if (!LOG_LEVELS.includes(logLevel))
     problems.push(`${PROJECT}:logLevel must be one of ${LOG_LEVELS.join(", ")}, not "${logLevel}"`);
@@ -508,7 +594,9 @@ export function parseConfig(
     "redisPassword",
     database === "external" ? "databaseUrl" : "postgresPassword",
     "n8nEncryptionKey",
+    "qdrantApiKey",
     "cmsWebhookSecret",
+    "backupPassphrase",
     "automationsPasswordHash",
     ...(grafana ? (["grafanaPasswordHash", "grafanaAdminPassword"] as const) : []),
   ];
@@ -554,7 +642,12 @@ export function parseConfig(
     logLevel,
     calendarUrl: str("calendarUrl", ""),
     basicAuthUser,
-    backup: { retentionDays: int("backupRetentionDays", 1, 3650), time: backupTime },
+    backup: {
+      retentionDays: int("backupRetentionDays", 1, 3650),
+      time: backupTime,
+      s3: { endpoint: backupEndpoint, bucket: backupBucket, region: s3.region },
+      ownCredentials: backupKeys.length === 2,
+    },
     sentry: optional.includes("sentryDsn"),
     secrets: [...secrets, ...optional],
   };
@@ -576,7 +669,17 @@ export function loadConfig(): AgencyConfig {
     const [ns, key] = full.split(":") as [string, string];
     if (new pulumi.Config(ns).getSecret(key) !== undefined) present.add(full);
   }
-  return parseConfig(raw, present, pulumi.getStack());
+  return parseConfig(raw, present, pulumi.getStack(), prodBuckets());
+}
+
+/** The buckets Pulumi.prod.yaml configures (none when there is no such file). */
+export function prodBuckets(root = path.resolve(import.meta.dirname, "..")): string[] {
+  const file = path.join(root, "Pulumi.prod.yaml");
+  if (!existsSync(file)) return [];
+  const doc = (parse(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  return [`${PROJECT}:s3Bucket`, `${PROJECT}:backupS3Bucket`]
+    .map((k) => doc.config?.[k])
+    .filter((v): v is string => typeof v === "string" && v !== "");
 }
 
 /** The secrets the configuration needs, as Outputs marked secret. Call after loadConfig. */

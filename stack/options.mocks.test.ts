@@ -28,7 +28,12 @@ describe("two worker servers with an external database", () => {
   let resources: Recorded[];
   beforeAll(async () => {
     recorded.length = 0;
-    useConfig({ ...PROD_CONFIG, "agency:workerServers": "2", "agency:database": "external" });
+    useConfig({
+      ...PROD_CONFIG,
+      "agency:workerServers": "2",
+      "agency:database": "external",
+      "agency:workerServerType": "cx43",
+    });
     const cfg = loadConfig();
     defineAgency(cfg, fixtureRoot(serviceDefinitions(cfg)));
     resources = await settle();
@@ -55,6 +60,32 @@ describe("two worker servers with an external database", () => {
     expect((remote[0]!.envs as string[]).find((e) => e.startsWith("DATABASE_URL="))).toBe(
       `DATABASE_URL=${SECRET_VALUES["agency:databaseUrl"]}`,
     );
+  });
+
+  it("when worker servers are larger than the main one, then their worker is planned with their own memory", () => {
+    const servers = resources.filter((r) => r.type === "hcloud:index/server:Server").map(inputs);
+    expect(servers.filter((s) => String(s.serverType) === "cx43")).toHaveLength(2);
+    const workers = resources
+      .filter((r) => r.type === "docker:index/container:Container")
+      .map(inputs)
+      .filter((c) => c.name === "agency-worker");
+    expect(workers.map((w) => w.memory).sort()).toContain(16384 - 640);
+  });
+
+  it("when the private subnet is created, then it sits in the network zone of the configured location", () => {
+    const subnet = resources.find((r) => r.type === "hcloud:index/networkSubnet:NetworkSubnet")!;
+    expect(inputs(subnet).networkZone).toBe("eu-central");
+  });
+
+  it("must require Qdrant's API key of every client, including the remote workers", () => {
+    const containers = resources.filter((r) => r.type === "docker:index/container:Container").map(inputs);
+    const env = (c: Record<string, unknown>) => c.envs as string[];
+    const qdrant = containers.find((c) => c.name === "agency-qdrant")!;
+    expect(env(qdrant)).toContain(`QDRANT__SERVICE__API_KEY=${SECRET_VALUES["agency:qdrantApiKey"]}`);
+    for (const c of containers.filter((c) =>
+      ["agency-worker", "agency-orchestrator"].includes(String(c.name)),
+    ))
+      expect(env(c)).toContain(`QDRANT_API_KEY=${SECRET_VALUES["agency:qdrantApiKey"]}`);
   });
 
   it("must keep Redis on the internal network and publish it only on the private address, through the gateway", async () => {

@@ -3,7 +3,14 @@
  * optional worker servers. index.ts runs it under Pulumi; tests run it under Pulumi mocks.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT, loadConfig, loadSecrets, type AgencyConfig } from "./config.ts";
+import {
+  PROJECT,
+  SERVER_MEMORY_MB,
+  loadConfig,
+  loadSecrets,
+  networkZone,
+  type AgencyConfig,
+} from "./config.ts";
 import { renderDeliveryScript, repoFiles, sourceHash, type DeliveredFile } from "./delivery.ts";
 import { generatedFiles } from "./generated.ts";
 import {
@@ -134,7 +141,9 @@ export function defineAgency(config: AgencyConfig = loadConfig(), root?: string)
     const workers = new Workers("agency-worker", {
       count: config.workers.count,
       serverType: config.workers.serverType,
+      serverMemoryMb: SERVER_MEMORY_MB[config.workers.serverType],
       location: config.location,
+      networkZone: networkZone(config.location),
       mainServerId: host.server.id.apply(Number),
       host: {
         sshKeyIds: host.sshKeyIds,

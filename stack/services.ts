@@ -264,6 +264,7 @@ export function appEnv(
       AGENCY_ADMIN_TOKEN: "{{agencyAdminToken}}",
       OPENAI_API_KEY: "{{openaiApiKey}}",
       ANTHROPIC_API_KEY: "{{anthropicApiKey}}",
+      QDRANT_API_KEY: "{{qdrantApiKey}}",
       ...(cfg.sentry ? { SENTRY_DSN: "{{sentryDsn}}" } : {}),
     },
   };
@@ -345,6 +346,8 @@ export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
       user: "1000:1000",
       networks: ["backend"],
       env: { QDRANT__TELEMETRY_DISABLED: "true" },
+      // Required of every client: worker servers reach Qdrant over the private network.
+      secretEnv: { QDRANT__SERVICE__API_KEY: "{{qdrantApiKey}}" },
       volumes: [
         { volume: "qdrant-storage", target: "/qdrant/storage" },
         { volume: "qdrant-snapshots", target: "/qdrant/snapshots" },

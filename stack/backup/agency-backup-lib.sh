@@ -22,3 +22,11 @@ rclone_env() {
   export RCLONE_S3_ENDPOINT="${S3_ENDPOINT:?}" RCLONE_S3_REGION="${S3_REGION:-eu-central}"
   export RCLONE_S3_ACCESS_KEY_ID="${S3_ACCESS_KEY_ID:?}" RCLONE_S3_SECRET_ACCESS_KEY="${S3_SECRET_ACCESS_KEY:?}"
 }
+
+# Backups leave the server encrypted (AES-256, key stretched with PBKDF2 from BACKUP_PASSPHRASE);
+# openssl is on every Debian/Ubuntu server. The checksums are made of the plain files and
+# encrypted with them, so a restore checks what it decrypted.
+crypt() {
+  : "${BACKUP_PASSPHRASE:?BACKUP_PASSPHRASE is not set (pulumi config set --secret agency:backupPassphrase)}"
+  openssl enc "$@" -aes-256-cbc -pbkdf2 -iter 600000 -md sha256 -pass env:BACKUP_PASSPHRASE
+}

@@ -2,12 +2,13 @@
 # Nightly backup of the agency's state to the S3 bucket, run by agency-backup.timer on the server
 # (docs/operations.md). Reads its settings from /etc/agency/backup.env:
 #   STACK, S3_ENDPOINT, S3_BUCKET, S3_REGION, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY,
-#   RETENTION_DAYS, and either POSTGRES_CONTAINER (the container database) or DATABASE_URL.
+#   BACKUP_PASSPHRASE, RETENTION_DAYS, and either POSTGRES_CONTAINER (the container database) or DATABASE_URL.
 # PG_DUMP overrides the dump command (tests run the local pg_dump with it).
 #
 #   agency-backup.sh                      dump, upload, prune: what the timer runs
 #   agency-backup.sh dump-postgres FILE   Postgres as gzipped SQL
 #   agency-backup.sh dump-volume VOL FILE a named volume as tar.gz
+#   agency-backup.sh seal DIR OUT         checksum and encrypt DIR's files into OUT (*.enc)
 set -euo pipefail
 
 # shellcheck source=agency-backup-lib.sh
@@ -37,6 +38,17 @@ dump_volume() {
   mv "$out.partial" "$out"
 }
 
+# Checksums of DIR's files, then each file (and the checksums) encrypted into OUT as NAME.enc.
+seal() {
+  local dir="$1" out="$2" f
+  (cd "$dir" && find . -maxdepth 1 -type f ! -name SHA256SUMS -printf '%P\0' | sort -z | xargs -0 sha256sum > SHA256SUMS)
+  mkdir -p "$out"
+  for f in "$dir"/*; do
+    [ -f "$f" ] || continue
+    crypt -e -salt -in "$f" -out "$out/${f##*/}.enc"
+  done
+}
+
 backup_all() {
   local stamp dir
   stamp="$(date -u +%Y%m%dT%H%M%SZ)"
@@ -53,10 +65,10 @@ backup_all() {
     log "archiving volume $volume"
     dump_volume "$volume" "$dir/volume-$volume.tar.gz"
   done
-  (cd "$dir" && sha256sum ./* > SHA256SUMS)
+  seal "$dir" "$dir/sealed"
   rclone_env
   log "uploading to $(remote)/$stamp"
-  rclone copy "$dir" "$(remote)/$stamp"
+  rclone copy "$dir/sealed" "$(remote)/$stamp"
   log "removing backups older than ${RETENTION_DAYS:-14} days"
   rclone delete --min-age "${RETENTION_DAYS:-14}d" "$(remote)"
   rclone rmdirs --leave-root "$(remote)" || true
@@ -66,6 +78,7 @@ backup_all() {
 case "${1:-all}" in
   all) backup_all ;;
   dump-postgres) dump_postgres "${2:?usage: agency-backup.sh dump-postgres FILE}" ;;
+  seal) seal "${2:?usage: agency-backup.sh seal DIR OUT}" "${3:?usage: agency-backup.sh seal DIR OUT}" ;;
   dump-volume) dump_volume "${2:?usage: agency-backup.sh dump-volume VOLUME FILE}" "${3:?usage: agency-backup.sh dump-volume VOLUME FILE}" ;;
-  *) echo "usage: agency-backup.sh [all|dump-postgres FILE|dump-volume VOLUME FILE]" >&2; exit 2 ;;
+  *) echo "usage: agency-backup.sh [all|dump-postgres FILE|dump-volume VOLUME FILE|seal DIR OUT]" >&2; exit 2 ;;
 esac

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Restores what agency-backup.sh saved (docs/operations.md walks through a full restore).
 #   agency-restore.sh list                  the backups in the bucket
-#   agency-restore.sh fetch STAMP DIR       download one backup and check its SHA256SUMS
+#   agency-restore.sh fetch STAMP DIR       download one backup, decrypt it into DIR, check SHA256SUMS
+#   agency-restore.sh unseal SEALED DIR     decrypt already downloaded *.enc files into DIR and check them
 #   agency-restore.sh postgres FILE         load a postgres.sql.gz (replaces the tables it holds)
 #   agency-restore.sh volume VOLUME FILE    replace a volume's content (stop its container first)
 # Settings as for agency-backup.sh; PSQL overrides the psql command (tests use the local one).
@@ -9,6 +10,19 @@ set -euo pipefail
 
 # shellcheck source=agency-backup-lib.sh
 . "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/agency-backup-lib.sh"
+
+# Decrypts SEALED/*.enc into DIR and checks the decrypted files against their checksums.
+unseal() {
+  local sealed="$1" dir="$2" f
+  mkdir -p "$dir"
+  chmod 700 "$dir"
+  for f in "$sealed"/*.enc; do
+    [ -f "$f" ] || { echo "agency-restore: no *.enc files in $sealed" >&2; exit 1; }
+    local name="${f##*/}"
+    crypt -d -in "$f" -out "$dir/${name%.enc}" || { echo "agency-restore: cannot decrypt $f (wrong BACKUP_PASSPHRASE?)" >&2; exit 1; }
+  done
+  (cd "$dir" && sha256sum -c --quiet SHA256SUMS)
+}
 
 restore_postgres() {
   local file="$1"
@@ -26,14 +40,16 @@ case "${1:-}" in
   list) rclone_env; rclone lsf --dirs-only "$(remote)" ;;
   fetch)
     rclone_env
-    rclone copy "$(remote)/${2:?usage: agency-restore.sh fetch STAMP DIR}" "${3:?usage: agency-restore.sh fetch STAMP DIR}"
-    (cd "$3" && sha256sum -c SHA256SUMS)
+    dir="${3:?usage: agency-restore.sh fetch STAMP DIR}"
+    rclone copy "$(remote)/${2:?usage: agency-restore.sh fetch STAMP DIR}" "$dir/sealed"
+    unseal "$dir/sealed" "$dir"
     ;;
+  unseal) unseal "${2:?usage: agency-restore.sh unseal SEALED DIR}" "${3:?usage: agency-restore.sh unseal SEALED DIR}" ;;
   postgres) restore_postgres "${2:?usage: agency-restore.sh postgres FILE}" ;;
   volume)
     volume="${2:?usage: agency-restore.sh volume VOLUME FILE}"
     file="${3:?usage: agency-restore.sh volume VOLUME FILE}"
     docker run --rm -i -v "$volume:/volume" "$HELPER_IMAGE" sh -c 'find /volume -mindepth 1 -delete && tar -C /volume -xzf -' < "$file"
     ;;
-  *) echo "usage: agency-restore.sh list|fetch STAMP DIR|postgres FILE|volume VOLUME FILE" >&2; exit 2 ;;
+  *) echo "usage: agency-restore.sh list|fetch STAMP DIR|unseal SEALED DIR|postgres FILE|volume VOLUME FILE" >&2; exit 2 ;;
 esac

@@ -1,9 +1,9 @@
 /**
- * The nightly backup's Postgres dump restored into another database, with the real pg_dump and
- * psql on this machine and the real Postgres from the test setup. No fakes.
+ * The nightly backup's Postgres dump, encrypted and decrypted with the real openssl, restored into
+ * another database with the real pg_dump and psql on this machine and the real Postgres from the test setup. No fakes.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -17,6 +17,7 @@ const env = (url: string) => ({
   PG_DUMP: "pg_dump",
   PSQL: "psql",
   DATABASE_URL: url,
+  BACKUP_PASSPHRASE: "correct horse battery staple",
 });
 
 describe("postgres backup and restore", () => {
@@ -37,15 +38,27 @@ describe("postgres backup and restore", () => {
     await Promise.all([source?.drop(), target?.drop()]);
   });
 
-  it("when a dump is restored into an empty database, then the schema and rows come back", async () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), "backup-")), "postgres.sql.gz");
-    execFileSync("bash", [path.join(here, "agency-backup.sh"), "dump-postgres", file], {
-      env: env(source.url),
-    });
+  it("when an encrypted dump is decrypted and restored into an empty database, then the schema and rows come back", async () => {
+    const work = mkdtempSync(path.join(tmpdir(), "backup-"));
+    mkdirSync(path.join(work, "plain"));
+    const run = (script: string, args: string[], url: string) =>
+      execFileSync("bash", [path.join(here, script), ...args], { env: env(url) });
+    run("agency-backup.sh", ["dump-postgres", path.join(work, "plain/postgres.sql.gz")], source.url);
+    run("agency-backup.sh", ["seal", path.join(work, "plain"), path.join(work, "sealed")], source.url);
+    expect(readdirSync(path.join(work, "sealed")).sort()).toEqual(["SHA256SUMS.enc", "postgres.sql.gz.enc"]);
+    const sealed = readFileSync(path.join(work, "sealed/postgres.sql.gz.enc"));
+    // What is uploaded is neither gzip nor readable: openssl's salted format.
+    expect(sealed.subarray(0, 8).toString()).toBe("Salted__");
+    expect(sealed.includes(readFileSync(path.join(work, "plain/postgres.sql.gz")).subarray(10, 60))).toBe(
+      false,
+    );
+
+    run("agency-restore.sh", ["unseal", path.join(work, "sealed"), path.join(work, "restored")], target.url);
+    const file = path.join(work, "restored/postgres.sql.gz");
     expect(statSync(file).size).toBeGreaterThan(100);
-    execFileSync("bash", [path.join(here, "agency-restore.sh"), "postgres", file], { env: env(target.url) });
+    run("agency-restore.sh", ["postgres", file], target.url);
     // Restoring twice works too: the dump drops what it recreates.
-    execFileSync("bash", [path.join(here, "agency-restore.sh"), "postgres", file], { env: env(target.url) });
+    run("agency-restore.sh", ["postgres", file], target.url);
 
     const c = new pg.Client({ connectionString: target.url });
     await c.connect();
@@ -56,6 +69,24 @@ describe("postgres backup and restore", () => {
     await c.end();
     expect(rows.rows.map((r) => r.note)).toEqual(["first", "it's the second"]);
     expect(tables.rows[0].n).toBeGreaterThan(1);
+  });
+
+  it("when the passphrase is wrong, then unsealing fails saying so", () => {
+    const work = mkdtempSync(path.join(tmpdir(), "backup-"));
+    execFileSync("bash", ["-c", `mkdir -p ${work}/plain && echo hello > ${work}/plain/note.txt`]);
+    execFileSync("bash", [path.join(here, "agency-backup.sh"), "seal", `${work}/plain`, `${work}/sealed`], {
+      env: env(target.url),
+    });
+    expect(() =>
+      execFileSync(
+        "bash",
+        [path.join(here, "agency-restore.sh"), "unseal", `${work}/sealed`, `${work}/out`],
+        {
+          env: { ...env(target.url), BACKUP_PASSPHRASE: "wrong" },
+          stdio: "pipe",
+        },
+      ),
+    ).toThrow(/wrong BACKUP_PASSPHRASE/);
   });
 
   it("when the restore file does not exist, then it fails saying so", () => {

@@ -48,7 +48,12 @@ export function stackRawConfig(stack: string, root = REPO_ROOT): RawConfig {
     if (!key.startsWith(`${PROJECT}:`) || (value && typeof value === "object" && "secure" in value)) continue;
     raw[key.slice(PROJECT.length + 1)] = Array.isArray(value) ? JSON.stringify(value) : String(value);
   }
-  if (preview) raw.preview = stack;
+  if (preview) {
+    // As stack/bin/new-preview.sh sets it up: the preview's own bucket, none of prod's.
+    raw.preview = stack;
+    if (raw.s3Bucket) raw.s3Bucket = `${raw.s3Bucket}-${stack}`;
+    delete raw.backupS3Bucket;
+  }
   return raw as RawConfig;
 }
 

@@ -16,8 +16,12 @@ import {
 
 const CFG: BackupConfig = {
   stack: "prod",
-  s3: { endpoint: "https://fsn1.your-objectstorage.com", bucket: "agency-backups", region: "eu-central" },
-  backup: { retentionDays: 14, time: "03:30" },
+  backup: {
+    retentionDays: 14,
+    time: "03:30",
+    s3: { endpoint: "https://fsn1.your-objectstorage.com", bucket: "agency-backups", region: "eu-central" },
+    ownCredentials: false,
+  },
   database: "external",
 };
 
@@ -46,6 +50,7 @@ describe("backup env file", () => {
       databaseUrl: hostile,
       s3AccessKeyId: "AKID'; touch pwned4; '",
       s3SecretAccessKey: "s3cr3t $HOME",
+      backupPassphrase: "pass'phrase",
     };
     const env = sourced(
       backupEnv(CFG, (n) => secrets[n]!),
@@ -62,8 +67,20 @@ describe("backup env file", () => {
 
   it("when the database is the container, then the env file names it and needs no databaseUrl", () => {
     const cfg = { ...CFG, database: "container" as const };
-    expect(backupSecretNames(cfg).sort()).toEqual(["s3AccessKeyId", "s3SecretAccessKey"]);
+    expect(backupSecretNames(cfg).sort()).toEqual(["backupPassphrase", "s3AccessKeyId", "s3SecretAccessKey"]);
     expect(backupEnvTemplate(cfg)).toContain("POSTGRES_CONTAINER='agency-postgres'\n");
+  });
+
+  it("when the backup bucket has its own keys, then the env file uses them and not the app's", () => {
+    const cfg = {
+      ...CFG,
+      backup: { ...CFG.backup, s3: { ...CFG.backup.s3, bucket: "agency-vault" }, ownCredentials: true },
+    };
+    const text = backupEnvTemplate(cfg);
+    expect(text).toContain("S3_BUCKET='agency-vault'\n");
+    expect(text).toContain("S3_ACCESS_KEY_ID='{{backupS3AccessKeyId}}'\n");
+    expect(text).toContain("S3_SECRET_ACCESS_KEY='{{backupS3SecretAccessKey}}'\n");
+    expect(text).toContain("BACKUP_PASSPHRASE='{{backupPassphrase}}'\n");
   });
 
   it("when the scripts are delivered, then the shared lib they source goes with them", () => {

@@ -11,7 +11,7 @@ import type { AgencyConfig, SecretName } from "../config.ts";
 import { REPO_ROOT, renderDeliveryScript, shellQuote, type DeliveredFile } from "../delivery.ts";
 import { fillSecrets, secretRefs } from "../services.ts";
 
-export type BackupConfig = Pick<AgencyConfig, "stack" | "s3" | "backup" | "database">;
+export type BackupConfig = Pick<AgencyConfig, "stack" | "backup" | "database">;
 
 /** Script, restore script and systemd units, as delivered to the server. */
 export function backupFiles(cfg: BackupConfig, root = REPO_ROOT): DeliveredFile[] {
@@ -64,11 +64,15 @@ export function backupFiles(cfg: BackupConfig, root = REPO_ROOT): DeliveredFile[
 export function backupEnvEntries(cfg: BackupConfig): [string, string][] {
   return [
     ["STACK", cfg.stack],
-    ["S3_ENDPOINT", cfg.s3.endpoint],
-    ["S3_BUCKET", cfg.s3.bucket],
-    ["S3_REGION", cfg.s3.region],
-    ["S3_ACCESS_KEY_ID", "{{s3AccessKeyId}}"],
-    ["S3_SECRET_ACCESS_KEY", "{{s3SecretAccessKey}}"],
+    ["S3_ENDPOINT", cfg.backup.s3.endpoint],
+    ["S3_BUCKET", cfg.backup.s3.bucket],
+    ["S3_REGION", cfg.backup.s3.region],
+    ["S3_ACCESS_KEY_ID", cfg.backup.ownCredentials ? "{{backupS3AccessKeyId}}" : "{{s3AccessKeyId}}"],
+    [
+      "S3_SECRET_ACCESS_KEY",
+      cfg.backup.ownCredentials ? "{{backupS3SecretAccessKey}}" : "{{s3SecretAccessKey}}",
+    ],
+    ["BACKUP_PASSPHRASE", "{{backupPassphrase}}"],
     ["RETENTION_DAYS", String(cfg.backup.retentionDays)],
     ["REDIS_CONTAINER", "agency-redis"],
     cfg.database === "container"

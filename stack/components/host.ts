@@ -68,6 +68,8 @@ export function renderCloudInit(opts: CloudInitOptions): string {
       "fail2ban",
       "unattended-upgrades",
       "rclone",
+      // Encrypts the backups before they leave the server (stack/backup/agency-backup-lib.sh).
+      "openssl",
     ],
     ssh_pwauth: false,
     disable_root: false,

@@ -5,6 +5,7 @@
  */
 import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
+import { networkZone } from "../config.ts";
 import {
   MAIN_PRIVATE_IP,
   PRIVATE_NETWORK_RANGE,
@@ -44,7 +45,7 @@ export interface WorkersArgs {
   serverMemoryMb?: number;
   /** Hetzner location. Defaults to nbg1. */
   location?: string;
-  /** Network zone of the location. Defaults to eu-central. */
+  /** Network zone of the location. Defaults to the zone of `location`. */
   networkZone?: string;
   /** The main server, joined to the network. Required. */
   mainServerId: pulumi.Input<number>;
@@ -89,7 +90,7 @@ export class Workers extends pulumi.ComponentResource {
       {
         networkId: network.id.apply(Number),
         type: "cloud",
-        networkZone: args.networkZone ?? "eu-central",
+        networkZone: args.networkZone ?? networkZone(args.location ?? "nbg1"),
         ipRange: "10.70.0.0/24",
       },
       { parent: this },
