@@ -28,7 +28,11 @@ export interface PortalOptions {
   adminToken: string;
   /** Signs the portal's session cookies and file links. */
   secretKey: string;
-  /** The public origin when behind a proxy (https://agency.example.com). Defaults to PUBLIC_PORTAL_URL or the local URL. */
+  /**
+   * The public origin behind a proxy (https://agency.example.com): form posts from any other
+   * origin are refused. Defaults to PUBLIC_PORTAL_URL; without either, the origin is the one the
+   * browser used to reach this server (http://localhost:3000 and http://127.0.0.1:3000 both work).
+   */
   origin?: string;
 }
 
@@ -101,6 +105,7 @@ export async function ensureBuilt(): Promise<void> {
 }
 
 let loaded: { key: string } | undefined;
+const LOCAL_PROTOCOL_HEADER = "x-portal-protocol";
 
 export async function startPortal(options: PortalOptions): Promise<RunningPortal> {
   await ensureBuilt();
@@ -123,23 +128,27 @@ export async function startPortal(options: PortalOptions): Promise<RunningPortal
   }
   if (!loaded) {
     // The handler reads these when it is first imported (adapter-node's env and $env/dynamic/private).
+    const origin = options.origin ?? process.env.PUBLIC_PORTAL_URL;
     Object.assign(process.env, {
       AGENCY_API_URL: options.apiUrl,
       AGENCY_ADMIN_TOKEN: options.adminToken,
       SECRET_KEY: options.secretKey,
-      ORIGIN: options.origin ?? process.env.PUBLIC_PORTAL_URL ?? url,
+      ...(origin ? { ORIGIN: origin } : { PROTOCOL_HEADER: LOCAL_PROTOCOL_HEADER }),
     });
     loaded = { key };
   }
   const { handler } = (await import(pathToFileURL(path.join(BUILD_DIR, "handler.js")).href)) as {
     handler: (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
   };
-  server.on("request", (req, res) =>
+  const direct = !(options.origin ?? process.env.PUBLIC_PORTAL_URL);
+  server.on("request", (req, res) => {
+    // Served directly over plain http: say so, whatever a client claims, so the origin is right.
+    if (direct) req.headers[LOCAL_PROTOCOL_HEADER] = "http";
     handler(req, res, () => {
       res.statusCode = 404;
       res.end("Not found");
-    }),
-  );
+    });
+  });
 
   return {
     url,

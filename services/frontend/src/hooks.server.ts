@@ -8,7 +8,7 @@ const authenticate: Handle = async ({ event, resolve }) => {
   return resolve(event);
 };
 
-const PUBLIC_PORTAL = ["/portal/login", "/portal/auth"];
+const PUBLIC_PORTAL = ["/portal/login", "/portal/auth", "/portal/book"];
 
 /** Signed-out visitors of the portal or the console go to the matching sign-in, then come back. */
 const guard: Handle = async ({ event, resolve }) => {
