@@ -20,6 +20,7 @@ const RAW: RawConfig = {
   domain: "example.com",
   acmeEmail: "ops@example.com",
   sshPublicKeys: JSON.stringify(["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq7 ops@laptop"]),
+  sshSourceRanges: JSON.stringify(["203.0.113.4/32"]),
   cloudflareZoneId: "0123456789abcdef0123456789abcdef",
   s3Endpoint: "https://fsn1.your-objectstorage.com",
   s3Bucket: "agency-backups",
@@ -237,5 +238,31 @@ describe("network zones", () => {
       "ap-southeast",
     ]);
     expect(() => networkZone("mars1")).toThrow(/mars1.*fsn1, nbg1/);
+  });
+});
+
+describe("SSH exposure", () => {
+  it("when sshSourceRanges is not set, then the config is refused with the command that sets it, not opened to the world", () => {
+    const { sshSourceRanges: _omit, ...raw } = RAW;
+    const found = problems(raw).join("\n");
+    expect(found).toContain("agency:sshSourceRanges is required");
+    expect(found).toContain("pulumi config set --path 'agency:sshSourceRanges[0]' '203.0.113.4/32'");
+    expect(CONFIG_SCHEMA.sshSourceRanges).not.toHaveProperty("default");
+  });
+
+  it("must not open 22 to the internet in the real Pulumi.prod.yaml, and the file must validate", () => {
+    const doc = parse(readFileSync(path.join(REPO_ROOT, "Pulumi.prod.yaml"), "utf8")) as {
+      config: Record<string, unknown>;
+    };
+    const ranges = doc.config["agency:sshSourceRanges"] as string[];
+    expect(ranges.length).toBeGreaterThan(0);
+    for (const range of ranges) expect(range).not.toMatch(/^(0\.0\.0\.0|::)\/0$/);
+    const raw = Object.fromEntries(
+      Object.entries(doc.config).map(([k, v]) => [
+        k.replace(/^agency:/, ""),
+        Array.isArray(v) ? JSON.stringify(v) : String(v),
+      ]),
+    );
+    expect(parseConfig(raw, ALL_SECRETS, "prod").sshSourceRanges).toEqual(ranges);
   });
 });

@@ -36,8 +36,8 @@ export const CONFIG_SCHEMA = {
   sshPublicKeys: { type: "array", description: "SSH public keys allowed to log in as root (at least one)." },
   sshSourceRanges: {
     type: "array",
-    description: "CIDR ranges allowed to reach port 22.",
-    default: ["0.0.0.0/0", "::/0"],
+    description:
+      "CIDR ranges allowed to reach port 22: where you and the deploy run from (no default; 0.0.0.0/0 and ::/0 open it to everyone).",
   },
   dnsProvider: {
     type: "string",

@@ -151,8 +151,8 @@ export interface HostArgs {
   sshPublicKeys: string[];
   /** Ids of Hetzner SSH keys to reuse instead of creating keys (Hetzner refuses a key twice). Defaults to creating them. */
   sshKeyIds?: pulumi.Input<string>[];
-  /** Source ranges allowed on port 22. Defaults to anywhere. */
-  sshSourceRanges?: string[];
+  /** Source ranges allowed on port 22. Required: an empty list closes it, no default opens it to the world. */
+  sshSourceRanges: string[];
   /** Delete and rebuild protection. Defaults to true. */
   protect?: boolean;
   /** Attach to a private network at this address. Defaults to none. */
@@ -193,7 +193,7 @@ export class Host extends pulumi.ComponentResource {
 
     this.firewall = new hcloud.Firewall(
       `${name}-firewall`,
-      { labels, rules: firewallRules(args.sshSourceRanges ?? ANYWHERE) },
+      { labels, rules: firewallRules(args.sshSourceRanges) },
       { parent: this },
     );
 
@@ -216,7 +216,7 @@ export class Host extends pulumi.ComponentResource {
         image: "ubuntu-24.04",
         sshKeys: this.sshKeyIds,
         firewallIds: [this.firewall.id.apply(Number)],
-        userData: renderCloudInit({ sshSourceRanges: args.sshSourceRanges ?? ANYWHERE }),
+        userData: renderCloudInit({ sshSourceRanges: args.sshSourceRanges }),
         publicNets: [{ ipv4Enabled: true, ipv6Enabled: true }],
         networks: args.privateNetwork
           ? [{ networkId: args.privateNetwork.networkId, ip: args.privateNetwork.ip }]
