@@ -6,7 +6,6 @@ import { beforeAll, describe, expect, it } from "vitest";
 import {
   PROD_CONFIG,
   SECRET_VALUES,
-  fixtureRoot,
   plain,
   recorded,
   setAgencyMocks,
@@ -19,7 +18,6 @@ setAgencyMocks("prod");
 
 const { loadConfig, ConfigError } = await import("./config.ts");
 const { defineAgency } = await import("./program.ts");
-const { serviceDefinitions } = await import("./services.ts");
 const { policies } = await import("./policy/rules.ts");
 
 const inputs = (r: Recorded) => plain(r.inputs) as Record<string, unknown>;
@@ -35,7 +33,7 @@ describe("two worker servers with an external database", () => {
       "agency:workerServerType": "cx43",
     });
     const cfg = loadConfig();
-    defineAgency(cfg, fixtureRoot(serviceDefinitions(cfg)));
+    defineAgency(cfg);
     resources = await settle();
     console.log(`prod stack with 2 worker servers: ${resources.length} resources`);
   });
@@ -122,7 +120,7 @@ describe("images", () => {
     recorded.length = 0;
     useConfig({ ...PROD_CONFIG, ...extra });
     const cfg = loadConfig();
-    defineAgency(cfg, fixtureRoot(serviceDefinitions(cfg)));
+    defineAgency(cfg);
     return (await settle()).filter((r) => r.type === "docker:index/remoteImage:RemoteImage").map(inputs);
   };
 
@@ -157,7 +155,7 @@ describe("another DNS provider", () => {
     delete secrets["cloudflare:apiToken"];
     useConfig(config, secrets);
     const cfg = loadConfig();
-    const outputs = defineAgency(cfg, fixtureRoot(serviceDefinitions(cfg)));
+    const outputs = defineAgency(cfg);
     const resources = await settle();
     expect(resources.filter((r) => r.type.startsWith("cloudflare:"))).toEqual([]);
     const records = await new Promise<string[]>((r) => outputs.dnsRecords.apply(r));
@@ -174,7 +172,7 @@ describe("without Sentry", () => {
     useConfig(PROD_CONFIG, secrets);
     const cfg = loadConfig();
     expect(cfg.sentry).toBe(false);
-    defineAgency(cfg, fixtureRoot(serviceDefinitions(cfg)));
+    defineAgency(cfg);
     const containers = (await settle())
       .filter((r) => r.type === "docker:index/container:Container")
       .map(inputs);

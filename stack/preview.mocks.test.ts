@@ -5,7 +5,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   PROD_CONFIG,
-  fixtureRoot,
   plain,
   recorded,
   setAgencyMocks,
@@ -18,7 +17,6 @@ setAgencyMocks("pr-12");
 
 const { loadConfig } = await import("./config.ts");
 const { defineAgency } = await import("./program.ts");
-const { serviceDefinitions } = await import("./services.ts");
 
 describe("a preview stack for pr-12", () => {
   let resources: Recorded[];
@@ -28,7 +26,7 @@ describe("a preview stack for pr-12", () => {
     // What `pulumi stack init pr-12 --copy-config-from prod` plus the one setting gives.
     useConfig({ ...PROD_CONFIG, "agency:preview": "pr-12" });
     const cfg = loadConfig();
-    outputs = defineAgency(cfg, fixtureRoot(serviceDefinitions(cfg)));
+    outputs = defineAgency(cfg);
     resources = await settle();
     console.log(`preview stack: ${resources.length} resources registered (plus the stack itself)`);
   });

@@ -2,7 +2,7 @@
  * The real program under Pulumi mocks (stack/testing/mocks.ts): no Hetzner, Cloudflare or Docker
  * is contacted; resources are recorded with their inputs and asserted on.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse } from "yaml";
@@ -11,7 +11,6 @@ import {
   PROD_CONFIG,
   SECRET_SIG_KEY,
   SECRET_VALUES,
-  fixtureRoot,
   plain,
   recorded,
   setAgencyMocks,
@@ -23,7 +22,7 @@ import {
 setAgencyMocks("prod");
 
 const { loadConfig } = await import("./config.ts");
-const { defineAgency, imageSourceHashes } = await import("./program.ts");
+const { defineAgency, imageSourceHashes, plan } = await import("./program.ts");
 const { serviceDefinitions } = await import("./services.ts");
 const { REPO_ROOT } = await import("./delivery.ts");
 
@@ -40,7 +39,7 @@ async function run(
   recorded.length = 0;
   useConfig(config);
   const cfg = loadConfig();
-  const outputs = defineAgency(cfg, fixtureRoot(serviceDefinitions(cfg)));
+  const outputs = defineAgency(cfg);
   return { resources: await settle(), outputs };
 }
 
@@ -264,6 +263,22 @@ describe("the production stack", () => {
     }));
     const sort = (xs: { name: string }[]) => [...xs].sort((a, b) => a.name.localeCompare(b.name));
     expect(sort(fromPulumi)).toEqual(sort(fromCompose));
+  });
+});
+
+describe("mounted repository files", () => {
+  it("when any stack is planned, then every file a container mounts is read from the repository itself", () => {
+    for (const extra of [{}, { "agency:preview": "pr-12" }, { "agency:grafana": "false" }]) {
+      useConfig({ ...PROD_CONFIG, ...extra });
+      const p = plan(loadConfig());
+      const mounted = p.services.flatMap((s) => s.files.map((f) => f.source));
+      for (const source of mounted.filter((s) => s !== "services/automation/workflows"))
+        expect(existsSync(path.join(REPO_ROOT, source)), source).toBe(true);
+      for (const f of p.files.filter((f) => !f.path.includes("/generated/")))
+        expect(f.content).toBe(
+          readFileSync(path.join(REPO_ROOT, f.path.replace("/opt/agency/", "")), "utf8"),
+        );
+    }
   });
 });
 

@@ -4,15 +4,7 @@
  */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  PROD_CONFIG,
-  fixtureRoot,
-  plain,
-  recorded,
-  setAgencyMocks,
-  settle,
-  useConfig,
-} from "../testing/mocks.ts";
+import { PROD_CONFIG, plain, recorded, setAgencyMocks, settle, useConfig } from "../testing/mocks.ts";
 import {
   firewallOnlyWebAndSsh,
   noPrivilegedOrSocket,
@@ -142,9 +134,8 @@ describe("security policies", () => {
       useConfig(PROD_CONFIG);
       const { loadConfig } = await import("../config.ts");
       const { defineAgency } = await import("../program.ts");
-      const { serviceDefinitions } = await import("../services.ts");
       const cfg = loadConfig();
-      defineAgency(cfg, fixtureRoot(serviceDefinitions(cfg)));
+      defineAgency(cfg);
       resources = (await settle()).map((r) => ({
         type: r.type,
         name: r.name,

@@ -2,11 +2,7 @@
  * Pulumi mocks for the program tests: no cloud, no CLI. Hetzner's data sources answer from a
  * small table, every resource echoes its inputs, and each registration is recorded.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { REPO_ROOT } from "../delivery.ts";
 
 export interface Recorded {
   type: string;
@@ -136,26 +132,4 @@ export function useConfig(
   secrets: Record<string, string> = SECRET_VALUES,
 ): void {
   pulumi.runtime.setAllConfig({ ...plainConfig, ...secrets }, Object.keys(secrets));
-}
-
-/**
- * The repository root when every file the containers mount exists; otherwise a temporary copy
- * of what exists plus minimal stand-ins, so program tests run while monitoring/ is in progress.
- */
-export function fixtureRoot(services: { files: { source: string }[] }[]): string {
-  const missing = services
-    .flatMap((s) => s.files.map((f) => f.source))
-    .filter((f) => !existsSync(path.join(REPO_ROOT, f)));
-  if (missing.length === 0) return REPO_ROOT;
-  const dir = mkdtempSync(path.join(tmpdir(), "agency-fixture-"));
-  for (const s of services) {
-    for (const f of s.files) {
-      const from = path.join(REPO_ROOT, f.source);
-      const to = path.join(dir, f.source);
-      mkdirSync(path.dirname(to), { recursive: true });
-      if (existsSync(from)) cpSync(from, to, { recursive: true });
-      else if (!f.source.endsWith("workflows")) writeFileSync(to, "# stand-in for a file not yet written\n");
-    }
-  }
-  return dir;
 }
