@@ -141,6 +141,10 @@ async function main() {
     LOG_LEVEL: "error",
     CAMPAIGN_DELAYS: "0,0,0",
     RUN_QUEUE_NAME: `bench-${randomBytes(4).toString("hex")}`,
+    // The machine's own speed: no operator in the loop, no ceiling on intakes.
+    AGENCY_REVIEW_GATES: "none",
+    AGENCY_INTAKES_PER_DAY: "1000000",
+    AGENCY_INTAKES_PER_EMAIL_PER_HOUR: "1000000",
   };
   let dropDatabase: (() => Promise<void>) | undefined;
   if (process.env.DATABASE_URL) {

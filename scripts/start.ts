@@ -35,7 +35,8 @@ async function main() {
     apiUrl: api.url,
     adminToken: config.adminToken,
     secretKey: config.secretKey,
-    origin: config.publicPortalUrl,
+    // Locally the portal answers on localhost and 127.0.0.1 alike; a fixed origin would refuse one.
+    origin: config.mode === "production" ? config.publicPortalUrl : undefined,
   });
 
   const tokenFile = path.join(config.dataDir, "admin-token");

@@ -131,10 +131,10 @@ export default async function setup({ provide }: { provide: (key: string, value:
     provide("databaseUrl", databaseUrl);
     provide("redisUrl", redisUrl);
     // Several test files serve the built portal; building it once here keeps them from racing.
-    const { buildIsStale, buildPortal } = await import("../services/frontend/start.ts");
+    const { buildIsStale, ensureBuilt } = await import("../services/frontend/start.ts");
     if (buildIsStale()) {
       const started = Date.now();
-      await buildPortal();
+      await ensureBuilt();
       console.log(`test services: portal built in ${Date.now() - started} ms`);
     }
   } catch (err) {

@@ -155,6 +155,8 @@ export function createApi(options: { baseUrl: string; adminToken: string; timeou
       send<{ run_id: string; status: string }>("POST", `/v1/runs/${encodeURIComponent(runId)}/review`, {
         json: body,
       }),
+    unsubscribe: (link: { token: string } | { project_id: string }) =>
+      send<{ unsubscribed: true }>("POST", "/v1/unsubscribe", { json: link }),
     retryRun: (runId: string) =>
       send<{ run_id: string; status: string }>("POST", `/v1/runs/${encodeURIComponent(runId)}/retry`),
     async health(): Promise<Health> {
