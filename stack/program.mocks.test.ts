@@ -23,7 +23,6 @@ setAgencyMocks("prod");
 
 const { loadConfig } = await import("./config.ts");
 const { defineAgency, imageSourceHashes, plan } = await import("./program.ts");
-const { serviceDefinitions } = await import("./services.ts");
 const { REPO_ROOT } = await import("./delivery.ts");
 
 type Container = {
@@ -268,7 +267,12 @@ describe("the production stack", () => {
 
 describe("mounted repository files", () => {
   it("when any stack is planned, then every file a container mounts is read from the repository itself", () => {
-    for (const extra of [{}, { "agency:preview": "pr-12" }, { "agency:grafana": "false" }]) {
+    const variants: Record<string, string>[] = [
+      {},
+      { "agency:preview": "pr-12" },
+      { "agency:grafana": "false" },
+    ];
+    for (const extra of variants) {
       useConfig({ ...PROD_CONFIG, ...extra });
       const p = plan(loadConfig());
       const mounted = p.services.flatMap((s) => s.files.map((f) => f.source));
