@@ -57,6 +57,14 @@ describe("service definitions", () => {
     expect(compose.services.redis!.stop_grace_period).toBeUndefined();
   });
 
+  it("when an image is built here, then it runs on Node 22 (Node 20 is end of life)", () => {
+    for (const file of ["services/orchestrator/Dockerfile", "services/frontend/Dockerfile"]) {
+      const froms = readFileSync(path.join(REPO_ROOT, file), "utf8").match(/^FROM \S+/gm) ?? [];
+      expect(froms.length, file).toBeGreaterThan(0);
+      for (const from of froms) expect(from, file).toBe("FROM node:22-alpine");
+    }
+  });
+
   it("when limits exceed the server, then the budget check names the numbers", () => {
     expect(() => checkMemoryBudget([{ name: "a", memoryMb: 4000 }], 4096)).toThrow(
       /add up to 4000 MB, more than the 3456 MB/,
