@@ -58,11 +58,21 @@ describe("service definitions", () => {
   });
 
   it("when an image is built here, then it runs on Node 22 (Node 20 is end of life)", () => {
-    for (const file of ["services/orchestrator/Dockerfile", "services/frontend/Dockerfile"]) {
+    const images = {
+      // The worker's MP4 needs Debian's ffmpeg, espeak-ng and fonts, as the tests use.
+      "services/orchestrator/Dockerfile": "FROM node:22-bookworm-slim",
+      "services/frontend/Dockerfile": "FROM node:22-alpine",
+    };
+    for (const [file, base] of Object.entries(images)) {
       const froms = readFileSync(path.join(REPO_ROOT, file), "utf8").match(/^FROM \S+/gm) ?? [];
       expect(froms.length, file).toBeGreaterThan(0);
-      for (const from of froms) expect(from, file).toBe("FROM node:22-alpine");
+      for (const from of froms) expect(from, file).toBe(base);
     }
+  });
+
+  it("when the worker image is built, then it carries what the narrated explainer MP4 needs", () => {
+    const dockerfile = readFileSync(path.join(REPO_ROOT, "services/orchestrator/Dockerfile"), "utf8");
+    for (const pkg of ["ffmpeg", "espeak-ng", "fonts-dejavu-core"]) expect(dockerfile).toContain(pkg);
   });
 
   it("when limits exceed the server, then the budget check names the numbers", () => {
