@@ -12,8 +12,10 @@ import {
   dispatchCampaignLocally,
   markEmailFailed,
   markEmailSent,
+  markEmailSuppressed,
   type OutgoingEmail,
 } from "../data-access/repository.ts";
+import { isUnsubscribed } from "./content.ts";
 import type { Deps } from "./deps.ts";
 import { HttpError, notFound } from "./errors.ts";
 import { signedHeaders } from "./signing.ts";
@@ -24,7 +26,15 @@ export const isCampaignStep = (s: string): s is CampaignStep =>
 export async function deliver(
   deps: Pick<Deps, "pool" | "mailer" | "config" | "metrics" | "logger">,
   email: OutgoingEmail,
-) {
+): Promise<{ provider: string; messageId: string; duplicate: boolean } | { suppressed: true }> {
+  if (await isUnsubscribed(deps.pool, email.to_email)) {
+    await markEmailSuppressed(deps.pool, email.id);
+    deps.logger.info(
+      { emailId: email.id, step: email.step },
+      "campaign email suppressed: recipient unsubscribed",
+    );
+    return { suppressed: true };
+  }
   try {
     const sent = await deps.mailer.send({
       from: deps.config.mailFrom,
@@ -104,6 +114,7 @@ export async function sendCampaignStep(deps: Deps, campaignId: string, step: str
     return { step, status, duplicate: true };
   }
   const sent = await deliver(deps, email);
+  if ("suppressed" in sent) return { step, status: "suppressed", duplicate: false };
   return {
     step,
     status: "sent",

@@ -35,6 +35,7 @@ import {
   upsertAsset,
 } from "../data-access/repository.ts";
 import { fireLeadReady } from "./campaign.ts";
+import { captureError } from "../observability/sentry.ts";
 import type { Deps } from "./deps.ts";
 import { HttpError, notFound } from "./errors.ts";
 import { WORKFLOWS } from "./intake.ts";
@@ -290,6 +291,7 @@ async function executeLocked(deps: Deps, runId: string, finalAttempt: boolean): 
     }
     await notifyRun(pool, runId);
     log.error({ err, step: current, finalAttempt }, "run failed");
+    captureError(err, { runId, step: current, finalAttempt });
     throw err;
   }
 }

@@ -51,7 +51,12 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
     throw new Error(`DATABASE_URL must start with postgres:// (got ${parsed.protocol}//)`);
   }
-  const pool = new pg.Pool({ connectionString: options.url, max: options.max ?? 10 });
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.max ?? 10,
+    // A pool that cannot hand out a connection says so instead of waiting forever.
+    connectionTimeoutMillis: 15_000,
+  });
   // Without a listener an idle client's error (server restart) would crash the process.
   pool.on("error", (err) => options.onIdleError?.(err));
   try {
@@ -183,13 +188,19 @@ export interface LocalOrRemoteOptions {
   /** Receives the embedded server's log output. */
   onLog?: (line: string) => void;
   onIdleError?: (err: Error) => void;
+  /** Pool size; defaults to 10. */
+  max?: number;
 }
 
 export async function connectLocalOrRemoteDatabase(
   options: LocalOrRemoteOptions,
 ): Promise<Database & { embedded: boolean }> {
   if (options.databaseUrl) {
-    const db = await openDatabase({ url: options.databaseUrl, onIdleError: options.onIdleError });
+    const db = await openDatabase({
+      url: options.databaseUrl,
+      onIdleError: options.onIdleError,
+      max: options.max,
+    });
     return { ...db, embedded: false };
   }
   if (!options.dataDir)
@@ -215,7 +226,11 @@ export async function connectLocalOrRemoteDatabase(
     await ensureDatabase(server.url, LOCAL_DATABASE);
     const url = new URL(server.url);
     url.pathname = `/${LOCAL_DATABASE}`;
-    const db = await openDatabase({ url: url.toString(), onIdleError: options.onIdleError });
+    const db = await openDatabase({
+      url: url.toString(),
+      onIdleError: options.onIdleError,
+      max: options.max,
+    });
     return {
       ...db,
       embedded: true,

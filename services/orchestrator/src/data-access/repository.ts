@@ -342,14 +342,17 @@ export async function activeRun(db: Queryable, projectId: string): Promise<strin
 }
 
 /** Runs left queued (for example when the queue was down at submit time), to enqueue again. */
-export async function staleQueuedRuns(db: Queryable, olderThanSeconds: number): Promise<string[]> {
-  const { rows } = await db.query<{ id: string }>(
-    `SELECT id FROM workflow_runs
+export async function staleQueuedRuns(
+  db: Queryable,
+  olderThanSeconds: number,
+): Promise<Array<{ id: string; queuedAt: number }>> {
+  const { rows } = await db.query<{ id: string; queued_at: string }>(
+    `SELECT id, floor(extract(epoch FROM coalesce(queued_at, created_at)))::bigint::text AS queued_at FROM workflow_runs
      WHERE status = 'queued' AND coalesce(queued_at, created_at) < now() - make_interval(secs => $1)
      ORDER BY created_at LIMIT 100`,
     [olderThanSeconds],
   );
-  return rows.map((r) => r.id);
+  return rows.map((r) => ({ id: r.id, queuedAt: Number(r.queued_at) }));
 }
 
 export interface Page {
@@ -555,9 +558,17 @@ export async function markEmailSent(
   );
   await db.query(
     `UPDATE campaigns c SET status = CASE
-       WHEN NOT EXISTS (SELECT 1 FROM campaign_emails e WHERE e.campaign_id = c.id AND e.status <> 'sent')
+       WHEN NOT EXISTS (SELECT 1 FROM campaign_emails e WHERE e.campaign_id = c.id AND e.status NOT IN ('sent', 'suppressed'))
        THEN 'completed' ELSE 'sending' END
      WHERE c.id = (SELECT campaign_id FROM campaign_emails WHERE id = $1)`,
+    [id],
+  );
+}
+
+/** The recipient unsubscribed: the email is not sent, and says why. */
+export async function markEmailSuppressed(db: Queryable, id: string): Promise<void> {
+  await db.query(
+    "UPDATE campaign_emails SET status = 'suppressed', error = 'recipient unsubscribed', updated_at = now() WHERE id = $1",
     [id],
   );
 }

@@ -48,11 +48,18 @@ export async function buildDeps(
   const database = await connectLocalOrRemoteDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
+    // Each run in progress holds a connection for its lock and uses more for its writes and the
+    // checkpointer; the API needs its own besides.
+    max: 3 * config.workerConcurrency + 10,
   });
   const closers: Array<() => Promise<void>> = [() => database.close()];
   try {
-    const { applied } = await migrate(database.pool);
+    const { applied, changed } = await migrate(database.pool);
     if (applied.length) logger.info({ applied }, "database migrated");
+    if (changed.length) {
+      // An applied migration edited afterwards never runs again: its change is not in this database.
+      logger.error({ changed }, "migrations were edited after being applied; add a new migration instead");
+    }
     const { pipeline } = await durablePipeline(database.pool);
 
     let queue: Deps["queue"];
@@ -174,10 +181,10 @@ export async function startWorker(deps: Deps): Promise<{ stop(): Promise<void> }
   const scheduler = startEmailScheduler(deps);
   const sweep = setInterval(() => {
     staleQueuedRuns(pool, 60)
-      .then(async (ids) => {
-        // A new id each minute: the run's earlier job ids are remembered (and so ignored) for a day.
-        const minute = Math.floor(Date.now() / 60_000);
-        for (const runId of ids) await queue.add(`${runId}-sweep-${minute}`, { runId });
+      .then(async (runs) => {
+        // One sweep job per time a run was queued: a run waiting behind a backlog is not enqueued
+        // again every minute, and a run queued anew (a retry, a review) gets a fresh id.
+        for (const { id, queuedAt } of runs) await queue.add(`${id}-sweep-${queuedAt}`, { runId: id });
       })
       .catch((err) => logger.warn({ err }, "sweep of queued runs failed"));
   }, 30_000);

@@ -78,6 +78,33 @@ describe("POST /v1/intake, end to end", () => {
     expect(outbox.messages).toHaveLength(3);
   });
 
+  it("when the lead has unsubscribed, then the warm-up emails are suppressed and none is sent", async () => {
+    const first = await (
+      await t.api("/v1/intake", { method: "POST", json: anIntake({ email: "gone@example.com" }) })
+    ).json();
+    expect(
+      (await t.api("/v1/unsubscribe", { method: "POST", json: { project_id: first.project_id } })).status,
+    ).toBe(200);
+    const again = await (
+      await t.api("/v1/intake", { method: "POST", json: anIntake({ email: "gone@example.com" }) })
+    ).json();
+    await completedRun(again.run_id);
+    const emails = await eventually(async () => {
+      const body = await (await t.api(`/v1/projects/${again.project_id}/emails`, { admin: true })).json();
+      return body.emails.length === 3 &&
+        body.emails.every((e: { status: string }) => e.status !== "scheduled")
+        ? body.emails
+        : undefined;
+    });
+    expect(emails.map((e: { status: string }) => e.status)).toEqual([
+      "suppressed",
+      "suppressed",
+      "suppressed",
+    ]);
+    const outbox = await (await t.api(`/v1/outbox?to=gone@example.com`, { admin: true })).json();
+    expect(outbox.messages).toHaveLength(0);
+  });
+
   it("when a signed asset link is tampered with or expired, then it is refused with 403", async () => {
     const { rows } = await t.agency.pool.query("SELECT id FROM assets LIMIT 1");
     const link = await (await t.api(`/v1/assets/${rows[0].id}`)).json();
