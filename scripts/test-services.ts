@@ -4,8 +4,8 @@
  * the redis-server binary) under .test-services/ and stops them afterwards.
  * Test files get a database of their own through `createTestDatabase()` in scripts/test-db.ts.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, rmSync } from "node:fs";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import pg from "pg";
@@ -130,6 +130,13 @@ export default async function setup({ provide }: { provide: (key: string, value:
     }
     provide("databaseUrl", databaseUrl);
     provide("redisUrl", redisUrl);
+    // The portal's tsconfig extends the one `svelte-kit sync` generates; a fresh clone has none
+    // yet, and the transform of any portal module would fail on it.
+    const frontend = path.join(root, "services/frontend");
+    if (!existsSync(path.join(frontend, ".svelte-kit/tsconfig.json"))) {
+      const sync = spawnSync("npx", ["svelte-kit", "sync"], { cwd: frontend, stdio: "inherit" });
+      if (sync.status !== 0) throw new Error("svelte-kit sync failed in services/frontend");
+    }
     // Several test files serve the built portal; building it once here keeps them from racing.
     const { buildIsStale, ensureBuilt } = await import("../services/frontend/start.ts");
     if (buildIsStale()) {
