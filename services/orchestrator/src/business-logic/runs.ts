@@ -32,6 +32,7 @@ import {
   resetSteps,
   reviewOf,
   setStep,
+  setRunQuality,
   upsertAsset,
 } from "../data-access/repository.ts";
 import { fireLeadReady } from "./campaign.ts";
@@ -426,6 +427,10 @@ class RunProjection {
       sha256: stored.sha256,
       offlineDraft: artifact.offlineDraft,
     });
+    if (artifact.kind === "quality_report") {
+      // The report is also kept on the run, so its status shows it without a trip to storage.
+      await setRunQuality(this.deps.pool, this.runId, String(artifact.body));
+    }
   }
 }
 

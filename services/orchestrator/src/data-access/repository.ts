@@ -89,6 +89,8 @@ export interface RunView {
   /** Every review of this run, oldest first, with who decided what. */
   reviews: ReviewView[];
   cost: CostView;
+  /** indication_okrs' quality report: gates per artifact with reasons, rubric scores. */
+  quality: unknown;
 }
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
@@ -138,7 +140,8 @@ export async function notifyRun(db: Queryable, runId: string): Promise<void> {
 
 export async function getRun(db: Queryable, runId: string): Promise<RunView | null> {
   const run = await db.query(
-    `SELECT id, project_id, workflow, status, error, attempts, created_at, started_at, finished_at, lead_ready_at
+    `SELECT id, project_id, workflow, status, error, attempts, created_at, started_at, finished_at, lead_ready_at,
+            quality
      FROM workflow_runs WHERE id = $1`,
     [runId],
   );
@@ -188,7 +191,12 @@ export async function getRun(db: Queryable, runId: string): Promise<RunView | nu
       : null,
     reviews,
     cost,
+    quality: r.quality ?? null,
   };
+}
+
+export async function setRunQuality(db: Queryable, runId: string, reportJson: string): Promise<void> {
+  await db.query("UPDATE workflow_runs SET quality = $2::jsonb WHERE id = $1", [runId, reportJson]);
 }
 
 /**

@@ -52,6 +52,10 @@ describe("POST /v1/intake, end to end", () => {
       ).toBe(true);
     }
     expect(run.lead_ready_at).not.toBeNull();
+    // The quality report is part of the status: gates per artifact, each with a rubric score.
+    expect(run.quality).toMatchObject({ passed: true, gatesTotal: expect.any(Number) });
+    expect(run.quality.gatesPassed).toBe(run.quality.gatesTotal);
+    expect(run.quality.artifacts.length).toBeGreaterThanOrEqual(8);
     // ffmpeg and espeak-ng are installed for the tests, so the explainer comes as a narrated MP4.
     expect(run.artifacts.some((a: { content_type: string }) => a.content_type === "video/mp4")).toBe(true);
 

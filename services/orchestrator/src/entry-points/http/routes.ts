@@ -19,6 +19,7 @@ import {
   type RunState,
 } from "../../data-access/repository.ts";
 import { sendCampaignStep } from "../../business-logic/campaign.ts";
+import { parsePublishEvent, parseScheduleOptions, publishContent } from "../../business-logic/content.ts";
 import type { Deps } from "../../business-logic/deps.ts";
 import { HttpError, notFound } from "../../business-logic/errors.ts";
 import { DEFAULT_WORKFLOW, parseIntake, submitIntake } from "../../business-logic/intake.ts";
@@ -298,7 +299,16 @@ export function webhookRoutes(deps: Deps): Router {
   const router = Router();
   const json = jsonBody(config.bodyLimitBytes);
 
-  const receive = (source: string, eventOf: (req: Request) => string) =>
+  /**
+   * Verifies, refuses replays, records the receipt, then hands the event to `act`. `prepare`
+   * validates the body first, so a malformed event is a 422 that does not use up its signature.
+   */
+  const receive = <T>(
+    source: string,
+    eventOf: (req: Request) => string,
+    prepare: (body: unknown) => T = () => undefined as T,
+    act: (prepared: T) => Promise<Record<string, unknown>> = async () => ({}),
+  ) =>
     async function webhook(req: Request, res: Response) {
       const raw = req.rawBody ?? Buffer.alloc(0);
       const signature = req.get(SIGNATURE_HEADER);
@@ -317,10 +327,11 @@ export function webhookRoutes(deps: Deps): Router {
           [{ field: "event", message: "must match ^[a-z][a-z0-9_.-]{0,63}$" }],
         );
       }
+      const prepared = prepare(req.body);
       const fresh = await recordWebhook(pool, signature!, source, event, req.body ?? null);
       if (!fresh) throw new HttpError(401, "replayed", "Webhook refused: this signature was already used.");
       req.log.info({ source, event }, "webhook received");
-      res.status(202).json({ received: true, source, event });
+      res.status(202).json({ received: true, source, event, ...(await act(prepared)) });
     };
 
   router.post(
@@ -349,10 +360,20 @@ export function webhookRoutes(deps: Deps): Router {
     );
     res.status(202).json({ received: true });
   });
+  // A CMS that signs its publish events posts here directly; the same piece goes through the
+  // content pipeline as when the n8n flow forwards it (summary, per-platform posts, schedule).
   router.post(
     "/webhooks/cms/publish",
-    ...json,
-    receive("cms", () => "publish"),
+    ...jsonBody(Math.max(config.bodyLimitBytes, 1024 * 1024)),
+    receive(
+      "cms",
+      () => "publish",
+      (body) => ({ piece: parsePublishEvent(body), options: parseScheduleOptions(body) }),
+      async ({ piece, options }) => {
+        const { contentId, created } = await publishContent(pool, piece, options);
+        return { content_id: contentId, created };
+      },
+    ),
   );
   return router;
 }

@@ -12,6 +12,16 @@ afterAll(async () => {
 });
 
 const secret = () => t.agency.config.secretKey;
+const article = (slug: string) => ({
+  source: "mdx",
+  slug,
+  url: `https://agency.example/blog/${slug}`,
+  content:
+    "---\ntitle: Filling cancelled slots\ntags: [clinics, scheduling]\n---\n\n" +
+    "Small clinics lose up to a fifth of their appointments to cancellations and no-shows. " +
+    "When a patient cancels, the assistant texts the next people on the waitlist and books the first who answers. " +
+    "Clinics in our pilot refilled most cancelled slots within an hour.\n",
+});
 const post = (path: string, body: string, headers: Record<string, string>) =>
   t.api(path, { method: "POST", body, headers });
 
@@ -27,12 +37,34 @@ describe("POST /v1/webhooks/agent/{event} and /webhooks/cms/publish", () => {
   });
 
   it("when the same signed request is sent again, then the replay is refused with 401", async () => {
-    const body = JSON.stringify({ slug: "launch-post" });
+    const body = JSON.stringify(article("launch-post"));
     const headers = signedHeaders(secret(), body);
     expect((await post("/webhooks/cms/publish", body, headers)).status).toBe(202);
     const replay = await post("/webhooks/cms/publish", body, headers);
     expect(replay.status).toBe(401);
     expect((await replay.json()).error).toBe("replayed");
+  });
+
+  it("when a CMS publishes a signed article, then it enters the content pipeline with its platform posts", async () => {
+    const body = JSON.stringify(article("waitlists"));
+    const res = await post("/webhooks/cms/publish", body, signedHeaders(secret(), body));
+    expect(res.status).toBe(202);
+    const { content_id: contentId, created } = await res.json();
+    expect(created).toBe(true);
+    const content = await (await t.api(`/v1/content/${contentId}`, { admin: true })).json();
+    expect(content.posts.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it("when a signed publish event is malformed, then 422 names the field and the signature stays unused", async () => {
+    const body = JSON.stringify({ source: "mdx", slug: "" });
+    const headers = signedHeaders(secret(), body);
+    const res = await post("/webhooks/cms/publish", body, headers);
+    expect(res.status).toBe(422);
+    expect((await res.json()).fields.length).toBeGreaterThan(0);
+    const { rows } = await t.agency.pool.query("SELECT 1 FROM webhook_receipts WHERE signature = $1", [
+      headers["x-agency-signature"],
+    ]);
+    expect(rows).toHaveLength(0);
   });
 
   it("when the signature is wrong, missing or made with another key, then 401", async () => {
