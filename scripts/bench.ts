@@ -11,7 +11,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import http from "node:http";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -132,8 +132,14 @@ const intake = (i: number) =>
     timeline: "8 weeks",
   });
 
-async function main() {
+/**
+ * A fresh agency environment: its own data folder, database and queue, so the thousands of
+ * intakes of the load phase never sit in front of the lead_ready phase's runs.
+ */
+async function freshEnv(): Promise<{ env: NodeJS.ProcessEnv; cleanup: () => Promise<void> }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "agency-bench-"));
+  // As root, embedded Postgres runs as the postgres user, who must reach the folder.
+  chmodSync(dataDir, 0o755);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     AGENCY_DATA_DIR: dataDir,
@@ -144,11 +150,11 @@ async function main() {
     // The machine's own speed: no operator in the loop, no ceiling on intakes.
     AGENCY_REVIEW_GATES: "none",
     AGENCY_INTAKES_PER_DAY: "1000000",
-    AGENCY_INTAKES_PER_EMAIL_PER_HOUR: "1000000",
+    AGENCY_INTAKES_PER_EMAIL_PER_HOUR: "10000",
   };
   let dropDatabase: (() => Promise<void>) | undefined;
   if (process.env.DATABASE_URL) {
-    const name = `bench_${Date.now()}`;
+    const name = `bench_${Date.now()}_${randomBytes(3).toString("hex")}`;
     const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
     await admin.connect();
     await admin.query(`CREATE DATABASE ${name}`);
@@ -165,7 +171,16 @@ async function main() {
   } else {
     env.AGENCY_PG_PORT = String(55000 + Math.floor(Math.random() * 5000));
   }
+  return {
+    env,
+    cleanup: async () => {
+      await dropDatabase?.();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
 
+async function main() {
   const results: Record<string, unknown> = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, memory_gb: Math.round(totalmem() / 2 ** 30), node: process.version },
@@ -179,7 +194,8 @@ async function main() {
   };
 
   // Phase 1: the API alone, as in production where the worker is its own container.
-  const api = await startTarget(env, false);
+  const load1 = await freshEnv();
+  const api = await startTarget(load1.env, false);
   try {
     const seed = JSON.parse(
       (await request(`${api.api}/v1/intake`, "POST", intake(0), { "content-type": "application/json" })).body,
@@ -200,8 +216,11 @@ async function main() {
     await stopTarget(api.child);
   }
 
+  await load1.cleanup();
+
   // Phase 2: API and worker; intakes one after another, time from intake to lead_ready.
-  const full = await startTarget(env, true);
+  const load2 = await freshEnv();
+  const full = await startTarget(load2.env, true);
   try {
     const seconds: number[] = [];
     for (let i = 0; i < RUNS; i++) {
@@ -233,8 +252,7 @@ async function main() {
     await stopTarget(full.child);
   }
 
-  await dropDatabase?.();
-  rmSync(dataDir, { recursive: true, force: true });
+  await load2.cleanup();
   mkdirSync(path.join(root, "bench-results"), { recursive: true });
   const out = path.join(root, "bench-results", "bench.json");
   writeFileSync(out, JSON.stringify(results, null, 2) + "\n");
@@ -244,3 +262,5 @@ async function main() {
 }
 
 await main();
+// Keep-alive sockets and child pipes may linger; the figures are written, so end here.
+process.exit(0);
