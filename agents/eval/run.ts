@@ -7,11 +7,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { type Artifact, type IntakeInput, type UsageRecord, pipeline } from "../src/index.ts";
 import { draftingModelFromEnv } from "../src/providers/env.ts";
 import type { QualityReport } from "../src/quality/report.ts";
 import type { Prototype } from "../src/schemas.ts";
+import { launchChromium, openSandboxed } from "../src/testing/browser.ts";
 import { startFakeLlmServer } from "../src/testing/fakeLlmServer.ts";
 
 interface EvalIntake extends Omit<IntakeInput, "email"> {
@@ -44,29 +45,12 @@ interface ProjectResult {
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
 const OUT = path.join(ROOT, "bench-results");
-const ORIGIN = "http://prototype.test";
 const LEAK = /<script>alert|onerror\s*=|javascript:|evil\.example|https?:\/\/evil|<iframe/i;
 
 async function renderPrototype(browser: Browser, html: string, screenIds: string[]): Promise<RenderResult> {
-  const page = await browser.newPage();
-  const problems: string[] = [];
-  page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
-  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-  page.on("dialog", (d) => {
-    problems.push(`dialog: ${d.message()}`);
-    void d.dismiss();
-  });
-  await page.route("**/*", (route) => {
-    const url = route.request().url();
-    if (url === `${ORIGIN}/` || url.startsWith(`${ORIGIN}/#`)) {
-      return route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", body: html });
-    }
-    problems.push(`request: ${url}`);
-    return route.abort();
-  });
+  const { page, problems } = await openSandboxed(browser, html);
   let screensRendered = 0;
   try {
-    await page.goto(`${ORIGIN}/`);
     for (const id of screenIds) {
       await page.evaluate(
         (screen) => ((globalThis as unknown as { location: { hash: string } }).location.hash = `/${screen}`),
@@ -242,10 +226,7 @@ const draftingModel = draftingModelFromEnv(
     : process.env,
 );
 const modelLabel = fake ? `${draftingModel.id} (fake OpenAI server on loopback)` : draftingModel.id;
-const browser = await chromium.launch({
-  executablePath: process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-});
+const browser = await launchChromium();
 const started = performance.now();
 const results: ProjectResult[] = [];
 try {

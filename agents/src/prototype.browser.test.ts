@@ -4,23 +4,21 @@
  * other request fails the test, which proves the pages are self-contained.
  */
 import { performance } from "node:perf_hooks";
-import { type Browser, type Page, chromium } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPrototype } from "./render/prototype.ts";
 import { draftsFor } from "./render/render.fixtures.ts";
 import type { Wireframes } from "./schemas.ts";
+import { launchChromium, openSandboxed, SANDBOX_ORIGIN } from "./testing/browser.ts";
 import { anIntake, body, runPipeline, type CollectedRun } from "./testing/builders.ts";
 
-const ORIGIN = "http://prototype.test";
+const ORIGIN = SANDBOX_ORIGIN;
 
 let browser: Browser;
 let run: CollectedRun;
 
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-  });
+  browser = await launchChromium();
   run = await runPipeline(anIntake());
 });
 
@@ -34,25 +32,8 @@ interface Loaded {
 }
 
 /** Serves `html` at ORIGIN and records console errors, page errors, dialogs and stray requests. */
-async function load(html: string, hash = ""): Promise<Loaded> {
-  const page = await browser.newPage();
-  const problems: string[] = [];
-  page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
-  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-  page.on("dialog", (d) => {
-    problems.push(`dialog: ${d.message()}`);
-    void d.dismiss();
-  });
-  await page.route("**/*", (route) => {
-    const url = route.request().url();
-    if (url === `${ORIGIN}/` || url.startsWith(`${ORIGIN}/#`)) {
-      return route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", body: html });
-    }
-    problems.push(`request: ${url}`);
-    return route.abort();
-  });
-  await page.goto(`${ORIGIN}/${hash}`);
-  return { page, problems };
+function load(html: string, hash = ""): Promise<Loaded> {
+  return openSandboxed(browser, html, hash);
 }
 
 describe("prototype in Chromium", () => {

@@ -16,7 +16,8 @@ import { createServer } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { chromium, type Browser, type BrowserContext } from "playwright-core";
+import type { Browser, BrowserContext } from "playwright-core";
+import { launchChromium } from "../../../agents/src/testing/browser.ts";
 import { buildDeps, loadConfig, startApi, startWorker } from "../../orchestrator/src/index.ts";
 import { startPortal } from "../start.ts";
 
@@ -135,15 +136,7 @@ async function main() {
     }
 
     progress("measuring");
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-      ],
-    });
+    browser = await launchChromium();
     // Sessions made once through the real sign-in flows, then reused as cookies by every cold context.
     const setup = await browser.newContext();
     const page = await setup.newPage();

@@ -7,7 +7,8 @@
 import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { launchChromium } from "../../../agents/src/testing/browser.ts";
 import { freePort } from "../../../scripts/test-services.ts";
 import {
   anIntake,
@@ -42,10 +43,7 @@ beforeAll(async () => {
     adminToken: agency.adminToken,
     secretKey: SECRET_KEY,
   });
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-  });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
