@@ -11,7 +11,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type pg from "pg";
 import { withTransaction } from "../data-access/database.ts";
-import type { Queryable } from "../data-access/repository.ts";
+import { unsubscribeAddress, type Queryable } from "../data-access/repository.ts";
 import type { Deps } from "./deps.ts";
 import { HttpError, notFound, type FieldError } from "./errors.ts";
 
@@ -819,10 +819,7 @@ export async function unsubscribe(
     );
   }
   if (!email) throw notFound("The subscription");
-  await pool.query(
-    "UPDATE leads SET unsubscribed_at = coalesce(unsubscribed_at, now()) WHERE lower(email) = lower($1)",
-    [email],
-  );
+  await unsubscribeAddress(pool, email);
   return { unsubscribed: true };
 }
 
