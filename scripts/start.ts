@@ -34,6 +34,7 @@ async function main() {
     host: config.apiHost,
     apiUrl: api.url,
     adminToken: config.adminToken,
+    portalToken: config.portalToken,
     secretKey: config.secretKey,
     // Locally the portal answers on localhost and 127.0.0.1 alike; a fixed origin would refuse one.
     origin: config.mode === "production" ? config.publicPortalUrl : undefined,

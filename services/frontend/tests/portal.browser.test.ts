@@ -41,6 +41,7 @@ beforeAll(async () => {
     port,
     apiUrl: agency.url,
     adminToken: agency.adminToken,
+    portalToken: agency.portalToken,
     secretKey: SECRET_KEY,
   });
   browser = await launchChromium();

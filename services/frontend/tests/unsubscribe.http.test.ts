@@ -17,6 +17,7 @@ beforeAll(async () => {
     port,
     apiUrl: agency.url,
     adminToken: agency.adminToken,
+    portalToken: agency.portalToken,
     secretKey: "unsubscribe-test-secret-key-0123456789",
   });
 }, 180_000);

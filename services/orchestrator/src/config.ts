@@ -2,10 +2,20 @@
  * The orchestrator's configuration, read once from the environment.
  * Every production part is optional: without it the embedded default serves (see docs/decisions.md).
  */
-import { randomBytes } from "node:crypto";
+import { hkdfSync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseReviewGates, type ReviewGate } from "@roboagency/agents";
+
+/**
+ * The portal's API token as both sides derive it from the SECRET_KEY they share, so a deployment
+ * needs no extra secret. services/frontend/src/lib/server/config.ts derives it the same way.
+ */
+export function portalTokenFrom(secretKey: string): string {
+  return Buffer.from(hkdfSync("sha256", secretKey, "", "roboagency portal api token v1", 32)).toString(
+    "base64url",
+  );
+}
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -37,6 +47,11 @@ export interface Config {
   /** Signs webhooks, local asset URLs and the automation callbacks. */
   secretKey: string;
   adminToken: string;
+  /**
+   * What the portal's server presents to the API: it reaches the portal's routes only, never the
+   * operator endpoints. AGENCY_PORTAL_TOKEN, else derived from SECRET_KEY (`portalTokenFrom`).
+   */
+  portalToken: string;
   /** True when the admin token was generated on this start (so it is printed once). */
   adminTokenGenerated: boolean;
   publicApiUrl: string;
@@ -230,6 +245,12 @@ export function loadConfig(env: Env = process.env): Config {
   if (adminToken!.length < 16) {
     throw new ConfigError("AGENCY_ADMIN_TOKEN must be at least 16 characters long.");
   }
+  if (env.AGENCY_PORTAL_TOKEN !== undefined && env.AGENCY_PORTAL_TOKEN.length < 16) {
+    throw new ConfigError("AGENCY_PORTAL_TOKEN must be at least 16 characters long.");
+  }
+  if (env.AGENCY_PORTAL_TOKEN && env.AGENCY_PORTAL_TOKEN === adminToken) {
+    throw new ConfigError("AGENCY_PORTAL_TOKEN must differ from AGENCY_ADMIN_TOKEN: it has fewer rights.");
+  }
 
   return {
     mode,
@@ -245,6 +266,7 @@ export function loadConfig(env: Env = process.env): Config {
     mailFrom,
     secretKey: secretKey!,
     adminToken: adminToken!,
+    portalToken: env.AGENCY_PORTAL_TOKEN || portalTokenFrom(secretKey!),
     adminTokenGenerated,
     publicApiUrl,
     publicPortalUrl,

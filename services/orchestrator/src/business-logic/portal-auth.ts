@@ -184,11 +184,23 @@ export async function getClientProject(pool: Queryable, projectId: string, email
   return { ...project, latest_run: run, emails };
 }
 
-/** One stored artifact of a run, by its name within the run (e.g. "wireframes/landing.svg"). */
-export async function readRunFile(deps: Pick<Deps, "pool" | "assets">, runId: string, name: string) {
+/**
+ * One stored artifact of a run, by its name within the run (e.g. "wireframes/landing.svg").
+ * With `email`, only a run of that client's projects: another client's file answers as missing.
+ */
+export async function readRunFile(
+  deps: Pick<Deps, "pool" | "assets">,
+  runId: string,
+  name: string,
+  email?: string,
+) {
   const { rows } = await deps.pool.query<{ storage_key: string; content_type: string }>(
-    "SELECT storage_key, content_type FROM assets WHERE run_id = $1 AND name = $2",
-    [runId, name],
+    `SELECT a.storage_key, a.content_type FROM assets a
+     WHERE a.run_id = $1 AND a.name = $2
+       AND ($3::text IS NULL OR EXISTS (
+         SELECT 1 FROM workflow_runs r JOIN projects p ON p.id = r.project_id JOIN leads l ON l.id = p.lead_id
+         WHERE r.id = a.run_id AND lower(l.email) = lower($3)))`,
+    [runId, name, email ?? null],
   );
   const asset = rows[0];
   if (!asset) throw notFound("The file");

@@ -21,6 +21,8 @@ export interface TestAgency {
   url: string;
   agency: Agency;
   adminToken: string;
+  /** What the portal presents: reaches the portal routes only. */
+  portalToken: string;
   /** fetch against the API; JSON bodies are encoded for you. */
   api(pathname: string, init?: RequestInit & { json?: unknown; admin?: boolean }): Promise<TestResponse>;
   stop(): Promise<void>;
@@ -60,6 +62,7 @@ export async function startTestAgency(
     url: server.url,
     agency,
     adminToken: config.adminToken,
+    portalToken: config.portalToken,
     api: (pathname, init = {}) => {
       const headers = new Headers(init.headers);
       if (init.json !== undefined) headers.set("content-type", "application/json");

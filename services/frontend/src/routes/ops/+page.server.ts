@@ -2,7 +2,7 @@ import { server } from "$lib/server/config.ts";
 import type { PageServerLoad } from "./$types";
 
 export const load = (async ({ locals }) => {
-  const { api } = server();
+  const { ops: api } = server();
   const [health, runs] = await Promise.all([
     api.health().catch((err: Error) => ({
       status: "unreachable" as const,

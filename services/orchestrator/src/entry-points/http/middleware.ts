@@ -3,7 +3,7 @@
  * clear errors, operator auth, and the one error handler.
  */
 import { randomUUID, timingSafeEqual, createHash } from "node:crypto";
-import express, { type ErrorRequestHandler, type RequestHandler } from "express";
+import express, { type ErrorRequestHandler, type Request, type RequestHandler } from "express";
 import type { Logger } from "../../observability/logger.ts";
 import type { Metrics } from "../../observability/metrics.ts";
 import { HttpError } from "../../business-logic/errors.ts";
@@ -78,10 +78,14 @@ function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
+function bearer(req: Request): string | undefined {
+  return /^Bearer\s+(.+)$/i.exec(req.get("authorization") ?? "")?.[1]?.trim();
+}
+
 export function requireOperator(adminToken: string): RequestHandler {
   return (req, res, next) => {
-    const match = /^Bearer\s+(.+)$/i.exec(req.get("authorization") ?? "");
-    if (!match || !sameSecret(match[1]!.trim(), adminToken)) {
+    const given = bearer(req);
+    if (!given || !sameSecret(given, adminToken)) {
       res.setHeader("www-authenticate", 'Bearer realm="agency-operators"');
       next(
         new HttpError(
@@ -92,6 +96,30 @@ export function requireOperator(adminToken: string): RequestHandler {
       );
       return;
     }
+    next();
+  };
+}
+
+/**
+ * The portal's routes: the portal's own token (which reaches nothing else) or the operator's.
+ * The portal's server holds the portal token for every request it makes on a client's behalf.
+ */
+export function requirePortal(tokens: { adminToken: string; portalToken: string }): RequestHandler {
+  return (req, res, next) => {
+    const given = bearer(req);
+    const asOperator = given !== undefined && sameSecret(given, tokens.adminToken);
+    if (!given || !(asOperator || sameSecret(given, tokens.portalToken))) {
+      res.setHeader("www-authenticate", 'Bearer realm="agency-portal"');
+      next(
+        new HttpError(
+          401,
+          "unauthorized",
+          "Portal endpoints need Authorization: Bearer <AGENCY_PORTAL_TOKEN or AGENCY_ADMIN_TOKEN>.",
+        ),
+      );
+      return;
+    }
+    res.locals.caller = asOperator ? "operator" : "portal";
     next();
   };
 }
