@@ -49,8 +49,15 @@ export interface Config {
   ideaMaxChars: number;
   /** Intakes one email address may submit per hour (AGENCY_INTAKES_PER_EMAIL_PER_HOUR). Defaults to 5. */
   intakesPerEmailPerHour: number;
+  /**
+   * Intakes one client address (behind the trusted proxy) may submit per hour
+   * (AGENCY_INTAKES_PER_CLIENT_PER_HOUR); 0 turns the limit off. Defaults to 10.
+   */
+  intakesPerClientPerHour: number;
   /** Intakes the agency accepts per 24 hours, a ceiling on model spend (AGENCY_INTAKES_PER_DAY). Defaults to 200. */
   intakesPerDay: number;
+  /** Sign-in emails the agency sends per hour, to all addresses together (AGENCY_SIGN_IN_EMAILS_PER_HOUR). Defaults to 100. */
+  signInEmailsPerHour: number;
   /** Largest accepted request body, in bytes. */
   bodyLimitBytes: number;
   logLevel: string;
@@ -256,7 +263,9 @@ export function loadConfig(env: Env = process.env): Config {
     ),
     ideaMaxChars: int(env, "INTAKE_IDEA_MAX_CHARS", 4000, 100, 100_000),
     intakesPerEmailPerHour: int(env, "AGENCY_INTAKES_PER_EMAIL_PER_HOUR", 5, 1, 10_000),
+    intakesPerClientPerHour: int(env, "AGENCY_INTAKES_PER_CLIENT_PER_HOUR", 10, 0, 1_000_000),
     intakesPerDay: int(env, "AGENCY_INTAKES_PER_DAY", 200, 1, 1_000_000),
+    signInEmailsPerHour: int(env, "AGENCY_SIGN_IN_EMAILS_PER_HOUR", 100, 1, 1_000_000),
     bodyLimitBytes: int(env, "API_BODY_LIMIT_BYTES", 64 * 1024, 1024, 10 * 1024 * 1024),
     logLevel: env.LOG_LEVEL || "info",
     workerConcurrency: int(env, "WORKER_CONCURRENCY", 2, 1, 64),

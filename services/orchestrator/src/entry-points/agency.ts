@@ -12,6 +12,7 @@ import { durablePipeline } from "../data-access/checkpointer.ts";
 import { connectLocalOrRemoteDatabase, migrate } from "../data-access/database.ts";
 import { createOutboxMailer, createResendMailer } from "../data-access/mailer.ts";
 import { checkRedisMaxmemoryPolicy, createBullQueue, createInProcessQueue } from "../data-access/queue.ts";
+import { createRateLimits } from "../data-access/rate-limits.ts";
 import { staleQueuedRuns, unfinishedRuns } from "../data-access/repository.ts";
 import { startEmailScheduler } from "../business-logic/campaign.ts";
 import type { Deps, RunJob } from "../business-logic/deps.ts";
@@ -85,6 +86,12 @@ export async function buildDeps(
           baseUrl: config.publicApiUrl,
           signingSecret: config.secretKey,
         });
+    const rateLimits = createRateLimits({
+      pool: database.pool,
+      redisUrl: config.redisUrl,
+      namespace: config.queueName,
+    });
+    closers.unshift(() => rateLimits.close());
     const mailer = config.resendApiKey
       ? createResendMailer({ apiKey: config.resendApiKey, baseUrl: process.env.RESEND_BASE_URL })
       : createOutboxMailer(database.pool);
@@ -96,6 +103,7 @@ export async function buildDeps(
       queue,
       assets,
       mailer,
+      rateLimits,
       logger,
       metrics: createMetrics(service),
       pipeline,

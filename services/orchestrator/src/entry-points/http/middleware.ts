@@ -142,6 +142,7 @@ export function errorHandler(): ErrorRequestHandler {
       res.end();
       return;
     }
+    if (httpError.headers) res.set(httpError.headers);
     res.status(httpError.status).json({
       error: httpError.code,
       message: httpError.message,

@@ -22,7 +22,12 @@ import { sendCampaignStep } from "../../business-logic/campaign.ts";
 import { parsePublishEvent, parseScheduleOptions, publishContent } from "../../business-logic/content.ts";
 import type { Deps } from "../../business-logic/deps.ts";
 import { HttpError, notFound } from "../../business-logic/errors.ts";
-import { DEFAULT_WORKFLOW, parseIntake, submitIntake } from "../../business-logic/intake.ts";
+import {
+  DEFAULT_WORKFLOW,
+  intakeAdmission,
+  parseIntake,
+  submitIntake,
+} from "../../business-logic/intake.ts";
 import type { RunEvents } from "../../business-logic/run-events.ts";
 import { enqueueRun, startWorkflow } from "../../business-logic/runs.ts";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from "../../business-logic/signing.ts";
@@ -71,6 +76,11 @@ export function publicRoutes(deps: Deps, events: RunEvents): Router {
   const { pool, config } = deps;
   const router = Router();
   const json = jsonBody(config.bodyLimitBytes);
+  const admitIntake = intakeAdmission(deps.rateLimits, {
+    perEmailPerHour: config.intakesPerEmailPerHour,
+    perClientPerHour: config.intakesPerClientPerHour,
+    perDay: config.intakesPerDay,
+  });
 
   router.get("/v1/sectors", (_req, res) => {
     res.set("cache-control", "public, max-age=300").json({
@@ -81,10 +91,10 @@ export function publicRoutes(deps: Deps, events: RunEvents): Router {
   router.post("/v1/intake", ...json, async (req, res) => {
     const key = idempotencyKey(req);
     const intake = parseIntake(req.body, config.ideaMaxChars);
-    const { response, created } = await submitIntake(pool, intake, key, {
-      perEmailPerHour: config.intakesPerEmailPerHour,
-      perDay: config.intakesPerDay,
-    });
+    // req.ip is the client's address behind the trusted proxy ("trust proxy" in app.ts).
+    const { response, created } = await submitIntake(pool, intake, key, () =>
+      admitIntake(intake.email, req.ip),
+    );
     if (created) await enqueueRun(deps, response.run_id);
     res
       .status(202)
