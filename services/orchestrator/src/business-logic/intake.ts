@@ -29,6 +29,16 @@ const optionalText = (max: number) =>
     .optional()
     .transform((v) => (v ? v : undefined));
 
+/**
+ * A one-line field (a name, a company): control characters, CR/LF among them, become spaces, so
+ * a value cannot break a line wherever it is shown, an email header least of all.
+ */
+const optionalLine = (max: number) =>
+  z.preprocess(
+    (v) => (typeof v === "string" ? v.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ") : v),
+    optionalText(max),
+  );
+
 export function intakeSchema(ideaMaxChars: number) {
   const sectorIds = new Set(listSectors().map((s) => s.id));
   return z.strictObject(
@@ -38,8 +48,8 @@ export function intakeSchema(ideaMaxChars: number) {
         .trim()
         .max(254, { error: "must be at most 254 characters" })
         .pipe(z.email({ error: "must be a valid email address" })),
-      name: optionalText(200),
-      company: optionalText(200),
+      name: optionalLine(200),
+      company: optionalLine(200),
       sector: z
         .string({ error: "is required" })
         .refine((s) => sectorIds.has(s), { error: "is not a known sector (see GET /v1/sectors)" }),
@@ -49,8 +59,8 @@ export function intakeSchema(ideaMaxChars: number) {
         .min(20, { error: "must be at least 20 characters: describe the idea in a sentence or two" })
         .max(ideaMaxChars, { error: `must be at most ${ideaMaxChars} characters` }),
       goals: optionalText(2000),
-      budget: optionalText(200),
-      timeline: optionalText(200),
+      budget: optionalLine(200),
+      timeline: optionalLine(200),
     },
     { error: (issue) => (issue.code === "unrecognized_keys" ? "is not a field of the intake" : undefined) },
   );

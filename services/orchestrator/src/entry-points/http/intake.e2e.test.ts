@@ -166,6 +166,24 @@ describe("POST /v1/intake, end to end", () => {
   });
 });
 
+describe("POST /v1/intake, header injection", () => {
+  it("when a name or company holds CR/LF, then the lead keeps them on one line", async () => {
+    const res = await t.api("/v1/intake", {
+      method: "POST",
+      json: anIntake({
+        email: "crlf@example.com",
+        name: "Eve\r\nBcc: x@evil.test",
+        company: "Acme\r\nBcc: x@evil.test",
+      }),
+    });
+    expect(res.status).toBe(202);
+    const { rows } = await t.agency.pool.query("SELECT name, company FROM leads WHERE email = $1", [
+      "crlf@example.com",
+    ]);
+    expect(rows).toEqual([{ name: "Eve Bcc: x@evil.test", company: "Acme Bcc: x@evil.test" }]);
+  });
+});
+
 describe("POST /v1/intake, bad input", () => {
   const json = (body: unknown) => ({ body: JSON.stringify(body), type: "application/json" });
   const cases: Array<{ when: string; body: string; type: string; status: number; field: string }> = [
