@@ -7,7 +7,7 @@ import { slowRequests } from "../../observability/sentry.ts";
 import type { Deps } from "../../business-logic/deps.ts";
 import type { RunEvents } from "../../business-logic/run-events.ts";
 import { contentRoutes } from "./content-routes.ts";
-import { errorHandler, notFoundHandler, requestContext } from "./middleware.ts";
+import { errorHandler, notFoundHandler, refuseUnstorableRequest, requestContext } from "./middleware.ts";
 import { portalRoutes } from "./portal-routes.ts";
 import { reviewRoutes } from "./review-routes.ts";
 import { operatorRoutes, publicRoutes, webhookRoutes } from "./routes.ts";
@@ -73,6 +73,7 @@ export function createApp(deps: Deps, events: RunEvents): Express {
   app.set("trust proxy", "loopback, uniquelocal");
   app.use(requestContext(deps.logger, deps.metrics));
   app.use(slowRequests());
+  app.use(refuseUnstorableRequest);
   app.use((_req, res, next) => {
     res.set({ "x-content-type-options": "nosniff", "referrer-policy": "no-referrer" });
     next();
