@@ -8,6 +8,7 @@ export const load = (async ({ locals }) => {
       status: "unreachable" as const,
       version: "",
       dependencies: {},
+      details: {},
       error: err.message,
     })),
     api.runs({ limit: 10 }),
