@@ -88,7 +88,7 @@ describe("inputs Postgres cannot store", () => {
     const res = await t.api("/v1/webhooks/agent/step_completed", {
       method: "POST",
       body,
-      headers: signedHeaders(t.agency.config.secretKey, body),
+      headers: signedHeaders(t.agency.config.secretKey, body, Date.now(), "step_completed"),
     });
     expect(res.status).toBe(422);
     expect((await res.json()).fields[0].field).toBe("note");

@@ -312,23 +312,31 @@ export function webhookRoutes(deps: Deps): Router {
   /**
    * Verifies, refuses replays, records the receipt, then hands the event to `act`. `prepare`
    * validates the body first, so a malformed event is a 422 that does not use up its signature.
+   * With `eventInPath`, the event named in the URL is part of what is signed.
    */
   const receive = <T>(
     source: string,
     eventOf: (req: Request) => string,
-    prepare: (body: unknown) => T = () => undefined as T,
-    act: (prepared: T) => Promise<Record<string, unknown>> = async () => ({}),
+    {
+      eventInPath = false,
+      prepare = () => undefined as T,
+      act = async () => ({}),
+    }: {
+      eventInPath?: boolean;
+      prepare?: (body: unknown) => T;
+      act?: (prepared: T) => Promise<Record<string, unknown>>;
+    } = {},
   ) =>
     async function webhook(req: Request, res: Response) {
       const raw = req.rawBody ?? Buffer.alloc(0);
       const signature = req.get(SIGNATURE_HEADER);
+      const event = eventOf(req);
       const check = verifySignature(
         config.secretKey,
-        { timestamp: req.get(TIMESTAMP_HEADER), signature },
+        { timestamp: req.get(TIMESTAMP_HEADER), signature, scope: eventInPath ? event : undefined },
         raw,
       );
       if (!check.ok) throw new HttpError(401, "invalid_signature", `Webhook refused: ${check.reason}.`);
-      const event = eventOf(req);
       if (!/^[a-z][a-z0-9_.-]{0,63}$/.test(event)) {
         throw new HttpError(
           422,
@@ -347,7 +355,7 @@ export function webhookRoutes(deps: Deps): Router {
   router.post(
     "/v1/webhooks/agent/:event",
     ...json,
-    receive("agent", (req) => String(req.params.event)),
+    receive("agent", (req) => String(req.params.event), { eventInPath: true }),
   );
 
   // Alertmanager cannot sign bodies; it authenticates with the operator token (monitoring/alertmanager).
@@ -375,15 +383,13 @@ export function webhookRoutes(deps: Deps): Router {
   router.post(
     "/webhooks/cms/publish",
     ...jsonBody(Math.max(config.bodyLimitBytes, 1024 * 1024)),
-    receive(
-      "cms",
-      () => "publish",
-      (body) => ({ piece: parsePublishEvent(body), options: parseScheduleOptions(body) }),
-      async ({ piece, options }) => {
+    receive("cms", () => "publish", {
+      prepare: (body) => ({ piece: parsePublishEvent(body), options: parseScheduleOptions(body) }),
+      act: async ({ piece, options }) => {
         const { contentId, created } = await publishContent(pool, piece, options);
         return { content_id: contentId, created };
       },
-    ),
+    }),
   );
   return router;
 }
