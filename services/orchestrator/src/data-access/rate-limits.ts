@@ -17,6 +17,8 @@ export interface Limit {
   take(key: string, points?: number): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }>;
   /** Gives points back, e.g. when a later check refused the request. */
   giveBack(key: string, points?: number): Promise<void>;
+  /** Whether the key has used its points in the current window, without taking any. */
+  isSpent(key: string): Promise<{ spent: false } | { spent: true; retryAfterSeconds: number }>;
 }
 
 export interface RateLimits {
@@ -81,6 +83,11 @@ export function createRateLimits(options: {
         },
         async giveBack(key, n = 1) {
           await rl.reward(key, n);
+        },
+        async isSpent(key) {
+          const state = await rl.get(key);
+          if (!state || state.consumedPoints < points) return { spent: false };
+          return { spent: true, retryAfterSeconds: Math.max(1, Math.ceil(state.msBeforeNext / 1000)) };
         },
       };
     },

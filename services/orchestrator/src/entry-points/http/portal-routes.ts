@@ -12,6 +12,7 @@ import {
   parseEmail,
   readRunFile,
   requestMagicLink,
+  signInLimits,
 } from "../../business-logic/portal-auth.ts";
 import { jsonBody, requireOperator } from "./middleware.ts";
 
@@ -32,9 +33,10 @@ export function portalRoutes(deps: Deps): Router {
   const router = Router();
   const auth = requireOperator(config.adminToken);
   const json = jsonBody(config.bodyLimitBytes);
+  const limits = signInLimits(deps);
 
   router.post("/v1/portal/magic-links", auth, ...json, async (req, res) => {
-    res.status(202).json(await requestMagicLink(deps, req.body));
+    res.status(202).json(await requestMagicLink(deps, req.body, limits));
   });
 
   router.post("/v1/portal/sessions", auth, ...json, async (req, res) => {
