@@ -65,8 +65,13 @@ export async function buildDeps(
 
     let queue: Deps["queue"];
     if (config.redisUrl) {
-      const policy = await checkRedisMaxmemoryPolicy(config.redisUrl);
-      if (policy.warning) logger.warn({ policy: policy.policy }, policy.warning);
+      // Redis may not be up yet (a restart, a deploy): the queue reconnects by itself and the
+      // worker waits for it (queue.process), so only a policy we could read is judged here.
+      const policy = await checkRedisMaxmemoryPolicy(config.redisUrl).catch((err: Error) => {
+        logger.warn({ err: err.message }, "redis does not answer yet; its maxmemory-policy is not checked");
+        return undefined;
+      });
+      if (policy?.warning) logger.warn({ policy: policy.policy }, policy.warning);
       queue = createBullQueue<RunJob>({
         name: config.queueName,
         redisUrl: config.redisUrl,
