@@ -62,7 +62,12 @@ describe("/unsubscribe", () => {
     expect(forged.status).toBe(400);
     expect(await forged.text()).toContain("not valid");
     // A project id is public (a run's status shows it): alone it unsubscribes nobody.
-    const { project_id } = (await agency.agency.pool.query("SELECT p.id AS project_id FROM projects p JOIN leads l ON l.id = p.lead_id WHERE l.email = $1", ["stay@example.com"])).rows[0];
+    const { project_id } = (
+      await agency.agency.pool.query(
+        "SELECT p.id AS project_id FROM projects p JOIN leads l ON l.id = p.lead_id WHERE l.email = $1",
+        ["stay@example.com"],
+      )
+    ).rows[0];
     const byProject = await press(`project=${project_id}`, { project: project_id, token: "" });
     expect(byProject.status).toBe(400);
     expect(await (await fetch(`${portal.url}/unsubscribe`)).text()).toContain("incomplete");

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { listSectors } from "@roboagency/agents";
 import type pg from "pg";
 import { withTransaction } from "../data-access/database.ts";
+import { CONTROL_CHARACTERS } from "../data-access/mailer.ts";
 import {
   findIdempotent,
   insertLead,
@@ -34,10 +35,7 @@ const optionalText = (max: number) =>
  * a value cannot break a line wherever it is shown, an email header least of all.
  */
 const optionalLine = (max: number) =>
-  z.preprocess(
-    (v) => (typeof v === "string" ? v.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ") : v),
-    optionalText(max),
-  );
+  z.preprocess((v) => (typeof v === "string" ? v.replace(CONTROL_CHARACTERS, " ") : v), optionalText(max));
 
 export function intakeSchema(ideaMaxChars: number) {
   const sectorIds = new Set(listSectors().map((s) => s.id));

@@ -61,7 +61,8 @@ export class MailError extends Error {
 }
 
 /** C0 and C1 controls (CR and LF among them), DEL and the Unicode line and paragraph separators. */
-const HEADER_BREAKING = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
 
 /**
  * The header fields with every control character replaced by a space: a CR/LF in a subject (a
@@ -69,7 +70,7 @@ const HEADER_BREAKING = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
  */
 export function headerSafe(msg: MailMessage): MailMessage {
   const line = (v: unknown) =>
-    typeof v === "string" ? v.replace(HEADER_BREAKING, " ").replace(/ {2,}/g, " ").trim() : (v as string);
+    typeof v === "string" ? v.replace(CONTROL_CHARACTERS, " ").replace(/ {2,}/g, " ").trim() : (v as string);
   return { ...msg, from: line(msg.from), to: line(msg.to), subject: line(msg.subject) };
 }
 

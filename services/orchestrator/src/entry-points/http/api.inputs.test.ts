@@ -58,7 +58,11 @@ describe("inputs Postgres cannot store", () => {
   });
 
   it("when a query parameter holds NUL, then 422 names the parameter", async () => {
-    for (const path of ["/v1/leads?email=a%00b", "/v1/outbox?to=%00", "/v1/portal/projects?email=a%00@b.example"]) {
+    for (const path of [
+      "/v1/leads?email=a%00b",
+      "/v1/outbox?to=%00",
+      "/v1/portal/projects?email=a%00@b.example",
+    ]) {
       const res = await t.api(path, { admin: true });
       expect(res.status, path).toBe(422);
       expect((await res.json()).fields[0].field, path).toMatch(/^(email|to)$/);
@@ -72,7 +76,12 @@ describe("inputs Postgres cannot store", () => {
   });
 
   it("when a path holds a malformed %-escape, then 400 names the path and it is not an internal error", async () => {
-    for (const path of ["/v1/runs/%ff", "/v1/runs/%E0%A4%A", "/v1/assets/%", `/v1/portal/runs/${ids.run}/files/%c0`]) {
+    for (const path of [
+      "/v1/runs/%ff",
+      "/v1/runs/%E0%A4%A",
+      "/v1/assets/%",
+      `/v1/portal/runs/${ids.run}/files/%c0`,
+    ]) {
       const res = await t.api(path, { admin: true });
       expect(res.status, path).toBe(400);
       expect(await res.json(), path).toMatchObject({
@@ -129,7 +138,13 @@ describe("review comments and edits that Postgres cannot store", () => {
 // ---------------------------------------------------------------------------------------------
 // Property-based: random bodies, paths and queries against every endpoint.
 
-type Endpoint = { method: "GET" | "POST"; path: string; operator?: boolean; body?: boolean; signed?: boolean };
+type Endpoint = {
+  method: "GET" | "POST";
+  path: string;
+  operator?: boolean;
+  body?: boolean;
+  signed?: boolean;
+};
 
 /** Every public and operator endpoint; `:x` is a path parameter, `*x` a rest of the path. */
 const ENDPOINTS: Endpoint[] = [
@@ -181,7 +196,11 @@ const nasty = fc.constantFrom(
   "\u202e",
   "😀",
 );
-const text = fc.oneof(fc.string({ unit: "binary", maxLength: 40 }), nasty, fc.tuple(fc.string(), nasty).map((p) => p.join("")));
+const text = fc.oneof(
+  fc.string({ unit: "binary", maxLength: 40 }),
+  nasty,
+  fc.tuple(fc.string(), nasty).map((p) => p.join("")),
+);
 
 /** A path segment as sent on the wire: real ids, random text %-encoded, or raw escapes. */
 const segment = (real: string[]) =>
@@ -196,7 +215,10 @@ const queryPart = fc
   .array(
     fc.tuple(
       fc.constantFrom("limit", "offset", "status", "email", "to", "expires", "sig", "token", "project", "x"),
-      fc.oneof(text.map((s) => encodeURIComponent(s.replace(/[\ud800-\udfff]/g, "x"))), fc.constantFrom("%00", "%ff", "-1", "1e9", "[]")),
+      fc.oneof(
+        text.map((s) => encodeURIComponent(s.replace(/[\ud800-\udfff]/g, "x"))),
+        fc.constantFrom("%00", "%ff", "-1", "1e9", "[]"),
+      ),
     ),
     { maxLength: 3 },
   )
@@ -240,7 +262,12 @@ const request = fc.record({
   rest: fc.array(segment(["docs", "prd.md", "wireframes"]), { minLength: 1, maxLength: 3 }),
   query: queryPart,
   body: rawBody,
-  contentType: fc.constantFrom("application/json", "application/json", "text/plain", "application/x-www-form-urlencoded"),
+  contentType: fc.constantFrom(
+    "application/json",
+    "application/json",
+    "text/plain",
+    "application/x-www-form-urlencoded",
+  ),
   asOperator: fc.boolean(),
   sign: fc.boolean(),
   useRealIds: fc.boolean(),
@@ -261,11 +288,14 @@ describe("every endpoint under random input (fast-check)", () => {
       fc.asyncProperty(request, async (r) => {
         let i = 0;
         const path = r.endpoint.path
-          .replace(/:(\w+)/g, (_m, name: string) => (r.useRealIds && real[name] ? real[name]! : r.params[i++]!))
+          .replace(/:(\w+)/g, (_m, name: string) =>
+            r.useRealIds && real[name] ? real[name]! : r.params[i++]!,
+          )
           .replace(/\*\w+/, () => r.rest.join("/"));
         const headers: Record<string, string> = {};
         if (r.endpoint.body) headers["content-type"] = r.contentType;
-        if (r.endpoint.signed && r.sign) Object.assign(headers, signedHeaders(t.agency.config.secretKey, r.body));
+        if (r.endpoint.signed && r.sign)
+          Object.assign(headers, signedHeaders(t.agency.config.secretKey, r.body));
         if (r.endpoint.signed && r.sign) headers["content-type"] = r.contentType;
         const before = await rowCounts();
         const res = await t.api(`${path}${r.query}`, {

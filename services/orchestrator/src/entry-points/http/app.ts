@@ -51,7 +51,9 @@ async function probe(check: () => Promise<unknown>, timeoutMs = 2000): Promise<D
   }
 }
 
-export async function health(deps: Pick<Deps, "pool" | "queue" | "assets" | "config">): Promise<HealthReport> {
+export async function health(
+  deps: Pick<Deps, "pool" | "queue" | "assets" | "config">,
+): Promise<HealthReport> {
   const [database, queue, storage] = await Promise.all([
     probe(() => deps.pool.query("SELECT 1")),
     probe(() => deps.queue.depth()),

@@ -36,7 +36,11 @@ async function lead(email: string) {
 }
 
 /** A stored campaign email of the project whose text links to `unsubscribe`. */
-async function campaignEmailLinking(p: { project_id: string; run_id: string }, email: string, unsubscribe: string) {
+async function campaignEmailLinking(
+  p: { project_id: string; run_id: string },
+  email: string,
+  unsubscribe: string,
+) {
   const { rows } = await t.agency.pool.query<{ id: string }>(
     "INSERT INTO campaigns (project_id, run_id) VALUES ($1, $2) RETURNING id",
     [p.project_id, p.run_id],
@@ -45,7 +49,13 @@ async function campaignEmailLinking(p: { project_id: string; run_id: string }, e
     `INSERT INTO campaign_emails (campaign_id, project_id, step, position, to_email, subject, preheader,
                                   html, text_body, send_after, idempotency_key)
      VALUES ($1, $2, 'demo', 1, $3, 'Your demo', 'Demo', '<p>Demo</p>', $4, now() + interval '1 day', $5)`,
-    [rows[0]!.id, p.project_id, email, `Your demo.\n\nUnsubscribe: ${unsubscribe}\n`, `campaign-${rows[0]!.id}-demo`],
+    [
+      rows[0]!.id,
+      p.project_id,
+      email,
+      `Your demo.\n\nUnsubscribe: ${unsubscribe}\n`,
+      `campaign-${rows[0]!.id}-demo`,
+    ],
   );
 }
 
@@ -154,22 +164,34 @@ describe("content distribution API", () => {
   it("when only the project id of a project whose emails link with a token is sent, then 422 asks for the token and nobody is unsubscribed", async () => {
     const carol = await lead("carol@example.com");
     const token = unsubscribeToken(t.agency.config.secretKey, carol.lead_id);
-    await campaignEmailLinking(carol, "carol@example.com", `https://portal.example/unsubscribe?token=${token}`);
+    await campaignEmailLinking(
+      carol,
+      "carol@example.com",
+      `https://portal.example/unsubscribe?token=${token}`,
+    );
     // The run's public status shows the project id: it must not be enough.
     const run = await (await t.api(`/v1/runs/${carol.run_id}`)).json();
     const res = await t.api("/v1/unsubscribe", { method: "POST", json: { project_id: run.project_id } });
     expect(res.status).toBe(422);
     expect((await res.json()).fields[0].field).toBe("token");
-    const { rows } = await t.agency.pool.query("SELECT unsubscribed_at FROM leads WHERE id = $1", [carol.lead_id]);
+    const { rows } = await t.agency.pool.query("SELECT unsubscribed_at FROM leads WHERE id = $1", [
+      carol.lead_id,
+    ]);
     expect(rows[0].unsubscribed_at).toBeNull();
   });
 
   it("when an email sent before tokens links with the project id, then that link still unsubscribes", async () => {
     const dave = await lead("dave@example.com");
-    await campaignEmailLinking(dave, "dave@example.com", `https://portal.example/unsubscribe?project=${dave.project_id}`);
+    await campaignEmailLinking(
+      dave,
+      "dave@example.com",
+      `https://portal.example/unsubscribe?project=${dave.project_id}`,
+    );
     const res = await t.api("/v1/unsubscribe", { method: "POST", json: { project_id: dave.project_id } });
     expect(res.status).toBe(200);
-    const { rows } = await t.agency.pool.query("SELECT unsubscribed_at FROM leads WHERE id = $1", [dave.lead_id]);
+    const { rows } = await t.agency.pool.query("SELECT unsubscribed_at FROM leads WHERE id = $1", [
+      dave.lead_id,
+    ]);
     expect(rows[0].unsubscribed_at).toBeInstanceOf(Date);
   });
 

@@ -114,9 +114,14 @@ describe("POST /v1/intake, the daily ceiling and addresses", () => {
   });
 
   it("when an address comes back with +tags, dots or another case, then they count as one mailbox", async () => {
-    const variants = ["grace.hopper+one@gmail.com", "GraceHopper@googlemail.com", "g.r.a.c.e.hopper+x@Gmail.com"];
+    const variants = [
+      "grace.hopper+one@gmail.com",
+      "GraceHopper@googlemail.com",
+      "g.r.a.c.e.hopper+x@Gmail.com",
+    ];
     const statuses = [];
-    for (const [i, email] of variants.entries()) statuses.push((await from(`192.0.2.${i + 1}`, email)).status);
+    for (const [i, email] of variants.entries())
+      statuses.push((await from(`192.0.2.${i + 1}`, email)).status);
     expect(statuses).toEqual([202, 202, 429]);
     // Dots count elsewhere: these are two mailboxes.
     expect((await from("192.0.2.10", "grace.hopper@example.com")).status).toBe(202);

@@ -42,6 +42,7 @@ export function requestContext(logger: Logger, metrics: Metrics): RequestHandler
 }
 
 /** NUL, which Postgres cannot store in text, and a UTF-16 surrogate without its pair. */
+// eslint-disable-next-line no-control-regex -- NUL is what is refused
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** The path of the first string (value or key) Postgres would refuse, e.g. "edits.emails.0.html". */

@@ -142,9 +142,7 @@ describe("POST /v1/portal/magic-links, the agency's hourly budget", () => {
 
   it("when the agency has sent its sign-in emails for the hour, then known and unknown addresses alike get 429", async () => {
     for (const email of ["k1@example.com", "k2@example.com", "k3@example.com"]) {
-      expect(
-        (await small.api("/v1/intake", { method: "POST", json: anIntake({ email }) })).status,
-      ).toBe(202);
+      expect((await small.api("/v1/intake", { method: "POST", json: anIntake({ email }) })).status).toBe(202);
     }
     expect((await ask("k1@example.com")).status).toBe(202);
     expect((await ask("nobody@example.com")).status).toBe(202); // unknown: nothing sent, nothing spent

@@ -22,12 +22,7 @@ import { sendCampaignStep } from "../../business-logic/campaign.ts";
 import { parsePublishEvent, parseScheduleOptions, publishContent } from "../../business-logic/content.ts";
 import type { Deps } from "../../business-logic/deps.ts";
 import { HttpError, notFound } from "../../business-logic/errors.ts";
-import {
-  DEFAULT_WORKFLOW,
-  intakeAdmission,
-  parseIntake,
-  submitIntake,
-} from "../../business-logic/intake.ts";
+import { DEFAULT_WORKFLOW, intakeAdmission, parseIntake, submitIntake } from "../../business-logic/intake.ts";
 import type { RunEvents } from "../../business-logic/run-events.ts";
 import { enqueueRun, startWorkflow } from "../../business-logic/runs.ts";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from "../../business-logic/signing.ts";

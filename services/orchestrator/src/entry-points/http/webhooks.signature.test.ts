@@ -49,7 +49,9 @@ describe("POST /v1/webhooks/agent/{event} and /webhooks/cms/publish", () => {
     // A signature over the body alone no longer passes for an event either.
     const bodyOnly = await post("/v1/webhooks/agent/step_completed", body, signedHeaders(secret(), body));
     expect(bodyOnly.status).toBe(401);
-    const { rows } = await t.agency.pool.query("SELECT 1 FROM webhook_receipts WHERE payload->>'project_id' = 'p2'");
+    const { rows } = await t.agency.pool.query(
+      "SELECT 1 FROM webhook_receipts WHERE payload->>'project_id' = 'p2'",
+    );
     expect(rows).toHaveLength(0);
   });
 
