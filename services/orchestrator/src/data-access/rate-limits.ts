@@ -52,6 +52,8 @@ export function createRateLimits(options: {
           storeType: "pool",
           tableName: RATE_LIMIT_TABLE,
           tableCreated: true,
+          // The library deletes rows whose window ended over an hour ago, every five minutes.
+          clearExpiredByTimeout: true,
           keyPrefix,
           points,
           duration: seconds,
