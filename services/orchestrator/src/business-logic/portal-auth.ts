@@ -61,10 +61,6 @@ export interface MagicLinkRequested {
 }
 
 /**
- * Creates a single-use sign-in link and emails it. An address with no project gets no email, but
- * the answer and the rate limit are the same, so the endpoint tells nobody who is a client.
- */
-/**
  * Sign-in links are bounded per mailbox (MAGIC_LINKS_PER_WINDOW per MAGIC_LINK_TTL_SECONDS, with
  * +tags and gmail dots folded as for the intake) and for the whole agency
  * (AGENCY_SIGN_IN_EMAILS_PER_HOUR sent), so neither the form nor the intake that asks for a link
@@ -112,6 +108,10 @@ export function signInLimits(deps: Pick<Deps, "rateLimits" | "config">) {
   };
 }
 
+/**
+ * Creates a single-use sign-in link and emails it. An address with no project gets no email, but
+ * the answer and the rate limit are the same, so the endpoint tells nobody who is a client.
+ */
 export async function requestMagicLink(
   deps: Pick<Deps, "pool" | "mailer" | "config" | "logger">,
   body: unknown,
