@@ -388,6 +388,9 @@ export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
         PORT: "3000",
         // adapter-node checks form posts against ORIGIN.
         ORIGIN: `https://${cfg.hosts.agency}`,
+        // Caddy is the one hop in front and sets X-Forwarded-For: the sign-in limit keys on the client.
+        ADDRESS_HEADER: "x-forwarded-for",
+        XFF_DEPTH: "1",
         AGENCY_API_URL: "http://orchestrator:5001",
       },
       secretEnv: {

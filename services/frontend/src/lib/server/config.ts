@@ -5,14 +5,13 @@
  */
 import { env } from "$env/dynamic/private";
 import { createApi, type Api } from "./api.ts";
-import { LoginLimiter, operatorDirectory, type OperatorDirectory } from "./operators.ts";
+import { operatorDirectory, type OperatorDirectory } from "./operators.ts";
 import { createSigner, type Signer } from "./signing.ts";
 
 export interface Portal {
   api: Api;
   signer: Signer;
   operators: OperatorDirectory;
-  loginLimiter: LoginLimiter;
   /** Local mode: the single `admin` operator signs in with the operator token. */
   localAdmin: boolean;
 }
@@ -37,7 +36,6 @@ export function server(): Portal {
     api: createApi({ baseUrl: env.AGENCY_API_URL || "http://127.0.0.1:5001", adminToken }),
     signer: createSigner(required("SECRET_KEY")),
     operators,
-    loginLimiter: new LoginLimiter(),
     localAdmin: !production && !env.AGENCY_OPERATORS,
   };
   return portal;
