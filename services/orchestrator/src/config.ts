@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseReviewGates, type ReviewGate } from "@roboagency/agents";
+import type { RetentionWindows } from "./data-access/retention.ts";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -66,6 +67,12 @@ export interface Config {
    * another worker takes the run over within about 1.5× this. Defaults to 20.
    */
   runLockSeconds: number;
+  /**
+   * How long kept rows live (business-logic/retention.ts): AGENCY_RETENTION_WEBHOOK_RECEIPTS_DAYS
+   * (30), AGENCY_RETENTION_IDEMPOTENCY_KEYS_DAYS (7), AGENCY_RETENTION_SIGN_IN_TOKENS_DAYS (7),
+   * AGENCY_RETENTION_CHECKPOINTS_DAYS (7), every AGENCY_RETENTION_INTERVAL_MINUTES (60).
+   */
+  retention: RetentionWindows & { intervalMinutes: number };
 }
 
 type Env = Record<string, string | undefined>;
@@ -264,5 +271,12 @@ export function loadConfig(env: Env = process.env): Config {
     reviewGates: reviewGates(env),
     projectBudgetUsd: usd(env, "AGENCY_PROJECT_BUDGET_USD", 0.5),
     runLockSeconds: int(env, "RUN_LOCK_SECONDS", 20, 2, 600),
+    retention: {
+      webhookReceiptsDays: int(env, "AGENCY_RETENTION_WEBHOOK_RECEIPTS_DAYS", 30, 1, 3650),
+      idempotencyKeysDays: int(env, "AGENCY_RETENTION_IDEMPOTENCY_KEYS_DAYS", 7, 1, 3650),
+      signInTokensDays: int(env, "AGENCY_RETENTION_SIGN_IN_TOKENS_DAYS", 7, 1, 3650),
+      checkpointsDays: int(env, "AGENCY_RETENTION_CHECKPOINTS_DAYS", 7, 0, 3650),
+      intervalMinutes: int(env, "AGENCY_RETENTION_INTERVAL_MINUTES", 60, 1, 10_080),
+    },
   };
 }

@@ -15,6 +15,7 @@ import { checkRedisMaxmemoryPolicy, createBullQueue, createInProcessQueue } from
 import { staleQueuedRuns, unfinishedRuns } from "../data-access/repository.ts";
 import { startEmailScheduler } from "../business-logic/campaign.ts";
 import type { Deps, RunJob } from "../business-logic/deps.ts";
+import { startRetention } from "../business-logic/retention.ts";
 import { RunEvents } from "../business-logic/run-events.ts";
 import { executeRun } from "../business-logic/runs.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
@@ -189,9 +190,11 @@ export async function startWorker(deps: Deps): Promise<{ stop(): Promise<void> }
       .catch((err) => logger.warn({ err }, "sweep of queued runs failed"));
   }, 30_000);
   sweep.unref();
+  const retention = startRetention(deps);
   return {
     stop: async () => {
       clearInterval(sweep);
+      retention.stop();
       await scheduler.stop();
     },
   };
