@@ -20,10 +20,11 @@ CREATE TABLE operator_sessions (
 CREATE INDEX operator_sessions_expires_idx ON operator_sessions (expires_at);
 
 -- Retention (business-logic/retention.ts): when a completed run's checkpoints were pruned to the
--- last one, so the job does not look at it again.
+-- last one, and when that one went too, so the job does not look at the run again.
 ALTER TABLE workflow_runs ADD COLUMN checkpoints_pruned_at timestamptz;
+ALTER TABLE workflow_runs ADD COLUMN checkpoints_deleted_at timestamptz;
 CREATE INDEX workflow_runs_prunable_idx ON workflow_runs (finished_at)
-  WHERE status = 'completed' AND checkpoints_pruned_at IS NULL;
+  WHERE status = 'completed' AND checkpoints_deleted_at IS NULL;
 CREATE INDEX webhook_receipts_received_idx ON webhook_receipts (received_at);
 CREATE INDEX idempotency_keys_created_idx ON idempotency_keys (created_at);
 CREATE INDEX portal_magic_links_expires_idx ON portal_magic_links (expires_at);

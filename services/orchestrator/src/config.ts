@@ -70,7 +70,9 @@ export interface Config {
   /**
    * How long kept rows live (business-logic/retention.ts): AGENCY_RETENTION_WEBHOOK_RECEIPTS_DAYS
    * (30), AGENCY_RETENTION_IDEMPOTENCY_KEYS_DAYS (7), AGENCY_RETENTION_SIGN_IN_TOKENS_DAYS (7),
-   * AGENCY_RETENTION_CHECKPOINTS_DAYS (7), every AGENCY_RETENTION_INTERVAL_MINUTES (60).
+   * AGENCY_RETENTION_CHECKPOINTS_DAYS (7: completed runs keep their last checkpoint only),
+   * AGENCY_RETENTION_FINAL_CHECKPOINT_DAYS (30: that one goes too), every
+   * AGENCY_RETENTION_INTERVAL_MINUTES (60).
    */
   retention: RetentionWindows & { intervalMinutes: number };
 }
@@ -276,6 +278,7 @@ export function loadConfig(env: Env = process.env): Config {
       idempotencyKeysDays: int(env, "AGENCY_RETENTION_IDEMPOTENCY_KEYS_DAYS", 7, 1, 3650),
       signInTokensDays: int(env, "AGENCY_RETENTION_SIGN_IN_TOKENS_DAYS", 7, 1, 3650),
       checkpointsDays: int(env, "AGENCY_RETENTION_CHECKPOINTS_DAYS", 7, 0, 3650),
+      finalCheckpointDays: int(env, "AGENCY_RETENTION_FINAL_CHECKPOINT_DAYS", 30, 0, 3650),
       intervalMinutes: int(env, "AGENCY_RETENTION_INTERVAL_MINUTES", 60, 1, 10_080),
     },
   };

@@ -124,6 +124,16 @@ describe("retention", () => {
     expect(again?.runs_pruned).toBe(2);
     expect(await checkpointRows(completed)).toEqual(after);
     expect((await checkpointRows(waiting)).checkpoints).toBe(1);
+
+    // After the final window the last checkpoint goes too; the run's rows still show what it made.
+    const artifacts = (await (await t.api(`/v1/runs/${completed}`)).json()).artifacts;
+    const final = await runRetention(t.agency, new Date(Date.now() + 31 * DAY));
+    expect(final?.runs_deleted).toBe(3);
+    expect(await checkpointRows(completed)).toEqual({ checkpoints: 0, blobs: 0, writes: 0 });
+    const shown = await (await t.api(`/v1/runs/${completed}`)).json();
+    expect(shown.status).toBe("completed");
+    expect(shown.artifacts).toEqual(artifacts);
+    expect(artifacts.length).toBeGreaterThan(5);
   }, 240_000);
 
   it("when receipts, idempotency keys, sign-in links, sessions and limiter rows are past their window, then they go and recent ones stay", async () => {

@@ -1,8 +1,10 @@
 /**
  * Deletes what the agency no longer needs (business-logic/retention.ts decides when). Each
- * statement is bounded by its window; checkpoints are pruned only for completed runs, down to
- * each thread's last checkpoint, which holds the final state. Failed, budget_exceeded,
- * awaiting_review and unfinished runs keep every checkpoint: retry and resume read them.
+ * statement is bounded by its window. Checkpoints are pruned only for completed runs: first down
+ * to each thread's last checkpoint (the final state), later that one too, since a completed run
+ * is never executed again and its rows and assets hold what it produced. Failed,
+ * budget_exceeded, awaiting_review and unfinished runs keep every checkpoint: retry and resume
+ * read them.
  */
 import type pg from "pg";
 import { CHECKPOINT_SCHEMA } from "./checkpointer.ts";
@@ -15,8 +17,10 @@ export interface RetentionWindows {
   idempotencyKeysDays: number;
   /** Portal sign-in links and operator sessions, counted from their expiry. */
   signInTokensDays: number;
-  /** Completed runs' checkpoints, counted from the run's completion; 0 prunes at once. */
+  /** Completed runs' checkpoints but the last, counted from the run's completion; 0 prunes at once. */
   checkpointsDays: number;
+  /** Completed runs' last checkpoint, counted from the run's completion. */
+  finalCheckpointDays: number;
 }
 
 export type PruneCounts = Record<
@@ -26,6 +30,7 @@ export type PruneCounts = Record<
   | "operator_sessions"
   | "sign_in_limits"
   | "runs_pruned"
+  | "runs_deleted"
   | "checkpoints"
   | "checkpoint_blobs"
   | "checkpoint_writes",
@@ -44,27 +49,48 @@ async function count(db: pg.ClientBase, sql: string, values: unknown[]): Promise
   return (await db.query(sql, values)).rowCount ?? 0;
 }
 
-/** Prunes completed runs' checkpoints, `batch` runs per transaction. */
+/**
+ * Completed runs' checkpoints, `batch` runs per transaction: "prune" keeps each thread's last
+ * checkpoint, "delete" removes them all.
+ */
 async function pruneCheckpoints(
   pool: pg.Pool,
+  mode: "prune" | "delete",
   days: number,
   now: Date,
   counts: PruneCounts,
   batch = 100,
 ): Promise<void> {
+  const marker = mode === "prune" ? "checkpoints_pruned_at" : "checkpoints_deleted_at";
   for (;;) {
     const client = await pool.connect();
     try {
       await client.query("BEGIN");
       const { rows } = await client.query<{ id: string }>(
         `SELECT id FROM workflow_runs
-          WHERE status = 'completed' AND checkpoints_pruned_at IS NULL
+          WHERE status = 'completed' AND ${marker} IS NULL
             AND finished_at <= $1::timestamptz - make_interval(days => $2)
           ORDER BY finished_at LIMIT $3 FOR UPDATE SKIP LOCKED`,
         [now, days, batch],
       );
       const threads = rows.map((r) => r.id);
-      if (threads.length) {
+      if (threads.length && mode === "delete") {
+        for (const [table, key] of [
+          [BLOBS, "checkpoint_blobs"],
+          [WRITES, "checkpoint_writes"],
+          [CK, "checkpoints"],
+        ] as const) {
+          counts[key] += await count(client, `DELETE FROM ${table} WHERE thread_id = ANY($1::text[])`, [
+            threads,
+          ]);
+        }
+        await client.query(
+          `UPDATE workflow_runs SET checkpoints_deleted_at = $2, checkpoints_pruned_at = coalesce(checkpoints_pruned_at, $2)
+            WHERE id = ANY($1::uuid[])`,
+          [threads, now],
+        );
+        counts.runs_deleted += threads.length;
+      } else if (threads.length) {
         // Blobs the last checkpoint does not point at, then older checkpoints and their writes.
         counts.checkpoint_blobs += await count(
           client,
@@ -119,6 +145,7 @@ export async function pruneExpired(
     operator_sessions: 0,
     sign_in_limits: 0,
     runs_pruned: 0,
+    runs_deleted: 0,
     checkpoints: 0,
     checkpoint_blobs: 0,
     checkpoint_writes: 0,
@@ -141,6 +168,7 @@ export async function pruneExpired(
   // A limiter row past its window counts nothing any more (rate-limiter-flexible starts afresh).
   counts.sign_in_limits =
     (await pool.query(`DELETE FROM ${SIGN_IN_LIMIT_TABLE} WHERE expire < $1`, [now.getTime()])).rowCount ?? 0;
-  await pruneCheckpoints(pool, windows.checkpointsDays, now, counts);
+  await pruneCheckpoints(pool, "delete", windows.finalCheckpointDays, now, counts);
+  await pruneCheckpoints(pool, "prune", windows.checkpointsDays, now, counts);
   return counts;
 }
