@@ -20,6 +20,7 @@ import pg from "pg";
 import { loadConfig } from "../services/orchestrator/src/config.ts";
 import { buildDeps, startApi, startWorker } from "../services/orchestrator/src/entry-points/agency.ts";
 import { runRetention } from "../services/orchestrator/src/business-logic/retention.ts";
+import { keysOf } from "../services/orchestrator/src/business-logic/keys.ts";
 import { signedHeaders } from "../services/orchestrator/src/business-logic/signing.ts";
 import { createLogger } from "../services/orchestrator/src/observability/logger.ts";
 
@@ -102,7 +103,7 @@ for (let i = 0; i < RUNS; i++) {
   const body = JSON.stringify({ run: i });
   await call("/v1/webhooks/agent/step.finished", {
     method: "POST",
-    headers: signedHeaders(config.secretKey, body),
+    headers: signedHeaders(keysOf(config).signing("agent-webhook"), body),
     body,
   });
   const address = `198.51.100.${i % 250}`;

@@ -35,6 +35,7 @@ async function main() {
     apiUrl: api.url,
     adminToken: config.adminToken,
     secretKey: config.secretKey,
+    secretKeyPrevious: config.secretKeyPrevious,
     // Locally the portal answers on localhost and 127.0.0.1 alike; a fixed origin would refuse one.
     origin: config.mode === "production" ? config.publicPortalUrl : undefined,
   });

@@ -41,7 +41,9 @@ beforeAll(async () => {
   });
   t = await startTestAgency({
     AUTOMATION_WEBHOOK_URL: n8n.webhookUrl("agency/lead-ready"),
-    SECRET_KEY: SECRET,
+    // n8n holds its own secret, never the orchestrator's SECRET_KEY.
+    SECRET_KEY: "the-orchestrator-only-secret-key-0123456789",
+    AUTOMATION_WEBHOOK_SECRET: SECRET,
     AGENCY_ADMIN_TOKEN: ADMIN,
     API_PORT: String(apiPort),
     CALENDAR_URL: "https://cal.example/agency",

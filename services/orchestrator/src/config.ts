@@ -35,8 +35,19 @@ export interface Config {
   s3?: S3Config;
   resendApiKey?: string;
   mailFrom: string;
-  /** Signs webhooks, local asset URLs and the automation callbacks. */
+  /**
+   * The root of one derived key per purpose (agent webhooks, local asset URLs, unsubscribe tokens;
+   * business-logic/keys.ts). Only this process and the portal hold it.
+   */
   secretKey: string;
+  /** During a rotation, the key before SECRET_KEY (SECRET_KEY_PREVIOUS): what it signed still verifies. */
+  secretKeyPrevious?: string;
+  /** Verifies the CMS's signed publish events (CMS_WEBHOOK_SECRET); unset refuses them in production. */
+  cmsWebhookSecret?: string;
+  /** Signs lead_ready to n8n (AUTOMATION_WEBHOOK_SECRET); required with AUTOMATION_WEBHOOK_URL in production. */
+  automationWebhookSecret?: string;
+  /** Alertmanager's bearer token for POST /v1/webhooks/alertmanager (ALERTMANAGER_TOKEN); unset refuses it in production. */
+  alertmanagerToken?: string;
   adminToken: string;
   /** True when the admin token was generated on this start (so it is printed once). */
   adminTokenGenerated: boolean;
@@ -236,6 +247,23 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
   if (secretKey!.length < 16) throw new ConfigError("SECRET_KEY must be at least 16 characters long.");
+  // Narrower secrets for the parts outside this process; locally each is generated into the data folder.
+  const own = (name: string, file: string): string | undefined => {
+    const value = env[name] || (mode === "local" ? localSecret(dataDir, file).value : undefined);
+    if (value !== undefined && value.length < 16)
+      throw new ConfigError(`${name} must be at least 16 characters long.`);
+    return value;
+  };
+  const secretKeyPrevious = env.SECRET_KEY_PREVIOUS || undefined;
+  if (secretKeyPrevious !== undefined && secretKeyPrevious.length < 16) {
+    throw new ConfigError("SECRET_KEY_PREVIOUS must be at least 16 characters long.");
+  }
+  const automationWebhookSecret = own("AUTOMATION_WEBHOOK_SECRET", "automation-webhook-secret");
+  if (env.AUTOMATION_WEBHOOK_URL && !automationWebhookSecret) {
+    throw new ConfigError(
+      "AUTOMATION_WEBHOOK_SECRET must be set with AUTOMATION_WEBHOOK_URL: lead_ready is signed with it, and n8n checks it as N8N_AGENCY_WEBHOOK_SECRET.",
+    );
+  }
   if (adminToken!.length < 16) {
     throw new ConfigError("AGENCY_ADMIN_TOKEN must be at least 16 characters long.");
   }
@@ -253,6 +281,10 @@ export function loadConfig(env: Env = process.env): Config {
     resendApiKey: env.RESEND_API_KEY || undefined,
     mailFrom,
     secretKey: secretKey!,
+    secretKeyPrevious,
+    cmsWebhookSecret: own("CMS_WEBHOOK_SECRET", "cms-webhook-secret"),
+    automationWebhookSecret,
+    alertmanagerToken: own("ALERTMANAGER_TOKEN", "alertmanager-token"),
     adminToken: adminToken!,
     adminTokenGenerated,
     publicApiUrl,

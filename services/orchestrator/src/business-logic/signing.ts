@@ -9,12 +9,31 @@ export const SIGNATURE_HEADER = "x-agency-signature";
 export const TIMESTAMP_HEADER = "x-agency-timestamp";
 export const DEFAULT_TOLERANCE_SECONDS = 300;
 
-export function sign(secret: string, timestamp: number, body: string | Buffer): string {
+/** An HMAC key: a configured secret, or a key derived per purpose (business-logic/keys.ts). */
+export type Secret = string | Buffer;
+/** The keys a signature is accepted under: one, or the current and the previous during a rotation. */
+export type Secrets = Secret | readonly Secret[];
+
+export const secretList = (secrets: Secrets): readonly Secret[] =>
+  typeof secrets === "string" || Buffer.isBuffer(secrets) ? [secrets] : secrets;
+
+/** True when `given` equals what `expected` computes under any of the keys (constant time each). */
+export function matchesAny(secrets: Secrets, expected: (secret: Secret) => string, given: string): boolean {
+  const g = Buffer.from(given);
+  let ok = false;
+  for (const secret of secretList(secrets)) {
+    const e = Buffer.from(expected(secret));
+    if (e.length === g.length && timingSafeEqual(e, g)) ok = true;
+  }
+  return ok;
+}
+
+export function sign(secret: Secret, timestamp: number, body: string | Buffer): string {
   const mac = createHmac("sha256", secret).update(`${timestamp}.`).update(body).digest("hex");
   return `sha256=${mac}`;
 }
 
-export function signedHeaders(secret: string, body: string, now = Date.now()): Record<string, string> {
+export function signedHeaders(secret: Secret, body: string, now = Date.now()): Record<string, string> {
   const timestamp = Math.floor(now / 1000);
   return {
     "content-type": "application/json",
@@ -26,7 +45,7 @@ export function signedHeaders(secret: string, body: string, now = Date.now()): R
 export type SignatureCheck = { ok: true } | { ok: false; reason: string };
 
 export function verifySignature(
-  secret: string,
+  secrets: Secrets,
   headers: { timestamp?: string; signature?: string },
   body: Buffer,
   now = Date.now(),
@@ -40,9 +59,7 @@ export function verifySignature(
   if (Math.abs(now / 1000 - timestamp) > toleranceSeconds) {
     return { ok: false, reason: "timestamp outside the allowed window" };
   }
-  const expected = Buffer.from(sign(secret, timestamp, body));
-  const given = Buffer.from(headers.signature);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+  if (!matchesAny(secrets, (secret) => sign(secret, timestamp, body), headers.signature)) {
     return { ok: false, reason: "signature does not match" };
   }
   return { ok: true };

@@ -15,6 +15,7 @@ import { checkRedisMaxmemoryPolicy, createBullQueue, createInProcessQueue } from
 import { staleQueuedRuns, unfinishedRuns } from "../data-access/repository.ts";
 import { startEmailScheduler } from "../business-logic/campaign.ts";
 import type { Deps, RunJob } from "../business-logic/deps.ts";
+import { keysOf } from "../business-logic/keys.ts";
 import { startRetention } from "../business-logic/retention.ts";
 import { RunEvents } from "../business-logic/run-events.ts";
 import { executeRun } from "../business-logic/runs.ts";
@@ -84,7 +85,7 @@ export async function buildDeps(
       : createLocalAssetStore({
           dir: path.join(config.dataDir, "assets"),
           baseUrl: config.publicApiUrl,
-          signingSecret: config.secretKey,
+          signingSecret: keysOf(config).signing("asset-url"),
         });
     const mailer = config.resendApiKey
       ? createResendMailer({ apiKey: config.resendApiKey, baseUrl: process.env.RESEND_BASE_URL })

@@ -34,7 +34,7 @@ export function server(): Portal {
   });
   portal = {
     api: createApi({ baseUrl: env.AGENCY_API_URL || "http://127.0.0.1:5001", adminToken }),
-    signer: createSigner(required("SECRET_KEY")),
+    signer: createSigner(required("SECRET_KEY"), env.SECRET_KEY_PREVIOUS || undefined),
     operators,
     localAdmin: !production && !env.AGENCY_OPERATORS,
   };

@@ -79,15 +79,28 @@ function sameSecret(given: string, expected: string): boolean {
 }
 
 export function requireOperator(adminToken: string): RequestHandler {
+  return requireToken(adminToken, "AGENCY_ADMIN_TOKEN", "Operator endpoints");
+}
+
+/**
+ * A bearer token of one caller's own (the operator token, Alertmanager's); when the token is not
+ * configured the route refuses everyone.
+ */
+export function requireToken(
+  token: string | undefined,
+  name: string,
+  what = "This endpoint",
+): RequestHandler {
   return (req, res, next) => {
     const match = /^Bearer\s+(.+)$/i.exec(req.get("authorization") ?? "");
-    if (!match || !sameSecret(match[1]!.trim(), adminToken)) {
+    const given = match?.[1]!.trim();
+    if (!token || !given || !sameSecret(given, token)) {
       res.setHeader("www-authenticate", 'Bearer realm="agency-operators"');
       next(
         new HttpError(
           401,
           "unauthorized",
-          "Operator endpoints need Authorization: Bearer <AGENCY_ADMIN_TOKEN>.",
+          token ? `${what} need Authorization: Bearer <${name}>.` : `${what} is off: ${name} is not set.`,
         ),
       );
       return;

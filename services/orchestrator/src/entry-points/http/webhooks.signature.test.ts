@@ -1,5 +1,6 @@
 /** Signed webhooks over real HTTP and a real database. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { keysOf } from "../../business-logic/keys.ts";
 import { sign, signedHeaders } from "../../business-logic/signing.ts";
 import { startTestAgency, type TestAgency } from "../../testing/agency-harness.ts";
 
@@ -11,7 +12,9 @@ afterAll(async () => {
   await t?.stop();
 });
 
-const secret = () => t.agency.config.secretKey;
+/** Internal agents sign with the "agent-webhook" key; the CMS holds only CMS_WEBHOOK_SECRET. */
+const agentKey = () => keysOf(t.agency.config).signing("agent-webhook");
+const cmsSecret = () => t.agency.config.cmsWebhookSecret!;
 const article = (slug: string) => ({
   source: "mdx",
   slug,
@@ -28,7 +31,7 @@ const post = (path: string, body: string, headers: Record<string, string>) =>
 describe("POST /v1/webhooks/agent/{event} and /webhooks/cms/publish", () => {
   it("when the signature is valid, then the event is accepted and recorded", async () => {
     const body = JSON.stringify({ project_id: "p1", step: "prototyper" });
-    const res = await post("/v1/webhooks/agent/step_completed", body, signedHeaders(secret(), body));
+    const res = await post("/v1/webhooks/agent/step_completed", body, signedHeaders(agentKey(), body));
     expect(res.status).toBe(202);
     const { rows } = await t.agency.pool.query("SELECT source, event, payload FROM webhook_receipts");
     expect(rows).toEqual([
@@ -38,7 +41,7 @@ describe("POST /v1/webhooks/agent/{event} and /webhooks/cms/publish", () => {
 
   it("when the same signed request is sent again, then the replay is refused with 401", async () => {
     const body = JSON.stringify(article("launch-post"));
-    const headers = signedHeaders(secret(), body);
+    const headers = signedHeaders(cmsSecret(), body);
     expect((await post("/webhooks/cms/publish", body, headers)).status).toBe(202);
     const replay = await post("/webhooks/cms/publish", body, headers);
     expect(replay.status).toBe(401);
@@ -47,7 +50,7 @@ describe("POST /v1/webhooks/agent/{event} and /webhooks/cms/publish", () => {
 
   it("when a CMS publishes a signed article, then it enters the content pipeline with its platform posts", async () => {
     const body = JSON.stringify(article("waitlists"));
-    const res = await post("/webhooks/cms/publish", body, signedHeaders(secret(), body));
+    const res = await post("/webhooks/cms/publish", body, signedHeaders(cmsSecret(), body));
     expect(res.status).toBe(202);
     const { content_id: contentId, created } = await res.json();
     expect(created).toBe(true);
@@ -57,7 +60,7 @@ describe("POST /v1/webhooks/agent/{event} and /webhooks/cms/publish", () => {
 
   it("when a signed publish event is malformed, then 422 names the field and the signature stays unused", async () => {
     const body = JSON.stringify({ source: "mdx", slug: "" });
-    const headers = signedHeaders(secret(), body);
+    const headers = signedHeaders(cmsSecret(), body);
     const res = await post("/webhooks/cms/publish", body, headers);
     expect(res.status).toBe(422);
     expect((await res.json()).fields.length).toBeGreaterThan(0);
@@ -91,34 +94,39 @@ describe("POST /v1/webhooks/agent/{event} and /webhooks/cms/publish", () => {
   });
 
   it("when the body is changed after signing, then 401", async () => {
-    const headers = signedHeaders(secret(), JSON.stringify({ amount: 1 }));
+    const headers = signedHeaders(cmsSecret(), JSON.stringify({ amount: 1 }));
     const res = await post("/webhooks/cms/publish", JSON.stringify({ amount: 1000 }), headers);
     expect(res.status).toBe(401);
   });
 
   it("when the timestamp is older than five minutes, then 401", async () => {
     const body = "{}";
-    const headers = signedHeaders(secret(), body, Date.now() - 10 * 60_000);
+    const headers = signedHeaders(cmsSecret(), body, Date.now() - 10 * 60_000);
     const res = await post("/webhooks/cms/publish", body, headers);
     expect(res.status).toBe(401);
     expect((await res.json()).message).toMatch(/timestamp/);
   });
 
-  it("when Alertmanager posts with the operator token, then the notification is stored; without it, 401", async () => {
+  it("when Alertmanager posts with its own token, then the notification is stored; with the operator token or none, 401", async () => {
     const body = {
       version: "4",
       groupKey: '{}:{alertname="ServiceDown"}',
       status: "firing",
       alerts: [{ labels: { alertname: "ServiceDown" } }],
     };
+    const alertmanager = { authorization: `Bearer ${t.agency.config.alertmanagerToken}` };
     expect((await t.api("/v1/webhooks/alertmanager", { method: "POST", json: body })).status).toBe(401);
     expect(
       (await t.api("/v1/webhooks/alertmanager", { method: "POST", json: body, admin: true })).status,
+    ).toBe(401);
+    expect(
+      (await t.api("/v1/webhooks/alertmanager", { method: "POST", json: body, headers: alertmanager }))
+        .status,
     ).toBe(202);
     const bad = await t.api("/v1/webhooks/alertmanager", {
       method: "POST",
       json: { status: "firing" },
-      admin: true,
+      headers: alertmanager,
     });
     expect(bad.status).toBe(422);
     const { rows } = await t.agency.pool.query("SELECT status, alerts FROM alert_notifications");
