@@ -28,7 +28,9 @@ const name = z
   .trim()
   .min(1, { error: "is required" })
   .max(64, { error: "must be at most 64 characters" })
-  .refine((n) => !/[\u0000-\u001f\u007f]/.test(n), { error: "must not contain control characters" });
+  .refine((n) => ![...n].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), {
+    error: "must not contain control characters",
+  });
 // The client's address as the portal saw it behind the proxy (adapter-node's ADDRESS_HEADER).
 const address = z
   .string({ error: "is required" })

@@ -39,6 +39,16 @@ describe("POST /v1/portal/operator-sign-ins", () => {
     expect(res.status).toBe(422);
     const fields = (await res.json()).fields.map((f: { field: string }) => f.field).sort();
     expect(fields).toEqual(["address", "extra", "name"]);
+    const nul = await t.api("/v1/portal/operator-sign-ins", {
+      method: "POST",
+      admin: true,
+      json: { name: "ali\u0000ce", address: "192.0.2.1" },
+    });
+    expect(nul.status).toBe(422);
+    expect((await nul.json()).fields).toEqual([
+      { field: "name", message: "must not contain control characters" },
+    ]);
+    expect((await t.agency.pool.query("SELECT 1 FROM operator_sign_in_limits")).rowCount).toBe(0);
   });
 
   it("when 60 attempts for one name and address arrive at once, then at most the limit are allowed", async () => {
