@@ -107,3 +107,34 @@ describe("SECRET_KEY rotation", () => {
     }
   });
 });
+
+describe("endpoints whose secret is not set", () => {
+  it("when production has no ALERTMANAGER_TOKEN or CMS_WEBHOOK_SECRET, then both endpoints refuse everyone", async () => {
+    const prod = await startTestAgency(
+      {
+        NODE_ENV: "production",
+        AGENCY_ALLOW_EMBEDDED: "true",
+        SECRET_KEY: NEW,
+        AGENCY_ADMIN_TOKEN: "the-operator-token-of-this-test-0123",
+      },
+      { worker: false, queue: "memory" },
+    );
+    try {
+      const alert = { version: "4", groupKey: "{}", status: "firing", alerts: [] };
+      for (const authorization of [`Bearer ${prod.adminToken}`, "Bearer  ", "Bearer x"]) {
+        const res = await prod.api("/v1/webhooks/alertmanager", {
+          method: "POST",
+          json: alert,
+          headers: { authorization },
+        });
+        expect(res.status, authorization).toBe(401);
+      }
+      const refused = await publish(prod, NEW);
+      expect(refused.status).toBe(401);
+      expect((await refused.json()).message).toMatch(/cms webhooks are off/);
+      expect((await prod.agency.pool.query("SELECT 1 FROM alert_notifications")).rowCount).toBe(0);
+    } finally {
+      await prod.stop();
+    }
+  });
+});
