@@ -100,7 +100,7 @@ export function requireToken(
         new HttpError(
           401,
           "unauthorized",
-          token ? `${what} need Authorization: Bearer <${name}>.` : `${what} is off: ${name} is not set.`,
+          token ? `${what}: send Authorization: Bearer <${name}>.` : `${what}: off, ${name} is not set.`,
         ),
       );
       return;
