@@ -36,6 +36,7 @@ async function main() {
     adminToken: config.adminToken,
     portalToken: config.portalToken,
     secretKey: config.secretKey,
+    secretKeyPrevious: config.secretKeyPrevious,
     // Locally the portal answers on localhost and 127.0.0.1 alike; a fixed origin would refuse one.
     origin: config.mode === "production" ? config.publicPortalUrl : undefined,
   });

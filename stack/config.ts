@@ -134,7 +134,10 @@ export const SECRETS = {
   resendApiKey: "Resend API key for mail.",
   s3AccessKeyId: "S3 access key id.",
   s3SecretAccessKey: "S3 secret access key.",
-  secretKey: "SECRET_KEY the orchestrator signs sessions with (openssl rand -hex 32).",
+  secretKey:
+    "SECRET_KEY, the root the orchestrator and the portal derive one key per purpose from (openssl rand -hex 32).",
+  secretKeyPrevious:
+    "Optional, during a rotation: the SECRET_KEY before the current one, still accepted for verification; remove it after 7 days.",
   agencyAdminToken: "AGENCY_ADMIN_TOKEN for the admin API (openssl rand -hex 32).",
   agencyOperators:
     "Portal operators, name:scrypt$… comma-separated (npm run ops:hash-password -w services/frontend).",
@@ -147,7 +150,11 @@ export const SECRETS = {
   grafanaAdminPassword: "Grafana's own admin password.",
   qdrantApiKey: "API key Qdrant requires of every client (openssl rand -hex 32).",
   cmsWebhookSecret:
-    "Secret the CMS signs publish events to n8n with, shared with the CMS (openssl rand -hex 32).",
+    "Secret the CMS signs publish events with (to n8n or the orchestrator), shared with the CMS (openssl rand -hex 32).",
+  automationWebhookSecret:
+    "Secret the orchestrator signs lead_ready to n8n with; only the two hold it (openssl rand -hex 32).",
+  alertmanagerToken:
+    "Token Alertmanager and the n8n monitoring flow post alerts to the orchestrator with (openssl rand -hex 32).",
   backupPassphrase:
     "Passphrase the backups are encrypted with before upload (openssl rand -hex 32); keep a copy outside the stack, a restore needs it.",
   backupS3AccessKeyId: "Optional: access key id of the backup bucket; unset uses s3AccessKeyId.",
@@ -159,6 +166,7 @@ export type SecretName = keyof typeof SECRETS;
 
 /** Secrets that switch a feature on when set and are never reported missing. */
 export const OPTIONAL_SECRETS: readonly SecretName[] = [
+  "secretKeyPrevious",
   "backupS3AccessKeyId",
   "backupS3SecretAccessKey",
   "sentryDsn",
@@ -266,6 +274,8 @@ export interface AgencyConfig {
   };
   /** Whether the sentryDsn secret is set, so the app reports to Sentry. */
   sentry: boolean;
+  /** Whether secretKeyPrevious is set (a SECRET_KEY rotation is under way). */
+  rotatingSecretKey: boolean;
   /** Secrets this configuration needs (then the optional ones set), in the order the docs list them. */
   secrets: SecretName[];
 }
@@ -596,6 +606,8 @@ export function parseConfig(
     "n8nEncryptionKey",
     "qdrantApiKey",
     "cmsWebhookSecret",
+    "automationWebhookSecret",
+    "alertmanagerToken",
     "backupPassphrase",
     "automationsPasswordHash",
     ...(grafana ? (["grafanaPasswordHash", "grafanaAdminPassword"] as const) : []),
@@ -649,6 +661,7 @@ export function parseConfig(
       ownCredentials: backupKeys.length === 2,
     },
     sentry: optional.includes("sentryDsn"),
+    rotatingSecretKey: optional.includes("secretKeyPrevious"),
     secrets: [...secrets, ...optional],
   };
 }

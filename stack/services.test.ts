@@ -25,7 +25,6 @@ const FLOW_DEFAULTS = [
   "N8N_WARMUP_WAIT_1_SECONDS",
   "N8N_WARMUP_WAIT_2_SECONDS",
   "N8N_ALERT_WEBHOOK_URL",
-  "N8N_ALERT_WEBHOOK_TOKEN",
 ];
 const byName = (defs: ServiceDefinition[], name: string) => defs.find((d) => d.name === name)!;
 const sharesNetwork = (a: ServiceDefinition, b: ServiceDefinition) =>
@@ -170,7 +169,9 @@ describe("service definitions", () => {
     expect(n8n.env).not.toHaveProperty("AGENCY_API_URL");
     expect(n8n.secretEnv).toEqual({
       N8N_ENCRYPTION_KEY: "{{n8nEncryptionKey}}",
-      N8N_AGENCY_WEBHOOK_SECRET: "{{secretKey}}",
+      // n8n holds secrets of its own, never SECRET_KEY.
+      N8N_AGENCY_WEBHOOK_SECRET: "{{automationWebhookSecret}}",
+      N8N_ALERT_WEBHOOK_TOKEN: "{{alertmanagerToken}}",
       N8N_AGENCY_ADMIN_TOKEN: "{{agencyAdminToken}}",
       N8N_CMS_WEBHOOK_SECRET: "{{cmsWebhookSecret}}",
     });
@@ -213,6 +214,9 @@ describe("service definitions", () => {
     expect(compose).toContain(
       "N8N_CMS_WEBHOOK_SECRET: ${CMS_WEBHOOK_SECRET:?set CMS_WEBHOOK_SECRET in .env}",
     );
-    expect(compose).toContain("N8N_AGENCY_WEBHOOK_SECRET: ${SECRET_KEY:?set SECRET_KEY in .env}");
+    expect(compose).toContain(
+      "N8N_AGENCY_WEBHOOK_SECRET: ${AUTOMATION_WEBHOOK_SECRET:?set AUTOMATION_WEBHOOK_SECRET in .env}",
+    );
+    expect(compose).toContain("SECRET_KEY_PREVIOUS: ${SECRET_KEY_PREVIOUS:-}");
   });
 });

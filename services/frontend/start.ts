@@ -33,6 +33,8 @@ export interface PortalOptions {
   portalToken: string;
   /** Signs the portal's session cookies and file links. */
   secretKey: string;
+  /** During a rotation, the key before `secretKey`: what it signed still opens. */
+  secretKeyPrevious?: string;
   /**
    * The public origin behind a proxy (https://agency.example.com): form posts from any other
    * origin are refused. Defaults to PUBLIC_PORTAL_URL; without either, the origin is the one the
@@ -124,7 +126,13 @@ export async function startPortal(options: PortalOptions): Promise<RunningPortal
   const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host;
   const url = `http://${shownHost}:${address.port}`;
 
-  const key = JSON.stringify([options.apiUrl, options.adminToken, options.portalToken, options.secretKey]);
+  const key = JSON.stringify([
+    options.apiUrl,
+    options.adminToken,
+    options.portalToken,
+    options.secretKey,
+    options.secretKeyPrevious,
+  ]);
   if (loaded && loaded.key !== key) {
     server.close();
     throw new Error(
@@ -139,6 +147,7 @@ export async function startPortal(options: PortalOptions): Promise<RunningPortal
       AGENCY_ADMIN_TOKEN: options.adminToken,
       AGENCY_PORTAL_TOKEN: options.portalToken,
       SECRET_KEY: options.secretKey,
+      ...(options.secretKeyPrevious ? { SECRET_KEY_PREVIOUS: options.secretKeyPrevious } : {}),
       ...(origin ? { ORIGIN: origin } : { PROTOCOL_HEADER: LOCAL_PROTOCOL_HEADER }),
     });
     loaded = { key };

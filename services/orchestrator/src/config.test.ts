@@ -87,4 +87,26 @@ describe("loadConfig", () => {
     });
     expect(config.calendarUrl).toBe("https://agency.example.com/portal/book");
   });
+
+  it("when the CMS, n8n and Alertmanager secrets are unset, then production leaves their endpoints off, refuses lead_ready without its secret, and local mode generates each once", () => {
+    const prod = loadConfig({ ...production, AGENCY_DATA_DIR: dataDir() });
+    expect(prod.cmsWebhookSecret).toBeUndefined();
+    expect(prod.alertmanagerToken).toBeUndefined();
+    expect(prod.automationWebhookSecret).toBeUndefined();
+    expect(() => loadConfig({ ...production, AUTOMATION_WEBHOOK_URL: "http://n8n:5678/webhook/x" })).toThrow(
+      /AUTOMATION_WEBHOOK_SECRET must be set with AUTOMATION_WEBHOOK_URL/,
+    );
+    expect(() => loadConfig({ ...production, CMS_WEBHOOK_SECRET: "short" })).toThrow(/CMS_WEBHOOK_SECRET/);
+    expect(() => loadConfig({ ...production, SECRET_KEY_PREVIOUS: "short" })).toThrow(/SECRET_KEY_PREVIOUS/);
+
+    const dir = dataDir();
+    const first = loadConfig({ AGENCY_DATA_DIR: dir });
+    const second = loadConfig({ AGENCY_DATA_DIR: dir });
+    for (const key of ["cmsWebhookSecret", "automationWebhookSecret", "alertmanagerToken"] as const) {
+      expect(first[key]!.length, key).toBeGreaterThanOrEqual(16);
+      expect(second[key]).toBe(first[key]);
+      expect(first[key]).not.toBe(first.secretKey);
+    }
+    expect(readFileSync(path.join(dir, "cms-webhook-secret"), "utf8").trim()).toBe(first.cmsWebhookSecret);
+  });
 });

@@ -6,6 +6,7 @@ import { hkdfSync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseReviewGates, type ReviewGate } from "@roboagency/agents";
+import type { RetentionWindows } from "./data-access/retention.ts";
 
 /**
  * The portal's API token as both sides derive it from the SECRET_KEY they share, so a deployment
@@ -44,14 +45,27 @@ export interface Config {
   s3?: S3Config;
   resendApiKey?: string;
   mailFrom: string;
-  /** Signs webhooks, local asset URLs and the automation callbacks. */
+  /**
+   * The root of one derived key per purpose (agent webhooks, local asset URLs, unsubscribe tokens;
+   * business-logic/keys.ts). Only this process and the portal hold it.
+   */
   secretKey: string;
+  /** During a rotation, the key before SECRET_KEY (SECRET_KEY_PREVIOUS): what it signed still verifies. */
+  secretKeyPrevious?: string;
+  /** Verifies the CMS's signed publish events (CMS_WEBHOOK_SECRET); unset refuses them in production. */
+  cmsWebhookSecret?: string;
+  /** Signs lead_ready to n8n (AUTOMATION_WEBHOOK_SECRET); required with AUTOMATION_WEBHOOK_URL in production. */
+  automationWebhookSecret?: string;
+  /** Alertmanager's bearer token for POST /v1/webhooks/alertmanager (ALERTMANAGER_TOKEN); unset refuses it in production. */
+  alertmanagerToken?: string;
   adminToken: string;
   /**
    * What the portal's server presents to the API: it reaches the portal's routes only, never the
    * operator endpoints. AGENCY_PORTAL_TOKEN, else derived from SECRET_KEY (`portalTokenFrom`).
    */
   portalToken: string;
+  /** During a SECRET_KEY rotation (and no AGENCY_PORTAL_TOKEN), the portal token the previous key derives. */
+  previousPortalToken?: string;
   /** True when the admin token was generated on this start (so it is printed once). */
   adminTokenGenerated: boolean;
   /**
@@ -93,6 +107,14 @@ export interface Config {
    * another worker takes the run over within about 1.5× this. Defaults to 20.
    */
   runLockSeconds: number;
+  /**
+   * How long kept rows live (business-logic/retention.ts): AGENCY_RETENTION_WEBHOOK_RECEIPTS_DAYS
+   * (30), AGENCY_RETENTION_IDEMPOTENCY_KEYS_DAYS (7), AGENCY_RETENTION_SIGN_IN_TOKENS_DAYS (7),
+   * AGENCY_RETENTION_CHECKPOINTS_DAYS (7: completed runs keep their last checkpoint only),
+   * AGENCY_RETENTION_FINAL_CHECKPOINT_DAYS (30: that one goes too), every
+   * AGENCY_RETENTION_INTERVAL_MINUTES (60).
+   */
+  retention: RetentionWindows & { intervalMinutes: number };
 }
 
 type Env = Record<string, string | undefined>;
@@ -256,6 +278,23 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
   if (secretKey!.length < 16) throw new ConfigError("SECRET_KEY must be at least 16 characters long.");
+  // Narrower secrets for the parts outside this process; locally each is generated into the data folder.
+  const own = (name: string, file: string): string | undefined => {
+    const value = env[name] || (mode === "local" ? localSecret(dataDir, file).value : undefined);
+    if (value !== undefined && value.length < 16)
+      throw new ConfigError(`${name} must be at least 16 characters long.`);
+    return value;
+  };
+  const secretKeyPrevious = env.SECRET_KEY_PREVIOUS || undefined;
+  if (secretKeyPrevious !== undefined && secretKeyPrevious.length < 16) {
+    throw new ConfigError("SECRET_KEY_PREVIOUS must be at least 16 characters long.");
+  }
+  const automationWebhookSecret = own("AUTOMATION_WEBHOOK_SECRET", "automation-webhook-secret");
+  if (env.AUTOMATION_WEBHOOK_URL && !automationWebhookSecret) {
+    throw new ConfigError(
+      "AUTOMATION_WEBHOOK_SECRET must be set with AUTOMATION_WEBHOOK_URL: lead_ready is signed with it, and n8n checks it as N8N_AGENCY_WEBHOOK_SECRET.",
+    );
+  }
   if (adminToken!.length < 16) {
     throw new ConfigError("AGENCY_ADMIN_TOKEN must be at least 16 characters long.");
   }
@@ -279,8 +318,14 @@ export function loadConfig(env: Env = process.env): Config {
     resendApiKey: env.RESEND_API_KEY || undefined,
     mailFrom,
     secretKey: secretKey!,
+    secretKeyPrevious,
+    cmsWebhookSecret: own("CMS_WEBHOOK_SECRET", "cms-webhook-secret"),
+    automationWebhookSecret,
+    alertmanagerToken: own("ALERTMANAGER_TOKEN", "alertmanager-token"),
     adminToken: adminToken!,
     portalToken: env.AGENCY_PORTAL_TOKEN || portalTokenFrom(secretKey!),
+    previousPortalToken:
+      !env.AGENCY_PORTAL_TOKEN && secretKeyPrevious ? portalTokenFrom(secretKeyPrevious) : undefined,
     adminTokenGenerated,
     adminTokenSource,
     publicApiUrl,
@@ -303,5 +348,13 @@ export function loadConfig(env: Env = process.env): Config {
     reviewGates: reviewGates(env),
     projectBudgetUsd: usd(env, "AGENCY_PROJECT_BUDGET_USD", 0.5),
     runLockSeconds: int(env, "RUN_LOCK_SECONDS", 20, 2, 600),
+    retention: {
+      webhookReceiptsDays: int(env, "AGENCY_RETENTION_WEBHOOK_RECEIPTS_DAYS", 30, 1, 3650),
+      idempotencyKeysDays: int(env, "AGENCY_RETENTION_IDEMPOTENCY_KEYS_DAYS", 7, 1, 3650),
+      signInTokensDays: int(env, "AGENCY_RETENTION_SIGN_IN_TOKENS_DAYS", 7, 1, 3650),
+      checkpointsDays: int(env, "AGENCY_RETENTION_CHECKPOINTS_DAYS", 7, 0, 3650),
+      finalCheckpointDays: int(env, "AGENCY_RETENTION_FINAL_CHECKPOINT_DAYS", 30, 0, 3650),
+      intervalMinutes: int(env, "AGENCY_RETENTION_INTERVAL_MINUTES", 60, 1, 10_080),
+    },
   };
 }

@@ -8,12 +8,14 @@
  * Posting goes through `PostingAdapter`s; the dry-run adapter, the default, records what would have
  * been posted. The SQL lives here rather than in data-access because nothing else reads these tables.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac } from "node:crypto";
 import type pg from "pg";
 import { withTransaction } from "../data-access/database.ts";
 import { unsubscribeAddress, type Queryable } from "../data-access/repository.ts";
 import type { Deps } from "./deps.ts";
 import { HttpError, notFound, type FieldError } from "./errors.ts";
+import { keysOf } from "./keys.ts";
+import { matchesAny, type Secret, type Secrets } from "./signing.ts";
 
 export const PLATFORMS = ["x", "linkedin", "instagram", "youtube"] as const;
 export type Platform = (typeof PLATFORMS)[number];
@@ -759,20 +761,22 @@ export async function dispatchDuePosts(
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const tokenMac = (secret: string, leadId: string) =>
+const tokenMac = (secret: Secret, leadId: string) =>
   createHmac("sha256", secret).update(`unsubscribe:${leadId.toLowerCase()}`).digest("base64url").slice(0, 32);
 
-/** `<lead id>.<HMAC>`: lets one lead unsubscribe, and nobody else; carries no address. */
-export function unsubscribeToken(secret: string, leadId: string): string {
+/**
+ * `<lead id>.<HMAC>`: lets one lead unsubscribe, and nobody else; carries no address. Signed with
+ * the "unsubscribe" key (business-logic/keys.ts).
+ */
+export function unsubscribeToken(secret: Secret, leadId: string): string {
   return `${leadId.toLowerCase()}.${tokenMac(secret, leadId)}`;
 }
 
-export function verifyUnsubscribeToken(secret: string, token: string): string | null {
+/** The lead id of a token made under any of `secrets` (the current key, then the previous). */
+export function verifyUnsubscribeToken(secrets: Secrets, token: string): string | null {
   const m = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{32})$/.exec(token);
   if (!m || !UUID.test(m[1]!)) return null;
-  const expected = Buffer.from(tokenMac(secret, m[1]!));
-  const given = Buffer.from(m[2]!);
-  return expected.length === given.length && timingSafeEqual(expected, given) ? m[1]! : null;
+  return matchesAny(secrets, (secret) => tokenMac(secret, m[1]!), m[2]!) ? m[1]! : null;
 }
 
 /**
@@ -784,12 +788,12 @@ export function verifyUnsubscribeToken(secret: string, token: string): string | 
  */
 export async function unsubscribe(
   pool: pg.Pool,
-  secret: string,
+  secrets: Secrets,
   input: { token?: unknown; project_id?: unknown },
 ): Promise<{ unsubscribed: true }> {
   let email: string | undefined;
   if (input.token !== undefined) {
-    const leadId = typeof input.token === "string" ? verifyUnsubscribeToken(secret, input.token) : null;
+    const leadId = typeof input.token === "string" ? verifyUnsubscribeToken(secrets, input.token) : null;
     if (!leadId) {
       throw new HttpError(400, "invalid_token", "This unsubscribe link is not valid.", [
         { field: "token", message: "is not a valid unsubscribe token" },
@@ -922,7 +926,7 @@ export async function sendNewsletter(
       result.skipped_unsubscribed++;
       continue;
     }
-    const unsubscribeUrl = `${config.publicPortalUrl}/unsubscribe?token=${unsubscribeToken(config.secretKey, d.lead_id)}`;
+    const unsubscribeUrl = `${config.publicPortalUrl}/unsubscribe?token=${unsubscribeToken(keysOf(config).signing("unsubscribe"), d.lead_id)}`;
     const message = renderNewsletter(piece.rows[0], unsubscribeUrl);
     try {
       const sent = await deps.mailer.send({

@@ -164,8 +164,8 @@ export interface LocalAssetStoreOptions {
   dir: string;
   /** Public URL of the API that serves `/v1/assets/local/<key>`, e.g. http://localhost:8080. */
   baseUrl: string;
-  /** HMAC key for the URLs; at least 16 characters. */
-  signingSecret: string;
+  /** HMAC key for the URLs (the "asset-url" key of business-logic/keys.ts); at least 16 bytes. */
+  signingSecret: string | Buffer;
 }
 
 /** Content types live beside the files in a tree no key can reach (keys never start with '.'). */
@@ -257,7 +257,7 @@ export function createLocalAssetStore(options: LocalAssetStoreOptions): AssetSto
   };
 }
 
-function signLocalAsset(key: string, expires: number, secret: string): string {
+function signLocalAsset(key: string, expires: number, secret: string | Buffer): string {
   return createHmac("sha256", secret).update(`${key}\n${expires}`).digest("base64url");
 }
 
@@ -269,19 +269,25 @@ export function verifyLocalAssetUrl(
   key: string,
   expires: string | number,
   sig: string,
-  secret: string,
+  secrets: string | Buffer | readonly (string | Buffer)[],
   now: number = Date.now(),
 ): boolean {
   const expiresAt =
     typeof expires === "number" ? expires : /^\d{1,12}$/.test(expires) ? Number(expires) : NaN;
   if (!Number.isInteger(expiresAt) || expiresAt * 1000 <= now) return false;
-  if (typeof sig !== "string" || !secret) return false;
+  const keys = typeof secrets === "string" || Buffer.isBuffer(secrets) ? [secrets] : secrets;
+  if (typeof sig !== "string" || keys.length === 0 || keys.some((k) => k.length === 0)) return false;
   try {
     assertValidAssetKey(key);
   } catch {
     return false;
   }
-  const expected = Buffer.from(signLocalAsset(key, expiresAt, secret));
   const given = Buffer.from(sig);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  let ok = false;
+  // The current key, then the previous one during a rotation.
+  for (const secret of keys) {
+    const expected = Buffer.from(signLocalAsset(key, expiresAt, secret));
+    if (given.length === expected.length && timingSafeEqual(given, expected)) ok = true;
+  }
+  return ok;
 }

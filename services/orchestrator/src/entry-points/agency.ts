@@ -16,6 +16,8 @@ import { createRateLimits } from "../data-access/rate-limits.ts";
 import { staleQueuedRuns, unfinishedRuns } from "../data-access/repository.ts";
 import { startEmailScheduler } from "../business-logic/campaign.ts";
 import type { Deps, RunJob } from "../business-logic/deps.ts";
+import { keysOf } from "../business-logic/keys.ts";
+import { startRetention } from "../business-logic/retention.ts";
 import { RunEvents } from "../business-logic/run-events.ts";
 import { executeRun } from "../business-logic/runs.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
@@ -89,7 +91,7 @@ export async function buildDeps(
       : createLocalAssetStore({
           dir: path.join(config.dataDir, "assets"),
           baseUrl: config.publicApiUrl,
-          signingSecret: config.secretKey,
+          signingSecret: keysOf(config).signing("asset-url"),
         });
     const rateLimits = createRateLimits({
       pool: database.pool,
@@ -202,9 +204,11 @@ export async function startWorker(deps: Deps): Promise<{ stop(): Promise<void> }
       .catch((err) => logger.warn({ err }, "sweep of queued runs failed"));
   }, 30_000);
   sweep.unref();
+  const retention = startRetention(deps);
   return {
     stop: async () => {
       clearInterval(sweep);
+      retention.stop();
       await scheduler.stop();
     },
   };

@@ -14,6 +14,7 @@ import {
   isOperator,
   requestContext,
 } from "./middleware.ts";
+import { operatorSignInRoutes } from "./operator-sign-in-routes.ts";
 import { portalRoutes } from "./portal-routes.ts";
 import { reviewRoutes } from "./review-routes.ts";
 import { operatorRoutes, publicRoutes, webhookRoutes } from "./routes.ts";
@@ -122,6 +123,7 @@ export function createApp(deps: Deps, events: RunEvents): Express {
   app.use(reviewRoutes(deps));
   app.use(webhookRoutes(deps));
   app.use(portalRoutes(deps));
+  app.use(operatorSignInRoutes(deps));
   app.use(contentRoutes(deps));
   app.use(notFoundHandler);
   app.use(errorHandler());

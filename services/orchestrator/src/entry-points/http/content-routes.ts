@@ -16,6 +16,7 @@ import {
   type Platform,
 } from "../../business-logic/content.ts";
 import type { Deps } from "../../business-logic/deps.ts";
+import { keysOf } from "../../business-logic/keys.ts";
 import { HttpError, notFound } from "../../business-logic/errors.ts";
 import { jsonBody, refuseUnstorableBody, requireOperator } from "./middleware.ts";
 
@@ -86,7 +87,7 @@ export function contentRoutes(
       }
       const result = await unsubscribe(
         pool,
-        config.secretKey,
+        keysOf(config).verifying("unsubscribe"),
         token !== undefined ? { token } : { project_id: projectId },
       );
       res.set("cache-control", "no-store").json(result);

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { anIntake, startTestAgency, type TestAgency } from "../../testing/agency-harness.ts";
 import { unsubscribeToken } from "../../business-logic/content.ts";
+import { keysOf } from "../../business-logic/keys.ts";
 
 let t: TestAgency;
 beforeAll(async () => {
@@ -145,7 +146,7 @@ describe("content distribution API", () => {
     expect(adaMail.text).toContain("https://portal.example/unsubscribe?token=");
 
     // The newsletter's own signed link unsubscribes too, by form post as mail clients do (RFC 8058).
-    const token = unsubscribeToken(t.agency.config.secretKey, ada.lead_id);
+    const token = unsubscribeToken(keysOf(t.agency.config).signing("unsubscribe"), ada.lead_id);
     const oneClick = await fetch(`${t.url}/v1/unsubscribe?token=${encodeURIComponent(token)}`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
