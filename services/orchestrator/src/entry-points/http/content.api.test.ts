@@ -111,7 +111,7 @@ describe("content distribution API", () => {
     // The campaign email's link carries the lead's signed token.
     const off = await t.api("/v1/unsubscribe", {
       method: "POST",
-      json: { token: unsubscribeToken(t.agency.config.secretKey, bob.lead_id) },
+      json: { token: unsubscribeToken(keysOf(t.agency.config).signing("unsubscribe"), bob.lead_id) },
     });
     expect(off.status).toBe(200);
     expect(await off.json()).toEqual({ unsubscribed: true });
@@ -164,7 +164,7 @@ describe("content distribution API", () => {
 
   it("when only the project id of a project whose emails link with a token is sent, then 422 asks for the token and nobody is unsubscribed", async () => {
     const carol = await lead("carol@example.com");
-    const token = unsubscribeToken(t.agency.config.secretKey, carol.lead_id);
+    const token = unsubscribeToken(keysOf(t.agency.config).signing("unsubscribe"), carol.lead_id);
     await campaignEmailLinking(
       carol,
       "carol@example.com",

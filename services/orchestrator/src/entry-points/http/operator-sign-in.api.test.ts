@@ -42,7 +42,7 @@ describe("POST /v1/portal/operator-sign-ins", () => {
     const nul = await t.api("/v1/portal/operator-sign-ins", {
       method: "POST",
       admin: true,
-      json: { name: "ali\u0000ce", address: "192.0.2.1" },
+      json: { name: "ali\u0007ce", address: "192.0.2.1" },
     });
     expect(nul.status).toBe(422);
     expect((await nul.json()).fields).toEqual([

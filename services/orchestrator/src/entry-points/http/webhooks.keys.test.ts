@@ -36,7 +36,8 @@ function agentEvent(t: TestAgency, key: Buffer | string) {
   return t.api("/v1/webhooks/agent/step_completed", {
     method: "POST",
     body,
-    headers: signedHeaders(key, body),
+    // The agent webhook's signature covers the event name in the path too.
+    headers: signedHeaders(key, body, Date.now(), "step_completed"),
   });
 }
 
