@@ -7,6 +7,7 @@ import type { Mailer } from "../data-access/mailer.ts";
 import type { JobQueue } from "../data-access/queue.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
+import type { PortalSignIn } from "./portal-auth.ts";
 
 /**
  * A job on the run queue: the run to execute or resume. The first job's id is the run id, so a
@@ -29,6 +30,8 @@ export interface Deps {
   metrics: Metrics;
   /** The pipeline compiled with the Postgres checkpointer: thread id = run id. */
   pipeline: Pipeline;
+  /** Who makes and checks the portal's sign-in tokens; undefined is the agency's own (`agencySignIn`). */
+  portalSignIn?: PortalSignIn;
   /** Who drafts; undefined leaves the pipeline's offline default. */
   draftingModel?: DraftingModel;
 }
