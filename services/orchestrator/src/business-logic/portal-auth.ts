@@ -36,7 +36,7 @@ const emailField = z
   .max(254, { error: "must be at most 254 characters" })
   .pipe(z.email({ error: "must be a valid email address" }));
 
-const magicLinkRequest = z.strictObject(
+export const magicLinkRequest = z.strictObject(
   { email: emailField, redirect: portalPath.optional() },
   { error: (issue) => (issue.code === "unrecognized_keys" ? "is not a field of this request" : undefined) },
 );
@@ -165,6 +165,10 @@ function signInHtml(link: string): string {
 </body></html>`;
 }
 
+export const sessionRequest = z.strictObject({
+  token: z.string({ error: "is required" }).regex(/^[\w-]{20,100}$/, { error: "is not a sign-in token" }),
+});
+
 /**
  * Uses up a sign-in link: answers whom it signs in, or 401 when it is unknown, used or expired.
  * The row is used up before the provider sees the token, so a token is offered to it at most
@@ -175,13 +179,7 @@ export async function consumeMagicLink(
   body: unknown,
   signIn: PortalSignIn = agencySignIn,
 ): Promise<{ email: string; redirect: string }> {
-  const { token } = parse(
-    z.strictObject({
-      token: z.string({ error: "is required" }).regex(/^[\w-]{20,100}$/, { error: "is not a sign-in token" }),
-    }),
-    body,
-    "session request",
-  );
+  const { token } = parse(sessionRequest, body, "session request");
   const signedIn = await withTransaction(pool, async (tx) => {
     const { rows } = await tx.query<{ email: string; redirect: string }>(
       `UPDATE portal_magic_links SET used_at = now()

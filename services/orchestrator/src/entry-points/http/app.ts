@@ -8,6 +8,7 @@ import type { Deps } from "../../business-logic/deps.ts";
 import type { RunEvents } from "../../business-logic/run-events.ts";
 import { contentRoutes } from "./content-routes.ts";
 import { errorHandler, notFoundHandler, requestContext } from "./middleware.ts";
+import { referenceRoutes } from "./openapi.ts";
 import { portalRoutes } from "./portal-routes.ts";
 import { reviewRoutes } from "./review-routes.ts";
 import { operatorRoutes, publicRoutes, webhookRoutes } from "./routes.ts";
@@ -99,6 +100,7 @@ export function createApp(deps: Deps, events: RunEvents): Express {
   app.use(webhookRoutes(deps));
   app.use(portalRoutes(deps));
   app.use(contentRoutes(deps));
+  app.use(referenceRoutes(deps));
   app.use(notFoundHandler);
   app.use(errorHandler());
   return app;
