@@ -72,10 +72,10 @@ export function createSupabaseSignIn(options: SupabaseOptions): PortalSignIn {
       const client = createSupabaseClient(options);
       const { data, error } = await client.auth.verifyOtp({ token_hash: token, type: "email" });
       if (error || !data.session || !data.user) {
-        // 4xx: unknown, used or expired (Auth's own single-use check); anything else is Auth failing.
-        if (error && typeof error.status === "number" && error.status >= 400 && error.status < 500) {
-          return false;
-        }
+        // 4xx: unknown, used or expired (Auth's own single-use check). Auth's rate limit (429) and
+        // anything else are Auth failing, which must not use up the link.
+        const status = error?.status;
+        if (typeof status === "number" && status >= 400 && status < 500 && status !== 429) return false;
         throw new Error(`${where}: could not verify a sign-in link: ${error?.message ?? "no session"}`);
       }
       await admin.auth.admin.signOut(data.session.access_token, "local").catch(() => undefined);

@@ -28,6 +28,8 @@ export interface FakeSupabase {
   otpExpirySeconds: number;
   /** While true every request answers 503, as during an outage. */
   unavailable: boolean;
+  /** While true /auth/v1/verify answers 429, as when Auth's verification rate limit is hit. */
+  verifyRateLimited: boolean;
   stop(): Promise<void>;
 }
 
@@ -90,6 +92,7 @@ export async function startFakeSupabase(
     requests,
     otpExpirySeconds: 3600,
     unavailable: false,
+    verifyRateLimited: false,
     stop: async () => {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
@@ -211,6 +214,9 @@ export async function startFakeSupabase(
       return void res.writeHead(204).end();
     }
     if (rest === "verify" && method === "POST") {
+      if (fake.verifyRateLimited) {
+        return authError(res, 429, "over_request_rate_limit", "Request rate limit reached");
+      }
       const { token_hash: tokenHash, type } = await body();
       if (type !== "email" && type !== "magiclink") {
         return authError(res, 400, "validation_failed", "Verify requires a verification type");

@@ -123,6 +123,18 @@ describe("portal sign-in through Supabase Auth (fake GoTrue on loopback)", () =>
     expect((await signIn(token)).status).toBe(200);
   });
 
+  it("when Supabase Auth rate-limits the check, then the sign-in is 503 and does not use up the link", async () => {
+    expect((await askLink("grace@example.com")).status).toBe(202);
+    const token = await lastToken("grace@example.com");
+    supabase.verifyRateLimited = true;
+    try {
+      expect((await signIn(token)).status).toBe(503);
+    } finally {
+      supabase.verifyRateLimited = false;
+    }
+    expect((await signIn(token)).status).toBe(200);
+  });
+
   it("when one address asks too often, then the agency's own limit answers 429 as without Supabase", async () => {
     await submit("hopper@example.com");
     for (let i = 0; i < MAGIC_LINKS_PER_WINDOW; i++)
