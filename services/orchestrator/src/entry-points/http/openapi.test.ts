@@ -1,9 +1,12 @@
 /**
  * The API reference against the API itself: a real agency (real Postgres, in-process queue, no
  * worker) answers every documented operation over real HTTP, the Express router's routes are
- * walked and compared with the document, and the reference page is opened in a real Chromium
- * under its CSP. Nothing is faked.
+ * walked and compared with the document, the document is validated as OpenAPI 3.1
+ * (@apidevtools/swagger-parser) and live answers against its JSON Schemas (ajv), and the reference
+ * page is opened in a real Chromium under its CSP. Nothing is faked.
  */
+import SwaggerParser from "@apidevtools/swagger-parser";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
@@ -108,6 +111,14 @@ describe("GET /v1/openapi.json", () => {
     expect(routesOf(app)).toEqual(documented);
   });
 
+  it("when the document is validated, then it is valid OpenAPI 3.1 whose refs all resolve", async () => {
+    await expect(SwaggerParser.validate(structuredClone(doc) as never)).resolves.toBeDefined();
+    // The validator can fail: a reference to a schema that is not there is refused.
+    const broken = structuredClone(doc) as unknown as { components: { schemas: Record<string, unknown> } };
+    delete broken.components.schemas.IntakeAccepted;
+    await expect(SwaggerParser.validate(broken as never)).rejects.toThrow(/IntakeAccepted/);
+  });
+
   it("when each operation is called, then the router enforces exactly the auth the document gives it", async () => {
     const seen: Record<Auth, number> = { public: 0, operator: 0, portal: 0, signed: 0 };
     for (const [path, methods] of Object.entries(doc.paths)) {
@@ -178,11 +189,28 @@ describe("GET /v1/openapi.json", () => {
     const intake = await requestFor("/v1/intake", "post");
     expect(intake.status).toBe(202);
     expect(Object.keys(doc.paths["/v1/intake"]!.post!.responses)).toContain("202");
-    const accepted = intakeAccepted.parse(await intake.json());
+    const acceptedBody: unknown = await intake.json();
+    const accepted = intakeAccepted.parse(acceptedBody);
+    // And by the document's own JSON Schema, as a client generated from it would read it.
+    const resolved = (await SwaggerParser.dereference(structuredClone(doc) as never)) as unknown as {
+      paths: Record<
+        string,
+        Record<string, { responses: Record<string, { content: Record<string, { schema: object }> }> }>
+      >;
+    };
+    const ajv = new Ajv2020({ strict: false, validateFormats: false });
+    const documentedSchema = (path: string, method: string, status: string) =>
+      ajv.compile(resolved.paths[path]![method]!.responses[status]!.content["application/json"]!.schema);
+    const acceptedValid = documentedSchema("/v1/intake", "post", "202");
+    expect(acceptedValid(acceptedBody), JSON.stringify(acceptedValid.errors)).toBe(true);
+    expect(acceptedValid({ ...accepted, status: "running" })).toBe(false);
 
     const run = await fetch(new URL(`/v1/runs/${accepted.run_id}`, agency.url));
     expect(run.status).toBe(200);
-    const parsed = runStatus.safeParse(await run.json());
+    const runBody: unknown = await run.json();
+    const runValid = documentedSchema("/v1/runs/{runId}", "get", "200");
+    expect(runValid(runBody), JSON.stringify(runValid.errors)).toBe(true);
+    const parsed = runStatus.safeParse(runBody);
     expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
     expect(parsed.data?.steps).toHaveLength(8);
 
