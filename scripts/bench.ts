@@ -151,6 +151,7 @@ async function freshEnv(): Promise<{ env: NodeJS.ProcessEnv; cleanup: () => Prom
     AGENCY_REVIEW_GATES: "none",
     AGENCY_INTAKES_PER_DAY: "1000000",
     AGENCY_INTAKES_PER_EMAIL_PER_HOUR: "10000",
+    AGENCY_INTAKES_PER_CLIENT_PER_HOUR: "0",
   };
   let dropDatabase: (() => Promise<void>) | undefined;
   if (process.env.DATABASE_URL) {

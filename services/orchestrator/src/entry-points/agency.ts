@@ -16,6 +16,7 @@ import { durablePipeline } from "../data-access/checkpointer.ts";
 import { connectLocalOrRemoteDatabase, migrate } from "../data-access/database.ts";
 import { createOutboxMailer, createResendMailer } from "../data-access/mailer.ts";
 import { checkRedisMaxmemoryPolicy, createBullQueue, createInProcessQueue } from "../data-access/queue.ts";
+import { createRateLimits } from "../data-access/rate-limits.ts";
 import { staleQueuedRuns, unfinishedRuns } from "../data-access/repository.ts";
 import { createSupabaseClient, createSupabaseSignIn } from "../data-access/supabase.ts";
 import { startEmailScheduler } from "../business-logic/campaign.ts";
@@ -69,8 +70,13 @@ export async function buildDeps(
 
     let queue: Deps["queue"];
     if (config.redisUrl) {
-      const policy = await checkRedisMaxmemoryPolicy(config.redisUrl);
-      if (policy.warning) logger.warn({ policy: policy.policy }, policy.warning);
+      // Redis may not be up yet (a restart, a deploy): the queue reconnects by itself and the
+      // worker waits for it (queue.process), so only a policy we could read is judged here.
+      const policy = await checkRedisMaxmemoryPolicy(config.redisUrl).catch((err: Error) => {
+        logger.warn({ err: err.message }, "redis does not answer yet; its maxmemory-policy is not checked");
+        return undefined;
+      });
+      if (policy?.warning) logger.warn({ policy: policy.policy }, policy.warning);
       queue = createBullQueue<RunJob>({
         name: config.queueName,
         redisUrl: config.redisUrl,
@@ -99,6 +105,12 @@ export async function buildDeps(
             signingSecret: config.secretKey,
           });
     const portalSignIn = supabase ? createSupabaseSignIn(supabase) : undefined;
+    const rateLimits = createRateLimits({
+      pool: database.pool,
+      redisUrl: config.redisUrl,
+      namespace: config.queueName,
+    });
+    closers.unshift(() => rateLimits.close());
     const mailer = config.resendApiKey
       ? createResendMailer({ apiKey: config.resendApiKey, baseUrl: process.env.RESEND_BASE_URL })
       : createOutboxMailer(database.pool);
@@ -110,6 +122,7 @@ export async function buildDeps(
       queue,
       assets,
       mailer,
+      rateLimits,
       logger,
       metrics: createMetrics(service),
       pipeline,

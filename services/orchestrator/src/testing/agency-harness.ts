@@ -49,6 +49,7 @@ export async function startTestAgency(
     AGENCY_REVIEW_GATES: "none",
     // Tests submit many intakes from one address; the limits have their own test.
     AGENCY_INTAKES_PER_EMAIL_PER_HOUR: "10000",
+    AGENCY_INTAKES_PER_CLIENT_PER_HOUR: "0",
     ...env,
   });
   const agency = await buildDeps(

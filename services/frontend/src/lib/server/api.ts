@@ -115,10 +115,14 @@ export function createApi(options: { baseUrl: string; token: string; timeoutMs?:
   return {
     raw,
     sectors: () => send<{ sectors: Sector[] }>("GET", "/v1/sectors").then((r) => r.sectors),
-    submitIntake: (body: Record<string, string>, idempotencyKey: string) =>
+    /** `clientAddress` is the visitor's, so the API's per-address limit counts them, not the portal. */
+    submitIntake: (body: Record<string, string>, idempotencyKey: string, clientAddress?: string) =>
       send<IntakeAccepted>("POST", "/v1/intake", {
         json: body,
-        headers: { "idempotency-key": idempotencyKey },
+        headers: {
+          "idempotency-key": idempotencyKey,
+          ...(clientAddress ? { "x-forwarded-for": clientAddress } : {}),
+        },
       }),
     requestSignIn: (email: string, redirect?: string) =>
       send<{ expires_at: string }>("POST", "/v1/portal/magic-links", { json: { email, redirect } }),

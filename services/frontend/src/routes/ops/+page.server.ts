@@ -1,3 +1,4 @@
+import type { Health } from "$lib/server/api.ts";
 import { server } from "$lib/server/config.ts";
 import type { PageServerLoad } from "./$types";
 
@@ -8,6 +9,7 @@ export const load = (async ({ locals }) => {
       status: "unreachable" as const,
       version: "",
       dependencies: {},
+      details: {} as NonNullable<Health["details"]>,
       error: err.message,
     })),
     api.runs({ limit: 10 }),

@@ -214,6 +214,10 @@ describe("GET /v1/openapi.json", () => {
     expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
     expect(parsed.data?.steps).toHaveLength(8);
 
+    const health = await requestFor("/health", "get");
+    const healthValid = documentedSchema("/health", "get", String(health.status));
+    expect(healthValid(await health.json()), JSON.stringify(healthValid.errors)).toBe(true);
+
     const leads = await requestFor("/v1/leads", "get", { authorization: `Bearer ${agency.adminToken}` });
     expect(leads.status).toBe(200);
     const { leads: listed } = (await leads.json()) as { leads: unknown[] };

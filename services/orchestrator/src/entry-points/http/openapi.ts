@@ -466,8 +466,8 @@ export const OPERATIONS: Operation[] = [
     tag: "Infrastructure",
     summary: "Dependency health",
     responses: {
-      200: { description: "Every dependency answers.", ...json(s.healthResponse) },
-      503: { description: "A dependency is down.", ...json(s.healthResponse) },
+      200: { description: "Healthy: every dependency answers.", ...json(s.healthResponse) },
+      503: { description: "Degraded or unhealthy (no database).", ...json(s.healthResponse) },
     },
   },
   {

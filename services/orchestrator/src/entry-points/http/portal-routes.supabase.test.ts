@@ -124,8 +124,9 @@ describe("portal sign-in through Supabase Auth (fake GoTrue on loopback)", () =>
   });
 
   it("when Supabase Auth rate-limits the check, then the sign-in is 503 and does not use up the link", async () => {
-    expect((await askLink("grace@example.com")).status).toBe(202);
-    const token = await lastToken("grace@example.com");
+    await submit("lin@example.com"); // an address of its own: the per-mailbox limit is 5 links
+    expect((await askLink("lin@example.com")).status).toBe(202);
+    const token = await lastToken("lin@example.com");
     supabase.verifyRateLimited = true;
     try {
       expect((await signIn(token)).status).toBe(503);
@@ -175,6 +176,6 @@ describe("artifacts in Supabase Storage (fake Storage API on loopback)", () => {
     expect((await agency.api(`/v1/assets/local/${key}?expires=9999999999&sig=x`)).status).toBe(404);
 
     const health = await (await agency.api("/health")).json();
-    expect(health.dependencies.storage.status).toBe("up");
+    expect(health.dependencies.storage).toBe("up");
   });
 });

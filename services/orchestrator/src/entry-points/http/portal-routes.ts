@@ -13,6 +13,7 @@ import {
   parseEmail,
   readRunFile,
   requestMagicLink,
+  signInLimits,
 } from "../../business-logic/portal-auth.ts";
 import { jsonBody, requirePortal } from "./middleware.ts";
 
@@ -52,9 +53,10 @@ export function portalRoutes(deps: Deps): Router {
   const router = Router();
   const auth = requirePortal(config);
   const json = jsonBody(config.bodyLimitBytes);
+  const limits = signInLimits(deps);
 
   router.post("/v1/portal/magic-links", auth, ...json, async (req, res) => {
-    res.status(202).json(await requestMagicLink(deps, req.body));
+    res.status(202).json(await requestMagicLink(deps, req.body, limits));
   });
 
   router.post("/v1/portal/sessions", auth, ...json, async (req, res) => {

@@ -239,12 +239,18 @@ export const portalSession = z
 
 export const healthResponse = z
   .object({
-    status: z.enum(["ok", "degraded"]),
+    status: z.enum(["healthy", "degraded", "unhealthy"]),
     version: z.string(),
-    dependencies: z.record(
-      z.string(),
-      z.object({ status: z.enum(["up", "down"]), latency_ms: z.number(), error: z.string().optional() }),
-    ),
+    dependencies: z
+      .record(z.string(), z.enum(["up", "down"]))
+      .meta({ description: "database, redis (or queue with the in-process queue), storage." }),
+    details: z
+      .record(
+        z.string(),
+        z.object({ status: z.enum(["up", "down"]), latency_ms: z.number(), error: z.string().optional() }),
+      )
+      .optional()
+      .meta({ description: "Only with the operator token: each dependency's latency and error." }),
   })
   .meta({ id: "Health" });
 
