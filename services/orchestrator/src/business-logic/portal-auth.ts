@@ -161,11 +161,12 @@ export async function requestMagicLink(
   await limits?.admit(email);
   const known = await pool.query("SELECT 1 FROM leads WHERE lower(email) = lower($1) LIMIT 1", [email]);
   const delivered = known.rowCount === 1;
-  if (delivered) await limits?.send();
-  // An unknown address never reaches the provider (no Auth user is made for a stranger).
+  // An unknown address never reaches the provider (no Auth user is made for a stranger). The
+  // token is made before the email budget is taken, so a provider outage does not spend it.
   const token = delivered
     ? await issueWith(deps.portalSignIn ?? agencySignIn, email, deps.logger)
     : newToken();
+  if (delivered) await limits?.send();
   const tokenHash = hashToken(token);
   const { rows } = await pool.query<{ expires_at: Date }>(
     `INSERT INTO portal_magic_links (token_hash, email, redirect, delivered, expires_at)
