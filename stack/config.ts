@@ -65,6 +65,12 @@ export const CONFIG_SCHEMA = {
       "container runs Postgres on the server; external uses the databaseUrl secret (e.g. Supabase).",
     default: "container",
   },
+  supabaseUrl: {
+    type: "string",
+    description:
+      "Supabase project (https://<ref>.supabase.co) instead of the Postgres container: artifacts in its Storage, portal sign-in through its Auth, its Postgres by databaseUrl; empty uses none.",
+    default: "",
+  },
   workerServers: { type: "integer", description: "Extra worker servers on a private network.", default: 0 },
   workerServerType: {
     type: "string",
@@ -144,6 +150,7 @@ export const SECRETS = {
   redisPassword: "Password of the Redis queue (openssl rand -hex 24).",
   postgresPassword: "Password of the container Postgres (database=container).",
   databaseUrl: "Connection string of the external Postgres (database=external).",
+  supabaseServiceKey: "Supabase service role key (Project Settings > API), with supabaseUrl.",
   n8nEncryptionKey: "Key n8n encrypts its credentials with (openssl rand -hex 32).",
   automationsPasswordHash: "bcrypt hash of the automations basic-auth password (caddy hash-password).",
   grafanaPasswordHash: "bcrypt hash of the grafana basic-auth password (caddy hash-password).",
@@ -256,6 +263,8 @@ export interface AgencyConfig {
   dns: { provider: "cloudflare"; zoneId: string; proxied: boolean } | { provider: "none" };
   grafana: boolean;
   database: "container" | "external";
+  /** The Supabase project the app uses (supabaseUrl), or undefined. */
+  supabase?: { url: string };
   workers: { count: number; serverType: string };
   images: { orchestrator?: string; frontend?: string };
   protect: boolean;
@@ -486,7 +495,18 @@ export function parseConfig(
   }
 
   const grafana = bool("grafana") ?? !preview;
-  const database = str("database", "container");
+  const supabaseUrl = str("supabaseUrl", "https://<ref>.supabase.co");
+  if (supabaseUrl && !/^https:\/\/[a-z0-9.-]+(:\d+)?\/?$/i.test(supabaseUrl)) {
+    problems.push(
+      `${PROJECT}:supabaseUrl "${supabaseUrl}" must be the project's https URL without a path: ${set("supabaseUrl", "https://<ref>.supabase.co")}`,
+    );
+  }
+  const database = raw.database?.trim() || (supabaseUrl ? "external" : "container");
+  if (supabaseUrl && database === "container") {
+    problems.push(
+      `${PROJECT}:database container conflicts with supabaseUrl (the project's Postgres replaces the container): pulumi config rm ${PROJECT}:database`,
+    );
+  }
   if (database !== "container" && database !== "external") {
     problems.push(
       `${PROJECT}:database must be container or external, not "${database}": ${set("database", "container")}`,
@@ -603,6 +623,7 @@ export function parseConfig(
     "agencyOperators",
     "redisPassword",
     database === "external" ? "databaseUrl" : "postgresPassword",
+    ...(supabaseUrl ? (["supabaseServiceKey"] as const) : []),
     "n8nEncryptionKey",
     "qdrantApiKey",
     "cmsWebhookSecret",
@@ -646,6 +667,7 @@ export function parseConfig(
     dns,
     grafana,
     database: database as AgencyConfig["database"],
+    ...(supabaseUrl ? { supabase: { url: supabaseUrl.replace(/\/$/, "") } } : {}),
     workers: { count: workerCount, serverType: workerServerType },
     images,
     protect,

@@ -208,6 +208,21 @@ describe("service definitions", () => {
     ]);
   });
 
+  it("when a Supabase project is configured, then the app gets its URL in plain env and its key as a secret, and no Postgres container runs", () => {
+    const supa = { ...cfg, database: "external" as const, supabase: { url: "https://abcd.supabase.co" } };
+    expect(appEnv(supa).env.SUPABASE_URL).toBe("https://abcd.supabase.co");
+    expect(appEnv(supa).secretEnv.SUPABASE_SERVICE_KEY).toBe("{{supabaseServiceKey}}");
+    expect(appEnv(supa).env).not.toHaveProperty("SUPABASE_SERVICE_KEY");
+    expect(appEnv(supa).secretEnv.DATABASE_URL).toBe("{{databaseUrl}}");
+    const defs = serviceDefinitions(supa);
+    expect(defs.map((d) => d.name)).not.toContain("postgres");
+    expect(defs.filter((d) => requiredSecrets(d).includes("supabaseServiceKey")).map((d) => d.name)).toEqual([
+      "orchestrator",
+      "worker",
+    ]);
+    expect(appEnv(cfg).env).not.toHaveProperty("SUPABASE_URL");
+  });
+
   it("when compose passes secrets, then a required one stops compose when unset and the optional Sentry DSN may be empty", () => {
     const compose = renderCompose();
     expect(compose).toContain("SENTRY_DSN: ${SENTRY_DSN:-}");

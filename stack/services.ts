@@ -214,6 +214,7 @@ export type DefinitionConfig = Pick<
   | "hosts"
   | "grafana"
   | "database"
+  | "supabase"
   | "logLevel"
   | "s3"
   | "mailFrom"
@@ -251,6 +252,7 @@ export function appEnv(
       AUTOMATION_WEBHOOK_URL: "http://n8n:5678/webhook/agency/lead-ready",
       // Unset rather than empty: the orchestrator then derives a mailto: link.
       ...(cfg.calendarUrl ? { CALENDAR_URL: cfg.calendarUrl } : {}),
+      ...(cfg.supabase ? { SUPABASE_URL: cfg.supabase.url } : {}),
     },
     secretEnv: {
       DATABASE_URL:
@@ -270,6 +272,7 @@ export function appEnv(
       ANTHROPIC_API_KEY: "{{anthropicApiKey}}",
       QDRANT_API_KEY: "{{qdrantApiKey}}",
       ...(cfg.sentry ? { SENTRY_DSN: "{{sentryDsn}}" } : {}),
+      ...(cfg.supabase ? { SUPABASE_SERVICE_KEY: "{{supabaseServiceKey}}" } : {}),
     },
   };
 }

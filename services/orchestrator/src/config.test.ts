@@ -80,6 +80,33 @@ describe("loadConfig", () => {
     }
   });
 
+  it("when Supabase is configured, then it stands in for S3 in production and a half setup names what is missing", () => {
+    const { S3_BUCKET: _b, S3_ACCESS_KEY_ID: _i, S3_SECRET_ACCESS_KEY: _k, ...noS3 } = production;
+    expect(() => loadConfig(noS3)).toThrow(/S3_BUCKET .* or SUPABASE_URL/);
+    const config = loadConfig({
+      ...noS3,
+      SUPABASE_URL: "https://abcd.supabase.co/",
+      SUPABASE_SERVICE_KEY: "service-key",
+    });
+    expect(config.supabase).toEqual({
+      url: "https://abcd.supabase.co",
+      serviceKey: "service-key",
+      bucket: "agency-assets",
+    });
+    expect(() => loadConfig({ ...noS3, SUPABASE_URL: "https://abcd.supabase.co" })).toThrow(
+      /Supabase is half configured: set SUPABASE_SERVICE_KEY/,
+    );
+    expect(() =>
+      loadConfig({
+        ...noS3,
+        SUPABASE_URL: "https://abcd.supabase.co",
+        SUPABASE_SERVICE_KEY: "k",
+        SUPABASE_STORAGE_BUCKET: "Has Spaces",
+      }),
+    ).toThrow(/SUPABASE_STORAGE_BUCKET must be a bucket name/);
+    expect(loadConfig({ AGENCY_DATA_DIR: dataDir() }).supabase).toBeUndefined();
+  });
+
   it("when the calendar link is not set, then it points at the portal's booking page", () => {
     const config = loadConfig({
       AGENCY_DATA_DIR: dataDir(),

@@ -31,6 +31,15 @@ export interface S3Config {
   forcePathStyle: boolean;
 }
 
+export interface SupabaseConfig {
+  /** SUPABASE_URL: the project URL, https://<ref>.supabase.co. */
+  url: string;
+  /** SUPABASE_SERVICE_KEY: the service role (or secret) key; server-side only. */
+  serviceKey: string;
+  /** SUPABASE_STORAGE_BUCKET: the private bucket for artifacts. Defaults to agency-assets. */
+  bucket: string;
+}
+
 export interface Config {
   /** "production" refuses to invent secrets; "local" generates them into the data folder. */
   mode: "production" | "local";
@@ -43,6 +52,8 @@ export interface Config {
   databaseUrl?: string;
   redisUrl?: string;
   s3?: S3Config;
+  /** With SUPABASE_URL and SUPABASE_SERVICE_KEY: artifacts in its Storage, portal sign-in through its Auth. */
+  supabase?: SupabaseConfig;
   resendApiKey?: string;
   mailFrom: string;
   /**
@@ -198,6 +209,29 @@ function s3FromEnv(env: Env): S3Config | undefined {
   };
 }
 
+function supabaseFromEnv(env: Env): SupabaseConfig | undefined {
+  const names = ["SUPABASE_URL", "SUPABASE_SERVICE_KEY"] as const;
+  const given = names.filter((n) => env[n]);
+  if (given.length === 0) return undefined;
+  if (given.length !== names.length) {
+    const missing = names.filter((n) => !env[n]);
+    throw new ConfigError(
+      `Supabase is half configured: set ${missing.join(", ")} as well (Project Settings > API), or unset ${given.join(", ")}.`,
+    );
+  }
+  const projectUrl = url(env, "SUPABASE_URL")!;
+  if (!/^https?:/.test(projectUrl)) {
+    throw new ConfigError(`SUPABASE_URL must be the project's https URL; got "${projectUrl}".`);
+  }
+  const bucket = env.SUPABASE_STORAGE_BUCKET || "agency-assets";
+  if (!/^[a-z0-9][a-z0-9._-]{1,62}$/.test(bucket)) {
+    throw new ConfigError(
+      `SUPABASE_STORAGE_BUCKET must be a bucket name (lower-case letters, digits, . _ -); got "${bucket}".`,
+    );
+  }
+  return { url: projectUrl, serviceKey: env.SUPABASE_SERVICE_KEY!, bucket };
+}
+
 /**
  * A secret kept in the data folder so a second local start signs with the same key and
  * the operator's token keeps working.
@@ -262,7 +296,9 @@ export function loadConfig(env: Env = process.env): Config {
     const missing = [
       !env.DATABASE_URL && "DATABASE_URL",
       !env.REDIS_URL && "REDIS_URL",
-      !env.S3_BUCKET && "S3_BUCKET (with S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY)",
+      !env.S3_BUCKET &&
+        !env.SUPABASE_URL &&
+        "S3_BUCKET (with S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY) or SUPABASE_URL (with SUPABASE_SERVICE_KEY)",
       !env.RESEND_API_KEY && "RESEND_API_KEY",
     ].filter(Boolean);
     if (missing.length) {
@@ -315,6 +351,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl: env.DATABASE_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,
     s3: s3FromEnv(env),
+    supabase: supabaseFromEnv(env),
     resendApiKey: env.RESEND_API_KEY || undefined,
     mailFrom,
     secretKey: secretKey!,

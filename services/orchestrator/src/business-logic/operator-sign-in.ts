@@ -39,8 +39,8 @@ const address = z
 const strict = {
   error: (i: { code: string }) => (i.code === "unrecognized_keys" ? "is not a field" : undefined),
 };
-const attemptBody = z.strictObject({ name, address }, strict);
-const sessionBody = z.strictObject(
+export const attemptBody = z.strictObject({ name, address }, strict);
+export const sessionBody = z.strictObject(
   {
     operator: name,
     address,

@@ -7,13 +7,18 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { Config } from "../config.ts";
 import { draftingModelFromEnv } from "@roboagency/agents";
-import { createLocalAssetStore, createS3AssetStore } from "../data-access/assets.ts";
+import {
+  createLocalAssetStore,
+  createS3AssetStore,
+  createSupabaseAssetStore,
+} from "../data-access/assets.ts";
 import { durablePipeline } from "../data-access/checkpointer.ts";
 import { connectLocalOrRemoteDatabase, migrate } from "../data-access/database.ts";
 import { createOutboxMailer, createResendMailer } from "../data-access/mailer.ts";
 import { checkRedisMaxmemoryPolicy, createBullQueue, createInProcessQueue } from "../data-access/queue.ts";
 import { createRateLimits } from "../data-access/rate-limits.ts";
 import { staleQueuedRuns, unfinishedRuns } from "../data-access/repository.ts";
+import { createSupabaseClient, createSupabaseSignIn } from "../data-access/supabase.ts";
 import { startEmailScheduler } from "../business-logic/campaign.ts";
 import type { Deps, RunJob } from "../business-logic/deps.ts";
 import { keysOf } from "../business-logic/keys.ts";
@@ -86,13 +91,22 @@ export async function buildDeps(
     }
     closers.unshift(() => queue.close());
 
-    const assets = config.s3
-      ? createS3AssetStore(config.s3)
-      : createLocalAssetStore({
-          dir: path.join(config.dataDir, "assets"),
-          baseUrl: config.publicApiUrl,
-          signingSecret: keysOf(config).signing("asset-url"),
-        });
+    // Supabase, when configured, holds the artifacts and issues the portal's sign-in links.
+    const { supabase } = config;
+    const assets = supabase
+      ? createSupabaseAssetStore({
+          client: createSupabaseClient(supabase),
+          bucket: supabase.bucket,
+          url: supabase.url,
+        })
+      : config.s3
+        ? createS3AssetStore(config.s3)
+        : createLocalAssetStore({
+            dir: path.join(config.dataDir, "assets"),
+            baseUrl: config.publicApiUrl,
+            signingSecret: keysOf(config).signing("asset-url"),
+          });
+    const portalSignIn = supabase ? createSupabaseSignIn(supabase) : undefined;
     const rateLimits = createRateLimits({
       pool: database.pool,
       redisUrl: config.redisUrl,
@@ -115,14 +129,17 @@ export async function buildDeps(
       metrics: createMetrics(service),
       pipeline,
       draftingModel,
+      portalSignIn,
       adapters: {
         database: database.embedded
           ? `embedded Postgres (${path.join(config.dataDir, "postgres")})`
           : "Postgres at DATABASE_URL",
         queue: config.redisUrl ? "BullMQ on Redis at REDIS_URL" : "in-process queue",
-        assets: config.s3
-          ? `S3 bucket ${config.s3.bucket}`
-          : `local folder ${path.join(config.dataDir, "assets")}`,
+        assets: supabase
+          ? `Supabase Storage bucket ${supabase.bucket}`
+          : config.s3
+            ? `S3 bucket ${config.s3.bucket}`
+            : `local folder ${path.join(config.dataDir, "assets")}`,
         mailer: config.resendApiKey ? "Resend" : "outbox in Postgres (nothing leaves this machine)",
         drafting: draftingModel.offline ? "offline drafting model" : draftingModel.id,
         reviewGates: config.reviewGates.length ? config.reviewGates.join(", ") : "none",

@@ -15,6 +15,7 @@ import {
   requestContext,
 } from "./middleware.ts";
 import { operatorSignInRoutes } from "./operator-sign-in-routes.ts";
+import { referenceRoutes } from "./openapi.ts";
 import { portalRoutes } from "./portal-routes.ts";
 import { reviewRoutes } from "./review-routes.ts";
 import { operatorRoutes, publicRoutes, webhookRoutes } from "./routes.ts";
@@ -125,6 +126,7 @@ export function createApp(deps: Deps, events: RunEvents): Express {
   app.use(portalRoutes(deps));
   app.use(operatorSignInRoutes(deps));
   app.use(contentRoutes(deps));
+  app.use(referenceRoutes(deps));
   app.use(notFoundHandler);
   app.use(errorHandler());
   return app;

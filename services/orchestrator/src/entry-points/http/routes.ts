@@ -118,7 +118,7 @@ export function publicRoutes(deps: Deps, events: RunEvents): Router {
   });
 
   router.get("/v1/assets/local/*key", async (req, res) => {
-    if (config.s3) throw notFound("The asset");
+    if (config.s3 || config.supabase) throw notFound("The asset");
     const key = (req.params as unknown as { key: string[] }).key.join("/");
     const check = verifyLocalAssetUrl(
       key,
