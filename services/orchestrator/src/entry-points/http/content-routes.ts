@@ -5,7 +5,6 @@
 import express, { Router, type Request } from "express";
 import {
   dispatchDuePosts,
-  dryRunAdapters,
   getContent,
   parsePublishEvent,
   parseScheduleOptions,
@@ -16,6 +15,8 @@ import {
   type Platform,
 } from "../../business-logic/content.ts";
 import type { Deps } from "../../business-logic/deps.ts";
+import { parseMediaOptions } from "../../business-logic/posting.ts";
+import { postingAdapters } from "../../data-access/posting/index.ts";
 import { HttpError, notFound } from "../../business-logic/errors.ts";
 import { jsonBody, requireOperator } from "./middleware.ts";
 
@@ -31,7 +32,7 @@ function contentId(req: Request): string {
 
 export function contentRoutes(
   deps: Deps,
-  adapters: Partial<Record<Platform, PostingAdapter>> = dryRunAdapters(deps.pool),
+  adapters: Partial<Record<Platform, PostingAdapter>> = postingAdapters(deps),
 ): Router {
   const { pool, config } = deps;
   const router = Router();
@@ -45,7 +46,8 @@ export function contentRoutes(
     async (req, res) => {
       const piece = parsePublishEvent(req.body);
       const options = parseScheduleOptions(req.body);
-      const { contentId: id, created } = await publishContent(pool, piece, options);
+      const media = await parseMediaOptions(pool, req.body);
+      const { contentId: id, created } = await publishContent(pool, piece, options, media);
       res
         .status(created ? 201 : 200)
         .location(`/v1/content/${id}`)
