@@ -13,6 +13,7 @@ import {
   type TweetV2UserTimelineResult,
   type UserV2Result,
 } from "twitter-api-v2";
+import type { Agent } from "node:https";
 import type { PostingAdapter } from "../../business-logic/content.ts";
 import { PostingError } from "../../business-logic/posting.ts";
 import type { PostingConfig } from "../../config.ts";
@@ -36,13 +37,20 @@ function fromTwitter(err: unknown, creates: boolean): PostingError {
   return new PostingError(creates ? "unknown" : "transient", `x: ${(err as Error).message}`);
 }
 
-export function createXAdapter(config: NonNullable<PostingConfig["x"]>): PostingAdapter {
-  const client = new TwitterApi({
-    appKey: config.appKey,
-    appSecret: config.appSecret,
-    accessToken: config.accessToken,
-    accessSecret: config.accessSecret,
-  });
+export function createXAdapter(
+  config: NonNullable<PostingConfig["x"]>,
+  /** An HTTPS agent (a proxy's, or one trusting a test server's certificate). */
+  options: { httpAgent?: Agent } = {},
+): PostingAdapter {
+  const client = new TwitterApi(
+    {
+      appKey: config.appKey,
+      appSecret: config.appSecret,
+      accessToken: config.accessToken,
+      accessSecret: config.accessSecret,
+    },
+    options.httpAgent ? { httpAgent: options.httpAgent } : undefined,
+  );
   const v2 = client.readWrite.v2;
   // The library's own request methods with its `prefix` option: signing, errors and rate-limit
   // headers stay the library's, and tests point it at a fake X on loopback.
