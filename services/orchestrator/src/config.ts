@@ -242,7 +242,9 @@ function postingFromEnv(env: Env): PostingConfig {
     }
     const version = env.LINKEDIN_VERSION || "202510";
     if (!/^20\d{4}$/.test(version)) {
-      throw new ConfigError(`LINKEDIN_VERSION must be a LinkedIn API version such as 202510 (YYYYMM); got "${version}".`);
+      throw new ConfigError(
+        `LINKEDIN_VERSION must be a LinkedIn API version such as 202510 (YYYYMM); got "${version}".`,
+      );
     }
     posting.linkedin = {
       authorUrn: author,
@@ -255,7 +257,13 @@ function postingFromEnv(env: Env): PostingConfig {
       tokenUrl: url(env, "LINKEDIN_TOKEN_URL", "https://www.linkedin.com/oauth/v2/accessToken")!,
     };
   }
-  if (allOrNone(env, "Posting to YouTube", ["YOUTUBE_CLIENT_ID", "YOUTUBE_CLIENT_SECRET", "YOUTUBE_REFRESH_TOKEN"])) {
+  if (
+    allOrNone(env, "Posting to YouTube", [
+      "YOUTUBE_CLIENT_ID",
+      "YOUTUBE_CLIENT_SECRET",
+      "YOUTUBE_REFRESH_TOKEN",
+    ])
+  ) {
     const privacy = env.YOUTUBE_PRIVACY_STATUS || "public";
     if (privacy !== "public" && privacy !== "unlisted" && privacy !== "private") {
       throw new ConfigError(`YOUTUBE_PRIVACY_STATUS must be public, unlisted or private; got "${privacy}".`);

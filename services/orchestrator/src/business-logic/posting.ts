@@ -10,7 +10,7 @@
  */
 import type { Queryable } from "../data-access/repository.ts";
 import type { Deps } from "./deps.ts";
-import { HttpError, type FieldError } from "./errors.ts";
+import { HttpError, notFound, type FieldError } from "./errors.ts";
 import { POST_COLUMNS, type Platform, type PostingAdapter, type SocialPostRow } from "./content.ts";
 
 /** What a platform's refusal or a failed call means for the post. */
@@ -124,10 +124,16 @@ export async function dispatchDuePosts(
       },
     });
     try {
-      if (!adapter) throw new PostingError("refused", `no posting adapter is configured for ${post.platform}`);
+      if (!adapter)
+        throw new PostingError("refused", `no posting adapter is configured for ${post.platform}`);
       const paused = pausedUntil.get(post.platform);
       if (paused) {
-        await holdUntil(post, paused, `${post.platform} asked us to wait until ${paused.toISOString()}`, false);
+        await holdUntil(
+          post,
+          paused,
+          `${post.platform} asked us to wait until ${paused.toISOString()}`,
+          false,
+        );
         continue;
       }
       if (post.in_flight_since) {
@@ -230,7 +236,8 @@ export async function parseMediaOptions(db: Queryable, input: unknown): Promise<
   }
   if (body.project_id !== undefined && body.project_id !== null) {
     const id = body.project_id;
-    if (typeof id !== "string" || !UUID.test(id)) errors.push({ field: "project_id", message: "must be a UUID" });
+    if (typeof id !== "string" || !UUID.test(id))
+      errors.push({ field: "project_id", message: "must be a UUID" });
     else if (!(await db.query("SELECT 1 FROM projects WHERE id = $1", [id])).rows.length) {
       errors.push({ field: "project_id", message: "names no project" });
     } else media.projectId = id;
@@ -244,4 +251,47 @@ export async function parseMediaOptions(db: Queryable, input: unknown): Promise<
     );
   }
   return media;
+}
+
+/**
+ * An operator's answer for a post that waits for one (`needs_operator`): they found it on the
+ * platform (`external_id`, recorded as posted), or it is not there (`requeue: true`, posted again
+ * at the next dispatch). Any other post answers 409: this is not a way to post twice.
+ */
+export async function resolvePost(db: Queryable, postId: string, input: unknown) {
+  const body = (typeof input === "object" && input !== null ? input : {}) as Record<string, unknown>;
+  const externalId = typeof body.external_id === "string" ? body.external_id.trim() : "";
+  const requeue = body.requeue === true;
+  if (externalId === "" && !requeue) {
+    throw new HttpError(
+      422,
+      "invalid_request",
+      "Send external_id (the post is on the platform) or requeue: true.",
+      [{ field: "external_id", message: "or requeue: true is required" }],
+    );
+  }
+  if (externalId && requeue) {
+    throw new HttpError(422, "invalid_request", "Send external_id or requeue, not both.", [
+      { field: "requeue", message: "cannot go with external_id" },
+    ]);
+  }
+  if (externalId.length > 200) {
+    throw new HttpError(422, "invalid_request", "external_id is too long.", [
+      { field: "external_id", message: "must be at most 200 characters" },
+    ]);
+  }
+  const { rows } = await db.query<{ id: string; status: string }>(
+    externalId
+      ? `UPDATE social_posts SET status = 'posted', external_id = $2, adapter = coalesce(adapter, 'operator'),
+                posted_at = now(), error = NULL, in_flight_since = NULL, updated_at = now()
+         WHERE id = $1 AND status = 'needs_operator' RETURNING id, status`
+      : `UPDATE social_posts SET status = 'scheduled', scheduled_at = now(), error = NULL, in_flight_since = NULL,
+                platform_state = '{}', updated_at = now()
+         WHERE id = $1 AND status = 'needs_operator' RETURNING id, status`,
+    externalId ? [postId, externalId] : [postId],
+  );
+  if (rows[0]) return rows[0];
+  const exists = await db.query("SELECT status FROM social_posts WHERE id = $1", [postId]);
+  if (!exists.rows[0]) throw notFound("The post");
+  throw new HttpError(409, "conflict", `The post is ${exists.rows[0].status}, not waiting for an operator.`);
 }

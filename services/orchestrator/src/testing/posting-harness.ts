@@ -47,7 +47,11 @@ export async function aDuePiece(
       tags: ["testing", "postgres"],
       publishedAt: new Date(),
     },
-    { platforms, start: new Date(Date.now() - 60_000), offsetsMinutes: { x: 0, linkedin: 0, instagram: 0, youtube: 0 } },
+    {
+      platforms,
+      start: new Date(Date.now() - 60_000),
+      offsetsMinutes: { x: 0, linkedin: 0, instagram: 0, youtube: 0 },
+    },
     media,
   );
   return { contentId, posts: await postsOf(pool, contentId) };

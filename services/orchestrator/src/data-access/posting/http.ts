@@ -69,7 +69,8 @@ export async function platformFetch(
     throw Object.assign(errorFromResponse(platform, res.status, res.headers, detail, init.creates), {
       status: res.status,
       // The Graph API's own error code (4, 17, 32 … are its rate limits).
-      graphCode: typeof error === "object" && error && typeof error.code === "number" ? error.code : undefined,
+      graphCode:
+        typeof error === "object" && error && typeof error.code === "number" ? error.code : undefined,
     });
   }
   return { status: res.status, headers: res.headers, body };
@@ -149,7 +150,11 @@ const MAX_VIDEO_BYTES = 512 * 1024 * 1024;
  * project's newest run (assets table, `explainer/explainer.mp4`).
  */
 export async function postMedia(db: Queryable, assets: AssetStore, contentId: string): Promise<PostMedia> {
-  const { rows } = await db.query<{ video_url: string | null; image_url: string | null; storage_key: string | null }>(
+  const { rows } = await db.query<{
+    video_url: string | null;
+    image_url: string | null;
+    storage_key: string | null;
+  }>(
     `SELECT c.video_url, c.image_url,
             (SELECT a.storage_key FROM assets a WHERE a.project_id = c.project_id AND a.name = 'explainer/explainer.mp4'
              ORDER BY a.created_at DESC LIMIT 1) AS storage_key
@@ -167,11 +172,15 @@ export async function postMedia(db: Queryable, assets: AssetStore, contentId: st
       try {
         res = await fetch(videoUrl, { signal: AbortSignal.timeout(120_000) });
       } catch (err) {
-        throw new PostingError("transient", `the video at ${videoUrl} could not be fetched: ${(err as Error).message}`);
+        throw new PostingError(
+          "transient",
+          `the video at ${videoUrl} could not be fetched: ${(err as Error).message}`,
+        );
       }
       if (!res.ok) throw new PostingError("transient", `the video at ${videoUrl} answered ${res.status}`);
       const body = Buffer.from(await res.arrayBuffer());
-      if (body.length > MAX_VIDEO_BYTES) throw new PostingError("refused", `the video at ${videoUrl} is over 512 MB`);
+      if (body.length > MAX_VIDEO_BYTES)
+        throw new PostingError("refused", `the video at ${videoUrl} is over 512 MB`);
       return body;
     };
   } else if (row.storage_key) {
@@ -179,7 +188,8 @@ export async function postMedia(db: Queryable, assets: AssetStore, contentId: st
     media.videoUrl = await assets.signedUrl(key, MEDIA_URL_TTL_SECONDS);
     media.video = async () => {
       const object = await assets.get(key);
-      if (!object) throw new PostingError("transient", `the explainer ${key} is missing from the asset store`);
+      if (!object)
+        throw new PostingError("transient", `the explainer ${key} is missing from the asset store`);
       return object.body;
     };
   }

@@ -34,8 +34,16 @@ beforeAll(async () => {
   db = await startPostingDb();
   ig = await fakeInstagram({ userId: "1784", token: "IGQ-long-lived-1", processingPolls: 2 });
   dir = mkdtempSync(path.join(tmpdir(), "ig-assets-"));
-  assets = createLocalAssetStore({ dir, baseUrl: "https://api.agency.example", signingSecret: "a-signing-secret-of-length" });
-  const intake = { email: "ada@example.com", sector: "saas", idea: "A scheduling assistant for small clinics" };
+  assets = createLocalAssetStore({
+    dir,
+    baseUrl: "https://api.agency.example",
+    signingSecret: "a-signing-secret-of-length",
+  });
+  const intake = {
+    email: "ada@example.com",
+    sector: "saas",
+    idea: "A scheduling assistant for small clinics",
+  };
   projectId = await insertProject(db.pool, await insertLead(db.pool, intake), intake);
   const runId = await insertRun(db.pool, projectId, "proto_v1");
   const key = `videos/${projectId}/${runId}/explainer.mp4`;
@@ -83,7 +91,11 @@ describe("Instagram adapter", () => {
       failed: 0,
     });
     const [post] = await postsOf(db.pool, contentId);
-    expect(post).toMatchObject({ status: "posted", adapter: "instagram-graph", external_id: ig.posts.at(-1)!.id });
+    expect(post).toMatchObject({
+      status: "posted",
+      adapter: "instagram-graph",
+      external_id: ig.posts.at(-1)!.id,
+    });
     expect(ig.posts.at(-1)!.caption).toBe(post!.text_body);
     const create = ig.requests.find((r) => r.method === "POST" && r.path === "/v23.0/1784/media")!;
     expect(new URLSearchParams(create.body.toString()).get("image_url")).toBe(IMAGE.imageUrl);
@@ -93,15 +105,22 @@ describe("Instagram adapter", () => {
 
     // A new process reads the refreshed token back instead of refreshing again.
     await aDuePiece(db.pool, ["instagram"], IMAGE);
-    expect(await dispatchDuePosts({ pool: db.pool, logger }, { instagram: adapter() })).toMatchObject({ posted: 1 });
+    expect(await dispatchDuePosts({ pool: db.pool, logger }, { instagram: adapter() })).toMatchObject({
+      posted: 1,
+    });
     expect(ig.refreshes()).toBe(1);
   });
 
   it("when the piece names a project, then its explainer goes out as a Reel from a signed URL once processing finished", async () => {
     const { contentId } = await aDuePiece(db.pool, ["instagram"], { projectId });
-    expect(await dispatchDuePosts({ pool: db.pool, logger }, { instagram: adapter() })).toMatchObject({ posted: 1 });
+    expect(await dispatchDuePosts({ pool: db.pool, logger }, { instagram: adapter() })).toMatchObject({
+      posted: 1,
+    });
     const create = new URLSearchParams(
-      ig.requests.filter((r) => r.method === "POST" && r.path === "/v23.0/1784/media").at(-1)!.body.toString(),
+      ig.requests
+        .filter((r) => r.method === "POST" && r.path === "/v23.0/1784/media")
+        .at(-1)!
+        .body.toString(),
     );
     expect(create.get("media_type")).toBe("REELS");
     expect(create.get("video_url")).toMatch(/^https:\/\/api\.agency\.example\/v1\/assets\/local\/videos\//);
@@ -110,7 +129,11 @@ describe("Instagram adapter", () => {
 
   it("when media_publish answers 429 with Retry-After, then the post waits and the next attempt publishes the same container", async () => {
     const { contentId } = await aDuePiece(db.pool, ["instagram"], IMAGE);
-    ig.nextCreate.push({ status: 429, headers: { "retry-after": "60" }, json: { error: { message: "Too many calls", code: 4 } } });
+    ig.nextCreate.push({
+      status: 429,
+      headers: { "retry-after": "60" },
+      json: { error: { message: "Too many calls", code: 4 } },
+    });
     const made = creates();
     expect(await dispatchDuePosts({ pool: db.pool, logger }, { instagram: adapter() })).toEqual({
       attempted: 1,
@@ -121,7 +144,9 @@ describe("Instagram adapter", () => {
     expect(waiting).toMatchObject({ status: "scheduled", attempts: 0 });
     expect(typeof waiting!.platform_state.container_id).toBe("string");
     await db.pool.query("UPDATE social_posts SET scheduled_at = now() WHERE id = $1", [waiting!.id]);
-    expect(await dispatchDuePosts({ pool: db.pool, logger }, { instagram: adapter() })).toMatchObject({ posted: 1 });
+    expect(await dispatchDuePosts({ pool: db.pool, logger }, { instagram: adapter() })).toMatchObject({
+      posted: 1,
+    });
     expect(creates()).toBe(made + 1);
   });
 
@@ -134,10 +159,15 @@ describe("Instagram adapter", () => {
     expect(ig.posts.length).toBe(before + 1);
     const published = publishes();
     await leaseRunsOut(db.pool);
-    expect(await dispatchDuePosts({ pool: db.pool, logger }, { instagram: adapter() })).toMatchObject({ posted: 1 });
+    expect(await dispatchDuePosts({ pool: db.pool, logger }, { instagram: adapter() })).toMatchObject({
+      posted: 1,
+    });
     expect(publishes()).toBe(published);
     expect(ig.posts.length).toBe(before + 1);
-    expect((await postsOf(db.pool, contentId))[0]).toMatchObject({ status: "posted", external_id: ig.posts.at(-1)!.id });
+    expect((await postsOf(db.pool, contentId))[0]).toMatchObject({
+      status: "posted",
+      external_id: ig.posts.at(-1)!.id,
+    });
   });
 
   it("when a piece has neither image nor video, then the Instagram post is refused saying what to add and the others go out", async () => {

@@ -57,7 +57,11 @@ export function createInstagramAdapter(
       );
       if (typeof body.access_token === "string") current = body.access_token;
       const expiresIn = typeof body.expires_in === "number" ? body.expires_in : 60 * 86_400;
-      await tokens.save("instagram", JSON.stringify({ seed, token: current }), new Date(Date.now() + expiresIn * 1000));
+      await tokens.save(
+        "instagram",
+        JSON.stringify({ seed, token: current }),
+        new Date(Date.now() + expiresIn * 1000),
+      );
     } catch (err) {
       // A token younger than a day cannot be refreshed yet; it still works. Try again tomorrow.
       if (!(err instanceof PostingError && err.kind === "refused")) throw err;
@@ -66,7 +70,10 @@ export function createInstagramAdapter(
     return current;
   }
 
-  async function call(path: string, init: { method: "GET" | "POST"; params?: Record<string, string>; creates: boolean }) {
+  async function call(
+    path: string,
+    init: { method: "GET" | "POST"; params?: Record<string, string>; creates: boolean },
+  ) {
     const token = await accessToken();
     const query = init.method === "GET" && init.params ? `?${new URLSearchParams(init.params)}` : "";
     try {
@@ -87,14 +94,23 @@ export function createInstagramAdapter(
   /** Graph API limits come as 400/403 with an error code rather than a 429. */
   function asLimit(err: unknown): unknown {
     const code = (err as { graphCode?: number }).graphCode;
-    if (err instanceof PostingError && err.kind === "refused" && code !== undefined && LIMIT_CODES.has(code)) {
+    if (
+      err instanceof PostingError &&
+      err.kind === "refused" &&
+      code !== undefined &&
+      LIMIT_CODES.has(code)
+    ) {
       return new PostingError("rate_limited", err.message, 3600);
     }
     return err;
   }
 
   async function containerStatus(id: string): Promise<string> {
-    const { body } = await call(`/${id}`, { method: "GET", params: { fields: "status_code" }, creates: false });
+    const { body } = await call(`/${id}`, {
+      method: "GET",
+      params: { fields: "status_code" },
+      creates: false,
+    });
     return String(body.status_code ?? "");
   }
 
@@ -117,14 +133,16 @@ export function createInstagramAdapter(
         }
         // A container is not a post: a lost answer here publishes nothing.
         const { body } = await call(`/${config.userId}/media`, { method: "POST", params, creates: false });
-        if (typeof body.id !== "string") throw new PostingError("transient", "instagram gave no container id");
+        if (typeof body.id !== "string")
+          throw new PostingError("transient", "instagram gave no container id");
         container = body.id;
         await attempt.save({ container_id: container });
       }
       for (let i = 0; ; i++) {
         const status = await containerStatus(container);
         if (status === "FINISHED" || status === "") break;
-        if (status === "PUBLISHED") throw new PostingError("unknown", `instagram container ${container} is already published`);
+        if (status === "PUBLISHED")
+          throw new PostingError("unknown", `instagram container ${container} is already published`);
         if (status === "ERROR" || status === "EXPIRED") {
           await attempt.save({ container_id: null });
           throw new PostingError("transient", `instagram could not process the media (container ${status})`);
@@ -139,11 +157,13 @@ export function createInstagramAdapter(
         params: { creation_id: container },
         creates: true,
       });
-      if (typeof body.id !== "string") throw new PostingError("unknown", "instagram published without naming the media id");
+      if (typeof body.id !== "string")
+        throw new PostingError("unknown", "instagram published without naming the media id");
       return { externalId: body.id };
     },
     async findExisting(post, attempt) {
-      const container = typeof attempt.state.container_id === "string" ? attempt.state.container_id : undefined;
+      const container =
+        typeof attempt.state.container_id === "string" ? attempt.state.container_id : undefined;
       // Never got a container, or it is not published: nothing is on the account.
       if (!container || (await containerStatus(container)) !== "PUBLISHED") return null;
       const { body } = await call(`/${config.userId}/media`, {

@@ -63,7 +63,11 @@ describe("LinkedIn adapter", () => {
     });
     expect(li.posts.length).toBe(before + 1);
     const [post] = await postsOf(db.pool, contentId);
-    expect(post).toMatchObject({ status: "posted", adapter: "linkedin-posts", external_id: li.posts.at(-1)!.id });
+    expect(post).toMatchObject({
+      status: "posted",
+      adapter: "linkedin-posts",
+      external_id: li.posts.at(-1)!.id,
+    });
     expect(post!.external_id).toMatch(/^urn:li:share:\d+$/);
     const create = li.requests.filter((r) => r.method === "POST" && r.path === "/rest/posts").at(-1)!;
     expect(create.headers["linkedin-version"]).toBe("202510");
@@ -80,7 +84,9 @@ describe("LinkedIn adapter", () => {
     const { contentId } = await aDuePiece(db.pool, ["linkedin"]);
     const refreshes = li.refreshes();
     const before = li.posts.length;
-    expect(await dispatchDuePosts({ pool: db.pool, logger }, { linkedin: adapter("an-expired-token") })).toMatchObject({
+    expect(
+      await dispatchDuePosts({ pool: db.pool, logger }, { linkedin: adapter("an-expired-token") }),
+    ).toMatchObject({
       posted: 1,
     });
     expect(li.refreshes()).toBe(refreshes + 1);
@@ -90,7 +96,11 @@ describe("LinkedIn adapter", () => {
 
   it("when LinkedIn answers 429 with Retry-After, then the post waits that long and no attempt is counted", async () => {
     const { contentId } = await aDuePiece(db.pool, ["linkedin"]);
-    li.nextCreate.push({ status: 429, headers: { "retry-after": "90" }, json: { status: 429, message: "Too Many Requests" } });
+    li.nextCreate.push({
+      status: 429,
+      headers: { "retry-after": "90" },
+      json: { status: 429, message: "Too Many Requests" },
+    });
     // The refresh above changed the valid token; this adapter starts from a stale one and refreshes.
     expect(await dispatchDuePosts({ pool: db.pool, logger }, { linkedin: adapter() })).toEqual({
       attempted: 1,
@@ -112,25 +122,37 @@ describe("LinkedIn adapter", () => {
     ).rejects.toThrow("the process died");
     expect(li.posts.length).toBe(before + 1);
     await leaseRunsOut(db.pool);
-    expect(await dispatchDuePosts({ pool: db.pool, logger }, { linkedin: adapter() })).toMatchObject({ posted: 1 });
+    expect(await dispatchDuePosts({ pool: db.pool, logger }, { linkedin: adapter() })).toMatchObject({
+      posted: 1,
+    });
     expect(li.posts.length).toBe(before + 1);
-    expect((await postsOf(db.pool, contentId))[0]).toMatchObject({ status: "posted", external_id: li.posts.at(-1)!.id });
+    expect((await postsOf(db.pool, contentId))[0]).toMatchObject({
+      status: "posted",
+      external_id: li.posts.at(-1)!.id,
+    });
   });
 
   it("when the dispatcher dies and the app may not read the author's posts, then the post waits for an operator", async () => {
     const { contentId } = await aDuePiece(db.pool, ["linkedin"]);
-    await expect(dispatchDuePosts({ pool: crashingOnRecord(db.pool), logger }, { linkedin: adapter() })).rejects.toThrow();
+    await expect(
+      dispatchDuePosts({ pool: crashingOnRecord(db.pool), logger }, { linkedin: adapter() }),
+    ).rejects.toThrow();
     const before = li.posts.length;
     li.readsRefused = true;
     await leaseRunsOut(db.pool);
-    expect(await dispatchDuePosts({ pool: db.pool, logger }, { linkedin: adapter() })).toMatchObject({ failed: 1 });
+    expect(await dispatchDuePosts({ pool: db.pool, logger }, { linkedin: adapter() })).toMatchObject({
+      failed: 1,
+    });
     expect(li.posts.length).toBe(before);
     expect((await postsOf(db.pool, contentId))[0]!.status).toBe("needs_operator");
   });
 
   it("when LinkedIn refuses a post, then that post fails with LinkedIn's reason and the piece's other posts go out", async () => {
     const { contentId } = await aDuePiece(db.pool, ["linkedin", "x"]);
-    li.nextCreate.push({ status: 422, json: { status: 422, message: "ERROR :: /commentary :: is too long" } });
+    li.nextCreate.push({
+      status: 422,
+      json: { status: 422, message: "ERROR :: /commentary :: is too long" },
+    });
     expect(
       await dispatchDuePosts(
         { pool: db.pool, logger },

@@ -49,7 +49,8 @@ export function createLinkedInAdapter(config: NonNullable<PostingConfig["linkedi
       }),
       creates: false,
     });
-    if (typeof body.access_token !== "string") throw new PostingError("transient", "linkedin gave no access_token");
+    if (typeof body.access_token !== "string")
+      throw new PostingError("transient", "linkedin gave no access_token");
     const seconds = typeof body.expires_in === "number" ? body.expires_in : 3600;
     token = { value: body.access_token, expiresAt: Date.now() + seconds * 1000 };
     return token.value;
@@ -92,7 +93,11 @@ export function createLinkedInAdapter(config: NonNullable<PostingConfig["linkedi
           author: config.authorUrn,
           commentary: littleText(post.text_body, post.hashtags),
           visibility: "PUBLIC",
-          distribution: { feedDistribution: "MAIN_FEED", targetEntities: [], thirdPartyDistributionChannels: [] },
+          distribution: {
+            feedDistribution: "MAIN_FEED",
+            targetEntities: [],
+            thirdPartyDistributionChannels: [],
+          },
           lifecycleState: "PUBLISHED",
           isReshareDisabledByAuthor: false,
         }),
@@ -110,7 +115,9 @@ export function createLinkedInAdapter(config: NonNullable<PostingConfig["linkedi
           `/rest/posts?q=author&author=${encodeURIComponent(config.authorUrn)}&count=20&sortBy=LAST_MODIFIED`,
           { method: "GET", creates: false },
         );
-        const elements = Array.isArray(body.elements) ? (body.elements as Array<Record<string, unknown>>) : [];
+        const elements = Array.isArray(body.elements)
+          ? (body.elements as Array<Record<string, unknown>>)
+          : [];
         const match = elements.find((e) => e.commentary === commentary && typeof e.id === "string");
         return match ? { externalId: match.id as string } : null;
       } catch (err) {

@@ -49,20 +49,28 @@ describe("X adapter", () => {
       posted: 1,
       failed: 0,
     });
-    expect(await dispatchDuePosts({ pool: db.pool, logger }, { x: adapter() })).toMatchObject({ attempted: 0 });
+    expect(await dispatchDuePosts({ pool: db.pool, logger }, { x: adapter() })).toMatchObject({
+      attempted: 0,
+    });
     const [post] = await postsOf(db.pool, contentId);
     expect(x.posts.length).toBe(before + 1);
     expect(post).toMatchObject({ status: "posted", adapter: "x-api-v2", external_id: x.posts.at(-1)!.id });
     expect(post!.in_flight_since).toBeNull();
     const create = x.requests.filter((r) => r.path === "/2/tweets").at(-1)!;
-    expect(String(create.headers.authorization)).toMatch(/^OAuth .*oauth_consumer_key="ck".*oauth_signature=/);
+    expect(String(create.headers.authorization)).toMatch(
+      /^OAuth .*oauth_consumer_key="ck".*oauth_signature=/,
+    );
     expect(JSON.parse(create.body.toString()).text).toBe(post!.text_body);
   });
 
   it("when X answers 429 with Retry-After, then the post waits that long, no attempt is counted, and X's next post in the batch is held back without a call", async () => {
     const a = await aDuePiece(db.pool, ["x", "linkedin"]);
     const b = await aDuePiece(db.pool, ["x"]);
-    x.nextCreate.push({ status: 429, headers: { "retry-after": "120" }, json: { title: "Too Many Requests", status: 429 } });
+    x.nextCreate.push({
+      status: 429,
+      headers: { "retry-after": "120" },
+      json: { title: "Too Many Requests", status: 429 },
+    });
     const creates = x.requests.filter((r) => r.path === "/2/tweets").length;
     const result = await dispatchDuePosts(
       { pool: db.pool, logger },
@@ -77,21 +85,25 @@ describe("X adapter", () => {
       expect(wait).toBeGreaterThan(100);
       expect(wait).toBeLessThanOrEqual(121);
     }
-    expect((await postsOf(db.pool, a.contentId)).find((p) => p.platform === "linkedin")!.status).toBe("posted");
+    expect((await postsOf(db.pool, a.contentId)).find((p) => p.platform === "linkedin")!.status).toBe(
+      "posted",
+    );
   });
 
   it("when the dispatcher dies between X's acceptance and our record, then the resume finds the tweet on the timeline and records it without posting again", async () => {
     const { contentId } = await aDuePiece(db.pool, ["x"]);
     const before = x.posts.length;
-    await expect(dispatchDuePosts({ pool: crashingOnRecord(db.pool), logger }, { x: adapter() })).rejects.toThrow(
-      "the process died",
-    );
+    await expect(
+      dispatchDuePosts({ pool: crashingOnRecord(db.pool), logger }, { x: adapter() }),
+    ).rejects.toThrow("the process died");
     expect(x.posts.length).toBe(before + 1);
     const [crashed] = await postsOf(db.pool, contentId);
     expect(crashed).toMatchObject({ status: "posting", external_id: null });
     expect(crashed!.in_flight_since).not.toBeNull();
 
-    expect(await dispatchDuePosts({ pool: db.pool, logger }, { x: adapter() })).toMatchObject({ attempted: 0 });
+    expect(await dispatchDuePosts({ pool: db.pool, logger }, { x: adapter() })).toMatchObject({
+      attempted: 0,
+    });
     await leaseRunsOut(db.pool);
     expect(await dispatchDuePosts({ pool: db.pool, logger }, { x: adapter() })).toEqual({
       attempted: 1,
@@ -105,7 +117,9 @@ describe("X adapter", () => {
 
   it("when the dispatcher dies after X's acceptance and X refuses reads (free tier), then the post waits for an operator and is not posted again", async () => {
     const { contentId } = await aDuePiece(db.pool, ["x"]);
-    await expect(dispatchDuePosts({ pool: crashingOnRecord(db.pool), logger }, { x: adapter() })).rejects.toThrow();
+    await expect(
+      dispatchDuePosts({ pool: crashingOnRecord(db.pool), logger }, { x: adapter() }),
+    ).rejects.toThrow();
     const before = x.posts.length;
     x.readsRefused = true;
     await leaseRunsOut(db.pool);
@@ -118,14 +132,20 @@ describe("X adapter", () => {
     const [post] = await postsOf(db.pool, contentId);
     expect(post).toMatchObject({ status: "needs_operator", external_id: null });
     expect(post!.error).toMatch(/may have been accepted by x/);
-    expect(await dispatchDuePosts({ pool: db.pool, logger }, { x: adapter() })).toMatchObject({ attempted: 0 });
+    expect(await dispatchDuePosts({ pool: db.pool, logger }, { x: adapter() })).toMatchObject({
+      attempted: 0,
+    });
   });
 
   it("when X refuses a post, then that post fails at once with X's reason and the piece's other posts still go out", async () => {
     const { contentId } = await aDuePiece(db.pool, ["x", "youtube"]);
     x.nextCreate.push({
       status: 403,
-      json: { title: "Forbidden", detail: "You are not allowed to create a Tweet with duplicate content.", status: 403 },
+      json: {
+        title: "Forbidden",
+        detail: "You are not allowed to create a Tweet with duplicate content.",
+        status: 403,
+      },
     });
     const result = await dispatchDuePosts(
       { pool: db.pool, logger },

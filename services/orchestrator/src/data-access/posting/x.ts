@@ -62,7 +62,11 @@ export function createXAdapter(
     name: "x-api-v2",
     async post(post) {
       try {
-        const { data } = await v2.post<TweetV2PostTweetResult>("tweets", { text: post.text_body }, { prefix });
+        const { data } = await v2.post<TweetV2PostTweetResult>(
+          "tweets",
+          { text: post.text_body },
+          { prefix },
+        );
         return { externalId: data.id };
       } catch (err) {
         throw fromTwitter(err, true);

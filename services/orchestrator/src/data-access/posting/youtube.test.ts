@@ -33,8 +33,16 @@ beforeAll(async () => {
   db = await startPostingDb();
   yt = await fakeYouTube();
   dir = mkdtempSync(path.join(tmpdir(), "yt-assets-"));
-  assets = createLocalAssetStore({ dir, baseUrl: "http://127.0.0.1:5001", signingSecret: "a-signing-secret-of-length" });
-  const intake = { email: "ada@example.com", sector: "saas", idea: "A scheduling assistant for small clinics" };
+  assets = createLocalAssetStore({
+    dir,
+    baseUrl: "http://127.0.0.1:5001",
+    signingSecret: "a-signing-secret-of-length",
+  });
+  const intake = {
+    email: "ada@example.com",
+    sector: "saas",
+    idea: "A scheduling assistant for small clinics",
+  };
   const leadId = await insertLead(db.pool, intake);
   projectId = await insertProject(db.pool, leadId, intake);
   const runId = await insertRun(db.pool, projectId, "proto_v1");
@@ -95,7 +103,9 @@ describe("YouTube adapter", () => {
   it("when a piece has no video, then the YouTube post is refused with what to add, and nothing is uploaded", async () => {
     const { contentId } = await aDuePiece(db.pool, ["youtube"]);
     const before = yt.posts.length;
-    expect(await dispatchDuePosts({ pool: db.pool, logger }, { youtube: adapter() })).toMatchObject({ failed: 1 });
+    expect(await dispatchDuePosts({ pool: db.pool, logger }, { youtube: adapter() })).toMatchObject({
+      failed: 1,
+    });
     expect(yt.posts.length).toBe(before);
     const [post] = await postsOf(db.pool, contentId);
     expect(post!.status).toBe("failed");
@@ -129,9 +139,14 @@ describe("YouTube adapter", () => {
     ).rejects.toThrow("the process died");
     expect(yt.posts.length).toBe(before + 1);
     await leaseRunsOut(db.pool);
-    expect(await dispatchDuePosts({ pool: db.pool, logger }, { youtube: adapter() })).toMatchObject({ posted: 1 });
+    expect(await dispatchDuePosts({ pool: db.pool, logger }, { youtube: adapter() })).toMatchObject({
+      posted: 1,
+    });
     expect(yt.posts.length).toBe(before + 1);
-    expect((await postsOf(db.pool, contentId))[0]).toMatchObject({ status: "posted", external_id: yt.posts.at(-1)!.id });
+    expect((await postsOf(db.pool, contentId))[0]).toMatchObject({
+      status: "posted",
+      external_id: yt.posts.at(-1)!.id,
+    });
   });
 
   it("when the refresh token is revoked, then the post fails with Google's reason and nothing is uploaded", async () => {

@@ -18,7 +18,12 @@ import { postMedia, retryAfterSeconds } from "./http.ts";
 export const markerTag = (post: Pick<SocialPostRow, "id">) => `roboagency-post-${post.id}`;
 
 /** Quota answers that are a wait, not a refusal: YouTube's daily quota resets at midnight Pacific. */
-const QUOTA_REASONS = new Set(["quotaExceeded", "rateLimitExceeded", "userRateLimitExceeded", "uploadLimitExceeded"]);
+const QUOTA_REASONS = new Set([
+  "quotaExceeded",
+  "rateLimitExceeded",
+  "userRateLimitExceeded",
+  "uploadLimitExceeded",
+]);
 
 function fromGoogle(err: unknown, creates: boolean): PostingError {
   const e = err as {
@@ -28,7 +33,8 @@ function fromGoogle(err: unknown, creates: boolean): PostingError {
     message?: string;
   };
   const status = e.response?.status ?? e.status;
-  if (!status) return new PostingError(creates ? "unknown" : "transient", `youtube did not answer: ${e.message}`);
+  if (!status)
+    return new PostingError(creates ? "unknown" : "transient", `youtube did not answer: ${e.message}`);
   const headers = e.response?.headers;
   const retryAfter =
     headers && typeof (headers as { get?: unknown }).get === "function"
@@ -97,7 +103,8 @@ export function createYouTubeAdapter(
           },
           call,
         );
-        if (!res.data.id) throw new PostingError("unknown", "youtube accepted the upload without naming its id");
+        if (!res.data.id)
+          throw new PostingError("unknown", "youtube accepted the upload without naming its id");
         return { externalId: res.data.id };
       } catch (err) {
         if (err instanceof PostingError) throw err;
@@ -111,7 +118,9 @@ export function createYouTubeAdapter(
           { part: ["id"], forMine: true, type: ["video"], order: "date", maxResults: 25 },
           call,
         );
-        const ids = (found.data.items ?? []).map((i) => i.id?.videoId).filter((id): id is string => Boolean(id));
+        const ids = (found.data.items ?? [])
+          .map((i) => i.id?.videoId)
+          .filter((id): id is string => Boolean(id));
         if (ids.length === 0) return null;
         const videos = await youtube.videos.list({ part: ["snippet"], id: ids }, call);
         const match = (videos.data.items ?? []).find((v) => v.snippet?.tags?.includes(markerTag(post)));

@@ -15,7 +15,7 @@ import {
   type Platform,
 } from "../../business-logic/content.ts";
 import type { Deps } from "../../business-logic/deps.ts";
-import { parseMediaOptions } from "../../business-logic/posting.ts";
+import { parseMediaOptions, resolvePost } from "../../business-logic/posting.ts";
 import { postingAdapters } from "../../data-access/posting/index.ts";
 import { HttpError, notFound } from "../../business-logic/errors.ts";
 import { jsonBody, requireOperator } from "./middleware.ts";
@@ -68,6 +68,13 @@ export function contentRoutes(
   // Posts whatever is due; the content flow calls it on its schedule.
   router.post("/v1/content/posts/dispatch", auth, async (_req, res) => {
     res.json(await dispatchDuePosts(deps, adapters));
+  });
+
+  // An operator's answer for a post whose earlier attempt may have reached the platform.
+  router.post("/v1/content/posts/:postId/resolve", auth, ...jsonBody(4096), async (req, res) => {
+    const postId = req.params.postId;
+    if (typeof postId !== "string" || !UUID.test(postId)) throw notFound("The post");
+    res.json(await resolvePost(pool, postId, req.body));
   });
 
   // Public: the portal's unsubscribe page posts JSON; mail clients' one-click unsubscribe
