@@ -153,6 +153,8 @@ export const SECRETS = {
   backupS3AccessKeyId: "Optional: access key id of the backup bucket; unset uses s3AccessKeyId.",
   backupS3SecretAccessKey: "Optional: secret access key of the backup bucket; unset uses s3SecretAccessKey.",
   sentryDsn: "Optional: Sentry DSN the orchestrator and worker report errors to; unset sends nothing.",
+  uptimeRobotApiKey:
+    "Optional: UptimeRobot main API key; set, the stack keeps 1-minute external checks of the public hosts (docs/operations.md).",
 } as const;
 
 export type SecretName = keyof typeof SECRETS;
@@ -162,6 +164,7 @@ export const OPTIONAL_SECRETS: readonly SecretName[] = [
   "backupS3AccessKeyId",
   "backupS3SecretAccessKey",
   "sentryDsn",
+  "uptimeRobotApiKey",
 ];
 
 /** Provider credentials live in the providers' namespaces. */
@@ -266,6 +269,8 @@ export interface AgencyConfig {
   };
   /** Whether the sentryDsn secret is set, so the app reports to Sentry. */
   sentry: boolean;
+  /** Whether the uptimeRobotApiKey secret is set, so UptimeRobot checks the public hosts. */
+  uptime: boolean;
   /** Secrets this configuration needs (then the optional ones set), in the order the docs list them. */
   secrets: SecretName[];
 }
@@ -649,6 +654,7 @@ export function parseConfig(
       ownCredentials: backupKeys.length === 2,
     },
     sentry: optional.includes("sentryDsn"),
+    uptime: optional.includes("uptimeRobotApiKey"),
     secrets: [...secrets, ...optional],
   };
 }
