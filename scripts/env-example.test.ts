@@ -4,13 +4,17 @@
  * sources) is listed in .env.example, and every variable docker-compose.yml interpolates is listed in
  * .env.compose.example.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../services/orchestrator/src/config.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
+/** tsx's loader by absolute URL, so a process started in another folder finds it. */
+const TSX_LOADER = pathToFileURL(path.join(ROOT, "node_modules/tsx/dist/loader.mjs")).href;
 const read = (rel: string) => readFileSync(path.join(ROOT, rel), "utf8");
 
 /** Names an example file lists, commented out or not: `# NAME=…` or `NAME=…` at a line's start. */
@@ -130,5 +134,25 @@ describe(".env examples", () => {
     ];
     expect(names).toContain("DOMAIN");
     expect(missingFrom(read(".env.compose.example"), names)).toEqual([]);
+  });
+
+  it("when .env.local exists, then npm start's loader reads it, and the environment still wins", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "env-local-"));
+    try {
+      writeFileSync(path.join(dir, ".env.local"), "AGENCY_TEST_FROM_FILE=file\nAGENCY_TEST_BOTH=file\n");
+      const script = `await import(${JSON.stringify(path.join(ROOT, "scripts/env-local.ts"))}); console.log(process.env.AGENCY_TEST_FROM_FILE, process.env.AGENCY_TEST_BOTH);`;
+      const out = execFileSync(
+        process.execPath,
+        ["--import", TSX_LOADER, "--input-type=module", "-e", script],
+        {
+          cwd: dir,
+          env: { PATH: process.env.PATH ?? "", AGENCY_TEST_BOTH: "environment" },
+          encoding: "utf8",
+        },
+      );
+      expect(out.trim()).toBe("file environment");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
