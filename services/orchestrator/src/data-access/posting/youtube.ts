@@ -1,12 +1,14 @@
 /**
- * YouTube through googleapis (Data API v3): YouTube has no text posts, so the piece's video (its
+ * YouTube through googleapis' YouTube Data API v3 client (@googleapis/youtube: the googleapis
+ * project's per-API build, the same client without 200 MB of other APIs). YouTube has no text
+ * posts, so the piece's video (its
  * `video_url`, or its project's explainer MP4) is uploaded with the post's title and description.
  * OAuth2 with the channel owner's refresh token; google-auth-library refreshes the access token.
  * Every upload carries a tag naming our post (`roboagency-post-<id>`): after an attempt that may
  * have gone through, the channel's newest uploads are searched for that tag.
  */
 import { Readable } from "node:stream";
-import { google } from "googleapis";
+import { auth as googleAuth, youtube as youtubeApi } from "@googleapis/youtube";
 import type { PostingAdapter, SocialPostRow } from "../../business-logic/content.ts";
 import { PostingError } from "../../business-logic/posting.ts";
 import type { PostingConfig } from "../../config.ts";
@@ -54,13 +56,13 @@ export function createYouTubeAdapter(
   assets: AssetStore,
   config: NonNullable<PostingConfig["youtube"]>,
 ): PostingAdapter {
-  const auth = new google.auth.OAuth2({
+  const auth = new googleAuth.OAuth2({
     clientId: config.clientId,
     clientSecret: config.clientSecret,
     endpoints: { oauth2TokenUrl: config.tokenUrl },
   });
   auth.setCredentials({ refresh_token: config.refreshToken });
-  const youtube = google.youtube({ version: "v3", auth });
+  const youtube = youtubeApi({ version: "v3", auth });
   // Per call, so the upload URL (/upload/youtube/v3/videos) follows the root too; no retries of
   // our own making: the dispatcher decides, honouring Retry-After.
   const call = { rootUrl: `${config.rootUrl}/`, retry: false };
