@@ -1,8 +1,8 @@
 /**
  * YouTube through googleapis' YouTube Data API v3 client (@googleapis/youtube: the googleapis
  * project's per-API build, the same client without 200 MB of other APIs). YouTube has no text
- * posts, so the piece's video (its
- * `video_url`, or its project's explainer MP4) is uploaded with the post's title and description.
+ * posts, so the piece's video (its `video_url`, or its project's explainer MP4) is uploaded with
+ * the post's title and description.
  * OAuth2 with the channel owner's refresh token; google-auth-library refreshes the access token.
  * Every upload carries a tag naming our post (`roboagency-post-<id>`): after an attempt that may
  * have gone through, the channel's newest uploads are searched for that tag.
