@@ -2,6 +2,8 @@
  * `npm start`: the whole agency on this machine with every embedded default — API, worker and
  * portal — with all state in AGENCY_DATA_DIR (default .agency/).
  */
+// First, so every module below sees the settings in .env.local (ES modules run in import order).
+import "./env-local.ts";
 import path from "node:path";
 import { startPortal } from "../services/frontend/start.ts";
 import {

@@ -167,6 +167,8 @@ export const SECRETS = {
   backupS3AccessKeyId: "Optional: access key id of the backup bucket; unset uses s3AccessKeyId.",
   backupS3SecretAccessKey: "Optional: secret access key of the backup bucket; unset uses s3SecretAccessKey.",
   sentryDsn: "Optional: Sentry DSN the orchestrator and worker report errors to; unset sends nothing.",
+  uptimeRobotApiKey:
+    "Optional: UptimeRobot main API key; set, the stack keeps 1-minute external checks of the public hosts (docs/operations.md).",
 } as const;
 
 export type SecretName = keyof typeof SECRETS;
@@ -177,6 +179,7 @@ export const OPTIONAL_SECRETS: readonly SecretName[] = [
   "backupS3AccessKeyId",
   "backupS3SecretAccessKey",
   "sentryDsn",
+  "uptimeRobotApiKey",
 ];
 
 /** Provider credentials live in the providers' namespaces. */
@@ -285,6 +288,8 @@ export interface AgencyConfig {
   sentry: boolean;
   /** Whether secretKeyPrevious is set (a SECRET_KEY rotation is under way). */
   rotatingSecretKey: boolean;
+  /** Whether the uptimeRobotApiKey secret is set, so UptimeRobot checks the public hosts. */
+  uptime: boolean;
   /** Secrets this configuration needs (then the optional ones set), in the order the docs list them. */
   secrets: SecretName[];
 }
@@ -684,6 +689,7 @@ export function parseConfig(
     },
     sentry: optional.includes("sentryDsn"),
     rotatingSecretKey: optional.includes("secretKeyPrevious"),
+    uptime: optional.includes("uptimeRobotApiKey"),
     secrets: [...secrets, ...optional],
   };
 }

@@ -12,6 +12,7 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { lastLine, reportProgress } from "../../scripts/progress.ts";
 
 export const FRONTEND_DIR = import.meta.dirname;
 export const BUILD_DIR = path.join(FRONTEND_DIR, "build");
@@ -78,9 +79,16 @@ export async function buildPortal(): Promise<void> {
   let output = "";
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));
+  // A first build takes about a minute: say so, and how far it is, rather than stay silent.
+  const progress = reportProgress("Building the portal (vite build, first start or changed sources)", {
+    detail: () => lastLine(output.slice(-2000)),
+  });
   const [code] = (await once(child, "close")) as [number | null];
-  if (code !== 0)
+  if (code !== 0) {
+    progress.failed();
     throw new Error(`Building the portal failed (vite build exited ${code}):\n${output.slice(-4000)}`);
+  }
+  progress.done();
   writeFileSync(STAMP, String(sources));
 }
 

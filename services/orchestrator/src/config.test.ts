@@ -136,4 +136,68 @@ describe("loadConfig", () => {
     }
     expect(readFileSync(path.join(dir, "cms-webhook-secret"), "utf8").trim()).toBe(first.cmsWebhookSecret);
   });
+
+  it("when a platform's credentials are set, then its posting adapter is configured; half of them is an error naming the rest", () => {
+    const none = loadConfig({ AGENCY_DATA_DIR: dataDir() });
+    expect(none.posting).toEqual({});
+    const all = loadConfig({
+      AGENCY_DATA_DIR: dataDir(),
+      X_API_KEY: "k",
+      X_API_SECRET: "s",
+      X_ACCESS_TOKEN: "t",
+      X_ACCESS_SECRET: "a",
+      LINKEDIN_AUTHOR_URN: "urn:li:organization:2414183",
+      LINKEDIN_ACCESS_TOKEN: "li",
+      YOUTUBE_CLIENT_ID: "c",
+      YOUTUBE_CLIENT_SECRET: "s",
+      YOUTUBE_REFRESH_TOKEN: "r",
+      INSTAGRAM_USER_ID: "1784",
+      INSTAGRAM_ACCESS_TOKEN: "IGQ",
+    });
+    expect(Object.keys(all.posting).sort()).toEqual(["instagram", "linkedin", "x", "youtube"]);
+    expect(all.posting.x!.baseUrl).toBe("https://api.x.com");
+    expect(all.posting.linkedin).toMatchObject({ version: "202510", baseUrl: "https://api.linkedin.com" });
+    expect(all.posting.youtube!.privacyStatus).toBe("public");
+
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [
+        { X_API_KEY: "k" },
+        /Posting to X is half configured: set X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_SECRET/,
+      ],
+      [
+        { LINKEDIN_ACCESS_TOKEN: "li" },
+        /LINKEDIN_AUTHOR_URN must be urn:li:organization:<id> or urn:li:person:<id>/,
+      ],
+      [
+        { LINKEDIN_AUTHOR_URN: "urn:li:person:abc" },
+        /LinkedIn needs LINKEDIN_ACCESS_TOKEN, or LINKEDIN_REFRESH_TOKEN/,
+      ],
+      [
+        { LINKEDIN_AUTHOR_URN: "urn:li:person:abc", LINKEDIN_REFRESH_TOKEN: "r" },
+        /LinkedIn token refresh is half configured: set LINKEDIN_CLIENT_ID, LINKEDIN_CLIENT_SECRET/,
+      ],
+      [
+        {
+          LINKEDIN_AUTHOR_URN: "urn:li:person:abc",
+          LINKEDIN_ACCESS_TOKEN: "li",
+          LINKEDIN_VERSION: "2025-10",
+        },
+        /LINKEDIN_VERSION must be a LinkedIn API version/,
+      ],
+      [{ YOUTUBE_REFRESH_TOKEN: "r" }, /Posting to YouTube is half configured/],
+      [
+        {
+          YOUTUBE_CLIENT_ID: "c",
+          YOUTUBE_CLIENT_SECRET: "s",
+          YOUTUBE_REFRESH_TOKEN: "r",
+          YOUTUBE_PRIVACY_STATUS: "secret",
+        },
+        /YOUTUBE_PRIVACY_STATUS must be public, unlisted or private/,
+      ],
+      [{ INSTAGRAM_ACCESS_TOKEN: "IGQ" }, /Posting to Instagram is half configured: set INSTAGRAM_USER_ID/],
+    ];
+    for (const [env, message] of cases) {
+      expect(() => loadConfig({ AGENCY_DATA_DIR: dataDir(), ...env }), JSON.stringify(env)).toThrow(message);
+    }
+  });
 });

@@ -40,6 +40,39 @@ export interface SupabaseConfig {
   bucket: string;
 }
 
+/**
+ * Credentials of the social platforms the content flow posts to (data-access/posting/); a platform
+ * without them keeps the dry-run adapter. The base URLs exist for tests against fake servers.
+ */
+export interface PostingConfig {
+  /** X API v2 with OAuth 1.0a user context (X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_SECRET). */
+  x?: { appKey: string; appSecret: string; accessToken: string; accessSecret: string; baseUrl: string };
+  /** LinkedIn Posts API as an organisation or a member (LINKEDIN_AUTHOR_URN), OAuth2 with refresh. */
+  linkedin?: {
+    authorUrn: string;
+    accessToken?: string;
+    refreshToken?: string;
+    clientId?: string;
+    clientSecret?: string;
+    /** The `LinkedIn-Version` header (YYYYMM). Defaults to 202510. */
+    version: string;
+    baseUrl: string;
+    tokenUrl: string;
+  };
+  /** YouTube Data API v3, OAuth2 refresh token of the channel's owner. */
+  youtube?: {
+    clientId: string;
+    clientSecret: string;
+    refreshToken: string;
+    /** public, unlisted or private. Defaults to public. */
+    privacyStatus: "public" | "unlisted" | "private";
+    rootUrl: string;
+    tokenUrl: string;
+  };
+  /** Instagram API with Instagram Login: a professional account's id and long-lived token. */
+  instagram?: { userId: string; accessToken: string; baseUrl: string; version: string };
+}
+
 export interface Config {
   /** "production" refuses to invent secrets; "local" generates them into the data folder. */
   mode: "production" | "local";
@@ -126,6 +159,8 @@ export interface Config {
    * AGENCY_RETENTION_INTERVAL_MINUTES (60).
    */
   retention: RetentionWindows & { intervalMinutes: number };
+  /** Real posting adapters, each on when its platform's credentials are set. */
+  posting: PostingConfig;
 }
 
 type Env = Record<string, string | undefined>;
@@ -230,6 +265,95 @@ function supabaseFromEnv(env: Env): SupabaseConfig | undefined {
     );
   }
   return { url: projectUrl, serviceKey: env.SUPABASE_SERVICE_KEY!, bucket };
+}
+
+/** The variables of one optional part: all of `names` set, or none of them. */
+function allOrNone(env: Env, part: string, names: readonly string[]): boolean {
+  const given = names.filter((n) => env[n]);
+  if (given.length === 0) return false;
+  if (given.length !== names.length) {
+    const missing = names.filter((n) => !env[n]);
+    throw new ConfigError(
+      `${part} is half configured: set ${missing.join(", ")} as well, or unset ${given.join(", ")} to keep the dry-run adapter.`,
+    );
+  }
+  return true;
+}
+
+function postingFromEnv(env: Env): PostingConfig {
+  const posting: PostingConfig = {};
+  if (allOrNone(env, "Posting to X", ["X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_SECRET"])) {
+    posting.x = {
+      appKey: env.X_API_KEY!,
+      appSecret: env.X_API_SECRET!,
+      accessToken: env.X_ACCESS_TOKEN!,
+      accessSecret: env.X_ACCESS_SECRET!,
+      baseUrl: url(env, "X_API_BASE_URL", "https://api.x.com")!,
+    };
+  }
+  if (env.LINKEDIN_AUTHOR_URN || env.LINKEDIN_ACCESS_TOKEN || env.LINKEDIN_REFRESH_TOKEN) {
+    const refresh = allOrNone(env, "LinkedIn token refresh", [
+      "LINKEDIN_REFRESH_TOKEN",
+      "LINKEDIN_CLIENT_ID",
+      "LINKEDIN_CLIENT_SECRET",
+    ]);
+    const author = env.LINKEDIN_AUTHOR_URN ?? "";
+    if (!/^urn:li:(organization|person):[A-Za-z0-9_-]+$/.test(author)) {
+      throw new ConfigError(
+        `LINKEDIN_AUTHOR_URN must be urn:li:organization:<id> or urn:li:person:<id>; got "${author}".`,
+      );
+    }
+    if (!refresh && !env.LINKEDIN_ACCESS_TOKEN) {
+      throw new ConfigError(
+        "Posting to LinkedIn needs LINKEDIN_ACCESS_TOKEN, or LINKEDIN_REFRESH_TOKEN with LINKEDIN_CLIENT_ID and LINKEDIN_CLIENT_SECRET.",
+      );
+    }
+    const version = env.LINKEDIN_VERSION || "202510";
+    if (!/^20\d{4}$/.test(version)) {
+      throw new ConfigError(
+        `LINKEDIN_VERSION must be a LinkedIn API version such as 202510 (YYYYMM); got "${version}".`,
+      );
+    }
+    posting.linkedin = {
+      authorUrn: author,
+      accessToken: env.LINKEDIN_ACCESS_TOKEN || undefined,
+      refreshToken: env.LINKEDIN_REFRESH_TOKEN || undefined,
+      clientId: env.LINKEDIN_CLIENT_ID || undefined,
+      clientSecret: env.LINKEDIN_CLIENT_SECRET || undefined,
+      version,
+      baseUrl: url(env, "LINKEDIN_API_BASE_URL", "https://api.linkedin.com")!,
+      tokenUrl: url(env, "LINKEDIN_TOKEN_URL", "https://www.linkedin.com/oauth/v2/accessToken")!,
+    };
+  }
+  if (
+    allOrNone(env, "Posting to YouTube", [
+      "YOUTUBE_CLIENT_ID",
+      "YOUTUBE_CLIENT_SECRET",
+      "YOUTUBE_REFRESH_TOKEN",
+    ])
+  ) {
+    const privacy = env.YOUTUBE_PRIVACY_STATUS || "public";
+    if (privacy !== "public" && privacy !== "unlisted" && privacy !== "private") {
+      throw new ConfigError(`YOUTUBE_PRIVACY_STATUS must be public, unlisted or private; got "${privacy}".`);
+    }
+    posting.youtube = {
+      clientId: env.YOUTUBE_CLIENT_ID!,
+      clientSecret: env.YOUTUBE_CLIENT_SECRET!,
+      refreshToken: env.YOUTUBE_REFRESH_TOKEN!,
+      privacyStatus: privacy,
+      rootUrl: url(env, "YOUTUBE_API_BASE_URL", "https://youtube.googleapis.com")!,
+      tokenUrl: url(env, "YOUTUBE_TOKEN_URL", "https://oauth2.googleapis.com/token")!,
+    };
+  }
+  if (allOrNone(env, "Posting to Instagram", ["INSTAGRAM_USER_ID", "INSTAGRAM_ACCESS_TOKEN"])) {
+    posting.instagram = {
+      userId: env.INSTAGRAM_USER_ID!,
+      accessToken: env.INSTAGRAM_ACCESS_TOKEN!,
+      baseUrl: url(env, "INSTAGRAM_API_BASE_URL", "https://graph.instagram.com")!,
+      version: env.INSTAGRAM_API_VERSION || "v23.0",
+    };
+  }
+  return posting;
 }
 
 /**
@@ -393,5 +517,6 @@ export function loadConfig(env: Env = process.env): Config {
       finalCheckpointDays: int(env, "AGENCY_RETENTION_FINAL_CHECKPOINT_DAYS", 30, 0, 3650),
       intervalMinutes: int(env, "AGENCY_RETENTION_INTERVAL_MINUTES", 60, 1, 10_080),
     },
+    posting: postingFromEnv(env),
   };
 }

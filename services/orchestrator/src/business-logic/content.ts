@@ -6,13 +6,14 @@
  * The adaptation is deterministic and offline (sentence scoring for the summary, term frequency for
  * keywords, each platform's published limits); the same piece at the same time gives the same posts.
  * Posting goes through `PostingAdapter`s; the dry-run adapter, the default, records what would have
- * been posted. The SQL lives here rather than in data-access because nothing else reads these tables.
+ * been posted; a platform's real adapter (data-access/posting/) takes over when it is configured. The SQL lives here rather than in data-access because nothing else reads these tables.
  */
 import { createHmac } from "node:crypto";
 import type pg from "pg";
 import { withTransaction } from "../data-access/database.ts";
 import { unsubscribeAddress, type Queryable } from "../data-access/repository.ts";
 import type { Deps } from "./deps.ts";
+import type { ContentMedia, ExistingPost, PostAttempt } from "./posting.ts";
 import { HttpError, notFound, type FieldError } from "./errors.ts";
 import { keysOf } from "./keys.ts";
 import { matchesAny, type Secret, type Secrets } from "./signing.ts";
@@ -587,7 +588,7 @@ export interface SocialPostRow {
   posted_at: Date | null;
 }
 
-const POST_COLUMNS =
+export const POST_COLUMNS =
   "id, content_id, platform, title, text_body, hashtags, link, scheduled_at, status, adapter, external_id, attempts, error, posted_at";
 
 /**
@@ -598,12 +599,14 @@ export async function publishContent(
   pool: pg.Pool,
   piece: ContentPiece,
   options: Parameters<typeof adaptPiece>[1] = {},
+  media: ContentMedia = {},
 ): Promise<{ contentId: string; created: boolean }> {
   const adaptation = adaptPiece(piece, options);
   return withTransaction(pool, async (db) => {
     const inserted = await db.query<{ id: string }>(
-      `INSERT INTO content_pieces (source, external_id, title, url, body_text, summary, keywords, published_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+      `INSERT INTO content_pieces (source, external_id, title, url, body_text, summary, keywords, published_at,
+                                   video_url, image_url, project_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT (source, external_id) DO NOTHING RETURNING id`,
       [
         piece.source,
@@ -614,6 +617,9 @@ export async function publishContent(
         adaptation.summary,
         adaptation.keywords,
         piece.publishedAt,
+        media.videoUrl ?? null,
+        media.imageUrl ?? null,
+        media.projectId ?? null,
       ],
     );
     if (!inserted.rows[0]) {
@@ -660,18 +666,25 @@ export async function getContent(db: Queryable, contentId: string) {
 // ---------------------------------------------------------------------------------------------
 // Posting
 
-/** Posts one queued post on its platform; throws when the platform refuses it. */
+/**
+ * Posts one queued post on its platform; throws (a `PostingError` says how) when it did not.
+ * The real adapters live in data-access/posting/; the dispatcher is business-logic/posting.ts.
+ */
 export interface PostingAdapter {
   readonly platform: Platform;
   /** Stored with the post, e.g. "dry-run". */
   readonly name: string;
-  post(post: SocialPostRow): Promise<{ externalId: string }>;
+  post(post: SocialPostRow, attempt: PostAttempt): Promise<{ externalId: string }>;
+  /**
+   * After an attempt that may have reached the platform: the post when it is there, null when it
+   * surely is not, "unknown" when the platform cannot tell. Without it such a post awaits an operator.
+   */
+  findExisting?(post: SocialPostRow, attempt: PostAttempt): Promise<ExistingPost>;
 }
 
 /**
- * The default adapter: records what would have been posted and posts nothing. Real platform
- * adapters (X API v2, Instagram Graph, YouTube Data, LinkedIn Posts) need each platform's keys and
- * app review; they plug in behind the same interface.
+ * The default adapter: records what would have been posted and posts nothing. The real adapters
+ * (data-access/posting/) replace it per platform when that platform's credentials are configured.
  */
 export function createDryRunAdapter(db: Queryable, platform: Platform): PostingAdapter {
   return {
@@ -696,6 +709,10 @@ export function createDryRunAdapter(db: Queryable, platform: Platform): PostingA
       );
       return { externalId: `dry-run:${post.id}` };
     },
+    async findExisting(post) {
+      const { rows } = await db.query("SELECT 1 FROM dry_run_posts WHERE post_id = $1", [post.id]);
+      return rows.length ? { externalId: `dry-run:${post.id}` } : null;
+    },
   };
 }
 
@@ -706,55 +723,7 @@ export function dryRunAdapters(db: Queryable): Record<Platform, PostingAdapter> 
   >;
 }
 
-const POST_MAX_ATTEMPTS = 5;
-
-/**
- * Posts every queued post that is due. A post claimed by a crashed dispatcher is claimed again
- * after the lease; a failure is retried with backoff (1, 2, 4, 8 minutes), then stays `failed`.
- */
-export async function dispatchDuePosts(
-  deps: Pick<Deps, "pool" | "logger">,
-  adapters: Partial<Record<Platform, PostingAdapter>>,
-  opts: { limit?: number; leaseSeconds?: number } = {},
-): Promise<{ attempted: number; posted: number; failed: number }> {
-  const { rows } = await deps.pool.query<SocialPostRow>(
-    `UPDATE social_posts SET status = 'posting', updated_at = now()
-     WHERE id IN (
-       SELECT id FROM social_posts
-       WHERE scheduled_at <= now()
-         AND (status = 'scheduled' OR (status = 'posting' AND updated_at < now() - make_interval(secs => $2)))
-       ORDER BY scheduled_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-     RETURNING ${POST_COLUMNS}`,
-    [opts.limit ?? 50, opts.leaseSeconds ?? 300],
-  );
-  let posted = 0;
-  let failed = 0;
-  for (const post of rows) {
-    const adapter = adapters[post.platform];
-    try {
-      if (!adapter) throw new Error(`no posting adapter is configured for ${post.platform}`);
-      const { externalId } = await adapter.post(post);
-      await deps.pool.query(
-        `UPDATE social_posts SET status = 'posted', adapter = $2, external_id = $3, posted_at = now(),
-                error = NULL, updated_at = now() WHERE id = $1`,
-        [post.id, adapter.name, externalId],
-      );
-      posted++;
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      await deps.pool.query(
-        `UPDATE social_posts SET attempts = attempts + 1, error = $2, updated_at = now(),
-                status = CASE WHEN attempts + 1 >= $3 THEN 'failed' ELSE 'scheduled' END,
-                scheduled_at = now() + make_interval(secs => 60 * power(2, attempts))
-         WHERE id = $1`,
-        [post.id, message, POST_MAX_ATTEMPTS],
-      );
-      deps.logger.warn({ postId: post.id, platform: post.platform, err }, "social post failed");
-      failed++;
-    }
-  }
-  return { attempted: rows.length, posted, failed };
-}
+export { dispatchDuePosts } from "./posting.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Unsubscribing

@@ -338,6 +338,32 @@ export const OPERATIONS: Operation[] = [
   },
   {
     method: "post",
+    path: "/v1/content/posts/{postId}/resolve",
+    auth: "operator",
+    tag: "Content",
+    summary: "Settle a post that needs an operator (its platform could not tell whether it went out)",
+    body: json(
+      z
+        .union([
+          z.object({ external_id: z.string().min(1).max(200) }),
+          z.object({ requeue: z.literal(true) }),
+        ])
+        .meta({ id: "ResolvePostRequest" }),
+      { external_id: "1848392016473829376" },
+    ),
+    responses: {
+      200: {
+        description: "The post's new status.",
+        ...json(z.object({ id: z.uuid(), status: z.enum(["posted", "scheduled"]) })),
+      },
+      401: unauthorized,
+      404: notFoundResponse,
+      409: error("The post is not waiting for an operator."),
+      422: invalid,
+    },
+  },
+  {
+    method: "post",
     path: "/v1/webhooks/alertmanager",
     auth: "operator",
     tag: "Webhooks",
