@@ -1,10 +1,16 @@
 import { describe, expect, it } from "vitest";
 import type { IntakeInput } from "../contracts.ts";
 import { requireSector } from "../kb.ts";
+import { comparableSourceId } from "../offline/market.ts";
 import { offlineDraftingModel } from "../offline/model.ts";
 import type { Brief, CampaignCopy, Market, Okrs, Prd, Wireframes } from "../schemas.ts";
 import { anIntake } from "../testing/builders.ts";
-import { DENTAL_WAITLIST, inventedMarket, karaokeBrief } from "../testing/dishonest.ts";
+import {
+  DENTAL_WAITLIST,
+  dentalBriefInOwnWords,
+  inventedMarket,
+  karaokeBrief,
+} from "../testing/dishonest.ts";
 import {
   briefGates,
   draftReview,
@@ -50,26 +56,7 @@ async function honestMarket(intake: IntakeInput): Promise<Market> {
   return market;
 }
 
-/** A brief written by a person who read the dental idea, in their own words. */
-function paraphrasedBrief(base: Brief): Brief {
-  return {
-    ...base,
-    keyFeatures: [
-      feature(
-        "Offer freed slots to the waitlist",
-        "When someone cancels, the next patient waiting gets a text message with the open slot.",
-      ),
-      feature(
-        "Front desk view per dentist",
-        "Reception staff see each open offer for every dentist of the dental team.",
-      ),
-      feature(
-        "Waitlist sign-up",
-        "Patients join the waitlist of their dental practice for an earlier appointment.",
-      ),
-    ],
-  };
-}
+const paraphrasedBrief = dentalBriefInOwnWords;
 
 describe("relevance gates: the brief", () => {
   it("when the features are about karaoke for a dental waitlist (labelled source: idea), then features-about-idea and no-filler-features fail", async () => {
@@ -132,6 +119,28 @@ describe("relevance gates: the market map", () => {
     expect(byId(gates, "comparables").reason).toMatch(
       /only 0 comparables \(need 3\) found in the knowledge base/,
     );
+  });
+
+  it("when a real product's name arrives defanged (Booking[.]com), then it is still the knowledge base's", async () => {
+    const travel = anIntake({
+      sector: "travel",
+      idea: "Tours and activities for city visitors, booked in an app with hotel stays.",
+    });
+    const market = await honestMarket(travel);
+    const booking = {
+      ...market.comparables[0]!,
+      name: "Booking[.]com",
+      sourceId: comparableSourceId(
+        "travel",
+        requireSector("travel").comparables.find((c) => c.name === "Booking.com")!,
+      ),
+    };
+    expect(
+      byId(
+        marketGates({ ...market, comparables: [booking, ...market.comparables.slice(1)] }),
+        "kb-sources-exist",
+      ).reason,
+    ).not.toMatch(/Booking/);
   });
 
   it("when a real product is cited under another product's source id, then it counts as invented", async () => {

@@ -44,6 +44,38 @@ export function karaokeBrief(honest: Brief): Brief {
   };
 }
 
+/** What a model that read DENTAL_WAITLIST writes for its features, in its own words (the repaired answer). */
+export function dentalBriefInOwnWords(base: Brief): Brief {
+  const f = (name: string, description: string, screen: "form" | "list" | "dashboard") => ({
+    id: name.toLowerCase().replace(/\W+/g, "-"),
+    name,
+    description,
+    screen,
+    source: "idea" as const,
+    keywords: [],
+  });
+  return {
+    ...base,
+    keyFeatures: [
+      f(
+        "Offer freed slots to the waitlist",
+        "When someone cancels, the next patient waiting gets a text message with the open slot.",
+        "list",
+      ),
+      f(
+        "Front desk view per dentist",
+        "Reception staff see each open offer for every dentist of the dental team.",
+        "dashboard",
+      ),
+      f(
+        "Waitlist sign-up",
+        "Patients join the waitlist of their dental practice for an earlier appointment.",
+        "form",
+      ),
+    ],
+  };
+}
+
 const INVENTED = ["DentaQueue", "SlotSnap Pro", "RecallRobot"];
 
 /** The market map a model writes when it invents competitors and cites knowledge-base ids for them. */
