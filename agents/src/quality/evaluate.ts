@@ -382,6 +382,10 @@ export function evaluateRun(
           sizeBudget: html.length < 250_000 ? 1 : ratio(250_000, html.length),
           compileFirstTry: build && build.attempts > 0 ? (build.fallback ? 0 : ratio(1, build.attempts)) : 1,
         },
+        // A fallback is a working prototype, so it fails no gate; the rubric scores it 0 and the note says why.
+        build?.fallback && build.attempts > 0
+          ? [`model-written screen failed ${build.attempts} compile attempts; proven pattern used`]
+          : [],
       ),
     );
   }
