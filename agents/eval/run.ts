@@ -191,6 +191,8 @@ async function runOne(
     }
   } catch (e) {
     error = (e as Error).message;
+    // A failed step's paid calls ride on its error; they cost what they cost.
+    usage.push(...((e as { usage?: UsageRecord[] }).usage ?? []));
   }
   const seconds = (performance.now() - started) / 1000;
   const html = artifacts.find((a) => a.name === "prototype/index.html");
