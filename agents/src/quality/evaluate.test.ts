@@ -138,6 +138,82 @@ describe("quality report", () => {
     expect(report.passed).toBe(false);
   });
 
+  it("when each remaining gate gets an input it must fail, then it fails with a reason", async () => {
+    const { state } = await finalState();
+    const [market, prd, wf, proto, ex, campaign, okrs] = [
+      state.market!,
+      state.prd!,
+      state.wireframes!,
+      state.prototype!,
+      state.explainer!,
+      state.campaign!,
+      state.okrs!,
+    ];
+    const firstSvg = `wireframes/${wf.screens[0]!.id}.svg`;
+    const broken: PipelineState = {
+      ...state,
+      artifacts: state.artifacts
+        .filter((a) => a.name !== "prototype/index.html" && a.name !== "explainer/index.html")
+        .map((a) =>
+          a.name === firstSvg ? { ...a, body: String(a.body).replace(/<g id="region-/g, '<g id="zone-') } : a,
+        ),
+      market: {
+        ...market,
+        sources: market.sources.filter((s) => s.id !== market.comparables[0]!.sourceId),
+        retrieval: [],
+      },
+      prd: {
+        ...prd,
+        problem: "Too short.",
+        sources: [{ id: "kb:sectors/nowhere/patterns", title: "Nowhere" }],
+      },
+      prototype: { ...proto, screens: proto.screens.slice(1) },
+      explainer: {
+        ...ex,
+        scenes: ex.scenes.map((sc, i) =>
+          i === 1 ? { ...sc, startSeconds: sc.startSeconds + 5, screenId: "nowhere" } : sc,
+        ),
+      },
+      campaign: {
+        emails: [...campaign.emails]
+          .reverse()
+          .map((e, i) =>
+            i === 0 ? { ...e, preheader: "", text: e.text.replace(/Unsubscribe: \S+/, "") } : e,
+          ),
+      },
+      okrs: {
+        ...okrs,
+        objectives: okrs.objectives.map((o, i) =>
+          i === 0
+            ? { ...o, keyResults: o.keyResults.map((k, j) => (j === 0 ? { ...k, target: k.baseline } : k)) }
+            : o,
+        ),
+      },
+    };
+    const report = evaluateRun(broken, "offline");
+    const expected: [string, string, RegExp][] = [
+      ["market", "sourced", /comparables without a listed source: /],
+      ["market", "retrieval", /no retrieval sources recorded/],
+      ["prd", "filled", /sections too thin: problem/],
+      ["prd", "cites-sources", /cites unknown or unlisted sources: kb:sectors\/nowhere\/patterns/],
+      ["wireframes", "labelled-regions", /region .* has no labelled group/],
+      ["prototype", "compiled", /no bundled prototype page/],
+      ["prototype", "key-screens", /screens missing: /],
+      ["explainer", "timings", /scene timings drift by 5\.00 s/],
+      ["explainer", "scenes-from-wireframes", /scenes on unknown screens: /],
+      ["explainer", "player", /no explainer\/index\.html/],
+      ["campaign", "three-emails", /emails are calendar,prototype,demo/],
+      ["campaign", "unsubscribe", /no unsubscribe in: calendar/],
+      ["campaign", "parts", /an email lacks a part/],
+      ["okrs", "measurable", /not measurable: /],
+    ];
+    for (const [artifact, id, reason] of expected) {
+      const g = gateOf(report, artifact, id);
+      expect(g?.passed, `${artifact}.${id}`).toBe(false);
+      expect(g?.reason, `${artifact}.${id}`).toMatch(reason);
+    }
+  });
+
   it("when XML is checked, then balanced documents pass and broken ones say why", () => {
     expect(wellFormedXml('<svg a="1"><g><text>x &amp; y</text></g><rect/></svg>')).toBeUndefined();
     expect(wellFormedXml("<svg><g></svg>")).toMatch(/closes the wrong element/);
