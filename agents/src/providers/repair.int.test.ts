@@ -114,6 +114,19 @@ describe("the repair loop on the provider path (FAKE OpenAI-compatible server)",
     expect(artifacts.some((a) => a.name === "prd.md")).toBe(true);
   });
 
+  it("when an answer is cut off at the output cap, then the model is told so, not handed a parse error", async () => {
+    const fake = await scripted(async (step, input, nth) => {
+      const draft = await honest(step, input);
+      if (step !== "intake_parser") return { draft };
+      return nth === 0 ? { draft, truncated: true } : { draft: dentalBriefInOwnWords(draft as Brief) };
+    });
+    await run(fake);
+    const asks = fake.calls.filter((c) => c.step === "intake_parser");
+    expect(userTurns(asks[1]!).at(-1)).toMatch(
+      /the answer was cut off at the 4000-token output cap; answer more briefly/,
+    );
+  });
+
   it("when a step stays invalid after its repairs, then it fails and the error carries every paid call", async () => {
     const fake = await scripted(async (step, input) => {
       const draft = (await honest(step, input)) as Record<string, unknown>;

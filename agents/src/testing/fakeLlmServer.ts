@@ -141,7 +141,7 @@ export async function startFakeLlmServer(options: FakeLlmServerOptions = {}): Pr
             role: "assistant",
             model,
             content,
-            stop_reason: "draft" in result ? "tool_use" : "end_turn",
+            stop_reason: "draft" in result ? (result.truncated ? "max_tokens" : "tool_use") : "end_turn",
             stop_sequence: null,
             usage: { input_tokens: inputTokens, output_tokens: outputTokens },
           });
@@ -161,7 +161,13 @@ export async function startFakeLlmServer(options: FakeLlmServerOptions = {}): Pr
           object: "chat.completion",
           created: 1_790_000_000,
           model,
-          choices: [{ index: 0, message, finish_reason: "draft" in result ? "tool_calls" : "stop" }],
+          choices: [
+            {
+              index: 0,
+              message,
+              finish_reason: "draft" in result ? (result.truncated ? "length" : "tool_calls") : "stop",
+            },
+          ],
           usage: {
             prompt_tokens: inputTokens,
             completion_tokens: outputTokens,
