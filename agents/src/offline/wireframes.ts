@@ -180,7 +180,7 @@ function featureRegions(feature: Feature, brief: Brief, sector: SectorProfile): 
     {
       id: "list",
       pattern: "list",
-      label: `${noun} list`,
+      label: /list$/i.test(noun) ? noun : `${noun} list`,
       data: {
         columns: [noun, "Details", "Status"],
         rows: ["A", "B", "C"].map((letter, i) => [
