@@ -41,6 +41,8 @@ export const featureSchema = z.object({
   /** The sector feature template it matches, if any (e.g. "Order tracking"). */
   sectorPattern: z.string().optional(),
   keywords: z.array(text),
+  /** What users do, as a verb phrase that reads after "to": "fill cancelled slots from a waitlist". */
+  action: text.optional(),
 });
 export type Feature = z.infer<typeof featureSchema>;
 
@@ -71,10 +73,34 @@ export const briefSchema = z.object({
         max: z.number().nonnegative().optional(),
       })
       .nullable(),
-    timeline: z.object({ raw: text, weeks: z.number().int().positive().optional() }).nullable(),
+    timeline: z
+      .object({
+        raw: text,
+        weeks: z.number().int().positive().optional(),
+        /** A deadline rather than a duration, e.g. "end of Q3", "before September". */
+        deadline: text.optional(),
+      })
+      .nullable(),
     notes: z.array(text),
+    /** Platform constraints the client named ("must work offline", "older Android phones"); always in scope. */
+    platform: z.array(text).optional(),
+    /** Systems the client named to connect to ("Xero", "the bank API"); each is a requirement and a risk. */
+    integrations: z.array(text).optional(),
   }),
   goals: z.array(text).min(1),
+  /** The intake's language; the drafts are in English. */
+  language: z.object({ code: text, name: text }).optional(),
+  /** The sector the client filed the intake under, the one it reads as, and whether they differ clearly. */
+  sectorFit: z
+    .object({
+      filed: z.object({ id: text, name: text }),
+      readsAs: z.object({ id: text, name: text, label: text }),
+      mismatch: z.boolean(),
+      scores: z.array(z.object({ id: text, score: z.number() })),
+    })
+    .optional(),
+  /** What the intake leaves unclear and the client should answer (no budget, platform, sector...). */
+  openQuestions: z.array(text).optional(),
 });
 export type Brief = z.infer<typeof briefSchema>;
 
@@ -142,6 +168,40 @@ export const prdSchema = z.object({
   metrics: z.array(z.object({ name: text, definition: text, target: text })).min(2),
   risks: z.array(z.object({ risk: text, mitigation: text })).min(2),
   sources: z.array(sourceSchema).min(1),
+  /** Requirement pool (MetaGPT's PRD): each requirement with a P0/P1/P2 priority, traced to a feature or a constraint. */
+  requirements: z
+    .array(
+      z.object({
+        id: text,
+        priority: z.enum(["P0", "P1", "P2"]),
+        requirement: text,
+        /** The key feature it implements; absent for a constraint or an integration. */
+        featureId: slug.optional(),
+        origin: z.enum(["feature", "constraint", "integration"]),
+      }),
+    )
+    .optional(),
+  /** What the intake leaves unclear, as questions for the client. */
+  openQuestions: z.array(text).optional(),
+  /** The user flow from the first screen to the core action. */
+  userFlow: z.array(z.object({ step: z.number().int().positive(), screenId: slug, action: text })).optional(),
+  /** Competitive positioning from the market map, drawn as positioning.svg; x and y run 0 to 1. */
+  positioning: z
+    .object({
+      xAxis: z.object({ label: text, low: text, high: text }),
+      yAxis: z.object({ label: text, low: text, high: text }),
+      points: z
+        .array(
+          z.object({
+            name: text,
+            x: z.number().min(0).max(1),
+            y: z.number().min(0).max(1),
+            ours: z.boolean(),
+          }),
+        )
+        .min(2),
+    })
+    .optional(),
 });
 export type Prd = z.infer<typeof prdSchema>;
 

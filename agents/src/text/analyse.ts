@@ -42,6 +42,8 @@ export interface Token {
   stem: string;
   /** English function word (wink's list) or one of the toolkit's filler words. */
   stop: boolean;
+  /** One of the toolkit's filler words ("app", "platform", "easy"): content to a grammar, not to an idea. */
+  filler: boolean;
   /** Index of the sentence the token belongs to. */
   sentence: number;
   /** Whitespace before the token, so spans can be re-joined as written. */
@@ -86,14 +88,50 @@ export function analyse(text: string): Token[] {
       // wink spells US "cancelation"; keep the writer's "cancellation" family together.
       if (lemma === "cancelation") lemma = "cancellation";
       const stem = stemOf(lemma);
-      const stop = Boolean(t.out(its.stopWordFlag)) || FILLER.has(lower) || FILLER.has(lemma);
-      out.push({ value, lower, pos, lemma, stem, stop, sentence: s, pre: t.out(its.precedingSpaces) });
+      const filler = FILLER.has(lower) || FILLER.has(lemma);
+      const stop = Boolean(t.out(its.stopWordFlag)) || filler;
+      out.push({
+        value,
+        lower,
+        pos,
+        lemma,
+        stem,
+        stop,
+        filler,
+        sentence: s,
+        pre: t.out(its.precedingSpaces),
+      });
     });
   });
+  mergeHyphenated(out);
   repairTags(out);
   if (cache.size > 2000) cache.clear();
   cache.set(text, out);
   return out;
+}
+
+/** "no-shows", "in-app", "wait-list": wink splits at the hyphen; the writer meant one word. */
+function mergeHyphenated(out: Token[]): void {
+  for (let i = out.length - 2; i >= 1; i--) {
+    const [prev, dash, next] = [out[i - 1]!, out[i]!, out[i + 1]!];
+    if (dash.value !== "-" || dash.pre !== "" || next.pre !== "" || prev.sentence !== next.sentence) continue;
+    if (!/\p{L}/u.test(prev.value) || !/\p{L}/u.test(next.value)) continue;
+    const value = `${prev.value}-${next.value}`;
+    const lemma = `${prev.lower}-${next.lemma}`;
+    const pos: Pos = next.pos === "VERB" || next.pos === "ADP" ? "NOUN" : next.pos;
+    out.splice(i - 1, 3, {
+      ...next,
+      value,
+      lower: value.toLowerCase(),
+      pos,
+      lemma,
+      stem: stemOf(lemma.replace(/-/g, "")),
+      stop: false,
+      filler: false,
+      pre: prev.pre,
+    });
+    i--;
+  }
 }
 
 const CLAUSE_START = /^(?:,|and|or|to|can|then|;|:)$/;
@@ -122,11 +160,23 @@ function repairTags(out: Token[]): void {
       cur.pos === "NOUN" &&
       base(cur) &&
       same(prev) &&
-      prev!.pos === "NOUN" &&
+      (prev!.pos === "NOUN" || prev!.pos === "PROPN") &&
       plural(prev) &&
       same(next) &&
       (["DET", "ADJ", "NOUN", "PRON", "NUM"].includes(next!.pos) ||
         (next!.pos === "VERB" && /(?:ed|en)$/.test(next!.lower)))
+    ) {
+      retag(cur, "VERB");
+      continue;
+    }
+    // "people who love yoga": a base-form noun right after a relative pronoun is its verb.
+    if (
+      cur.pos === "NOUN" &&
+      base(cur) &&
+      same(prev) &&
+      /^(?:who|that|which)$/.test(prev!.lower) &&
+      same(next) &&
+      ["DET", "ADJ", "NOUN", "PRON", "NUM", "PROPN"].includes(next!.pos)
     ) {
       retag(cur, "VERB");
       continue;

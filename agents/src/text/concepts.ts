@@ -31,12 +31,17 @@ export interface Action {
   object?: NounPhrase;
   /** A prepositional complement right after the object: "from a waitlist" → the waitlist phrase. */
   complement?: { preposition: string; phrase: NounPhrase };
+  /** Who does it, when the sentence says: "the front desk" in "the front desk confirms offers". */
+  subject?: NounPhrase;
   /** "fill cancelled slots from a waitlist": verb lemma, object and complement. */
   text: string;
+  /** The same action as the client wrote it, verb in its base form and possessives dropped: "fill cancelled slots from a waitlist". */
+  phrase: string;
   /** Index of the sentence it was read from. */
   sentence: number;
 }
 
+const POSSESSIVE = /^(?:their|his|her|its|our|my|your)$/;
 const NOUNISH = new Set(["NOUN", "PROPN"]);
 const MODIFIER = new Set(["ADJ", "NOUN", "PROPN", "NUM"]);
 
@@ -51,7 +56,9 @@ function isParticipleModifier(t: Token, next: Token | undefined): boolean {
 
 function phraseFrom(tokens: Token[]): NounPhrase | undefined {
   const trimmed = [...tokens];
-  while (trimmed.length && (trimmed[0]!.stop || trimmed[0]!.pos === "NUM")) trimmed.shift();
+  const lead = (t: Token) =>
+    ["DET", "PRON", "NUM"].includes(t.pos) || t.filler || (t.stop && t.pos !== "ADJ");
+  while (trimmed.length && lead(trimmed[0]!)) trimmed.shift();
   const head = trimmed[trimmed.length - 1];
   if (!head || !isNounish(head) || head.stop) return undefined;
   const text = trimmed
@@ -107,7 +114,7 @@ export function actions(text: string, limit = 8): Action[] {
     if (v.pos !== "VERB" || isParticipleModifier(v, tokens[i + 1])) continue;
     // Function verbs ("is", "let", "want") carry no action; common ones like "see" and "get" do.
     if (
-      /^(?:be|have|do|say|call|base|name|let|want|need|wish|allow|enable|help|make|like|use|build|create|try)$/.test(
+      /^(?:be|have|do|say|call|base|name|let|want|need|wish|allow|enable|help|make|like|love|enjoy|hate|prefer|use|build|create|try)$/.test(
         v.lemma,
       )
     )
@@ -122,7 +129,7 @@ export function actions(text: string, limit = 8): Action[] {
     )
       j++;
     let object: NounPhrase | undefined;
-    for (let k = j; k < tokens.length && k <= j + 1; k++) {
+    for (let k = j; k < tokens.length && k <= j; k++) {
       const p = [...startOf.entries()].find(
         ([start, ph]) => start === tokens[k] || ph.tokens.includes(tokens[k]!),
       )?.[1];
@@ -142,6 +149,42 @@ export function actions(text: string, limit = 8): Action[] {
         if (p) complement = { preposition: prep.lower, phrase: p };
       }
     }
+    // The subject: the noun phrase that ends right before the verb (past "can", "will", "to").
+    let b = i - 1;
+    while (b >= 0 && tokens[b]!.sentence === v.sentence && ["AUX", "PART", "ADV"].includes(tokens[b]!.pos))
+      b--;
+    const subject = b >= 0 ? phrases.find((ph) => ph.tokens[ph.tokens.length - 1] === tokens[b]) : undefined;
+    const last = complement
+      ? complement.phrase.tokens[complement.phrase.tokens.length - 1]!
+      : object
+        ? object.tokens[object.tokens.length - 1]!
+        : v;
+    // "get alerts when a hive swarms": a short condition after the object belongs to the action.
+    let endAt = tokens.indexOf(last);
+    const cue = tokens[endAt + 1];
+    if (
+      object &&
+      cue &&
+      /^(?:when|if|before|after|once|whenever)$/.test(cue.lower) &&
+      cue.sentence === v.sentence
+    ) {
+      let k = endAt + 2;
+      while (
+        k < tokens.length &&
+        k - endAt <= 7 &&
+        tokens[k]!.sentence === v.sentence &&
+        tokens[k]!.pos !== "PUNCT" &&
+        tokens[k]!.pos !== "CCONJ"
+      )
+        k++;
+      if (k - endAt <= 7 && k > endAt + 2) endAt = k - 1;
+    }
+    const span = tokens.slice(i + 1, endAt + 1).filter((t) => !POSSESSIVE.test(t.lower));
+    const phrase = [v.lemma, ...span.map((t) => `${t.pre.length ? " " : ""}${t.value}`)]
+      .join(" ")
+      .replace(/ {2,}/g, " ")
+      .replace(/ (?=[,.])/g, "")
+      .trim();
     const textOut = [
       v.lemma,
       object?.text,
@@ -157,7 +200,9 @@ export function actions(text: string, limit = 8): Action[] {
       verbText: v.lower,
       ...(object ? { object } : {}),
       ...(complement ? { complement } : {}),
+      ...(subject ? { subject } : {}),
       text: textOut,
+      phrase: /[\p{Lu}]/u.test(phrase.slice(1)) ? phrase : phrase.toLowerCase(),
       sentence: v.sentence,
     });
   }

@@ -37,8 +37,9 @@ export function sentenceCase(text: string): string {
 }
 
 /** "a" or "an" for the word that follows (by sound for the common exceptions). */
-export function article(word: string): "a" | "an" {
-  const w = word.trim().toLowerCase();
+export function article(phrase: string): "a" | "an" {
+  const word = phrase.trim().split(/\s+/)[0] ?? "";
+  const w = word.toLowerCase();
   if (/^(?:hour|honest|honou?r|heir)/.test(w)) return "an";
   if (/^(?:uni|use|usu|uti|eu|one|once|ubiq|ufo)/.test(w)) return "a";
   if (/^[aeiou]/.test(w)) return "an";

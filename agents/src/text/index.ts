@@ -30,3 +30,4 @@ export { stableHash, pick } from "./hash.ts";
 export { detectLanguage, foreignStopwords, type Language } from "./language.ts";
 export { parseBudget, parseTimeline, type Money, type Timeline } from "./quantities.ts";
 export { isStopword, contentWords } from "./stopwords.ts";
+export { grammarFindings, grammarReport, sentences, type GrammarFinding } from "./grammar.ts";
