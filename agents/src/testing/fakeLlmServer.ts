@@ -22,7 +22,12 @@ export interface FakeCall {
 
 /** What the fake model answers: a draft object, a raw string, or an HTTP error status (with headers such as Retry-After). */
 export type FakeAnswer =
-  { draft: unknown } | { text: string } | { status: number; headers?: Record<string, string> };
+  | {
+      draft: unknown;
+      /** Answer as if the output cap cut it off (finish_reason "length"). */ truncated?: boolean;
+    }
+  | { text: string }
+  | { status: number; headers?: Record<string, string> };
 
 export interface FakeLlmServerOptions {
   answer?: (step: DraftStep, input: unknown, call: number) => FakeAnswer | Promise<FakeAnswer>;
