@@ -209,6 +209,24 @@ describe("one retry layer, honouring Retry-After (FAKE OpenAI-compatible server)
   });
 });
 
+describe("the tool schema the model is given (MetaGPT-style field descriptions and examples)", () => {
+  it("when a step is drafted, then its key fields carry a description and an example", async () => {
+    const fake = await scripted(async (step, input) => ({ draft: await honest(step, input) }));
+    await modelFor(fake).draft({
+      step: "intake_parser",
+      instructions: "x",
+      input: { intake: dental, sector: requireSector("healthcare") },
+      schema: briefSchema,
+    });
+    const tools = fake.calls[0]?.body["tools"] as { function: { parameters: Record<string, any> } }[];
+    const props = tools[0]!.function.parameters["properties"];
+    expect(props.keyFeatures.description).toMatch(/tracing to the idea/);
+    expect(props.keyFeatures.items.properties.name.examples).toEqual(["Offer freed slots to the waitlist"]);
+    expect(props.problemStatement.examples?.[0]).toMatch(/clinics/);
+    expect(props.openQuestions.description).toMatch(/unclear/);
+  });
+});
+
 describe("prices and output caps", () => {
   it("when a dated snapshot or an alias is priced, then it costs what its model costs", () => {
     expect(priceOf(PRICES, "gpt-5.4-mini-2026-03-17")).toEqual(PRICES["gpt-5.4-mini"]);
