@@ -218,12 +218,15 @@ describe("the tool schema the model is given (MetaGPT-style field descriptions a
       input: { intake: dental, sector: requireSector("healthcare") },
       schema: briefSchema,
     });
-    const tools = fake.calls[0]?.body["tools"] as { function: { parameters: Record<string, any> } }[];
-    const props = tools[0]!.function.parameters["properties"];
-    expect(props.keyFeatures.description).toMatch(/tracing to the idea/);
-    expect(props.keyFeatures.items.properties.name.examples).toEqual(["Offer freed slots to the waitlist"]);
-    expect(props.problemStatement.examples?.[0]).toMatch(/clinics/);
-    expect(props.openQuestions.description).toMatch(/unclear/);
+    type Json = { description?: string; examples?: unknown[]; properties: Record<string, Json>; items: Json };
+    const tools = fake.calls[0]?.body["tools"] as { function: { parameters: Json } }[];
+    const props = tools[0]!.function.parameters.properties;
+    expect(props["keyFeatures"]?.description).toMatch(/tracing to the idea/);
+    expect(props["keyFeatures"]?.items.properties["name"]?.examples).toEqual([
+      "Offer freed slots to the waitlist",
+    ]);
+    expect(props["problemStatement"]?.examples?.[0]).toMatch(/clinics/);
+    expect(props["openQuestions"]?.description).toMatch(/unclear/);
   });
 });
 
