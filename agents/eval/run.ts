@@ -28,7 +28,8 @@ import type { QualityReport } from "../src/quality/report.ts";
 import type { Brief, Prd, Prototype, Wireframes } from "../src/schemas.ts";
 import { launchChromium, openSandboxed } from "../src/testing/browser.ts";
 import { startFakeLlmServer } from "../src/testing/fakeLlmServer.ts";
-import { lemmas, mentions, withoutQuotedRuns } from "../src/text/index.ts";
+import { listSectors, requireSector } from "../src/kb.ts";
+import { grammarReport, lemmas, mentions, sentences, withoutQuotedRuns } from "../src/text/index.ts";
 
 /** A concept as a product manager names it, with the words that count as mentioning it. */
 interface HumanConcept {
@@ -84,6 +85,8 @@ interface ProjectResult {
   coverage?: Record<CoverageArtifact, CoverageResult>;
   /** Features that mention none of the idea's human concepts, even quoting the client. */
   fillerFeatures?: string[];
+  /** The text toolkit's grammar findings over the drafts' own sentences (not the client's quoted ones). */
+  grammar: string[];
 }
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
@@ -113,6 +116,9 @@ function humanCoverage(concepts: HumanConcept[], texts: string[], source: string
     .map((c) => c.name);
   return { share: concepts.length ? (concepts.length - missing.length) / concepts.length : 0, missing };
 }
+
+const KB_FEATURE_NAMES = listSectors().flatMap((s) => requireSector(s.id).features.map((f) => f.name));
+const KB_PRODUCT_NAMES = listSectors().flatMap((s) => requireSector(s.id).comparables.map((c) => c.name));
 
 async function renderPrototype(browser: Browser, html: string, screenIds: string[]): Promise<RenderResult> {
   const { page, problems } = await openSandboxed(browser, html);
@@ -155,6 +161,7 @@ async function runOne(
   let prd: Prd | undefined;
   let wireframes: Wireframes | undefined;
   let emails: string[] = [];
+  let narration: string[] = [];
   let screenIds: string[] = [];
   let mp4: string | undefined;
   let error: string | undefined;
@@ -183,6 +190,7 @@ async function runOne(
       prd = update.product_doc_writer?.prd ?? prd;
       wireframes = update.wireframer?.wireframes ?? wireframes;
       emails = update.campaign_composer?.campaign?.emails.map((e) => e.text) ?? emails;
+      narration = update.explainer_producer?.explainer?.scenes.map((sc) => sc.narration) ?? narration;
       screenIds = update.wireframer?.wireframes?.screens.map((s) => s.id) ?? screenIds;
       const video = update.explainer_producer?.explainerVideo;
       if (video)
@@ -222,9 +230,37 @@ async function runOne(
           .filter((f) => humanCoverage(concepts, [`${f.name}. ${f.description}`], "").share === 0)
           .map((f) => f.name)
       : undefined;
+  const drafted = [
+    ...(brief
+      ? [
+          brief.problemStatement,
+          ...brief.keyFeatures.map((f) => f.description),
+          ...(brief.openQuestions ?? []),
+        ]
+      : []),
+    ...(prd
+      ? [
+          prd.summary,
+          ...prd.userStories.flatMap((u) => u.acceptance),
+          ...prd.scope.in,
+          ...prd.risks.flatMap((r) => [r.risk, r.mitigation]),
+          ...(prd.requirements ?? []).map((r) => r.requirement),
+        ]
+      : []),
+    ...(wireframes ? wireframes.screens.map((sc) => sc.purpose) : []),
+    ...narration,
+    ...emails,
+  ]
+    .flatMap(sentences)
+    // A sentence that is mostly the client's own words is theirs to write, not the drafts'.
+    .filter((sentence) => withoutQuotedRuns(sentence, source, 5).length > sentence.length * 0.6);
+  const grammar = grammarReport(drafted, KB_FEATURE_NAMES, KB_PRODUCT_NAMES).map(
+    (f) => `${f.rule}: ${f.detail} in "${f.sentence}"`,
+  );
   return {
     id,
     sector: intake.sector,
+    grammar,
     ok: !error,
     ...(error ? { error } : {}),
     seconds: Math.round(seconds * 100) / 100,
@@ -283,6 +319,7 @@ function summary(results: ProjectResult[], model: string, totalSeconds: number) 
     completed: results.filter((r) => r.ok).length,
     coverage,
     fillerFeatures: measured.reduce((t, r) => t + (r.fillerFeatures?.length ?? 0), 0),
+    grammarFindings: results.reduce((t, r) => t + r.grammar.length, 0),
     compileRate: rate(results.filter((r) => r.compiled).length),
     renderRate: rate(results.filter((r) => r.render?.rendered).length),
     qualityPassed: results.filter((r) => r.quality?.passed).length,
@@ -329,6 +366,7 @@ function markdown(set: string, s: ReturnType<typeof summary>, results: ProjectRe
         .join(", ") || "none"
     } |`,
     `| Mean rubric score | ${s.meanScore} |`,
+    `| Grammar findings in the drafts' own sentences (text toolkit) | ${s.grammarFindings} |`,
     `| Prototype compile rate | ${pct(s.compileRate)} |`,
     `| Prototype render rate (Chromium, every screen, no console errors, no requests) | ${pct(s.renderRate)} |`,
     `| Hostile content leaked into artifacts | ${s.hostileLeaks} |`,
