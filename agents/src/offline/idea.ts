@@ -50,6 +50,9 @@ export function isPeopleNoun(lemma: string): boolean {
   return PEOPLE.test(w) || (PEOPLE_SUFFIX.test(w) && w.length > 4);
 }
 
+// Verbs that state the client's problem ("dentists lose money on no-shows"), not something to build.
+const PROBLEM_VERBS = /^(?:lose|waste|miss|struggle|lack|suffer|forget|spend|fail|hate|cost)$/;
+
 const VERB_FOR =
   /^(?:pay|wait|look|search|apply|ask|sign|account|plan|ready|time|room|space|register|vote|shop)$/;
 
@@ -131,6 +134,7 @@ export function readIdea(intake: IntakeInput): IdeaReading {
       ? actions(text, 12).filter(
           (a) =>
             a.object &&
+            !PROBLEM_VERBS.test(a.verb) &&
             !/^(?:integrate|connect|sync|link|import|export|pull|push)$/.test(a.verb) &&
             !integrations.some((n) => a.phrase.toLowerCase().includes(n.toLowerCase())),
         )

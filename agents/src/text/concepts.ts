@@ -31,6 +31,8 @@ export interface Action {
   object?: NounPhrase;
   /** A prepositional complement right after the object: "from a waitlist" → the waitlist phrase. */
   complement?: { preposition: string; phrase: NounPhrase };
+  /** Further prepositional phrases chained after it: "on the waitlist", "by text message". */
+  more?: { preposition: string; phrase: NounPhrase }[];
   /** Who does it, when the sentence says: "the front desk" in "the front desk confirms offers". */
   subject?: NounPhrase;
   /** "fill cancelled slots from a waitlist": verb lemma, object and complement. */
@@ -149,13 +151,28 @@ export function actions(text: string, limit = 8): Action[] {
         if (p) complement = { preposition: prep.lower, phrase: p };
       }
     }
+    // "offer freed slots to patients on the waitlist by text message": up to two more phrases.
+    const more: { preposition: string; phrase: NounPhrase }[] = [];
+    let tail = complement?.phrase;
+    while (tail && more.length < 2) {
+      const after = tokens.indexOf(tail.tokens[tail.tokens.length - 1]!) + 1;
+      const prep = tokens[after];
+      if (!prep || prep.pos !== "ADP" || prep.sentence !== v.sentence) break;
+      let k = after + 1;
+      while (k < tokens.length && ["DET", "PRON"].includes(tokens[k]!.pos)) k++;
+      const p = phrases.find((ph) => ph.tokens[0] === tokens[k]);
+      if (!p) break;
+      more.push({ preposition: prep.lower, phrase: p });
+      tail = p;
+    }
     // The subject: the noun phrase that ends right before the verb (past "can", "will", "to").
     let b = i - 1;
     while (b >= 0 && tokens[b]!.sentence === v.sentence && ["AUX", "PART", "ADV"].includes(tokens[b]!.pos))
       b--;
     const subject = b >= 0 ? phrases.find((ph) => ph.tokens[ph.tokens.length - 1] === tokens[b]) : undefined;
-    const last = complement
-      ? complement.phrase.tokens[complement.phrase.tokens.length - 1]!
+    const lastPhrase = more.length ? more[more.length - 1]!.phrase : complement?.phrase;
+    const last = lastPhrase
+      ? lastPhrase.tokens[lastPhrase.tokens.length - 1]!
       : object
         ? object.tokens[object.tokens.length - 1]!
         : v;
@@ -200,6 +217,7 @@ export function actions(text: string, limit = 8): Action[] {
       verbText: v.lower,
       ...(object ? { object } : {}),
       ...(complement ? { complement } : {}),
+      ...(more.length ? { more } : {}),
       ...(subject ? { subject } : {}),
       text: textOut,
       phrase: /[\p{Lu}]/u.test(phrase.slice(1)) ? phrase : phrase.toLowerCase(),
@@ -249,9 +267,9 @@ export function keyConcepts(text: string, limit = 8): Concept[] {
       for (const t of a.object.tokens)
         if (isContent(t)) bump(t.lemma, a.object.text, isNounish(t) ? 3 : 2, p);
     }
-    if (a.complement) {
-      for (const t of a.complement.phrase.tokens)
-        if (isContent(t)) bump(t.lemma, a.complement.phrase.text, isNounish(t) ? 2.5 : 1.5, p);
+    for (const c of [...(a.complement ? [a.complement] : []), ...(a.more ?? [])]) {
+      for (const t of c.phrase.tokens)
+        if (isContent(t)) bump(t.lemma, c.phrase.text, isNounish(t) ? 2.5 : 1.5, p);
     }
   }
   for (const np of nounPhrasesOf(tokens)) {
