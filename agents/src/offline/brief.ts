@@ -122,7 +122,9 @@ function impliedFeatures(object: NounPhrase, text: string): { name: string; scre
     ];
   // A waitlist, a calendar or a map is one thing users manage, not a list of them.
   const collection =
-    /(?:list|queue|calendar|schedule|map|feed|inbox|board|rota|roster|diary|log|register)$/.test(head.lemma);
+    /(?:^list|waitlist|checklist|playlist|queue|calendar|schedule|map|feed|inbox|board|rota|roster|diary|^log|register)$/.test(
+      head.lemma,
+    );
   return collection
     ? [
         { name: `Manage the ${singular}`, screen: "list" },

@@ -135,6 +135,8 @@ export function readIdea(intake: IntakeInput): IdeaReading {
           (a) =>
             a.object &&
             !PROBLEM_VERBS.test(a.verb) &&
+            // "must work on older Android phones" is a platform constraint, not a feature.
+            !(/^(?:work|run|load|function)$/.test(a.verb) && PLATFORM.test(a.phrase)) &&
             !/^(?:integrate|connect|sync|link|import|export|pull|push)$/.test(a.verb) &&
             !integrations.some((n) => a.phrase.toLowerCase().includes(n.toLowerCase())),
         )
@@ -151,7 +153,11 @@ export function readIdea(intake: IntakeInput): IdeaReading {
       if (p) objects.push(p);
     }
   }
-  const unique = objects.filter((o, i) => objects.findIndex((x) => x.head === o.head) === i);
+  // A named system ("Stripe") is an integration, not an object users browse.
+  const named = new Set(integrations.flatMap((n) => n.toLowerCase().split(/\s+/)));
+  const unique = objects.filter(
+    (o, i) => objects.findIndex((x) => x.head === o.head) === i && !named.has(o.head.toLowerCase()),
+  );
   return {
     text,
     language,

@@ -51,9 +51,9 @@ function isNounish(t: Token): boolean {
   return NOUNISH.has(t.pos) && /\p{L}/u.test(t.value);
 }
 
-/** A past participle before a noun ("cancelled slots", "freed slot") modifies it. */
+/** A participle before a noun ("cancelled slots", "freed slot", "climbing gyms") modifies it. */
 function isParticipleModifier(t: Token, next: Token | undefined): boolean {
-  return t.pos === "VERB" && /(?:ed|en)$/.test(t.lower) && next !== undefined && isNounish(next);
+  return t.pos === "VERB" && /(?:ed|en|ing)$/.test(t.lower) && next !== undefined && isNounish(next);
 }
 
 function phraseFrom(tokens: Token[]): NounPhrase | undefined {
@@ -114,6 +114,9 @@ export function actions(text: string, limit = 8): Action[] {
   for (let i = 0; i < tokens.length && out.length < limit; i++) {
     const v = tokens[i]!;
     if (v.pos !== "VERB" || isParticipleModifier(v, tokens[i + 1])) continue;
+    // "flashcards written by professors": a participle right after a noun is passive, not an action.
+    const before = tokens[i - 1];
+    if (/(?:ed|en)$/.test(v.lower) && before && isNounish(before) && before.sentence === v.sentence) continue;
     // Function verbs ("is", "let", "want") carry no action; common ones like "see" and "get" do.
     if (
       /^(?:be|have|do|say|call|base|name|let|want|need|wish|allow|enable|help|make|like|love|enjoy|hate|prefer|use|build|create|try)$/.test(
@@ -198,7 +201,8 @@ export function actions(text: string, limit = 8): Action[] {
     }
     const span = tokens.slice(i + 1, endAt + 1).filter((t) => !POSSESSIVE.test(t.lower));
     const phrase = [v.lemma, ...span.map((t) => `${t.pre.length ? " " : ""}${t.value}`)]
-      .join(" ")
+      .join("")
+      .replace(/[.,;:!?]+$/, "")
       .replace(/ {2,}/g, " ")
       .replace(/ (?=[,.])/g, "")
       .trim();
