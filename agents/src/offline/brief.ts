@@ -22,7 +22,7 @@ import {
   stripMarkup,
   tokenize,
 } from "../text/index.ts";
-import { type IdeaReading, isPeopleNoun, readIdea } from "./idea.ts";
+import { type IdeaReading, isActor, isPeopleNoun, readIdea } from "./idea.ts";
 import { sectorFit, sectorLabel } from "./sectorFit.ts";
 import { agree, isPlural, pluralOf } from "./grammar.ts";
 
@@ -155,7 +155,7 @@ function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: stri
     const phrase = shortPhrase(a);
     const stems = stemsOf(phrase);
     const best = bestTemplate(stems, sector);
-    const named = a.subject && isPeopleNoun(a.subject.head) ? a.subject.text.toLowerCase() : undefined;
+    const named = a.subject && isActor(a.subject) ? a.subject.text.toLowerCase() : undefined;
     // "The front desk sees …, offers … and confirms …": coordinated verbs share the subject.
     const who = named
       ? (reading.audiences.find((p) => p.toLowerCase().endsWith(named)) ?? named)
