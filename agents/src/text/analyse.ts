@@ -185,6 +185,35 @@ function repairTags(out: Token[]): void {
       retag(next!, "NOUN");
       continue;
     }
+    // ", record damaged goods", "and book tasting visits": a base-form noun opening a later clause
+    // of a sentence that already has a verb, followed by a noun phrase ending in a plural.
+    if (cur.pos === "NOUN" && base(cur) && same(prev) && /^(?:,|and|or|then)$/.test(prev!.lower)) {
+      const earlierVerb = out.slice(0, i).some((t) => t.sentence === cur.sentence && t.pos === "VERB");
+      let k = i + 1;
+      while (
+        k < out.length &&
+        k <= i + 3 &&
+        out[k]!.sentence === cur.sentence &&
+        (out[k]!.pos === "ADJ" ||
+          out[k]!.pos === "NOUN" ||
+          (out[k]!.pos === "VERB" && /(?:ed|ing)$/.test(out[k]!.lower))) &&
+        !plural(out[k])
+      )
+        k++;
+      const end = out[k];
+      if (
+        earlierVerb &&
+        end &&
+        end.sentence === cur.sentence &&
+        (end.pos === "NOUN" || end.pos === "VERB") &&
+        /[^s]s$/.test(end.lower) &&
+        k > i
+      ) {
+        retag(cur, "VERB");
+        if (end.pos === "VERB") retag(end, "NOUN");
+        continue;
+      }
+    }
     // "a bot that answers questions": a -s "noun" right after a relative pronoun is its verb.
     if (
       cur.pos === "NOUN" &&

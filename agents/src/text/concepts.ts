@@ -62,7 +62,8 @@ function phraseFrom(tokens: Token[]): NounPhrase | undefined {
     ["DET", "PRON", "NUM"].includes(t.pos) || t.filler || (t.stop && t.pos !== "ADJ");
   while (trimmed.length && lead(trimmed[0]!)) trimmed.shift();
   const head = trimmed[trimmed.length - 1];
-  if (!head || !isNounish(head) || head.stop) return undefined;
+  // wink lists a few real nouns as stopwords ("goods"); only filler words cannot head a phrase.
+  if (!head || !isNounish(head) || head.filler || (head.stop && head.pos !== "NOUN")) return undefined;
   const text = trimmed
     .map((t, i) => (i === 0 ? t.value : `${t.pre.length ? " " : ""}${t.value}`))
     .join("")
@@ -134,7 +135,9 @@ export function actions(text: string, limit = 8): Action[] {
     )
       j++;
     let object: NounPhrase | undefined;
-    for (let k = j; k < tokens.length && k <= j; k++) {
+    // "place new students": a filler adjective the phrase dropped may stand before the object.
+    const reach = tokens[j] && (tokens[j]!.filler || tokens[j]!.pos === "ADJ") ? j + 1 : j;
+    for (let k = j; k < tokens.length && k <= reach; k++) {
       const p = [...startOf.entries()].find(
         ([start, ph]) => start === tokens[k] || ph.tokens.includes(tokens[k]!),
       )?.[1];
