@@ -22,13 +22,13 @@ import {
   stripMarkup,
   tokenize,
 } from "../text/index.ts";
-import { type IdeaReading, isPeopleNoun, readIdea } from "./idea.ts";
+import { type IdeaReading, isActor, isPeopleNoun, readIdea } from "./idea.ts";
 import { sectorFit, sectorLabel } from "./sectorFit.ts";
 import { agree, isPlural, pluralOf } from "./grammar.ts";
 
 const MIN_FEATURES = 3;
 const MAX_FEATURES = 6;
-const MAX_NAME_WORDS = 8;
+const MAX_NAME_WORDS = 11;
 const PROBLEM_CUES =
   /\b(?:struggl\w*|hard|difficult|waste\w*|can'?t|cannot|no way|too (?:much|many|slow|expensive)|problem\w*|pain\w*|expensive|slow|manual\w*|frustrat\w*|miss\w*|lose|losing|lack\w*|nobody|stuck|tedious|costly)\b/i;
 const NAME_SUFFIXES = ["Hub", "Loop", "Desk", "Base", "Pilot", "Nest", "Flow", "Go"];
@@ -65,11 +65,18 @@ function bestTemplate(
   return best;
 }
 
-/** "fill cancelled slots from a waitlist" → at most eight words, cut before a trailing complement. */
+/** The action as a feature name: whole, or cut back to verb, object and first complement. */
 function shortPhrase(a: Action): string {
   const words = a.phrase.split(/\s+/);
   if (words.length <= MAX_NAME_WORDS) return a.phrase;
-  return [a.verb, a.object?.text ?? ""].join(" ").trim();
+  return [
+    a.verb,
+    a.object?.text ?? "",
+    a.complement ? `${a.complement.preposition} ${a.complement.phrase.text}` : "",
+  ]
+    .join(" ")
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 function contentStems(text: string): Set<string> {
@@ -115,7 +122,9 @@ function impliedFeatures(object: NounPhrase, text: string): { name: string; scre
     ];
   // A waitlist, a calendar or a map is one thing users manage, not a list of them.
   const collection =
-    /(?:list|queue|calendar|schedule|map|feed|inbox|board|rota|roster|diary|log|register)$/.test(head.lemma);
+    /(?:^list|waitlist|checklist|playlist|queue|calendar|schedule|map|feed|inbox|board|rota|roster|diary|^log|register)$/.test(
+      head.lemma,
+    );
   return collection
     ? [
         { name: `Manage the ${singular}`, screen: "list" },
@@ -140,13 +149,20 @@ function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: stri
     features.push({ id, name, ...f });
   };
 
+  let lastWho: { sentence: number; who: string } | undefined;
   for (const a of reading.actions) {
     if (features.length >= MAX_FEATURES) break;
     const phrase = shortPhrase(a);
     const stems = stemsOf(phrase);
     const best = bestTemplate(stems, sector);
-    const named = a.subject && isPeopleNoun(a.subject.head) ? a.subject.text.toLowerCase() : undefined;
-    const who = named ? (reading.audiences.find((p) => p.toLowerCase().endsWith(named)) ?? named) : actor;
+    const named = a.subject && isActor(a.subject) ? a.subject.text.toLowerCase() : undefined;
+    // "The front desk sees …, offers … and confirms …": coordinated verbs share the subject.
+    const who = named
+      ? (reading.audiences.find((p) => p.toLowerCase().endsWith(named)) ?? named)
+      : lastWho?.sentence === a.sentence
+        ? lastWho.who
+        : actor;
+    lastWho = { sentence: a.sentence, who };
     add(sentenceCase(phrase), {
       action: phrase,
       description: `${sentenceCase(who)} can ${phrase}.`,
@@ -240,7 +256,7 @@ function deriveUsers(reading: IdeaReading, sector: SectorProfile): Brief["target
     if (users.length >= 3) break;
     users.push({
       name: persona.name,
-      description: `${persona.role}; needs ${joinList(persona.needs)}.`,
+      description: `${persona.role}. What they need: ${persona.needs.join("; ")}.`,
       source: "kb",
       personaId: persona.id,
     });
@@ -257,8 +273,12 @@ function deriveUsers(reading: IdeaReading, sector: SectorProfile): Brief["target
 
 function productName(intake: IntakeInput, reading: IdeaReading): string {
   const suffix = pick(NAME_SUFFIXES, stableHash(intake.idea));
-  const object = reading.objects.find((o) => /^\p{L}{3,}$/u.test(o.head)) ?? undefined;
-  const word = object?.head ?? reading.concepts.find((c) => /^\p{L}{3,}$/u.test(c.lemma))?.lemma;
+  // The idea's most important thing users work with names the product ("SlotPilot").
+  const heads = new Set(reading.objects.map((o) => o.head));
+  const word =
+    reading.concepts.find((c) => heads.has(c.lemma) && /^\p{L}{3,}$/u.test(c.lemma))?.lemma ??
+    reading.objects.find((o) => /^\p{L}{3,}$/u.test(o.head))?.head ??
+    reading.concepts.find((c) => /^\p{L}{3,}$/u.test(c.lemma))?.lemma;
   if (word) return `${word.charAt(0).toUpperCase()}${word.slice(1)}${suffix}`;
   return `${intake.company?.trim() || "Venture"} ${suffix}`;
 }

@@ -5,7 +5,7 @@
  */
 import type { Brief, CampaignCopy, Explainer, Prd } from "../schemas.ts";
 import { joinList } from "../text/index.ts";
-import { audienceOf } from "./grammar.ts";
+import { actorOf, audienceOf } from "./grammar.ts";
 import { featureAction } from "./prd.ts";
 
 function clip(text: string, max: number): string {
@@ -24,6 +24,10 @@ export function draftCampaign(
   const audience = audienceOf(brief);
   const actions = brief.keyFeatures.map(featureAction);
   const core = actions[0] ?? "try your idea";
+  const coreActor = brief.keyFeatures[0] ? actorOf(brief.keyFeatures[0], audience) : audience;
+  const lastActor = brief.keyFeatures.length
+    ? actorOf(brief.keyFeatures[brief.keyFeatures.length - 1]!, audience)
+    : audience;
   const last = actions[actions.length - 1] ?? core;
   const screens = explainer.scenes.length - 2;
   const closest = prd.competitive.rows[0]?.product;
@@ -34,7 +38,7 @@ export function draftCampaign(
         step: "demo",
         subject: clip(`Your ${brief.productName} demo: ${core}`, 120),
         preheader: clip(
-          `A ${Math.round(explainer.totalSeconds)}-second walkthrough of how ${audience} can ${core}.`,
+          `A ${Math.round(explainer.totalSeconds)}-second walkthrough of how ${coreActor} can ${core}.`,
           160,
         ),
         heading: `${brief.productName}, first look`,
@@ -52,7 +56,7 @@ export function draftCampaign(
         heading: "Your clickable prototype",
         paragraphs: [
           hello,
-          `The prototype has ${screens + 1} screens, from the home page to the screen where ${audience} can ${last}. It runs in your browser and stores nothing.`,
+          `The prototype has ${screens + 1} screens, from the home page to the screen where ${lastActor} can ${last}. It runs in your browser and stores nothing.`,
           `Try it with someone from ${audience} and note where they hesitate; that is the best input for the next iteration.`,
         ],
         cta: { label: "Open the prototype", target: "prototype" },
@@ -64,7 +68,7 @@ export function draftCampaign(
         heading: "Let's talk next steps",
         paragraphs: [
           hello,
-          `We drafted the scope and ${prd.userStories.length} user stories${brief.constraints.timeline?.weeks ? ` for a ${brief.constraints.timeline.weeks}-week timeline` : ""}, starting with how ${audience} can ${core}. A short call is the fastest way to adjust them to what matters most to you.`,
+          `We drafted the scope and ${prd.userStories.length} user stories${brief.constraints.timeline?.weeks ? ` for a ${brief.constraints.timeline.weeks}-week timeline` : ""}, starting with how ${coreActor} can ${core}. A short call is the fastest way to adjust them to what matters most to you.`,
           questions.length
             ? `We will bring the plan and ${questions.length === 1 ? "one open question" : `${questions.length} open questions`}, the first being: ${questions[0]}`
             : "Pick a time that suits you; we will bring the plan.",

@@ -47,3 +47,11 @@ export function audienceOf(brief: { targetUsers: { name: string; source: "idea" 
     : first.name.charAt(0).toLowerCase() + first.name.slice(1);
   return first.source === "kb" ? pluralOf(lower) : lower;
 }
+
+/** Who a drafted feature is for, read back from its description ("The front desk can …"). */
+export function actorOf(feature: { description: string }, fallback: string): string {
+  const m = /^(.+?) can /.exec(feature.description);
+  if (!m?.[1]) return fallback;
+  const who = m[1];
+  return /^\p{Lu}{2,}/u.test(who) ? who : who.charAt(0).toLowerCase() + who.slice(1);
+}

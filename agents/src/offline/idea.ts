@@ -50,6 +50,19 @@ export function isPeopleNoun(lemma: string): boolean {
   return PEOPLE.test(w) || (PEOPLE_SUFFIX.test(w) && w.length > 4);
 }
 
+// Verbs that state the client's problem ("dentists lose money on no-shows"), not something to build.
+const PROBLEM_VERBS = /^(?:lose|waste|miss|struggle|lack|suffer|forget|spend|fail|hate|cost)$/;
+
+/** The subject of an action names an actor unless it is a thing ("the map shows…", "it"). */
+export function isActor(subject: NounPhrase): boolean {
+  const head = subject.tokens[subject.tokens.length - 1];
+  if (!head || head.stop || head.filler) return false;
+  return (
+    isPeopleNoun(subject.head) ||
+    (!NOT_PEOPLE.test(subject.head) && /s$/.test(head.lower) && head.lower !== head.lemma)
+  );
+}
+
 const VERB_FOR =
   /^(?:pay|wait|look|search|apply|ask|sign|account|plan|ready|time|room|space|register|vote|shop)$/;
 
@@ -72,7 +85,8 @@ function audiencesOf(text: string, acts: Action[]): string[] {
     const p = phrases.find((ph) => ph.tokens[0] === tokens[k]);
     if (p && isPeopleNoun(p.head) && p.tokens.length <= 4) add(p.text);
   });
-  for (const a of acts) if (a.subject && isPeopleNoun(a.subject.head)) add(a.subject.text);
+  // Whoever does an action in the intake is someone it is for ("pharmacies notify patients").
+  for (const a of acts) if (a.subject && isActor(a.subject)) add(a.subject.text);
   return out.slice(0, 3);
 }
 
@@ -131,6 +145,9 @@ export function readIdea(intake: IntakeInput): IdeaReading {
       ? actions(text, 12).filter(
           (a) =>
             a.object &&
+            !PROBLEM_VERBS.test(a.verb) &&
+            // "must work on older Android phones" is a platform constraint, not a feature.
+            !(/^(?:work|run|load|function)$/.test(a.verb) && PLATFORM.test(a.phrase)) &&
             !/^(?:integrate|connect|sync|link|import|export|pull|push)$/.test(a.verb) &&
             !integrations.some((n) => a.phrase.toLowerCase().includes(n.toLowerCase())),
         )
@@ -147,7 +164,11 @@ export function readIdea(intake: IntakeInput): IdeaReading {
       if (p) objects.push(p);
     }
   }
-  const unique = objects.filter((o, i) => objects.findIndex((x) => x.head === o.head) === i);
+  // A named system ("Stripe") is an integration, not an object users browse.
+  const named = new Set(integrations.flatMap((n) => n.toLowerCase().split(/\s+/)));
+  const unique = objects.filter(
+    (o, i) => objects.findIndex((x) => x.head === o.head) === i && !named.has(o.head.toLowerCase()),
+  );
   return {
     text,
     language,

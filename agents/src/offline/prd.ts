@@ -56,11 +56,12 @@ const ACCEPTANCE: Record<Feature["screen"], (f: Feature, who: string) => string[
 
 /** "must work offline" → an acceptance criterion every story carries. */
 function constraintCriterion(constraint: string): string {
-  const c = constraint.replace(/[.;]+$/, "");
+  const c = constraint.replace(/[.;]+$/, "").trim();
   const lower = c.charAt(0).toLowerCase() + c.slice(1);
-  return /^(?:must|should|has to|needs to|works?|runs?)\b/i.test(c)
-    ? `The feature meets the constraint the client set: it ${lower.replace(/^(?:must|should|has to|needs to)\s+/i, "")}.`
-    : `The feature meets the constraint the client set: ${lower}.`;
+  if (/^(?:must|should|has to|needs to|have to|need to)\b/i.test(c)) {
+    return `Like every feature, it ${lower.replace(/^(?:has to|needs to|have to|need to)\b/, "must")}.`;
+  }
+  return `It works within the constraint the client set: ${lower}.`;
 }
 
 /** The people a persona name stands for, as the subject of a plural sentence. */

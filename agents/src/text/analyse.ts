@@ -164,9 +164,80 @@ function repairTags(out: Token[]): void {
       plural(prev) &&
       same(next) &&
       (["DET", "ADJ", "NOUN", "PRON", "NUM"].includes(next!.pos) ||
-        (next!.pos === "VERB" && /(?:ed|en)$/.test(next!.lower)))
+        (next!.pos === "VERB" && /(?:ed|en)$/.test(next!.lower)) ||
+        (["ADP", "PART"].includes(next!.pos) && /^(?:up|in|out|off|on|back)$/.test(next!.lower)))
     ) {
       retag(cur, "VERB");
+      continue;
+    }
+    // "physiotherapists record exercises": the same, with the object mistagged as a verb in -s.
+    if (
+      cur.pos === "NOUN" &&
+      base(cur) &&
+      same(prev) &&
+      (prev!.pos === "NOUN" || prev!.pos === "PROPN") &&
+      plural(prev) &&
+      same(next) &&
+      next!.pos === "VERB" &&
+      /[^s]s$/.test(next!.lower)
+    ) {
+      retag(cur, "VERB");
+      retag(next!, "NOUN");
+      continue;
+    }
+    // ", record damaged goods", "and book tasting visits": a base-form noun opening a later clause
+    // of a sentence that already has a verb, followed by a noun phrase ending in a plural.
+    if (cur.pos === "NOUN" && base(cur) && same(prev) && /^(?:,|and|or|then)$/.test(prev!.lower)) {
+      const earlierVerb = out.slice(0, i).some((t) => t.sentence === cur.sentence && t.pos === "VERB");
+      let k = i + 1;
+      while (
+        k < out.length &&
+        k <= i + 3 &&
+        out[k]!.sentence === cur.sentence &&
+        (out[k]!.pos === "ADJ" ||
+          out[k]!.pos === "NOUN" ||
+          (out[k]!.pos === "VERB" && /(?:ed|ing)$/.test(out[k]!.lower))) &&
+        !plural(out[k])
+      )
+        k++;
+      const end = out[k];
+      if (
+        earlierVerb &&
+        end &&
+        end.sentence === cur.sentence &&
+        (end.pos === "NOUN" || end.pos === "VERB") &&
+        /[^s]s$/.test(end.lower) &&
+        k > i
+      ) {
+        retag(cur, "VERB");
+        if (end.pos === "VERB") retag(end, "NOUN");
+        continue;
+      }
+    }
+    // "a bot that answers questions": a -s "noun" right after a relative pronoun is its verb.
+    if (
+      cur.pos === "NOUN" &&
+      /[^s]s$/.test(cur.lower) &&
+      same(prev) &&
+      /^(?:who|that|which)$/.test(prev!.lower) &&
+      same(next) &&
+      ["DET", "ADJ", "NOUN", "PRON", "NUM", "PROPN"].includes(next!.pos)
+    ) {
+      retag(cur, "VERB");
+      continue;
+    }
+    // "collect permission slips from parents": verb, noun, then a -s "verb" before a preposition.
+    if (
+      cur.pos === "VERB" &&
+      /[^s]s$/.test(cur.lower) &&
+      same(prev) &&
+      prev!.pos === "NOUN" &&
+      same(prev2) &&
+      prev2!.pos === "VERB" &&
+      same(next) &&
+      (next!.pos === "ADP" || next!.pos === "PUNCT" || next!.pos === "CCONJ")
+    ) {
+      retag(cur, "NOUN");
       continue;
     }
     // "people who love yoga": a base-form noun right after a relative pronoun is its verb.

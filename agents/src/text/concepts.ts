@@ -31,6 +31,8 @@ export interface Action {
   object?: NounPhrase;
   /** A prepositional complement right after the object: "from a waitlist" → the waitlist phrase. */
   complement?: { preposition: string; phrase: NounPhrase };
+  /** Further prepositional phrases chained after it: "on the waitlist", "by text message". */
+  more?: { preposition: string; phrase: NounPhrase }[];
   /** Who does it, when the sentence says: "the front desk" in "the front desk confirms offers". */
   subject?: NounPhrase;
   /** "fill cancelled slots from a waitlist": verb lemma, object and complement. */
@@ -49,9 +51,9 @@ function isNounish(t: Token): boolean {
   return NOUNISH.has(t.pos) && /\p{L}/u.test(t.value);
 }
 
-/** A past participle before a noun ("cancelled slots", "freed slot") modifies it. */
+/** A participle before a noun ("cancelled slots", "freed slot", "climbing gyms") modifies it. */
 function isParticipleModifier(t: Token, next: Token | undefined): boolean {
-  return t.pos === "VERB" && /(?:ed|en)$/.test(t.lower) && next !== undefined && isNounish(next);
+  return t.pos === "VERB" && /(?:ed|en|ing)$/.test(t.lower) && next !== undefined && isNounish(next);
 }
 
 function phraseFrom(tokens: Token[]): NounPhrase | undefined {
@@ -60,7 +62,8 @@ function phraseFrom(tokens: Token[]): NounPhrase | undefined {
     ["DET", "PRON", "NUM"].includes(t.pos) || t.filler || (t.stop && t.pos !== "ADJ");
   while (trimmed.length && lead(trimmed[0]!)) trimmed.shift();
   const head = trimmed[trimmed.length - 1];
-  if (!head || !isNounish(head) || head.stop) return undefined;
+  // wink lists a few real nouns as stopwords ("goods"); only filler words cannot head a phrase.
+  if (!head || !isNounish(head) || head.filler || (head.stop && head.pos !== "NOUN")) return undefined;
   const text = trimmed
     .map((t, i) => (i === 0 ? t.value : `${t.pre.length ? " " : ""}${t.value}`))
     .join("")
@@ -112,6 +115,9 @@ export function actions(text: string, limit = 8): Action[] {
   for (let i = 0; i < tokens.length && out.length < limit; i++) {
     const v = tokens[i]!;
     if (v.pos !== "VERB" || isParticipleModifier(v, tokens[i + 1])) continue;
+    // "flashcards written by professors": a participle right after a noun is passive, not an action.
+    const before = tokens[i - 1];
+    if (/(?:ed|en)$/.test(v.lower) && before && isNounish(before) && before.sentence === v.sentence) continue;
     // Function verbs ("is", "let", "want") carry no action; common ones like "see" and "get" do.
     if (
       /^(?:be|have|do|say|call|base|name|let|want|need|wish|allow|enable|help|make|like|love|enjoy|hate|prefer|use|build|create|try)$/.test(
@@ -129,7 +135,9 @@ export function actions(text: string, limit = 8): Action[] {
     )
       j++;
     let object: NounPhrase | undefined;
-    for (let k = j; k < tokens.length && k <= j; k++) {
+    // "place new students": a filler adjective the phrase dropped may stand before the object.
+    const reach = tokens[j] && (tokens[j]!.filler || tokens[j]!.pos === "ADJ") ? j + 1 : j;
+    for (let k = j; k < tokens.length && k <= reach; k++) {
       const p = [...startOf.entries()].find(
         ([start, ph]) => start === tokens[k] || ph.tokens.includes(tokens[k]!),
       )?.[1];
@@ -149,13 +157,28 @@ export function actions(text: string, limit = 8): Action[] {
         if (p) complement = { preposition: prep.lower, phrase: p };
       }
     }
+    // "offer freed slots to patients on the waitlist by text message": up to two more phrases.
+    const more: { preposition: string; phrase: NounPhrase }[] = [];
+    let tail = complement?.phrase;
+    while (tail && more.length < 2) {
+      const after = tokens.indexOf(tail.tokens[tail.tokens.length - 1]!) + 1;
+      const prep = tokens[after];
+      if (!prep || prep.pos !== "ADP" || prep.sentence !== v.sentence) break;
+      let k = after + 1;
+      while (k < tokens.length && ["DET", "PRON"].includes(tokens[k]!.pos)) k++;
+      const p = phrases.find((ph) => ph.tokens[0] === tokens[k]);
+      if (!p) break;
+      more.push({ preposition: prep.lower, phrase: p });
+      tail = p;
+    }
     // The subject: the noun phrase that ends right before the verb (past "can", "will", "to").
     let b = i - 1;
     while (b >= 0 && tokens[b]!.sentence === v.sentence && ["AUX", "PART", "ADV"].includes(tokens[b]!.pos))
       b--;
     const subject = b >= 0 ? phrases.find((ph) => ph.tokens[ph.tokens.length - 1] === tokens[b]) : undefined;
-    const last = complement
-      ? complement.phrase.tokens[complement.phrase.tokens.length - 1]!
+    const lastPhrase = more.length ? more[more.length - 1]!.phrase : complement?.phrase;
+    const last = lastPhrase
+      ? lastPhrase.tokens[lastPhrase.tokens.length - 1]!
       : object
         ? object.tokens[object.tokens.length - 1]!
         : v;
@@ -181,7 +204,8 @@ export function actions(text: string, limit = 8): Action[] {
     }
     const span = tokens.slice(i + 1, endAt + 1).filter((t) => !POSSESSIVE.test(t.lower));
     const phrase = [v.lemma, ...span.map((t) => `${t.pre.length ? " " : ""}${t.value}`)]
-      .join(" ")
+      .join("")
+      .replace(/[.,;:!?]+$/, "")
       .replace(/ {2,}/g, " ")
       .replace(/ (?=[,.])/g, "")
       .trim();
@@ -200,6 +224,7 @@ export function actions(text: string, limit = 8): Action[] {
       verbText: v.lower,
       ...(object ? { object } : {}),
       ...(complement ? { complement } : {}),
+      ...(more.length ? { more } : {}),
       ...(subject ? { subject } : {}),
       text: textOut,
       phrase: /[\p{Lu}]/u.test(phrase.slice(1)) ? phrase : phrase.toLowerCase(),
@@ -249,9 +274,9 @@ export function keyConcepts(text: string, limit = 8): Concept[] {
       for (const t of a.object.tokens)
         if (isContent(t)) bump(t.lemma, a.object.text, isNounish(t) ? 3 : 2, p);
     }
-    if (a.complement) {
-      for (const t of a.complement.phrase.tokens)
-        if (isContent(t)) bump(t.lemma, a.complement.phrase.text, isNounish(t) ? 2.5 : 1.5, p);
+    for (const c of [...(a.complement ? [a.complement] : []), ...(a.more ?? [])]) {
+      for (const t of c.phrase.tokens)
+        if (isContent(t)) bump(t.lemma, c.phrase.text, isNounish(t) ? 2.5 : 1.5, p);
     }
   }
   for (const np of nounPhrasesOf(tokens)) {
