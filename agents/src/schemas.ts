@@ -281,13 +281,10 @@ export const prdSchema = z.object({
       ],
     }),
   /** What the intake leaves unclear, as questions for the client. */
-  openQuestions: z
-    .array(text)
-    .optional()
-    .meta({
-      description:
-        "What the intake leaves unclear (no budget, an ambiguous platform, a sector mismatch), as questions.",
-    }),
+  openQuestions: z.array(text).optional().meta({
+    description:
+      "What the intake leaves unclear (no budget, an ambiguous platform, a sector mismatch), as questions.",
+  }),
   /** The user flow from the first screen to the core action. */
   userFlow: z
     .array(z.object({ step: z.number().int().positive(), screenId: slug, action: text }))
