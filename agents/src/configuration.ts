@@ -12,6 +12,7 @@ import { defangUrls } from "./render/escape.ts";
 import type { Budget, IntakeInput, ProjectContext, UsageRecord } from "./contracts.ts";
 import type { SectorProfile } from "./kb.ts";
 import type { RetrievedSource, Retriever } from "./retrieval/retriever.ts";
+import type { Gate } from "./quality/report.ts";
 import type { Brief, CampaignCopy, Explainer, Market, Okrs, Prd, Wireframes } from "./schemas.ts";
 
 /**
@@ -66,6 +67,11 @@ export interface DraftRequest<S extends DraftStep> {
   onUsage?: (record: UsageRecord) => void;
   /** False for code drafts (the custom Svelte screen), whose markup is the point; checked elsewhere. */
   neutralize?: boolean;
+  /**
+   * The step's relevance gates over a schema-valid draft (quality/relevance.ts). A model that can
+   * repair gets the failing gates' reasons back; the offline model cannot and ignores it.
+   */
+  review?: (draft: DraftTasks[S]["output"]) => Gate[];
 }
 
 export interface DraftingModel {

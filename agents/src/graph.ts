@@ -32,12 +32,18 @@ export function isTransientError(error: unknown): boolean {
   if (typeof error !== "object" || error === null) return false;
   const e = error as { name?: unknown; transient?: unknown; retryable?: unknown };
   if (e.name === "BudgetExceededError") return false;
+  // The drafting model's own retry layer already spent its attempts (and any Retry-After) on it.
+  if (e.retryable === false) return false;
   if (e.transient === true || e.retryable === true) return true;
   if (typeof e.name === "string" && TRANSIENT_ERROR_NAMES.has(e.name)) return true;
   return isTransient(error);
 }
 
-/** Per-node retries for transient provider errors; a crash or a final failure resumes from the checkpoint instead. */
+/**
+ * Per-node retries for transient errors outside the drafting model (retrieval, the vector store);
+ * provider calls are retried once, inside ChatDraftingModel, and arrive here marked retryable: false.
+ * A crash or a final failure resumes from the checkpoint instead.
+ */
 export const NODE_RETRY_POLICY: RetryPolicy = {
   maxAttempts: 3,
   initialInterval: 1000,

@@ -48,3 +48,14 @@ export {
 export { EmbeddedVectorStore } from "./retrieval/embeddedStore.ts";
 export { QdrantVectorStore } from "./retrieval/qdrantStore.ts";
 export { hashedEmbedder, openAIEmbedder } from "./retrieval/embedders.ts";
+export {
+  isStopword,
+  keyConcepts,
+  lemmas,
+  mentions,
+  stableHash,
+  stemWord,
+  withoutQuotedRuns,
+  grammarReport,
+  type Concept,
+} from "./text/index.ts";

@@ -28,6 +28,8 @@ const comparableSchema = z.object({
   strengths: z.array(text).min(1),
   weaknesses: z.array(text).min(1),
   tags: z.array(text).min(3),
+  /** What the product does, in a sentence or two: what comparables are matched against. */
+  description: text.optional(),
 });
 
 const featureTemplateSchema = z.object({

@@ -33,23 +33,41 @@ export const intakeInputSchema = z.object({
 
 export const featureSchema = z.object({
   id: slug,
-  name: text,
-  description: text,
+  name: text.meta({
+    description:
+      "A short phrase that reads well: an action on an object of the client's idea, in your own words. No two features say the same thing.",
+    examples: ["Offer freed slots to the waitlist"],
+  }),
+  description: text.meta({
+    description: "One sentence on who does what with it, in the idea's terms.",
+    examples: [
+      "When a patient cancels, the next person on the waitlist gets a text offering the freed slot.",
+    ],
+  }),
   screen: z.enum(SCREEN_KINDS),
   /** "idea" when the client described it, "kb" when the sector knowledge base suggested it. */
-  source: z.enum(["idea", "kb"]),
+  source: z.enum(["idea", "kb"]).meta({
+    description:
+      "idea when the client described it, kb when derived from the knowledge base; a kb feature must still be about something the idea names, never filler.",
+  }),
   /** The sector feature template it matches, if any (e.g. "Order tracking"). */
   sectorPattern: z.string().optional(),
   keywords: z.array(text),
+  /** What users do, as a verb phrase that reads after "to": "fill cancelled slots from a waitlist". */
+  action: text.optional(),
 });
 export type Feature = z.infer<typeof featureSchema>;
 
 export const briefSchema = z.object({
-  productName: text,
+  productName: text.meta({ description: "A short product name that fits the idea.", examples: ["SlotFill"] }),
   company: z.string().optional(),
   sector: z.object({ id: text, name: text }),
   idea: text,
-  problemStatement: text,
+  problemStatement: text.meta({
+    description:
+      "The client's problem in their terms: who struggles with what today, and what it costs them.",
+    examples: ["Small clinics lose income when patients cancel late and the freed slots stay empty."],
+  }),
   targetUsers: z
     .array(
       z.object({
@@ -60,7 +78,10 @@ export const briefSchema = z.object({
       }),
     )
     .min(1),
-  keyFeatures: z.array(featureSchema).min(3).max(6),
+  keyFeatures: z.array(featureSchema).min(3).max(6).meta({
+    description:
+      "3-6 features, each tracing to the idea; when the idea names fewer, derive the rest from its own objects (the list, detail, form or dashboard an object implies), never from a generic sector list.",
+  }),
   keywords: z.array(z.object({ term: text, score: z.number() })).min(1),
   constraints: z.object({
     budget: z
@@ -71,10 +92,67 @@ export const briefSchema = z.object({
         max: z.number().nonnegative().optional(),
       })
       .nullable(),
-    timeline: z.object({ raw: text, weeks: z.number().int().positive().optional() }).nullable(),
+    timeline: z
+      .object({
+        raw: text,
+        weeks: z.number().int().positive().optional(),
+        /** A deadline rather than a duration, e.g. "end of Q3", "before September". */
+        deadline: text.optional(),
+      })
+      .nullable(),
     notes: z.array(text),
+    /** Platform constraints the client named ("must work offline", "older Android phones"); always in scope. */
+    platform: z
+      .array(text)
+      .optional()
+      .meta({
+        description: "Platform constraints the client named; always in scope and in acceptance criteria.",
+        examples: [["Works offline", "Older Android phones"]],
+      }),
+    /** Systems the client named to connect to ("Xero", "the bank API"); each is a requirement and a risk. */
+    integrations: z
+      .array(text)
+      .optional()
+      .meta({
+        description: "Systems the client named to connect to; each is a requirement and a risk.",
+        examples: [["Xero"]],
+      }),
   }),
-  goals: z.array(text).min(1),
+  goals: z
+    .array(text)
+    .min(1)
+    .meta({
+      description: "The client's goals; keep every number as written.",
+      examples: [["Fill 80% of cancelled slots within a day"]],
+    }),
+  /** The intake's language; the drafts are in English. */
+  language: z.object({ code: text, name: text }).optional(),
+  /** The sector the client filed the intake under, the one it reads as, and whether they differ clearly. */
+  sectorFit: z
+    .object({
+      filed: z.object({ id: text, name: text }),
+      readsAs: z.object({ id: text, name: text, label: text }),
+      mismatch: z.boolean(),
+      scores: z.array(z.object({ id: text, score: z.number() })),
+    })
+    .optional()
+    .meta({
+      description:
+        "The sector filed, the sector the idea reads as, and mismatch true when another sector clearly fits better; say so rather than forcing the filed one.",
+    }),
+  /** What the intake leaves unclear and the client should answer (no budget, platform, sector...). */
+  openQuestions: z
+    .array(text)
+    .optional()
+    .meta({
+      description: "What the intake leaves unclear, as questions for the client; never answered by guessing.",
+      examples: [
+        [
+          "What budget should we plan the first version for?",
+          "Should the app run on phones, tablets or the web?",
+        ],
+      ],
+    }),
 });
 export type Brief = z.infer<typeof briefSchema>;
 
@@ -94,11 +172,19 @@ export const marketSchema = z.object({
         weaknesses: z.array(text),
         score: z.number(),
         matchedTerms: z.array(text),
-        why: text,
-        sourceId: text,
+        why: text.meta({ description: "Why this product is close to the idea, in one sentence." }),
+        sourceId: text.meta({
+          description:
+            "This product's knowledge-base source id exactly as given in the retrieved sources; never made up.",
+          examples: ["kb:sectors/healthcare/comparables/doctolib"],
+        }),
       }),
     )
-    .min(3),
+    .min(3)
+    .meta({
+      description:
+        "The products closest to the idea among the retrieved knowledge-base sources, from any sector; never a product that is not in them.",
+    }),
   pricingModels: z.array(z.object({ name: text, description: text, typicalPrice: text })).min(1),
   recommendedPricing: z.object({ model: text, rationale: text }),
   differentiators: z.array(text).min(1),
@@ -126,7 +212,11 @@ export const prdSchema = z.object({
     rows: z.array(z.object({ product: text, positioning: text, price: text, gap: text })).min(1),
     ourPosition: text,
   }),
-  scope: z.object({ in: z.array(text).min(1), out: z.array(text).min(1) }),
+  scope: z.object({ in: z.array(text).min(1), out: z.array(text).min(1) }).meta({
+    description:
+      "in: what the first version does, including every platform constraint and named integration of the intake; out: what it does not, never a constraint the client named.",
+    examples: [{ in: ["Works offline on older Android phones", "Monthly export to Xero"], out: ["iOS app"] }],
+  }),
   userStories: z
     .array(
       z.object({
@@ -138,10 +228,93 @@ export const prdSchema = z.object({
         acceptance: z.array(text).min(2),
       }),
     )
-    .min(3),
+    .min(3)
+    .meta({
+      description:
+        "One story per action of the idea, tied to a feature id, with testable acceptance criteria in the idea's terms.",
+      examples: [
+        [
+          {
+            id: "us-1",
+            persona: "Front desk",
+            want: "to offer a freed slot to the next patient on the waitlist",
+            benefit: "cancellations do not leave empty chairs",
+            featureId: "offer-freed-slots",
+            acceptance: [
+              "The offer goes out by text within a minute of the cancellation",
+              "The first patient to accept gets the slot",
+            ],
+          },
+        ],
+      ],
+    }),
   metrics: z.array(z.object({ name: text, definition: text, target: text })).min(2),
   risks: z.array(z.object({ risk: text, mitigation: text })).min(2),
   sources: z.array(sourceSchema).min(1),
+  /** Requirement pool (MetaGPT's PRD): each requirement with a P0/P1/P2 priority, traced to a feature or a constraint. */
+  requirements: z
+    .array(
+      z.object({
+        id: text,
+        priority: z.enum(["P0", "P1", "P2"]),
+        requirement: text,
+        /** The key feature it implements; absent for a constraint or an integration. */
+        featureId: slug.optional(),
+        origin: z.enum(["feature", "constraint", "integration"]),
+      }),
+    )
+    .optional()
+    .meta({
+      description:
+        "Requirement pool: every key feature, constraint and named integration as a requirement with priority P0 (must), P1 (should) or P2 (may).",
+      examples: [
+        [
+          {
+            id: "R1",
+            priority: "P0",
+            requirement: "Offer each freed slot to the waitlist by text",
+            featureId: "offer-freed-slots",
+            origin: "feature",
+          },
+          { id: "R2", priority: "P0", requirement: "Works offline and syncs later", origin: "constraint" },
+        ],
+      ],
+    }),
+  /** What the intake leaves unclear, as questions for the client. */
+  openQuestions: z.array(text).optional().meta({
+    description:
+      "What the intake leaves unclear (no budget, an ambiguous platform, a sector mismatch), as questions.",
+  }),
+  /** The user flow from the first screen to the core action. */
+  userFlow: z
+    .array(z.object({ step: z.number().int().positive(), screenId: slug, action: text }))
+    .optional()
+    .meta({
+      description: "The user flow from the first screen to the core action, one step per screen.",
+      examples: [
+        [
+          { step: 1, screenId: "landing", action: "Join the waitlist" },
+          { step: 2, screenId: "offers", action: "Accept the freed slot" },
+        ],
+      ],
+    }),
+  /** Competitive positioning from the market map, drawn as positioning.svg; x and y run 0 to 1. */
+  positioning: z
+    .object({
+      xAxis: z.object({ label: text, low: text, high: text }),
+      yAxis: z.object({ label: text, low: text, high: text }),
+      points: z
+        .array(
+          z.object({
+            name: text,
+            x: z.number().min(0).max(1),
+            y: z.number().min(0).max(1),
+            ours: z.boolean(),
+          }),
+        )
+        .min(2),
+    })
+    .optional(),
 });
 export type Prd = z.infer<typeof prdSchema>;
 
@@ -197,7 +370,11 @@ export type Region = z.infer<typeof regionSchema>;
 
 export const screenSchema = z.object({
   id: slug,
-  title: text,
+  title: text.meta({
+    description:
+      "What the user does or sees there, in the idea's terms; never a generic title such as Dashboard alone.",
+    examples: ["Offer a freed slot"],
+  }),
   purpose: text,
   featureId: slug.optional(),
   regions: z.array(regionSchema).min(2),
@@ -262,7 +439,10 @@ export const campaignCopySchema = z.object({
         subject: text.max(120),
         preheader: text.max(160),
         heading: text,
-        paragraphs: z.array(text).min(1),
+        paragraphs: z.array(text).min(1).meta({
+          description:
+            "Short paragraphs about the client's idea in its own terms (what it does for whom); never URLs.",
+        }),
         cta: z.object({ label: text, target: z.enum(LINK_TARGETS) }),
       }),
     )
@@ -298,7 +478,9 @@ export const okrsSchema = z.object({
               description: text,
               metric: text,
               baseline: z.number(),
-              target: z.number(),
+              target: z
+                .number()
+                .meta({ description: "The target; a number the client's goals name is used as written." }),
               unit: text,
               deadline: z.object({ weeksFromKickoff: z.number().int().positive(), label: text }),
             }),

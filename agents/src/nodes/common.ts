@@ -14,6 +14,7 @@ import {
 } from "../configuration.ts";
 import { type Artifact, BudgetExceededError, type StepName, type UsageRecord } from "../contracts.ts";
 import { offlineDraftingModel } from "../offline/model.ts";
+import { draftReview } from "../quality/relevance.ts";
 import { escapeMarkdown } from "../render/escape.ts";
 import type { PipelineState } from "../state.ts";
 
@@ -28,7 +29,7 @@ export interface NodeRuntime extends Configuration {
   /** Provider calls this node made so far. */
   usage: UsageRecord[];
   draft<S extends DraftStep>(
-    request: Omit<DraftRequest<S>, "reviewNotes" | "budget" | "onUsage">,
+    request: Omit<DraftRequest<S>, "reviewNotes" | "budget" | "onUsage" | "review">,
   ): Promise<DraftTasks[S]["output"]>;
   /** The node's update: its channels, its artifacts (with reviewer notes when offline) and usage. */
   finish(update: Partial<PipelineState> & { artifacts: Artifact[] }): Partial<PipelineState>;
@@ -54,14 +55,18 @@ export function nodeRuntime(
     reviewNotes,
     usage,
     draft(request) {
+      const review = draftReview(request.step, state);
       return requestDraft(draftingModel, {
         ...request,
+        ...(review ? { review } : {}),
         ...(reviewNotes ? { reviewNotes } : {}),
         ...(budget ? { budget: { limitUsd: budget.limitUsd, spentUsd: spentBefore + sumCost(usage) } } : {}),
         onUsage: (row) => usage.push(row),
       } as DraftRequest<typeof request.step>).catch((error: unknown) => {
-        // The update carrying this node's usage is lost with the throw, so the error carries all of it.
+        // The update carrying this node's usage is lost with the throw, so the error carries all of
+        // it, whatever stopped the step: a failed step's calls were paid for and count against the budget.
         if (error instanceof BudgetExceededError) (error as { usage: UsageRecord[] }).usage = [...usage];
+        else if (error instanceof Error && usage.length) Object.assign(error, { usage: [...usage] });
         throw error;
       });
     },

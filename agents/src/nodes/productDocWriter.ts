@@ -3,6 +3,7 @@ import { artifact, jsonArtifactBody } from "../artifacts.ts";
 import { requireSector } from "../kb.ts";
 import { INSTRUCTIONS } from "../prompts.ts";
 import { prdMarkdown } from "../render/markdown.ts";
+import { positioningSvg } from "../render/svg.ts";
 import { prdSchema } from "../schemas.ts";
 import { type PipelineState, requireChannel } from "../state.ts";
 import { nodeRuntime } from "./common.ts";
@@ -34,6 +35,18 @@ export async function productDocWriter(
     artifacts: [
       artifact("product_doc_writer", "prd", "prd.md", "markdown", prdMarkdown(prd, brief, offline), offline),
       artifact("product_doc_writer", "prd", "prd.json", "json", jsonArtifactBody(prd, offline), offline),
+      ...(prd.positioning
+        ? [
+            artifact(
+              "product_doc_writer",
+              "positioning",
+              "positioning.svg",
+              "svg",
+              positioningSvg(prd.positioning, brief.productName, offline),
+              offline,
+            ),
+          ]
+        : []),
     ],
   });
 }

@@ -67,10 +67,10 @@ describe("prototyper compile-and-repair loop (FAKE OpenAI-compatible server)", (
   it("when every attempt fails, then the proven pattern screen is used and the quality report says so", async () => {
     const { prototype, quality } = await runWith([broken, broken, broken]);
     expect(prototype.build).toMatchObject({ attempts: 3, fallback: true });
-    const gate = quality.artifacts
-      .find((a) => a.artifact === "prototype")
-      ?.gates.find((g) => g.id === "model-screen");
-    expect(gate?.reason).toMatch(/failed 3 compile attempts; proven pattern used/);
+    const entry = quality.artifacts.find((a) => a.artifact === "prototype");
+    // Not a gate (it could only pass): the fallback is a working prototype, noted and scored 0.
+    expect(entry?.gates.find((g) => g.id === "model-screen")).toBeUndefined();
+    expect(entry?.notes).toEqual(["model-written screen failed 3 compile attempts; proven pattern used"]);
     expect(quality.artifacts.find((a) => a.artifact === "prototype")?.rubric["compileFirstTry"]).toBe(0);
   });
 });

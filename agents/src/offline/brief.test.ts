@@ -37,14 +37,80 @@ describe("draftBrief", () => {
     expect(brief.constraints.notes.join(" ")).toMatch(/12 weeks/);
   });
 
-  it("when the idea is thin, then the sector knowledge base fills the features up to three", () => {
+  it("when the idea is thin, then the missing features come from its own objects, never from the sector list", () => {
+    const fitness = requireSector("fitness");
     const brief = briefSchema.parse(
       draftBrief(
         anIntake({ idea: "A calmer place for people who love yoga and good habits.", goals: undefined }),
-        requireSector("fitness"),
+        fitness,
       ),
     );
-    expect(brief.keyFeatures.some((f) => f.source === "kb")).toBe(true);
+    expect(brief.keyFeatures.length).toBeGreaterThanOrEqual(3);
+    const names = brief.keyFeatures.map((f) => f.name);
+    for (const template of fitness.features) expect(names).not.toContain(template.name);
+    expect(brief.keyFeatures.every((f) => /yoga|habit|place/i.test(f.name))).toBe(true);
+    expect(brief.keyFeatures.some((f) => f.source === "kb")).toBe(false);
+  });
+
+  it("when the README's clinic idea is filed under B2B SaaS, then its features are about slots and the waitlist and the brief says it reads as healthcare", () => {
+    const brief = briefSchema.parse(
+      draftBrief(
+        anIntake({
+          idea: "A scheduling assistant for small clinics that fills cancelled slots from a waitlist",
+          sector: "saas",
+          goals: undefined,
+          budget: undefined,
+        }),
+        requireSector("saas"),
+      ),
+    );
+    const names = brief.keyFeatures.map((f) => f.name.toLowerCase()).join(" | ");
+    expect(names).toMatch(/waitlist/);
+    expect(names).toMatch(/cancelled slots/);
+    expect(names).not.toMatch(/team workspace|workflow automation|analytics dashboard/);
+    expect(brief.sectorFit).toMatchObject({
+      filed: { id: "saas" },
+      readsAs: { id: "healthcare" },
+      mismatch: true,
+    });
+    expect(brief.sector.id).toBe("healthcare");
+    expect(brief.constraints.notes.join(" ")).toMatch(/Filed under B2B SaaS; reads as Healthcare/);
+    expect(brief.openQuestions?.join(" ")).toMatch(/budget/i);
+  });
+
+  it("when the idea fits the sector it was filed under, then no mismatch is reported", () => {
+    const brief = draftBrief(anIntake(), requireSector("ecommerce"));
+    expect(brief.sectorFit?.mismatch).toBe(false);
+    expect(brief.sector.id).toBe("ecommerce");
+  });
+
+  it("when the idea names an integration and a platform constraint, then both are constraints, not features", () => {
+    const brief = draftBrief(
+      anIntake({
+        idea: "Tenants report repairs with photos, landlords assign a contractor and everyone sees the status. Must work offline on older Android phones; integrates with Xero.",
+        sector: "real-estate",
+      }),
+      requireSector("real-estate"),
+    );
+    expect(brief.constraints.integrations).toEqual(["Xero"]);
+    expect(brief.constraints.platform?.join(" ")).toMatch(/offline on older Android phones/);
+    expect(brief.keyFeatures.map((f) => f.name).join(" ")).not.toMatch(/Xero/);
+  });
+
+  it("when the intake is German, then the brief names the language and the features use the client's words", () => {
+    const brief = briefSchema.parse(
+      draftBrief(
+        anIntake({
+          idea: "Eine App für Reitställe: Pferdebesitzer buchen Boxen und Reitstunden, der Stall sieht die Belegung und verschickt Rechnungen.",
+          sector: "hospitality",
+          goals: undefined,
+        }),
+        requireSector("hospitality"),
+      ),
+    );
+    expect(brief.language).toEqual({ code: "de", name: "German" });
+    expect(brief.constraints.notes.join(" ")).toMatch(/in German; the drafts are in English/);
+    expect(brief.keyFeatures.map((f) => f.name).join(" ")).toMatch(/Pferdebesitzer|Reitstunden|Reitställe/);
   });
 
   it("when two ideas differ, then their features differ", () => {

@@ -1,169 +1,297 @@
 /**
- * Offline intake parsing: from free text to a brief the later steps can build on.
+ * Offline intake parsing: from free text to a brief the later steps can build on. Features come
+ * from the idea's own actions and objects; the knowledge base only names a matching sector pattern.
  */
 import type { IntakeInput } from "../contracts.ts";
 import type { FeatureTemplate, Persona, SectorProfile } from "../kb.ts";
 import type { Brief, Feature } from "../schemas.ts";
 import {
-  actionClauses,
-  audiencePhrases,
-  hash,
-  keyPhrases,
-  matchedTerms,
+  type Action,
+  type NounPhrase,
+  analyse,
+  joinList,
   parseBudget,
   parseTimeline,
   pick,
   sentenceCase,
   slugify,
   splitItems,
-  stem,
-  stemSet,
+  stableHash,
+  stemWord,
+  stemsOf,
   stripMarkup,
-  titleCase,
   tokenize,
-  isStopword,
-  ADVERBS,
-} from "./nlp.ts";
+} from "../text/index.ts";
+import { type IdeaReading, isActor, isPeopleNoun, readIdea } from "./idea.ts";
+import { sectorFit, sectorLabel } from "./sectorFit.ts";
+import { agree, isPlural, pluralOf } from "./grammar.ts";
 
 const MIN_FEATURES = 3;
 const MAX_FEATURES = 6;
+const MAX_NAME_WORDS = 11;
 const PROBLEM_CUES =
   /\b(?:struggl\w*|hard|difficult|waste\w*|can'?t|cannot|no way|too (?:much|many|slow|expensive)|problem\w*|pain\w*|expensive|slow|manual\w*|frustrat\w*|miss\w*|lose|losing|lack\w*|nobody|stuck|tedious|costly)\b/i;
 const NAME_SUFFIXES = ["Hub", "Loop", "Desk", "Base", "Pilot", "Nest", "Flow", "Go"];
 
-function templateScore(stems: Set<string>, template: FeatureTemplate): string[] {
-  return matchedTerms(stems, template.keywords);
+// What screen an action implies. A mapping from intent to screen archetype, not a verb detector:
+// the verbs themselves come from the tagger.
+const FORM_INTENT =
+  /^(?:add|apply|book|buy|create|donate|file|invite|join|order|pay|post|publish|quote|rate|register|rent|request|reserve|send|set|sign|submit|subscribe|upload|write|message|tip|claim|invoice|schedule|edit|record|fill|pick|report|log|draft|offer|confirm|approve|assign|enter|answer|ask|note|scan)$/;
+const DASHBOARD_INTENT =
+  /^(?:analyse|analyze|measure|monitor|track|calculate|compare|forecast|chart|audit|review)$/;
+
+function screenFor(verb: string): Feature["screen"] {
+  if (DASHBOARD_INTENT.test(verb)) return "dashboard";
+  if (FORM_INTENT.test(verb)) return "form";
+  return "list";
 }
 
-/** Features the client described, mapped onto the sector's templates when they overlap. */
-function deriveFeatures(text: string, sector: SectorProfile, audience: string): Feature[] {
+function templateHits(stems: Set<string>, template: FeatureTemplate): string[] {
+  return template.keywords.filter((k) => {
+    const words = tokenize(k).map(stemWord);
+    return words.length > 0 && words.every((w) => stems.has(w));
+  });
+}
+
+function bestTemplate(
+  stems: Set<string>,
+  sector: SectorProfile,
+): { template: FeatureTemplate; hits: string[] } | undefined {
+  let best: { template: FeatureTemplate; hits: string[] } | undefined;
+  for (const template of sector.features) {
+    const hits = templateHits(stems, template);
+    if (hits.length > (best?.hits.length ?? 0)) best = { template, hits };
+  }
+  return best;
+}
+
+/** The action as a feature name: whole, or cut back to verb, object and first complement. */
+function shortPhrase(a: Action): string {
+  const words = a.phrase.split(/\s+/);
+  if (words.length <= MAX_NAME_WORDS) return a.phrase;
+  return [
+    a.verb,
+    a.object?.text ?? "",
+    a.complement ? `${a.complement.preposition} ${a.complement.phrase.text}` : "",
+  ]
+    .join(" ")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+function contentStems(text: string): Set<string> {
+  return new Set(
+    analyse(text)
+      .filter((t) => !t.stop && /\p{L}/u.test(t.value))
+      .map((t) => t.stem),
+  );
+}
+
+/** No two features say the same thing: a feature whose content words another covers is dropped. */
+function sameThing(a: string, b: string): boolean {
+  const sa = contentStems(a);
+  const sb = contentStems(b);
+  if (sa.size === 0 || sb.size === 0) return false;
+  const aInB = [...sa].every((s) => sb.has(s));
+  const bInA = [...sb].every((s) => sa.has(s));
+  return aInB || bInA;
+}
+
+/** Whether the idea counts the object ("a slot", "slots") rather than treating it as a mass ("yoga"). */
+function countable(object: NounPhrase, text: string): boolean {
+  const head = object.tokens[object.tokens.length - 1]!;
+  if (isPlural(head)) return true;
+  const lower = text.toLowerCase();
+  if (lower.includes(pluralOf(head.lemma))) return true;
+  return new RegExp(`\\b(?:a|an|each|every|one|per)\\s+(?:[\\p{L}-]+\\s+){0,2}${head.lower}\\b`, "u").test(
+    lower,
+  );
+}
+
+/** Features the object implies when the idea names fewer than three actions. */
+function impliedFeatures(object: NounPhrase, text: string): { name: string; screen: Feature["screen"] }[] {
+  const noun = object.text;
+  const head = object.tokens[object.tokens.length - 1]!;
+  const plural = isPlural(head) ? noun : pluralOf(noun);
+  const singular = isPlural(head) ? noun.replace(new RegExp(`${head.lower}$`), head.lemma) : noun;
+  if (!countable(object, text))
+    return [
+      { name: `Explore ${noun}`, screen: "list" },
+      { name: `Add notes on ${noun}`, screen: "form" },
+      { name: `Track progress in ${noun}`, screen: "dashboard" },
+    ];
+  // A waitlist, a calendar or a map is one thing users manage, not a list of them.
+  const collection =
+    /(?:^list|waitlist|checklist|playlist|queue|calendar|schedule|map|feed|inbox|board|rota|roster|diary|^log|register)$/.test(
+      head.lemma,
+    );
+  return collection
+    ? [
+        { name: `Manage the ${singular}`, screen: "list" },
+        { name: `Add an entry to the ${singular}`, screen: "form" },
+        { name: `See the ${singular} at a glance`, screen: "dashboard" },
+      ]
+    : [
+        { name: `Browse ${plural}`, screen: "list" },
+        { name: `Add ${/^[aeiou]/i.test(singular) ? "an" : "a"} ${singular}`, screen: "form" },
+        { name: `Track ${plural} at a glance`, screen: "dashboard" },
+      ];
+}
+
+function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: string): Feature[] {
   const features: Feature[] = [];
-  const usedTemplates = new Set<string>();
   const ids = new Set<string>();
-  const add = (f: Omit<Feature, "id">): void => {
-    let id = slugify(f.name, 32);
-    for (let n = 2; ids.has(id); n++) id = `${slugify(f.name, 29)}-${n}`;
+  const add = (name: string, f: Omit<Feature, "id" | "name">): void => {
+    if (features.some((x) => sameThing(x.name, name))) return;
+    let id = slugify(name, 32);
+    for (let n = 2; ids.has(id); n++) id = `${slugify(name, 29)}-${n}`;
     ids.add(id);
-    features.push({ id, ...f });
+    features.push({ id, name, ...f });
   };
 
-  for (const clause of actionClauses(text, MAX_FEATURES)) {
-    const stems = stemSet(clause.text);
-    let best: { template: FeatureTemplate; hits: string[] } | undefined;
-    for (const template of sector.features) {
-      const hits = templateScore(stems, template);
-      if (hits.length > (best?.hits.length ?? 0)) best = { template, hits };
-    }
-    if (best) usedTemplates.add(best.template.name);
-    const words = clause.text.split(/\s+/).slice(0, 6).join(" ");
-    add({
-      name: titleCase(words),
-      description: `${sentenceCase(audience)} can ${clause.text}.`,
-      screen: best ? best.template.screen : clause.screen,
+  let lastWho: { sentence: number; who: string } | undefined;
+  for (const a of reading.actions) {
+    if (features.length >= MAX_FEATURES) break;
+    const phrase = shortPhrase(a);
+    const stems = stemsOf(phrase);
+    const best = bestTemplate(stems, sector);
+    const named = a.subject && isActor(a.subject) ? a.subject.text.toLowerCase() : undefined;
+    // "The front desk sees …, offers … and confirms …": coordinated verbs share the subject.
+    const who = named
+      ? (reading.audiences.find((p) => p.toLowerCase().endsWith(named)) ?? named)
+      : lastWho?.sentence === a.sentence
+        ? lastWho.who
+        : actor;
+    lastWho = { sentence: a.sentence, who };
+    add(sentenceCase(phrase), {
+      action: phrase,
+      description: `${sentenceCase(who)} can ${phrase}.`,
+      screen: screenFor(a.verb),
       source: "idea",
       ...(best ? { sectorPattern: best.template.name } : {}),
-      keywords: [...new Set([...tokenize(clause.text).filter((t) => !isStopword(t)), ...(best?.hits ?? [])])],
+      keywords: [
+        ...new Set(
+          analyse(phrase)
+            .filter((t) => !t.stop && /\p{L}/u.test(t.value))
+            .map((t) => t.lemma),
+        ),
+      ],
     });
-    if (features.length >= MAX_FEATURES - 1) break;
   }
 
-  // The knowledge base fills in what the idea implies but does not spell out.
-  const ideaStems = stemSet(text);
-  const ranked = sector.features
-    .map((template, order) => ({ template, order, hits: templateScore(ideaStems, template) }))
-    .filter((r) => !usedTemplates.has(r.template.name))
-    .sort((a, b) => b.hits.length - a.hits.length || a.order - b.order);
-  for (const { template, hits } of ranked) {
-    const enough = features.length >= MIN_FEATURES;
-    if ((enough && hits.length === 0) || features.length >= 5) break;
-    add({
-      name: template.name,
-      description: template.description,
-      screen: template.screen,
-      source: "kb",
-      sectorPattern: template.name,
-      keywords: hits.length ? hits : template.keywords.slice(0, 3),
-    });
+  // Fewer than three actions: the idea's own objects imply the rest (list, form, dashboard).
+  const objects = reading.objects.filter((o) => !isPeopleNoun(o.head));
+  const uses = new Map<NounPhrase, number>();
+  for (let step = 0; features.length < MIN_FEATURES && step < objects.length * 3; step++) {
+    {
+      const object = objects[step % objects.length]!;
+      const round = uses.get(object) ?? 0;
+      uses.set(object, round + 1);
+      // Each object first gives its list; a second pass gives forms, a third dashboards.
+      const implied = impliedFeatures(object, reading.text)[round];
+      if (!implied) continue;
+      const stems = stemsOf(implied.name);
+      const best = bestTemplate(stems, sector);
+      add(implied.name, {
+        action: implied.name.charAt(0).toLowerCase() + implied.name.slice(1),
+        description: `${sentenceCase(actor)} can ${implied.name.toLowerCase()}.`,
+        screen: implied.screen,
+        source: "idea",
+        ...(best ? { sectorPattern: best.template.name } : {}),
+        keywords: [object.head],
+      });
+    }
   }
+  // An idea with no object the tagger can read (or not in English): the client's own key words,
+  // as written, name the features.
+  const kinds = [
+    { verb: "Manage", screen: "list" },
+    { verb: "Record", screen: "form" },
+    { verb: "See an overview of", screen: "dashboard" },
+  ] as const;
+  reading.concepts.forEach((c, i) => {
+    if (features.length >= MIN_FEATURES) return;
+    const kind = kinds[features.length % kinds.length]!;
+    const written = new RegExp(`\\b${c.phrase}\\b`, "iu").exec(reading.text)?.[0] ?? c.phrase;
+    const name = `${kind.verb} ${written}`;
+    add(name, {
+      action: `${kind.verb.toLowerCase()} ${written}`,
+      description: `${sentenceCase(actor)} can ${kind.verb.toLowerCase()} ${written}.`,
+      screen: kind.screen,
+      source: "idea",
+      keywords: [c.lemma],
+    });
+    void i;
+  });
   return features;
 }
 
-function personaWords(sector: SectorProfile): string[] {
-  return sector.personas.flatMap((p) => p.keywords);
-}
-
 function personaHits(stems: Set<string>, persona: Persona): number {
-  return matchedTerms(stems, persona.keywords).length;
+  return persona.keywords.filter((k) => tokenize(k).every((w) => stems.has(stemWord(w)))).length;
 }
 
-function deriveUsers(text: string, sector: SectorProfile): Brief["targetUsers"] {
-  const stems = stemSet(text);
-  const ranked = sector.personas
-    .map((persona, order) => ({ persona, order, hits: personaHits(stems, persona) }))
-    .sort((a, b) => b.hits - a.hits || a.order - b.order);
+function deriveUsers(reading: IdeaReading, sector: SectorProfile): Brief["targetUsers"] {
+  const stems = stemsOf(reading.text);
   const users: Brief["targetUsers"] = [];
-  for (const phrase of audiencePhrases(text, 3, personaWords(sector))) {
+  for (const phrase of reading.audiences) {
     const match = sector.personas
-      .map((persona) => ({ persona, hits: personaHits(stemSet(phrase), persona) }))
+      .map((persona) => ({ persona, hits: personaHits(stemsOf(phrase), persona) }))
       .sort((a, b) => b.hits - a.hits)[0];
     users.push({
       name: sentenceCase(phrase),
       description: match?.hits
-        ? `Named in the intake; closest sector persona: ${match.persona.name.toLowerCase()} (${match.persona.role.toLowerCase()}).`
+        ? `Named in the intake; the closest sector persona is the ${match.persona.name.toLowerCase()} (${match.persona.role.charAt(0).toLowerCase()}${match.persona.role.slice(1)}).`
         : "Named in the intake as the people the product is for.",
       source: "idea",
       ...(match?.hits ? { personaId: match.persona.id } : {}),
     });
   }
+  // A sector persona joins only when the idea matches it; it never fills a quota.
   const claimed = new Set(users.map((u) => u.personaId));
-  for (const { persona, hits } of ranked) {
-    if (users.length >= 4 || (users.length >= 2 && hits === 0)) break;
-    if (claimed.has(persona.id)) continue;
+  const ranked = sector.personas
+    .map((persona, order) => ({ persona, order, hits: personaHits(stems, persona) }))
+    .filter((r) => r.hits > 0 && !claimed.has(r.persona.id))
+    .sort((a, b) => b.hits - a.hits || a.order - b.order);
+  for (const { persona } of ranked) {
+    if (users.length >= 3) break;
     users.push({
       name: persona.name,
-      description: `${persona.role}; needs ${persona.needs.join(", ")}.`,
+      description: `${persona.role}. What they need: ${persona.needs.join("; ")}.`,
       source: "kb",
       personaId: persona.id,
+    });
+  }
+  if (users.length === 0) {
+    users.push({
+      name: "Early users",
+      description: "The intake names no audience; the first interviews decide who the product is for.",
+      source: "idea",
     });
   }
   return users;
 }
 
-/** Head noun of a phrase: last word that is not a verb, adverb or stopword ("pen pals abroad" → "pal"). */
-function headNoun(phrase: string, verbs: ReadonlySet<string | undefined>): string | undefined {
-  const head = tokenize(phrase)
-    .reverse()
-    .find((w) => w.length >= 3 && /^[a-z]+$/.test(w) && !verbs.has(w) && !ADVERBS.has(w) && !isStopword(w));
-  return head ? stem(head) : undefined;
-}
-
-function productName(intake: IntakeInput, phrases: { phrase: string }[], features: Feature[]): string {
-  const verbs = new Set(features.map((f) => tokenize(f.name)[0]));
-  // The object of the first thing users do names the product best ("generate tenancy agreements").
-  const candidates = [
-    ...features.filter((f) => f.source === "idea").map((f) => f.name.split(/\s+/).slice(1).join(" ")),
-    ...phrases.map((p) => p.phrase),
-  ];
-  const suffix = pick(NAME_SUFFIXES, hash(intake.idea));
-  for (const candidate of candidates) {
-    const noun = headNoun(candidate, verbs);
-    if (noun) return `${noun.charAt(0).toUpperCase()}${noun.slice(1)}${suffix}`;
-  }
+function productName(intake: IntakeInput, reading: IdeaReading): string {
+  const suffix = pick(NAME_SUFFIXES, stableHash(intake.idea));
+  // The idea's most important thing users work with names the product ("SlotPilot").
+  const heads = new Set(reading.objects.map((o) => o.head));
+  const word =
+    reading.concepts.find((c) => heads.has(c.lemma) && /^\p{L}{3,}$/u.test(c.lemma))?.lemma ??
+    reading.objects.find((o) => /^\p{L}{3,}$/u.test(o.head))?.head ??
+    reading.concepts.find((c) => /^\p{L}{3,}$/u.test(c.lemma))?.lemma;
+  if (word) return `${word.charAt(0).toUpperCase()}${word.slice(1)}${suffix}`;
   return `${intake.company?.trim() || "Venture"} ${suffix}`;
 }
 
-function problemStatement(idea: string, audience: string, features: Feature[]): string {
-  const sentences = stripMarkup(idea)
+function problemStatement(reading: IdeaReading, audience: string, features: Feature[]): string {
+  const sentences = reading.text
     .split(/(?<=[.!?])\s+/)
     .map((s) => s.trim())
     .filter((s) => PROBLEM_CUES.test(s));
-  if (sentences.length) return sentences.slice(0, 2).join(" ");
-  // Clauses from the idea are verb phrases ("run async standups"); KB features are nouns.
-  const jobs = features
-    .slice(0, 2)
-    .map((f) => (f.source === "idea" ? f.name.toLowerCase() : `handle ${f.name.toLowerCase()}`))
-    .join(" and ");
-  return `${sentenceCase(audience)} have no simple, dedicated way to ${jobs}; today they patch it together with general-purpose tools.`;
+  if (sentences.length && reading.language.code === "en") return sentences.slice(0, 2).join(" ");
+  const jobs = joinList(features.slice(0, 2).map((f) => f.name.charAt(0).toLowerCase() + f.name.slice(1)));
+  const who = sentenceCase(audience);
+  return `${who} ${agree(audience, "has", "have")} no simple, dedicated way to ${jobs}; today ${agree(audience, "it patches", "they patch")} it together with general-purpose tools.`;
 }
 
 function goals(
@@ -181,41 +309,116 @@ function goals(
   ];
 }
 
-export function draftBrief(intake: IntakeInput, sector: SectorProfile): Brief {
-  const text = [intake.idea, intake.goals ?? ""].join("\n");
-  const audiences = audiencePhrases(intake.idea, 3, personaWords(sector));
-  const targetUsers = deriveUsers(intake.idea, sector);
-  const audience = audiences[0] ?? targetUsers[0]?.name.toLowerCase() ?? "users";
-  const keyFeatures = deriveFeatures(intake.idea, sector, audience);
-  const phrases = keyPhrases(text, sector.vocabulary, 10);
+const PLATFORM_NAMED =
+  /\b(?:web|browser|mobile|app store|ios|android|iphone|desktop|tablet|ipad|windows|mac|sms|whatsapp|kiosk|offline)\b/i;
+
+function openQuestions(
+  intake: IntakeInput,
+  reading: IdeaReading,
+  brief: Pick<Brief, "constraints">,
+  fit: ReturnType<typeof sectorFit>,
+  usedObjects: boolean,
+): string[] {
+  const q: string[] = [];
+  const budget = brief.constraints.budget;
+  const timeline = brief.constraints.timeline;
+  if (!budget) q.push("What budget is available for the first release?");
+  else if (budget.max === undefined)
+    q.push(`The budget "${budget.raw}" is not an amount we can read: what is the figure?`);
+  if (!timeline) q.push("When does the first release need to be live?");
+  else if (timeline.weeks === undefined && timeline.deadline)
+    q.push(
+      `The timeline is a deadline (${timeline.deadline}): when can work start, so it becomes a number of weeks?`,
+    );
+  else if (timeline.weeks === undefined)
+    q.push(`The timeline "${timeline.raw}" has no duration or date: what is the target?`);
+  if (!PLATFORM_NAMED.test(`${intake.idea} ${intake.goals ?? ""}`))
+    q.push("Which platform comes first: a web app, a mobile app, or both?");
+  if (fit.mismatch)
+    q.push(
+      `The intake was filed under ${fit.filed.sector.name} but reads as ${sectorLabel(fit.best)}: which market should the plan address?`,
+    );
+  if (reading.audiences.length === 0) q.push("Who exactly will use the product day to day?");
+  if (usedObjects)
+    q.push("The intake names few actions: which task must users be able to do in the first release?");
+  for (const name of reading.integrations)
+    q.push(`Which ${name} account, plan and access will the integration use?`);
+  if (reading.language.code !== "en")
+    q.push(
+      `The intake is in ${reading.language.name}: should the product and its copy be in ${reading.language.name}?`,
+    );
+  if (!intake.goals?.trim()) q.push("Which result would make the first release a success for you?");
+  return q;
+}
+
+export function draftBrief(intake: IntakeInput, filedSector: SectorProfile): Brief {
+  const reading = readIdea(intake);
+  const fit = sectorFit(reading, filedSector);
+  // The market map, personas and pricing come from the sector that fits; the filed one is noted.
+  const sector = fit.best.sector;
+  const targetUsers = deriveUsers(reading, sector);
+  // KB persona names are singular roles ("Clinic manager"); as the actor of a sentence they are plural.
+  const audience =
+    reading.audiences[0] ??
+    (targetUsers[0]?.source === "kb" ? pluralOf(targetUsers[0].name.toLowerCase()) : undefined) ??
+    "early users";
+  const keyFeatures = deriveFeatures(reading, sector, audience);
+  const usedObjects = keyFeatures.length > reading.actions.length;
   const budget = intake.budget?.trim() ? parseBudget(intake.budget) : null;
   const timeline = intake.timeline?.trim() ? parseTimeline(intake.timeline) : null;
-  const name = productName(intake, phrases, keyFeatures);
+  const name = productName(intake, reading);
 
   const notes: string[] = [];
   if (!budget) notes.push("No budget given: the plan assumes a lean MVP and a clickable prototype first.");
   else if (budget.max === undefined)
-    notes.push(`Budget "${budget.raw}" is not an amount; confirm it with the client.`);
+    notes.push(`Budget "${budget.raw}" could not be read as an amount; confirm it with the client.`);
   else if (budget.max < 10_000)
     notes.push("Budget below 10k: scope stays at prototype and demand validation.");
   if (!timeline) notes.push("No timeline given: milestones assume 12 weeks.");
+  else if (timeline.weeks === undefined && timeline.deadline)
+    notes.push(
+      `Timeline "${timeline.raw}" is a deadline (${timeline.deadline}), not a duration: milestones assume 12 weeks until the start date is agreed.`,
+    );
   else if (timeline.weeks === undefined)
-    notes.push(`Timeline "${timeline.raw}" has no duration; confirm a date.`);
+    notes.push(`Timeline "${timeline.raw}" could not be read as a duration or a date; confirm a date.`);
   else if (timeline.weeks < 6)
     notes.push("Timeline under 6 weeks: only one key feature can be production-ready.");
+  if (fit.mismatch)
+    notes.push(
+      `Filed under ${fit.filed.sector.name}; reads as ${sectorLabel(fit.best)}. The market map, personas and pricing use ${sector.name}.`,
+    );
+  if (reading.language.code !== "en")
+    notes.push(
+      `The intake is in ${reading.language.name}; the drafts are in English and keep the client's own terms.`,
+    );
 
+  const constraints: Brief["constraints"] = {
+    budget,
+    timeline,
+    notes,
+    ...(reading.platform.length ? { platform: reading.platform } : {}),
+    ...(reading.integrations.length ? { integrations: reading.integrations } : {}),
+  };
   return {
     productName: name,
     ...(intake.company?.trim() ? { company: intake.company.trim() } : {}),
     sector: { id: sector.id, name: sector.name },
     idea: intake.idea.trim(),
-    problemStatement: problemStatement(intake.idea, audience, keyFeatures),
+    problemStatement: problemStatement(reading, audience, keyFeatures),
     targetUsers,
     keyFeatures,
-    keywords: phrases.length
-      ? phrases.map((p) => ({ term: p.phrase, score: p.score }))
+    keywords: reading.concepts.length
+      ? reading.concepts.map((c, i) => ({ term: c.phrase, score: reading.concepts.length - i }))
       : [{ term: sector.id, score: 0 }],
-    constraints: { budget, timeline, notes },
+    constraints,
     goals: goals(intake, sector, name, timeline?.weeks),
+    language: { code: reading.language.code, name: reading.language.name },
+    sectorFit: {
+      filed: { id: fit.filed.sector.id, name: fit.filed.sector.name },
+      readsAs: { id: fit.best.sector.id, name: fit.best.sector.name, label: sectorLabel(fit.best) },
+      mismatch: fit.mismatch,
+      scores: fit.ranking.slice(0, 4).map((r) => ({ id: r.sector.id, score: r.score })),
+    },
+    openQuestions: openQuestions(intake, reading, { constraints }, fit, usedObjects),
   };
 }

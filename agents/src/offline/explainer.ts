@@ -2,8 +2,10 @@
  * Offline explainer storyboard: one scene per wireframe screen plus a closing scene, with narration
  * timed at a steady speaking rate so the player and, later, a voice track agree on timing.
  */
+import { audienceOf } from "./grammar.ts";
 import type { Brief, Explainer, Screen, Wireframes } from "../schemas.ts";
-import { tokenize } from "./nlp.ts";
+import { joinList, tokenize } from "../text/index.ts";
+import { featureAction } from "./prd.ts";
 
 export const WORDS_PER_SECOND = 2.5;
 const MIN_SCENE_SECONDS = 3;
@@ -16,12 +18,12 @@ export function narrationSeconds(narration: string): number {
 function regionSummary(screen: Screen): string {
   const labels = screen.regions
     .filter((r) => r.pattern !== "nav" && r.pattern !== "footer")
-    .map((r) => r.label.toLowerCase());
-  return labels.join(", ");
+    .map((r) => `the ${r.label.charAt(0).toLowerCase()}${r.label.slice(1)}`);
+  return joinList(labels);
 }
 
 export function draftExplainer(brief: Brief, wireframes: Wireframes): Explainer {
-  const audience = brief.targetUsers[0]?.name.toLowerCase() ?? "users";
+  const audience = audienceOf(brief);
   const [landing, ...rest] = wireframes.screens;
   if (!landing) throw new Error("explainer_producer: the wireframes have no screens");
   const scenes: Omit<Explainer["scenes"][number], "startSeconds" | "durationSeconds">[] = [
@@ -44,10 +46,9 @@ export function draftExplainer(brief: Brief, wireframes: Wireframes): Explainer 
       id: "outro",
       screenId: landing.id,
       caption: `Try ${brief.productName}`,
-      narration: `That is ${brief.productName}: ${brief.keyFeatures
-        .slice(0, 3)
-        .map((f) => f.name.toLowerCase())
-        .join(", ")}. Open the prototype and click through it yourself.`,
+      narration: `With ${brief.productName}, ${audience} can ${joinList(
+        brief.keyFeatures.slice(0, 3).map(featureAction),
+      )}. Open the prototype and click through it yourself.`,
     },
   ];
   let start = 0;

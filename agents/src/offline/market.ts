@@ -1,73 +1,102 @@
 /**
- * Offline market mapping: comparable products ranked by overlap with the brief, across the whole
- * knowledge base (a dog-walking marketplace can learn from Etsy), with a bonus for the own sector.
+ * Offline market mapping: comparable products ranked by how close they are to the idea across the
+ * whole knowledge base (a dog-walking marketplace can learn from Etsy), matched on each product's
+ * description, positioning and tags; the sector only breaks ties.
  */
 import { type Comparable, type SectorProfile, getSector, listSectors } from "../kb.ts";
+import { audienceOf } from "./grammar.ts";
 import type { Brief, Market } from "../schemas.ts";
-import { matchedTerms, slugify, stemSet } from "./nlp.ts";
+import { analyse, slugify, stemWord } from "../text/index.ts";
+import { featureAction } from "./prd.ts";
 
-const SAME_SECTOR_BONUS = 1.5;
-const MIN_OWN_SECTOR = 3;
+const SAME_SECTOR_BONUS = 0.5;
+const MIN_COMPARABLES = 3;
 const MAX_COMPARABLES = 5;
 
 export function comparableSourceId(sectorId: string, comparable: Comparable): string {
   return `kb:sectors/${sectorId}/comparables/${slugify(comparable.name)}`;
 }
 
-export function briefStems(brief: Brief): Set<string> {
-  return stemSet(
-    [
-      brief.idea,
-      brief.problemStatement,
-      ...brief.keyFeatures.flatMap((f) => [f.name, ...f.keywords]),
-      ...brief.keywords.map((k) => k.term),
-      ...brief.goals,
-    ].join(" "),
+/** Content stems of the brief with a weight: the idea's own words count most. */
+export function briefWeights(brief: Brief): Map<string, { weight: number; word: string }> {
+  const weights = new Map<string, { weight: number; word: string }>();
+  const add = (text: string, weight: number) => {
+    for (const t of analyse(text)) {
+      if (t.stop || !/\p{L}{3,}/u.test(t.value)) continue;
+      const w = weights.get(t.stem);
+      if (!w || w.weight < weight) weights.set(t.stem, { weight, word: t.lemma });
+    }
+  };
+  add([...brief.keyFeatures.flatMap((f) => [f.name, ...f.keywords]), ...brief.goals].join(". "), 1);
+  add(brief.idea, 1.5);
+  add(
+    brief.keywords
+      .slice(0, 6)
+      .map((k) => k.term)
+      .join(". "),
+    2,
   );
+  return weights;
+}
+
+/** Stems of a comparable: its tags count double, description and positioning once. */
+function comparableStems(c: Comparable): { tags: Set<string>; text: Set<string> } {
+  const stems = (text: string) =>
+    new Set(
+      analyse(text)
+        .filter((t) => !t.stop && /\p{L}{3,}/u.test(t.value))
+        .map((t) => t.stem),
+    );
+  return {
+    tags: new Set(c.tags.map((t) => stemWord(t))),
+    text: stems(`${c.description ?? ""} ${c.positioning}`),
+  };
 }
 
 interface Scored {
   sector: SectorProfile;
   comparable: Comparable;
   score: number;
-  tagHits: string[];
-  positioningHits: string[];
+  matched: string[];
   order: number;
 }
 
 function scoreAll(brief: Brief, own: SectorProfile): Scored[] {
-  const stems = briefStems(brief);
+  const weights = briefWeights(brief);
   const scored: Scored[] = [];
   let order = 0;
   for (const { id } of listSectors()) {
     const sector = getSector(id);
     if (!sector) continue;
     for (const comparable of sector.comparables) {
-      const tagHits = matchedTerms(stems, comparable.tags);
-      const positioningHits = matchedTerms(
-        stems,
-        [...stemSet(comparable.positioning)].filter((w) => w.length > 3),
-      );
-      const own_ = sector.id === own.id;
-      const score = tagHits.length * 2 + positioningHits.length + (own_ ? SAME_SECTOR_BONUS : 0);
-      scored.push({ sector, comparable, score, tagHits, positioningHits, order: order++ });
+      const { tags, text } = comparableStems(comparable);
+      let score = 0;
+      const matched: string[] = [];
+      for (const [stem, { weight, word }] of weights) {
+        const inTags = tags.has(stem);
+        const inText = text.has(stem);
+        if (!inTags && !inText) continue;
+        score += weight * (inTags ? 2 : 1);
+        matched.push(word);
+      }
+      if (sector.id === own.id && score > 0) score += SAME_SECTOR_BONUS;
+      scored.push({ sector, comparable, score, matched, order: order++ });
     }
   }
   return scored.sort((a, b) => b.score - a.score || a.order - b.order);
 }
 
 function why(s: Scored, own: SectorProfile): string {
-  const terms = [...s.tagHits, ...s.positioningHits.filter((p) => !s.tagHits.includes(p))];
   const where =
     s.sector.id === own.id ? `same sector (${own.name})` : `neighbouring market (${s.sector.name})`;
-  return terms.length
-    ? `Overlaps with the brief on ${terms.slice(0, 5).join(", ")}; ${where}.`
-    : `No direct keyword overlap; kept as ${where} for pricing and positioning.`;
+  return s.matched.length
+    ? `Overlaps with the idea on ${s.matched.slice(0, 5).join(", ")}; ${where}.`
+    : `No direct overlap with the idea; kept as the ${where} reference for pricing and positioning.`;
 }
 
 /**
- * `retrievedIds` are the comparables retrieval found closest to the brief: a product from another
- * sector enters the map with two shared tags, or when retrieval ranked it among the closest.
+ * `retrievedIds` are the comparables retrieval found closest to the brief: one with some overlap
+ * that retrieval also ranked among the closest gets a small boost.
  */
 export function draftMarket(
   brief: Brief,
@@ -75,38 +104,42 @@ export function draftMarket(
   retrievedIds: readonly string[] = [],
 ): Market {
   const retrieved = new Set(retrievedIds);
-  const ranked = scoreAll(brief, sector);
-  const picked: Scored[] = [];
-  // Own-sector products anchor the map; other sectors enter only with real overlap.
-  for (const s of ranked.filter((r) => r.sector.id === sector.id).slice(0, MIN_OWN_SECTOR)) picked.push(s);
-  for (const s of ranked) {
-    if (picked.length >= MAX_COMPARABLES) break;
-    if (picked.includes(s)) continue;
-    if (
-      s.sector.id !== sector.id &&
-      s.tagHits.length < 2 &&
-      !(retrieved.has(comparableSourceId(s.sector.id, s.comparable)) && s.score > 0)
-    )
-      continue;
-    picked.push(s);
+  const ranked = scoreAll(brief, sector)
+    .map((s) => ({
+      ...s,
+      score:
+        s.score > 0 && retrieved.has(comparableSourceId(s.sector.id, s.comparable)) ? s.score + 0.5 : s.score,
+    }))
+    .sort((a, b) => b.score - a.score || a.order - b.order);
+  const picked: Scored[] = ranked.filter((s) => s.score > 0).slice(0, MAX_COMPARABLES);
+  // Too little overlap anywhere: the own sector's products stand in, said as such in "why".
+  for (const s of ranked.filter((r) => r.sector.id === sector.id)) {
+    if (picked.length >= MIN_COMPARABLES) break;
+    if (!picked.includes(s)) picked.push(s);
   }
-  picked.sort((a, b) => b.score - a.score || a.order - b.order);
 
-  const stems = briefStems(brief);
+  const weights = briefWeights(brief);
   const pricing = sector.pricingModels
     .map((model, order) => ({
       model,
       order,
-      hits: matchedTerms(stems, [...stemSet(`${model.name} ${model.description}`)]),
+      hits: [
+        ...new Set(
+          analyse(`${model.name} ${model.description}`)
+            .filter((t) => !t.stop && weights.has(t.stem))
+            .map((t) => t.lemma),
+        ),
+      ],
     }))
     .sort((a, b) => b.hits.length - a.hits.length || a.order - b.order);
   const best = pricing[0];
   if (!best) throw new Error(`sector ${sector.id} has no pricing models`);
 
-  const audience = brief.targetUsers[0]?.name.toLowerCase() ?? "the target users";
+  const audience = audienceOf(brief);
   const differentiators = picked.slice(0, 3).map((s, i) => {
     const feature = brief.keyFeatures[i % brief.keyFeatures.length];
-    return `${feature?.name ?? brief.productName} for ${audience}, where ${s.comparable.name} is weak: ${s.comparable.weaknesses[0]}.`;
+    const what = feature ? `Lets ${audience} ${featureAction(feature)}` : `Built for ${audience}`;
+    return `${what}, where ${s.comparable.name} is weak: ${s.comparable.weaknesses[0]}.`;
   });
 
   return {
@@ -119,7 +152,7 @@ export function draftMarket(
       strengths: s.comparable.strengths,
       weaknesses: s.comparable.weaknesses,
       score: Math.round(s.score * 10) / 10,
-      matchedTerms: [...new Set([...s.tagHits, ...s.positioningHits])],
+      matchedTerms: [...new Set(s.matched)],
       why: why(s, sector),
       sourceId: comparableSourceId(s.sector.id, s.comparable),
     })),

@@ -4,7 +4,9 @@
  */
 import type { SectorProfile } from "../kb.ts";
 import type { Brief, Okrs, Prd } from "../schemas.ts";
-import { parseTimeline, sentenceCase } from "./nlp.ts";
+import { parseTimeline, sentenceCase } from "../text/index.ts";
+import { agree, audienceOf } from "./grammar.ts";
+import { featureAction } from "./prd.ts";
 
 const DEFAULT_WEEKS = 12;
 
@@ -27,13 +29,13 @@ export function goalTarget(goal: string): { target: number; unit: string } | und
 export function draftOkrs(brief: Brief, prd: Prd, sector: SectorProfile): Okrs {
   const weeks = brief.constraints.timeline?.weeks ?? DEFAULT_WEEKS;
   const mid = Math.max(1, Math.round(weeks / 2));
-  const audience = brief.targetUsers[0]?.name.toLowerCase() ?? "target users";
+  const audience = audienceOf(brief);
   const scale = (brief.constraints.budget?.max ?? 20_000) >= 50_000 ? 2 : 1;
 
   const objectives: Okrs["objectives"] = [
     {
       id: "O1",
-      title: `Prove that ${audience} want ${brief.productName}`,
+      title: `Prove that ${audience} ${agree(audience, "wants", "want")} ${brief.productName}`,
       keyResults: [
         {
           id: "KR1.1",
@@ -70,7 +72,7 @@ export function draftOkrs(brief: Brief, prd: Prd, sector: SectorProfile): Okrs {
       keyResults: [
         {
           id: "KR2.1",
-          description: `Release the in-scope features: ${brief.keyFeatures.map((f) => f.name.toLowerCase()).join(", ")}`,
+          description: `Release the in-scope features: ${brief.keyFeatures.map((f) => f.name.charAt(0).toLowerCase() + f.name.slice(1)).join("; ")}`,
           metric: "key features released",
           baseline: 0,
           target: brief.keyFeatures.length,
@@ -79,7 +81,9 @@ export function draftOkrs(brief: Brief, prd: Prd, sector: SectorProfile): Okrs {
         },
         {
           id: "KR2.2",
-          description: `Users complete "${brief.keyFeatures[0]?.name}" without help in usability tests`,
+          description: brief.keyFeatures[0]
+            ? `Test users manage to ${featureAction(brief.keyFeatures[0])} without help`
+            : "Test users complete the core task without help",
           metric: "task success rate",
           baseline: 0,
           target: 80,

@@ -4,7 +4,9 @@
  */
 import type { SectorProfile } from "../kb.ts";
 import type { Brief, Feature, Market, Prd, Region, Screen, Wireframes } from "../schemas.ts";
-import { hash, isStopword, sentenceCase, stem, stemSet, titleCase, tokenize } from "./nlp.ts";
+import { actions, analyse, sentenceCase, stableHash, stemWord, stemsOf, titleCase } from "../text/index.ts";
+import { featureAction } from "./prd.ts";
+import { audienceOf, pluralOf } from "./grammar.ts";
 
 const MAX_FEATURE_SCREENS = 4;
 
@@ -57,18 +59,24 @@ const FIELD_RULES: { stems: string[]; fields: Field[] }[] = [
   },
 ];
 
-/** The object of a feature clause: "book vetted walkers" → "vetted walkers". */
-function objectOf(feature: Feature): string {
-  const words = feature.name.split(/\s+/);
-  const rest = words.slice(1).filter((w) => !isStopword(w.toLowerCase()));
-  return rest.length ? rest.join(" ") : feature.name;
+/** The object of a feature: "Fill cancelled slots from a waitlist" → "cancelled slots". */
+function objectOf(feature: Feature): { text: string; head: string; plural: boolean } {
+  const action = actions(feature.name, 1)[0];
+  const phrase = action?.object;
+  if (phrase) {
+    const head = phrase.tokens[phrase.tokens.length - 1]!;
+    return { text: phrase.text, head: head.lemma, plural: head.lower !== head.lemma };
+  }
+  const nouns = analyse(feature.name).filter((t) => (t.pos === "NOUN" || t.pos === "PROPN") && !t.stop);
+  const last = nouns[nouns.length - 1];
+  return last
+    ? { text: last.lower, head: last.lemma, plural: last.lower !== last.lemma }
+    : { text: feature.name.toLowerCase(), head: "item", plural: false };
 }
 
 function headNoun(feature: Feature): string {
-  const nouns = tokenize(objectOf(feature)).filter((t) => !isStopword(t) && /^[a-z]{3,}$/.test(t));
-  const head = nouns[nouns.length - 1] ?? tokenize(feature.name).pop() ?? "item";
-  const singular = stem(head);
-  return singular.charAt(0).toUpperCase() + singular.slice(1);
+  const head = objectOf(feature).head;
+  return head.charAt(0).toUpperCase() + head.slice(1);
 }
 
 function nav(brief: Brief, screens: { id: string; title: string }[]): Region {
@@ -90,25 +98,25 @@ function footer(brief: Brief, sector: SectorProfile): Region {
 }
 
 function formFields(feature: Feature): Field[] {
-  const stems = stemSet(`${feature.name} ${feature.keywords.join(" ")}`);
+  const stems = stemsOf(`${feature.name} ${feature.keywords.join(" ")}`);
   const fields: Field[] = [
     { name: "name", label: "Your name", type: "text" },
     { name: "email", label: "Email", type: "email" },
   ];
   const object = objectOf(feature);
   // Only a real object phrase ("vetted walkers") makes a useful field; "in-app" does not.
-  if (object !== feature.name && /\s/.test(object.trim())) {
-    fields.push({ name: "subject", label: `Which ${object.toLowerCase()}?`, type: "text" });
+  if (object.head !== "item") {
+    fields.push({ name: "subject", label: `Which ${object.text}?`, type: "text" });
   }
   for (const rule of FIELD_RULES) {
-    if (rule.stems.some((s) => stems.has(s) || stems.has(stem(s)))) {
+    if (rule.stems.some((s) => stems.has(s) || stems.has(stemWord(s)))) {
       for (const f of rule.fields) if (!fields.some((x) => x.name === f.name)) fields.push(f);
     }
   }
   if (!fields.some((f) => f.type === "textarea")) {
     fields.push({
       name: "notes",
-      label: `Anything else about ${feature.name.toLowerCase()}?`,
+      label: `Anything else we should know?`,
       type: "textarea",
     });
   }
@@ -116,19 +124,21 @@ function formFields(feature: Feature): Field[] {
 }
 
 function featureRegions(feature: Feature, brief: Brief, sector: SectorProfile): Region[] {
-  const seed = hash(`${brief.productName}:${feature.id}`);
+  const seed = stableHash(`${brief.productName}:${feature.id}`);
   const noun = headNoun(feature);
   if (feature.screen === "form") {
     return [
       {
         id: "form",
         pattern: "form",
-        label: `${feature.name} form`,
+        label: `Form to ${featureAction(feature)}`,
         data: {
           fields: formFields(feature),
           submitLabel:
-            feature.source === "idea" ? sentenceCase(tokenize(feature.name)[0] ?? "send") : "Continue",
-          confirmation: `Thanks! In the real product this would ${feature.name.toLowerCase()}. This prototype stores nothing.`,
+            analyse(feature.name)[0]?.pos === "VERB"
+              ? sentenceCase(feature.name.split(/\s+/)[0] ?? "Send")
+              : "Continue",
+          confirmation: `Thanks! In the real product this would ${featureAction(feature)}. This prototype stores nothing.`,
         },
       },
     ];
@@ -140,7 +150,11 @@ function featureRegions(feature: Feature, brief: Brief, sector: SectorProfile): 
         pattern: "dashboard",
         label: "Key figures",
         data: {
-          cards: sector.metrics.slice(0, 3).map((metric, i) => ({
+          // The first card counts the feature's own object; the sector's metrics follow.
+          cards: [
+            sentenceCase(`${pluralOf(objectOf(feature).head)} this week`),
+            ...sector.metrics.slice(0, 2),
+          ].map((metric, i) => ({
             label: sentenceCase(metric),
             value: String(((seed >>> (i * 5)) % 90) + 10),
             note: "sample figure",
@@ -158,13 +172,15 @@ function featureRegions(feature: Feature, brief: Brief, sector: SectorProfile): 
       },
     ];
   }
-  const details = brief.keywords.map((k) => sentenceCase(k.term)).filter((t) => !stemSet(t).has(stem(noun)));
+  const details = brief.keywords
+    .map((k) => sentenceCase(k.term))
+    .filter((t) => !stemsOf(t).has(stemWord(noun.toLowerCase())));
   const statuses = ["Available", "Pending", "Confirmed", "New"];
   return [
     {
       id: "list",
       pattern: "list",
-      label: `${noun} list`,
+      label: /list$/i.test(noun) ? noun : `${noun} list`,
       data: {
         columns: [noun, "Details", "Status"],
         rows: ["A", "B", "C"].map((letter, i) => [
@@ -183,7 +199,7 @@ export function draftWireframes(brief: Brief, market: Market, _prd: Prd, sector:
     { id: "landing", title: "Home" },
     ...features.map((f) => ({ id: f.id === "landing" ? "landing-feature" : f.id, title: titleCase(f.name) })),
   ];
-  const audience = brief.targetUsers[0]?.name.toLowerCase() ?? "users";
+  const audience = audienceOf(brief);
   const pricing =
     sector.pricingModels.find((p) => p.name === market.recommendedPricing.model) ?? sector.pricingModels[0];
   const firstProblemSentence = brief.problemStatement.split(/(?<=[.!?])\s+/)[0] ?? brief.problemStatement;
@@ -205,7 +221,7 @@ export function draftWireframes(brief: Brief, market: Market, _prd: Prd, sector:
               ? `${firstProblemSentence.slice(0, 177)}...`
               : firstProblemSentence,
           cta: {
-            label: `Start: ${features[0]?.name.toLowerCase() ?? "explore"}`,
+            label: features[0] ? sentenceCase(features[0].name) : "Explore",
             screenId: skeleton[1]?.id ?? "landing",
           },
         },

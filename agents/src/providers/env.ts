@@ -7,8 +7,8 @@ import { ChatAnthropic } from "@langchain/anthropic";
 import { ChatOpenAI } from "@langchain/openai";
 import type { DraftStep, DraftingModel } from "../configuration.ts";
 import { offlineDraftingModel } from "../offline/model.ts";
-import { ChatDraftingModel } from "./chat.ts";
-import { PRICES, type Price } from "./prices.ts";
+import { ChatDraftingModel, outputTokenCap } from "./chat.ts";
+import { PRICES, type Price, priceOf } from "./prices.ts";
 
 export type Env = Record<string, string | undefined>;
 
@@ -81,7 +81,7 @@ export function draftingModelFromEnv(env: Env): DraftingModel {
   models.delete("");
   if (provider !== "openai-compatible") {
     for (const model of models) {
-      if (!prices[model]) {
+      if (!priceOf(prices, model)) {
         throw new Error(
           `No price for model "${model}": add it to AGENCY_LLM_PRICES (USD per million tokens), e.g. {"${model}":{"inputPerMTok":1,"outputPerMTok":4}}`,
         );
@@ -89,14 +89,20 @@ export function draftingModelFromEnv(env: Env): DraftingModel {
     }
   }
   // Local servers cost nothing unless priced.
-  const priceFor = (model: string): Price => prices[model] ?? FREE;
-  const maxOutputTokens = positiveInt(env, "AGENCY_LLM_MAX_OUTPUT_TOKENS", 4096);
+  const priceFor = (model: string): Price => priceOf(prices, model) ?? FREE;
+  // Per step by default (reasoning models get room to think); one variable caps every step, and
+  // AGENCY_LLM_MAX_OUTPUT_TOKENS_<STEP> one step.
+  const capAll = positiveInt(env, "AGENCY_LLM_MAX_OUTPUT_TOKENS", 0);
+  const maxOutputTokensFor = (step: DraftStep, model: string): number =>
+    positiveInt(env, `AGENCY_LLM_MAX_OUTPUT_TOKENS_${step.toUpperCase()}`, 0) ||
+    capAll ||
+    outputTokenCap(step, model);
   const timeout = positiveInt(env, "AGENCY_LLM_TIMEOUT_MS", 120_000);
   const common = {
     provider,
     modelFor,
     priceFor,
-    maxOutputTokens,
+    maxOutputTokensFor,
     repairs: positiveInt(env, "AGENCY_LLM_REPAIRS", 2),
     retries: positiveInt(env, "AGENCY_LLM_RETRIES", 3),
   };
@@ -107,11 +113,11 @@ export function draftingModelFromEnv(env: Env): DraftingModel {
     const baseUrl = env["ANTHROPIC_BASE_URL"];
     return new ChatDraftingModel({
       ...common,
-      chatFor: (model) =>
+      chatFor: (model, maxTokens) =>
         new ChatAnthropic({
           model,
           apiKey,
-          maxTokens: maxOutputTokens,
+          maxTokens,
           maxRetries: 0,
           ...(baseUrl ? { anthropicApiUrl: baseUrl } : {}),
           clientOptions: { timeout },
@@ -133,11 +139,12 @@ export function draftingModelFromEnv(env: Env): DraftingModel {
   if (!apiKey) throw new Error("AGENCY_LLM_PROVIDER=openai needs OPENAI_API_KEY");
   return new ChatDraftingModel({
     ...common,
-    chatFor: (model) =>
+    chatFor: (model, maxTokens) =>
       new ChatOpenAI({
         model,
         apiKey,
-        maxTokens: maxOutputTokens,
+        // Sent as max_completion_tokens to reasoning models, which count their reasoning in it.
+        maxTokens,
         maxRetries: 0,
         timeout,
         ...(baseURL ? { configuration: { baseURL } } : {}),

@@ -1,14 +1,32 @@
 /**
  * Gates and rubric scores over a finished run's state. Gates are checks an agency would refuse to
  * ship without; rubric criteria measure how specific and complete an artifact is, each in [0, 1].
+ * Nothing here trusts what the drafting model says about its own work: relevance is measured
+ * against the intake (relevance.ts), sources against the knowledge base, files as rendered.
+ *
+ * Schema gates are gone: every draft is held to its schema before a step may finish, so a report
+ * can never see one that fails. The OKR horizon is enforced the same way by indication_okrs.
  */
-import type { Artifact, ProjectContext } from "../contracts.ts";
+import type { Artifact, IntakeInput, ProjectContext } from "../contracts.ts";
 import { campaignLinks, disallowedLinks } from "../render/email.ts";
-import { briefSchema, marketSchema, okrsSchema, prdSchema } from "../schemas.ts";
 import type { PipelineState } from "../state.ts";
+import { mentions } from "../text/index.ts";
+import {
+  briefGates,
+  clientText,
+  coverage,
+  emailGates,
+  ideaConcepts,
+  inventedComparables,
+  marketGates,
+  okrGates,
+  prdGates,
+  prototypeCopy,
+  wireframeGates,
+} from "./relevance.ts";
 import type { ArtifactQuality, Gate, QualityArtifact, QualityReport } from "./report.ts";
 
-export const MIN_COMPARABLES = 3;
+export { MIN_COMPARABLES } from "./relevance.ts";
 
 const gate = (id: string, passed: boolean, ok: string, fail: string): Gate => ({
   id,
@@ -18,7 +36,12 @@ const gate = (id: string, passed: boolean, ok: string, fail: string): Gate => ({
 const ratio = (n: number, d: number): number => (d <= 0 ? 0 : Math.max(0, Math.min(1, n / d)));
 const round = (n: number): number => Math.round(n * 1000) / 1000;
 
-function entry(artifact: QualityArtifact, gates: Gate[], rubric: Record<string, number>): ArtifactQuality {
+function entry(
+  artifact: QualityArtifact,
+  gates: Gate[],
+  rubric: Record<string, number>,
+  notes: string[] = [],
+): ArtifactQuality {
   const values = Object.values(rubric);
   const rounded = Object.fromEntries(Object.entries(rubric).map(([k, v]) => [k, round(v)]));
   return {
@@ -27,7 +50,33 @@ function entry(artifact: QualityArtifact, gates: Gate[], rubric: Record<string, 
     gates,
     rubric: rounded,
     score: round(values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0),
+    ...(notes.length ? { notes } : {}),
   };
+}
+
+/** The gates that need the intake fail, saying so, when the state has none. */
+const noIntake = (id: string): Gate[] => [
+  gate(id, false, "", "no intake in the run's state to measure against"),
+];
+
+/** A binary body as stored in memory, or as read back from a checkpoint. */
+function bytesOf(body: unknown): Buffer | undefined {
+  if (Buffer.isBuffer(body)) return body;
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const json = body as { type?: unknown; data?: unknown } | undefined;
+  if (json?.type === "Buffer" && Array.isArray(json.data)) return Buffer.from(json.data as number[]);
+  return undefined;
+}
+
+/** Duration in seconds from an MP4's movie header (mvhd), or undefined when it is not an MP4. */
+export function mp4Seconds(bytes: Buffer): number | undefined {
+  if (bytes.length < 32 || bytes.toString("latin1", 4, 8) !== "ftyp") return undefined;
+  const at = bytes.indexOf("mvhd", 0, "latin1");
+  const version = bytes[at + 4];
+  if (at < 0 || at + (version === 1 ? 36 : 24) > bytes.length) return undefined;
+  const timescale = bytes.readUInt32BE(at + (version === 1 ? 24 : 16));
+  const duration = version === 1 ? Number(bytes.readBigUInt64BE(at + 28)) : bytes.readUInt32BE(at + 20);
+  return timescale > 0 ? duration / timescale : undefined;
 }
 
 const missing = (artifact: QualityArtifact, what: string): ArtifactQuality =>
@@ -70,40 +119,51 @@ export function evaluateRun(
   draftingModel: string,
   extra: readonly Artifact[] = [],
 ): QualityReport {
-  const files = textArtifacts([...(state.artifacts ?? []), ...extra]);
+  const all = [...(state.artifacts ?? []), ...extra];
+  const files = textArtifacts(all);
   const { brief, market, prd, wireframes, prototype, explainer, campaign, okrs } = state;
+  const intake: IntakeInput | undefined = state.intake;
+  const storiesOf = (p: NonNullable<typeof prd>) =>
+    p.userStories.map((u) => [u.want, u.benefit, ...u.acceptance].join(". "));
+  const mp4Gate = (name: string, expected: number): Gate => {
+    const bytes = bytesOf(all.find((a) => a.name === name)?.body);
+    const seconds = bytes ? mp4Seconds(bytes) : undefined;
+    return gate(
+      "mp4",
+      seconds !== undefined && Math.abs(seconds - expected) <= Math.max(0.5, expected * 0.02),
+      `narrated MP4 of ${seconds?.toFixed(1)} s, as long as the storyboard`,
+      !bytes
+        ? `no ${name} among the artifacts`
+        : seconds === undefined
+          ? `${name} is not a readable MP4`
+          : `${name} lasts ${seconds.toFixed(1)} s, the storyboard ${expected.toFixed(1)} s`,
+    );
+  };
   const artifacts: ArtifactQuality[] = [];
 
   // Brief
   if (!brief) artifacts.push(missing("brief", "the brief"));
   else {
-    const fromIdea = brief.keyFeatures.filter((f) => f.source === "idea").length;
+    const concepts = intake ? ideaConcepts(intake) : [];
+    const source = intake ? clientText(intake) : "";
+    const features = brief.keyFeatures.map((f) => `${f.name}. ${f.description}`);
     artifacts.push(
-      entry(
-        "brief",
-        [
-          gate(
-            "schema",
-            briefSchema.safeParse(brief).success,
-            "matches the brief schema",
-            "does not match the brief schema",
-          ),
-          gate(
-            "features",
-            brief.keyFeatures.length >= 3,
-            `${brief.keyFeatures.length} key features`,
-            "fewer than 3 key features",
-          ),
-        ],
-        {
-          featuresFromIdea: ratio(fromIdea, brief.keyFeatures.length),
-          usersNamed: ratio(brief.targetUsers.filter((u) => u.source === "idea").length, 1),
-          constraintsKnown: ratio(
-            Number(Boolean(brief.constraints.budget)) + Number(Boolean(brief.constraints.timeline)),
-            2,
-          ),
-        },
-      ),
+      entry("brief", intake ? briefGates(intake, brief) : noIntake("features-about-idea"), {
+        featureCoverage: coverage(concepts, features, source).share,
+        featuresOnConcepts: ratio(
+          features.filter((f) => concepts.some((c) => mentions(f, c))).length,
+          features.length,
+        ),
+        usersFromIdea: ratio(
+          brief.targetUsers.filter((u) => concepts.some((c) => mentions(`${u.name} ${u.description}`, c)))
+            .length,
+          brief.targetUsers.length,
+        ),
+        constraintsKnown: ratio(
+          Number(Boolean(brief.constraints.budget)) + Number(Boolean(brief.constraints.timeline)),
+          2,
+        ),
+      }),
     );
   }
 
@@ -112,22 +172,12 @@ export function evaluateRun(
   else {
     const sourceIds = new Set(market.sources.map((s) => s.id));
     const unsourced = market.comparables.filter((c) => !sourceIds.has(c.sourceId));
+    const invented = inventedComparables(market);
     artifacts.push(
       entry(
         "market",
         [
-          gate(
-            "schema",
-            marketSchema.safeParse(market).success,
-            "matches the market schema",
-            "does not match the market schema",
-          ),
-          gate(
-            "comparables",
-            market.comparables.length >= MIN_COMPARABLES,
-            `${market.comparables.length} comparable products`,
-            `only ${market.comparables.length} comparables (need ${MIN_COMPARABLES})`,
-          ),
+          ...marketGates(market),
           gate(
             "sourced",
             unsourced.length === 0,
@@ -142,8 +192,12 @@ export function evaluateRun(
           ),
         ],
         {
-          overlap: ratio(
-            market.comparables.filter((c) => c.matchedTerms.length > 0).length,
+          fromKnowledgeBase: ratio(market.comparables.length - invented.length, market.comparables.length),
+          // Retrieval scores are computed by market_mapper from the brief, not claimed by the model.
+          retrievedComparables: ratio(
+            market.comparables.filter((c) =>
+              market.retrieval?.some((r) => r.id === c.sourceId && r.collection === "market_comps"),
+            ).length,
             market.comparables.length,
           ),
           breadth: ratio(new Set(market.comparables.map((c) => c.sourceId.split("/")[1])).size, 2),
@@ -182,19 +236,13 @@ export function evaluateRun(
       .map(([k]) => k);
     const known = new Set(market.sources.map((s) => s.id));
     const uncited = prd.sources.filter((s) => !known.has(s.id) || !md.includes(s.id));
-    const terms = brief.keywords.slice(0, 8).map((k) => k.term.toLowerCase());
-    const text = md.toLowerCase();
     const featureIds = new Set(brief.keyFeatures.map((f) => f.id));
+    const concepts = intake ? ideaConcepts(intake) : [];
     artifacts.push(
       entry(
         "prd",
         [
-          gate(
-            "schema",
-            prdSchema.safeParse(prd).success,
-            "matches the PRD schema",
-            "does not match the PRD schema",
-          ),
+          ...(intake ? prdGates(intake, prd) : noIntake("stories-about-idea")),
           gate(
             "sections",
             absent.length === 0,
@@ -215,15 +263,10 @@ export function evaluateRun(
               ? `cites unknown or unlisted sources: ${uncited.map((s) => s.id).join(", ")}`
               : "cites no sources",
           ),
-          gate(
-            "about-this-idea",
-            text.includes(brief.productName.toLowerCase()) && terms.some((t) => text.includes(t)),
-            "names the product and the idea's terms",
-            "does not mention the product or the idea's key terms",
-          ),
         ],
         {
-          keywordCoverage: ratio(terms.filter((t) => text.includes(t)).length, terms.length),
+          storyCoverage: intake ? coverage(concepts, storiesOf(prd), clientText(intake)).share : 0,
+          documentCoverage: intake ? coverage(concepts, [md], clientText(intake)).share : 0,
           storiesTracedToFeatures: ratio(
             prd.userStories.filter((u) => featureIds.has(u.featureId)).length,
             prd.userStories.length,
@@ -277,8 +320,19 @@ export function evaluateRun(
             `${regions} labelled regions`,
             problems.filter((p) => p.includes("region")).join("; "),
           ),
+          ...(intake ? wireframeGates(intake, wireframes) : noIntake("screens-about-idea")),
         ],
         {
+          titleCoverage: intake
+            ? coverage(
+                ideaConcepts(intake),
+                wireframes.screens.map((s) => s.title),
+                clientText(intake),
+              ).share
+            : 0,
+          copyCoverage: intake
+            ? coverage(ideaConcepts(intake), prototypeCopy(wireframes), clientText(intake)).share
+            : 0,
           screensPerFeature: ratio(
             wireframes.screens.filter((s) => s.featureId).length,
             Math.max(1, wireframes.screens.length - 1),
@@ -323,21 +377,15 @@ export function evaluateRun(
             "self-contained, CSP forbids network",
             "loads or may load external resources",
           ),
-          ...(build?.fallback && build.attempts > 0
-            ? [
-                gate(
-                  "model-screen",
-                  true,
-                  `model-written screen failed ${build.attempts} compile attempts; proven pattern used`,
-                  "",
-                ),
-              ]
-            : []),
         ],
         {
           sizeBudget: html.length < 250_000 ? 1 : ratio(250_000, html.length),
           compileFirstTry: build && build.attempts > 0 ? (build.fallback ? 0 : ratio(1, build.attempts)) : 1,
         },
+        // A fallback is a working prototype, so it fails no gate; the rubric scores it 0 and the note says why.
+        build?.fallback && build.attempts > 0
+          ? [`model-written screen failed ${build.attempts} compile attempts; proven pattern used`]
+          : [],
       ),
     );
   }
@@ -378,15 +426,15 @@ export function evaluateRun(
             "playable HTML explainer",
             "no explainer/index.html",
           ),
-          video && "mp4" in video
-            ? gate("mp4", true, `narrated MP4 of ${video.seconds.toFixed(1)} s`, "")
-            : gate("mp4", true, `no MP4: ${video?.reason ?? "not attempted"}`, ""),
+          // Without ffmpeg and espeak-ng there is no video to check; the note says why.
+          ...(video && "mp4" in video ? [mp4Gate(video.mp4, explainer.totalSeconds)] : []),
         ],
         {
           pacing: ratio(words.filter((w) => w <= 3).length, words.length),
           coverage: ratio(new Set(explainer.scenes.map((s) => s.screenId)).size, screens.size),
           narrated: video && "mp4" in video ? 1 : 0,
         },
+        video && "mp4" in video ? [] : [`no MP4: ${video?.reason ?? "not attempted"}`],
       ),
     );
   }
@@ -434,8 +482,21 @@ export function evaluateRun(
             "subject, preheader, HTML and text in each",
             "an email lacks a part",
           ),
+          ...(intake
+            ? emailGates(
+                intake,
+                campaign.emails.map((e) => e.text),
+              )
+            : noIntake("emails-about-idea")),
         ],
         {
+          emailCoverage: intake
+            ? coverage(
+                ideaConcepts(intake),
+                campaign.emails.map((e) => e.text),
+                clientText(intake),
+              ).share
+            : 0,
           subjectLength: ratio(
             campaign.emails.filter((e) => e.subject.length <= 60).length,
             campaign.emails.length,
@@ -456,29 +517,17 @@ export function evaluateRun(
   else {
     const krs = okrs.objectives.flatMap((o) => o.keyResults);
     const vague = krs.filter((k) => k.target === k.baseline || !k.unit.trim() || !k.metric.trim());
-    const late = krs.filter((k) => k.deadline.weeksFromKickoff > okrs.horizonWeeks);
     artifacts.push(
       entry(
         "okrs",
         [
-          gate(
-            "schema",
-            okrsSchema.safeParse(okrs).success,
-            "matches the OKR schema",
-            "does not match the OKR schema",
-          ),
           gate(
             "measurable",
             vague.length === 0,
             `${krs.length} key results with metric, unit, baseline and target`,
             `not measurable: ${vague.map((k) => k.id).join(", ")}`,
           ),
-          gate(
-            "within-horizon",
-            late.length === 0,
-            `all due within ${okrs.horizonWeeks} weeks`,
-            `past the horizon: ${late.map((k) => k.id).join(", ")}`,
-          ),
+          ...(intake ? okrGates(intake, okrs) : noIntake("goals-honoured")),
         ],
         {
           krsPerObjective: ratio(krs.length, okrs.objectives.length * 3),

@@ -30,6 +30,8 @@ export interface ArtifactQuality {
   rubric: Record<string, number>;
   /** Mean of the rubric scores. */
   score: number;
+  /** What was not checked and why (e.g. no MP4 without ffmpeg), so a missing gate is explained. */
+  notes?: string[];
 }
 
 export interface QualityReport {

@@ -40,6 +40,9 @@ export function marketMapMarkdown(market: Market, brief: Brief, offline: boolean
   return end([
     ...header(`Market map: ${brief.productName}`, offline),
     `Sector: **${md(market.sector.name)}**. ${md(market.sector.description)}`,
+    ...(brief.sectorFit?.mismatch
+      ? ["", `Filed under ${md(brief.sectorFit.filed.name)}; reads as ${md(brief.sectorFit.readsAs.label)}. This map uses ${md(market.sector.name)}.`]
+      : []),
     "",
     "## Comparable products",
     "",
@@ -48,7 +51,7 @@ export function marketMapMarkdown(market: Market, brief: Brief, offline: boolean
       market.comparables.map((c) => [c.name, c.positioning, c.pricePoint, String(c.score), c.why]),
     ),
     "",
-    "Score: 2 points per shared tag, 1 per shared positioning word, 1.5 for the same sector.",
+    "Score: each word of the idea a product shares counts (twice in its tags, more for the idea's key concepts), plus 0.5 for the same sector. Products come from the whole knowledge base.",
     "",
     ...market.comparables.flatMap((c) => [
       `### ${md(c.name)}`,
@@ -113,10 +116,18 @@ export function prdMarkdown(prd: Prd, brief: Brief, offline: boolean): string {
     ...list(brief.goals),
     ...(budget ? [`- Budget: ${md(budget.raw)}${budgetReading(budget)}`] : []),
     ...(timeline
-      ? [`- Timeline: ${md(timeline.raw)}${timeline.weeks ? ` (${timeline.weeks} weeks)` : ""}`]
+      ? [
+          `- Timeline: ${md(timeline.raw)}${timeline.weeks ? ` (${timeline.weeks} weeks)` : timeline.deadline ? ` (deadline: ${md(timeline.deadline)})` : " (not read as a duration or a date)"}`,
+        ]
       : []),
+    ...list((brief.constraints.platform ?? []).map((c) => `Platform constraint: ${c}`)),
+    ...list((brief.constraints.integrations ?? []).map((c) => `Integration: ${c}`)),
     ...list(brief.constraints.notes),
+    ...(brief.language && brief.language.code !== "en"
+      ? [`- Intake language: ${md(brief.language.name)}; the drafts are in English.`]
+      : []),
     "",
+    ...(prd.openQuestions?.length ? ["## Open questions", "", ...list(prd.openQuestions), ""] : []),
     "## Personas",
     "",
     ...prd.personas.flatMap((p) => [
@@ -136,6 +147,23 @@ export function prdMarkdown(prd: Prd, brief: Brief, offline: boolean): string {
     "",
     md(prd.competitive.ourPosition),
     "",
+    ...(prd.positioning
+      ? [
+          "### Positioning",
+          "",
+          "![Competitive positioning](positioning.svg)",
+          "",
+          `${md(prd.positioning.xAxis.label)} runs left to right (${md(prd.positioning.xAxis.low)} to ${md(prd.positioning.xAxis.high)}), ${md(prd.positioning.yAxis.label.toLowerCase())} bottom to top (${md(prd.positioning.yAxis.low)} to ${md(prd.positioning.yAxis.high)}), both from 0 to 100:`,
+          "",
+          ...list(
+            prd.positioning.points.map(
+              (p) =>
+                `${p.ours ? `${p.name} (ours)` : p.name}: ${Math.round(p.x * 100)} and ${Math.round(p.y * 100)}`,
+            ),
+          ),
+          "",
+        ]
+      : []),
     "## Scope",
     "",
     "### In scope",
@@ -146,6 +174,20 @@ export function prdMarkdown(prd: Prd, brief: Brief, offline: boolean): string {
     "",
     ...list(prd.scope.out),
     "",
+    ...(prd.requirements?.length
+      ? [
+          "## Requirement pool",
+          "",
+          ...table(
+            ["ID", "Priority", "Requirement", "Traces to"],
+            prd.requirements.map((r) => [r.id, r.priority, r.requirement, r.featureId ?? r.origin]),
+          ),
+          "",
+        ]
+      : []),
+    ...(prd.userFlow?.length
+      ? ["## User flow", "", ...prd.userFlow.map((s) => `${s.step}. ${md(s.action)} (screen \`${s.screenId}\`)`), ""]
+      : []),
     "## User stories",
     "",
     ...prd.userStories.flatMap((s) => [

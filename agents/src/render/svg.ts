@@ -3,7 +3,7 @@
  * with a `<text>` label, which is the contract the prototype and the explainer build on.
  */
 import { OFFLINE_NOTICE } from "../artifacts.ts";
-import type { Region, Screen } from "../schemas.ts";
+import type { Prd, Region, Screen } from "../schemas.ts";
 import { escapeXml as x } from "./escape.ts";
 
 export const WIREFRAME_WIDTH = 800;
@@ -158,6 +158,57 @@ export function wireframeSvg(screen: Screen, productName: string, offline: boole
     ...notice,
     label(PAD, (offline ? 28 : 0) + 34, `${productName} · ${screen.title} · wireframe`, { size: 15, weight: "bold" }),
     ...parts,
+    `</svg>`,
+    "",
+  ].join("\n");
+}
+
+type Positioning = NonNullable<Prd["positioning"]>;
+
+/**
+ * The PRD's competitive positioning chart (a MetaGPT-style quadrant) as a standalone SVG: each
+ * comparable from the market map as a dot, ours highlighted, axes labelled at both ends.
+ */
+export function positioningSvg(chart: Positioning, productName: string, offline: boolean): string {
+  const size = 560;
+  const left = 70;
+  const top = (offline ? 28 : 0) + 60;
+  const plot = size - left - 40;
+  const px = (v: number) => Math.round(left + v * plot);
+  const py = (v: number) => Math.round(top + (1 - v) * plot);
+  const height = top + plot + 70;
+  const notice = offline
+    ? [`<rect x="0" y="0" width="${size}" height="28" fill="#fff3cd"/>`, `<text x="12" y="19" font-size="11" fill="#664d03">${x(OFFLINE_NOTICE)}</text>`]
+    : [];
+  const points = chart.points.map((p) => {
+    const cx = px(p.x);
+    const cy = py(p.y);
+    const anchor = p.x > 0.7 ? "end" : "start";
+    const dx = anchor === "end" ? -10 : 10;
+    return [
+      `<g class="point${p.ours ? " ours" : ""}">`,
+      `<circle cx="${cx}" cy="${cy}" r="${p.ours ? 8 : 6}" fill="${p.ours ? "#d63384" : "#0d6efd"}"/>`,
+      `<text x="${cx + dx}" y="${cy + 4}" font-size="12" text-anchor="${anchor}" fill="#222"${p.ours ? ' font-weight="bold"' : ""}>${x(clip(p.name, 160, 12))}</text>`,
+      `</g>`,
+    ].join("");
+  });
+  return [
+    `<?xml version="1.0" encoding="UTF-8"?>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${height}" viewBox="0 0 ${size} ${height}" ${FONT} role="img" aria-label="${x(`${productName}: competitive positioning`)}">`,
+    `<title>${x(`${productName}: competitive positioning`)}</title>`,
+    `<rect width="100%" height="100%" fill="#fff"/>`,
+    ...notice,
+    label(left, top - 30, `${productName} · competitive positioning`, { size: 15, weight: "bold", width: plot }),
+    `<rect x="${left}" y="${top}" width="${plot}" height="${plot}" fill="#fafafa" stroke="#999"/>`,
+    `<line x1="${px(0.5)}" y1="${top}" x2="${px(0.5)}" y2="${top + plot}" stroke="#ddd" stroke-dasharray="4 4"/>`,
+    `<line x1="${left}" y1="${py(0.5)}" x2="${left + plot}" y2="${py(0.5)}" stroke="#ddd" stroke-dasharray="4 4"/>`,
+    `<text x="${left + plot / 2}" y="${top + plot + 40}" font-size="12" text-anchor="middle" fill="#444">${x(chart.xAxis.label)}</text>`,
+    `<text x="${left}" y="${top + plot + 20}" font-size="11" fill="#777">${x(chart.xAxis.low)}</text>`,
+    `<text x="${left + plot}" y="${top + plot + 20}" font-size="11" text-anchor="end" fill="#777">${x(chart.xAxis.high)}</text>`,
+    `<text x="20" y="${top + plot / 2}" font-size="12" text-anchor="middle" fill="#444" transform="rotate(-90 20 ${top + plot / 2})">${x(chart.yAxis.label)}</text>`,
+    `<text x="${left - 6}" y="${top + plot}" font-size="11" text-anchor="end" fill="#777">${x(chart.yAxis.low)}</text>`,
+    `<text x="${left - 6}" y="${top + 10}" font-size="11" text-anchor="end" fill="#777">${x(chart.yAxis.high)}</text>`,
+    ...points,
     `</svg>`,
     "",
   ].join("\n");

@@ -4,28 +4,14 @@
  * and gives the same vector for the same text on every machine.
  */
 import { OpenAIEmbeddings } from "@langchain/openai";
+import { isStopword, stableHash } from "../text/index.ts";
 import type { Embedder } from "./retriever.ts";
-
-const STOP = new Set(
-  "a an and are as at be by for from has have in is it its of on or our that the their this to was we with you your".split(
-    " ",
-  ),
-);
-
-function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
 
 export function hashedEmbedder(dimensions = 384): Embedder {
   const embedOne = (text: string): Float32Array => {
     const v = new Float32Array(dimensions);
     const add = (feature: string, weight: number) => {
-      const h = fnv1a(feature);
+      const h = stableHash(feature);
       // The sign bit halves collisions' bias, as in feature hashing.
       v[h % dimensions]! += h & 0x80000000 ? -weight : weight;
     };
@@ -33,7 +19,7 @@ export function hashedEmbedder(dimensions = 384): Embedder {
       .toLowerCase()
       .normalize("NFKD")
       .split(/[^\p{L}\p{N}]+/u)
-      .filter((w) => w.length > 1 && !STOP.has(w));
+      .filter((w) => w.length > 1 && !isStopword(w));
     for (const word of words) {
       add(`w:${word}`, 1);
       const padded = ` ${word} `;

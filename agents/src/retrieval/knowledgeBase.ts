@@ -74,7 +74,7 @@ export function knowledgeBaseChunks(): KbChunk[] {
         id: comparableSourceId(s.id, c),
         collection: "market_comps",
         title: `Knowledge base: ${c.name} (${s.name}), indicative pricing`,
-        text: `${c.name}: ${c.positioning}. Tags: ${c.tags.join(", ")}. Strengths: ${c.strengths.join("; ")}. Weaknesses: ${c.weaknesses.join("; ")}. Price: ${c.pricePoint}.`,
+        text: `${c.name}: ${c.positioning}${c.description ? ` ${c.description}` : ""} Tags: ${c.tags.join(", ")}. Strengths: ${c.strengths.join("; ")}. Weaknesses: ${c.weaknesses.join("; ")}. Price: ${c.pricePoint}.`,
         payload: { sector: s.id, name: c.name },
       });
     }

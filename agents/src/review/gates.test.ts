@@ -33,7 +33,7 @@ describe("review gates in the graph", () => {
     expect(paused.tasks[0]!.interrupts[0]!.value).toEqual({
       gate: "prd_review",
       step: "product_doc_writer",
-      artifacts: ["prd.md", "prd.json"],
+      artifacts: ["prd.md", "prd.json", "positioning.svg"],
     });
 
     const again = await drain(new Command({ resume: { decision: "send_back", comment: "Aim at vets." } }));

@@ -54,11 +54,15 @@ export interface CollectedRun {
 export async function runPipeline(
   intake: IntakeInput,
   context: ProjectContext = aContext(),
+  configurable: Record<string, unknown> = {},
 ): Promise<CollectedRun> {
   const updates: PipelineUpdate[] = [];
   const artifacts: Artifact[] = [];
   const byStep = new Map<StepName, Partial<PipelineState>>();
-  for await (const update of await pipeline.stream({ intake, context }, { streamMode: "updates" })) {
+  for await (const update of await pipeline.stream(
+    { intake, context },
+    { streamMode: "updates", configurable },
+  )) {
     const typed = update as PipelineUpdate;
     updates.push(typed);
     for (const [step, partial] of Object.entries(typed) as [StepName, Partial<PipelineState>][]) {

@@ -20,8 +20,14 @@ export interface FakeCall {
   body: Record<string, unknown>;
 }
 
-/** What the fake model answers: a draft object, a raw string, or an HTTP error status. */
-export type FakeAnswer = { draft: unknown } | { text: string } | { status: number };
+/** What the fake model answers: a draft object, a raw string, or an HTTP error status (with headers such as Retry-After). */
+export type FakeAnswer =
+  | {
+      draft: unknown;
+      /** Answer as if the output cap cut it off (finish_reason "length"). */ truncated?: boolean;
+    }
+  | { text: string }
+  | { status: number; headers?: Record<string, string> };
 
 export interface FakeLlmServerOptions {
   answer?: (step: DraftStep, input: unknown, call: number) => FakeAnswer | Promise<FakeAnswer>;
@@ -31,6 +37,8 @@ export interface FakeLlmServer {
   /** e.g. http://127.0.0.1:41234 — OpenAI clients take `${url}/v1`, Anthropic clients `url`. */
   url: string;
   calls: FakeCall[];
+  /** Requests answered with an HTTP error status, in order. */
+  rejected: FakeCall[];
   stop(): Promise<void>;
 }
 
@@ -66,11 +74,12 @@ async function offlineAnswer(step: DraftStep, input: unknown): Promise<FakeAnswe
 export async function startFakeLlmServer(options: FakeLlmServerOptions = {}): Promise<FakeLlmServer> {
   const answer = options.answer ?? ((step, input) => offlineAnswer(step, input));
   const calls: FakeCall[] = [];
+  const rejected: FakeCall[] = [];
   let counter = 0;
 
   const server: Server = createServer((req, res) => {
-    const send = (status: number, body: unknown) => {
-      res.writeHead(status, { "content-type": "application/json" });
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { "content-type": "application/json", ...headers });
       res.end(JSON.stringify(body));
     };
     readJson(req)
@@ -105,8 +114,21 @@ export async function startFakeLlmServer(options: FakeLlmServerOptions = {}): Pr
         const toolName = tools?.[0]?.function?.name ?? tools?.[0]?.name ?? "";
         const { step, input } = parseTask(toolName, messages);
         const result = await answer(step, input, counter++);
-        if ("status" in result)
-          return send(result.status, { error: { message: `fake ${result.status}`, type: "server_error" } });
+        if ("status" in result) {
+          rejected.push({
+            api: anthropic ? "anthropic" : "openai",
+            step,
+            model,
+            inputTokens: 0,
+            outputTokens: 0,
+            body,
+          });
+          return send(
+            result.status,
+            { error: { message: `fake ${result.status}`, type: "server_error" } },
+            result.headers,
+          );
+        }
         const args = "draft" in result ? JSON.stringify(result.draft) : result.text;
         const system = anthropic ? textOf(body["system"]) : "";
         const inputTokens = tokens(system + messages.map((m) => textOf(m.content)).join(""));
@@ -124,7 +146,7 @@ export async function startFakeLlmServer(options: FakeLlmServerOptions = {}): Pr
             role: "assistant",
             model,
             content,
-            stop_reason: "draft" in result ? "tool_use" : "end_turn",
+            stop_reason: "draft" in result ? (result.truncated ? "max_tokens" : "tool_use") : "end_turn",
             stop_sequence: null,
             usage: { input_tokens: inputTokens, output_tokens: outputTokens },
           });
@@ -144,7 +166,13 @@ export async function startFakeLlmServer(options: FakeLlmServerOptions = {}): Pr
           object: "chat.completion",
           created: 1_790_000_000,
           model,
-          choices: [{ index: 0, message, finish_reason: "draft" in result ? "tool_calls" : "stop" }],
+          choices: [
+            {
+              index: 0,
+              message,
+              finish_reason: "draft" in result ? (result.truncated ? "length" : "tool_calls") : "stop",
+            },
+          ],
           usage: {
             prompt_tokens: inputTokens,
             completion_tokens: outputTokens,
@@ -159,6 +187,7 @@ export async function startFakeLlmServer(options: FakeLlmServerOptions = {}): Pr
   return {
     url: `http://127.0.0.1:${port}`,
     calls,
+    rejected,
     stop: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

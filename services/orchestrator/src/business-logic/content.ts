@@ -10,6 +10,7 @@
  */
 import { createHmac } from "node:crypto";
 import type pg from "pg";
+import { isStopword, stemWord } from "@roboagency/agents";
 import { withTransaction } from "../data-access/database.ts";
 import { unsubscribeAddress, type Queryable } from "../data-access/repository.ts";
 import type { Deps } from "./deps.ts";
@@ -311,27 +312,10 @@ export function parsePublishEvent(input: unknown, now = new Date()): ContentPiec
 // ---------------------------------------------------------------------------------------------
 // Summary and keywords
 
-const STOPWORDS = new Set(
-  (
-    "a about above after again against all also am an and any are as at be because been before being below " +
-    "between both but by can could did do does doing down during each even every few for from further get " +
-    "gets got had has have having he her here hers him his how however i if in into is it its itself just " +
-    "let like made make makes many may me more most much must my no nor not now of off often on once one only " +
-    "or other our ours out over own per rather same she should so some such than that the their theirs them " +
-    "then there these they this those through to too under until up upon us use used using very via was we " +
-    "well were what when where which while who whom why will with within without would yet you your yours " +
-    "new way ways thing things want need really still back first last next two three lot lots"
-  ).split(" "),
-);
-
 const words = (s: string) => s.toLowerCase().match(/[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu) ?? [];
-/** A light stem so "clinics" and "clinic" count as one term. */
-const stem = (w: string) =>
-  w
-    .replace(/['’]s$/, "")
-    .replace(/(?<=\w{3})(ies)$/, "y")
-    .replace(/(?<=\w{3}[^s])s$/, "");
-const terms = (s: string) => words(s).filter((w) => !STOPWORDS.has(w) && w.length > 2 && !/^\d+$/.test(w));
+/** One stem for "clinics" and "clinic" (the agents' text toolkit, Porter2 on the lemma). */
+const stem = (w: string) => stemWord(w.replace(/['’]s$/, ""));
+const terms = (s: string) => words(s).filter((w) => w.length > 2 && !isStopword(w));
 
 const ABBREVIATIONS = /\b(?:e\.g|i\.e|etc|vs|mr|mrs|ms|dr|prof|inc|ltd|no|fig|approx)\.$/i;
 

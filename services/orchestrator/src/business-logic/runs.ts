@@ -128,6 +128,15 @@ function budgetError(err: unknown): { usage?: UsageRecord[] } | undefined {
   return undefined;
 }
 
+/** Calls the failed step paid for: they ride on its error (or a cause), since its update was lost. */
+function paidUsage(err: unknown): UsageRecord[] {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const usage = (e as { usage?: unknown }).usage;
+    if (Array.isArray(usage)) return usage as UsageRecord[];
+  }
+  return [];
+}
+
 /**
  * Executes one run until it completes, fails, runs out of budget or stops at a review gate.
  * `finalAttempt` tells whether a failure is final or the queue will try again (the run then goes
@@ -274,12 +283,15 @@ async function executeLocked(deps: Deps, runId: string, finalAttempt: boolean): 
     const current = await failedStep(deps, runnable, err, [...started.keys()].at(-1));
     metrics.stepFailures.inc({ step: current });
     await setStep(pool, runId, current, "failed", new Date(), message);
-    const overBudget = budgetError(err);
-    if (overBudget) {
-      // Calls the stopped step already paid for; they never reach the checkpoint.
-      const paid = Array.isArray(overBudget.usage) ? overBudget.usage : [];
+    // Calls the stopped or failed step already paid for never reach the checkpoint; stored here,
+    // they count against the budget of the next attempt (projectSpend) and show in the run's cost.
+    const paid = paidUsage(err);
+    if (paid.length) {
       await insertUsage(pool, runId, projectId, paid, false);
       countUsage(deps, paid);
+    }
+    const overBudget = budgetError(err);
+    if (overBudget) {
       // Not retried: another attempt would spend more of what is not there.
       await finishRun(pool, runId, "budget_exceeded", `${current}: ${message}`);
       metrics.runs.inc({ status: "budget_exceeded" });

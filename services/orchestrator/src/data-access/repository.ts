@@ -801,13 +801,14 @@ export async function insertUsage(
 }
 
 /**
- * What a project has spent on providers in its other runs. A run's own spend is not included: the
- * pipeline adds it from its checkpointed `usage` channel, which a resumed run still has.
+ * What the project spent outside this run's checkpoint: its other runs, plus this run's calls that
+ * never reached the checkpoint (the paid calls of a step that failed or hit the budget). The
+ * pipeline adds the checkpointed rest itself.
  */
 export async function projectSpend(db: Queryable, projectId: string, exceptRunId: string): Promise<number> {
   const { rows } = await db.query<{ spent: number }>(
     `SELECT coalesce(sum(cost_usd), 0)::float8 AS spent FROM run_usage
-     WHERE project_id = $1 AND run_id <> $2`,
+     WHERE project_id = $1 AND (run_id <> $2 OR NOT from_checkpoint)`,
     [projectId, exceptRunId],
   );
   return rows[0]?.spent ?? 0;

@@ -15,13 +15,17 @@ import {
   type StepName,
   type UsageRecord,
 } from "@roboagency/agents";
+import { projectSpend } from "../../data-access/repository.ts";
 import { anIntake, eventually, startTestAgency, type TestAgency } from "../../testing/agency-harness.ts";
 
 class MeteredModel implements DraftingModel {
   readonly id = "test:metered-1";
   readonly offline = false;
-  /** Steps whose next call fails: "down" is a permanent error, "503" a transient one. */
-  readonly failures = new Map<DraftStep, "down" | "503">();
+  /**
+   * Steps whose next call fails: "down" is a permanent error, "503" a transient one, "paid-down"
+   * a permanent error after a paid call (as a provider draft that stays invalid after its repairs).
+   */
+  readonly failures = new Map<DraftStep, "down" | "503" | "paid-down">();
   costPerCall = 0.004;
 
   async draft<S extends DraftStep>(request: DraftRequest<S>): Promise<DraftTasks[S]["output"]> {
@@ -31,6 +35,10 @@ class MeteredModel implements DraftingModel {
       throw Object.assign(new Error("503 Service Unavailable"), { status: 503 });
     }
     if (failure === "down") throw new Error(`the model is down for ${request.step}`);
+    if (failure === "paid-down") {
+      request.onUsage?.(this.usage(request.step));
+      throw new Error(`the model's draft for ${request.step} stayed invalid`);
+    }
     const budget = request.budget;
     if (budget && budget.spentUsd + this.costPerCall > budget.limitUsd) {
       // As a provider-backed model does after a paid call that left no room for the draft: the
@@ -204,6 +212,29 @@ describe("failures and re-runs", () => {
       expect(after.explainer_producer.error).toBeNull();
     } finally {
       model.failures.clear();
+    }
+  });
+
+  it("when a step fails after paid calls, then they are recorded and count against the project's budget", async () => {
+    model.costPerCall = 0.002;
+    model.failures.set("indication_okrs", "paid-down");
+    try {
+      const { run_id: runId, project_id: projectId } = await submit("paidfail@example.com");
+      const failed = await runUntil(runId, ["failed", "completed"], 60_000);
+      expect(failed.status).toBe("failed");
+      const { rows } = await t.agency.pool.query(
+        "SELECT count(*)::int AS n, sum(cost_usd)::float8 AS usd FROM run_usage WHERE run_id = $1 AND step = 'indication_okrs' AND NOT from_checkpoint",
+        [runId],
+      );
+      // One paid call per queue attempt of the run, each recorded once.
+      expect(rows[0].n).toBe(failed.attempts);
+      expect(rows[0].usd).toBeCloseTo(0.002 * failed.attempts, 6);
+      const okrs = failed.cost.by_step.find((s: { step: string }) => s.step === "indication_okrs");
+      expect(okrs?.calls).toBe(failed.attempts);
+      expect(await projectSpend(t.agency.pool, projectId, runId)).toBeCloseTo(0.002 * failed.attempts, 6);
+    } finally {
+      model.failures.clear();
+      model.costPerCall = 0.004;
     }
   });
 

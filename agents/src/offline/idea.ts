@@ -1,0 +1,182 @@
+/**
+ * How the offline model reads an intake, the way a product manager would: who it is for, what
+ * they do with which objects, what the client named (integrations, platform constraints, numbers)
+ * and in which language it was written. Everything downstream drafts from this reading.
+ */
+import type { IntakeInput } from "../contracts.ts";
+import {
+  type Action,
+  type Concept,
+  type Language,
+  type NounPhrase,
+  actions,
+  analyse,
+  detectLanguage,
+  keyConcepts,
+  nounPhrases,
+  splitItems,
+  stripMarkup,
+} from "../text/index.ts";
+import { subjectIsPlural } from "./grammar.ts";
+
+export interface IdeaReading {
+  text: string;
+  language: Language;
+  concepts: Concept[];
+  /** Verb-object actions with an object, in the order the client wrote them. */
+  actions: Action[];
+  /** Noun phrases naming the people or organisations it is for: "small clinics", "beekeepers". */
+  audiences: string[];
+  /** Named systems to connect to: "Xero", "the bank API". */
+  integrations: string[];
+  /** Platform constraints as written: "must work offline", "older Android phones". */
+  platform: string[];
+  /** The objects users work with, most important first: "slot", "waitlist". */
+  objects: NounPhrase[];
+}
+
+// People and organisations a product is for. Suffixes catch most roles ("beekeeper", "dentist",
+// "tenant"); the list names the collective and organisational nouns that have no such suffix.
+const PEOPLE_SUFFIX = /(?:er|or|ist|ant|ent|ian|eer|ee|ess)$/;
+const PEOPLE =
+  /^(?:people|person|user|customer|client|family|parent|kid|child|student|teen|adult|senior|patient|member|staff|team|professional|freelancer|business|company|shop|store|brand|clinic|practice|restaurant|cafe|venue|agency|firm|gym|studio|hotel|community|group|household|school|charity|nonprofit|organisation|organization|startup|bank|guest|host|fan|artist|athlete|coach|nurse|doctor|vet|desk|office|hospital|farm|bakery|salon|landlord|tenant|couple|friend|neighbour|neighbor|volunteer|donor|tourist|traveller|traveler|driver|courier|seller|buyer|shopper|investor|candidate|recruiter|founder|homeowner|renter|carer|caregiver|owner|manager|dentist|physio|therapist|trainer|teacher|tutor)s?$/;
+const NOT_PEOPLE =
+  /(?:list|assistant|chatbot|bot)s?$|^(?:order|folder|paper|letter|number|filter|calendar|reminder|center|centre|matter|water|computer|event|document|payment|content|component|agreement|appointment|assessment|statement|equipment|shipment|treatment|register|poster|timer|counter|tracker|planner|builder|player|browser|server|user-interface)s?$/;
+
+/** Whether a noun names people or an organisation ("clinics", "the front desk", "beekeepers"). */
+export function isPeopleNoun(lemma: string): boolean {
+  const w = lemma.toLowerCase();
+  if (NOT_PEOPLE.test(w)) return false;
+  return PEOPLE.test(w) || (PEOPLE_SUFFIX.test(w) && w.length > 4);
+}
+
+// Verbs that state the client's problem ("dentists lose money on no-shows"), not something to build.
+const PROBLEM_VERBS = /^(?:lose|waste|miss|struggle|lack|suffer|forget|spend|fail|hate|cost)$/;
+
+/** The subject of an action names an actor unless it is a thing ("the map shows…", "it"). */
+export function isActor(subject: NounPhrase): boolean {
+  const head = subject.tokens[subject.tokens.length - 1];
+  if (!head || head.stop || head.filler) return false;
+  return (
+    isPeopleNoun(subject.head) ||
+    (!NOT_PEOPLE.test(subject.head) && /s$/.test(head.lower) && head.lower !== head.lemma)
+  );
+}
+
+const VERB_FOR =
+  /^(?:pay|wait|look|search|apply|ask|sign|account|plan|ready|time|room|space|register|vote|shop)$/;
+
+function audiencesOf(text: string, acts: Action[]): string[] {
+  const out: string[] = [];
+  const add = (p: string) => {
+    let clean = p.replace(/^(?:the|a|an|our|their|your|all|every)\s+/i, "").trim();
+    // A singular group keeps its article: "the front desk can…", never "front desk can…".
+    if (clean && !subjectIsPlural(clean) && !/^\p{Lu}/u.test(p)) clean = `the ${clean}`;
+    if (clean && !out.some((o) => o.toLowerCase() === clean.toLowerCase())) out.push(clean);
+  };
+  const tokens = analyse(stripMarkup(text));
+  const phrases = nounPhrases(text);
+  tokens.forEach((t, i) => {
+    if (!/^(?:for|at|targeting)$/.test(t.lower)) return;
+    const before = tokens[i - 1];
+    if (before && VERB_FOR.test(before.lemma)) return;
+    let k = i + 1;
+    while (tokens[k] && ["DET", "PRON"].includes(tokens[k]!.pos)) k++;
+    const p = phrases.find((ph) => ph.tokens[0] === tokens[k]);
+    if (p && isPeopleNoun(p.head) && p.tokens.length <= 4) add(p.text);
+  });
+  // Whoever does an action in the intake is someone it is for ("pharmacies notify patients").
+  for (const a of acts) if (a.subject && isActor(a.subject)) add(a.subject.text);
+  return out.slice(0, 3);
+}
+
+const INTEGRATION_CUE =
+  /\b(?:integrat\w*|connect\w*|sync\w*|link\w*|import\w*|export\w*|pull\w*|push\w*|plugs?\s+into|talks?\s+to|via|through|using|with)\s+(?:with\s+|to\s+|into\s+|from\s+)?(?:the\s+|our\s+|their\s+|an?\s+)?((?:[A-Z][\w&+-]*(?:\.[\w&+-]+)*|[a-z]+[ \t]+API)(?:[ \t]+(?:[A-Z][\w&+-]*|API|Connect|Pay|Payments))*)/g;
+const API_PHRASE = /\b((?:[A-Za-z][\w-]*\s+){0,2}API)s?\b/g;
+const NOT_A_SYSTEM = /^(?:I|We|They|The|A|An|It|This|Our|Their|My|And|Or)$/;
+
+function integrationsOf(text: string): string[] {
+  const out: string[] = [];
+  const add = (name: string) => {
+    const n = name.trim().replace(/[.,;:]+$/, "");
+    if (!n || NOT_A_SYSTEM.test(n) || n.length < 2) return;
+    if (!out.some((o) => o.toLowerCase() === n.toLowerCase())) out.push(n);
+  };
+  for (const m of stripMarkup(text).matchAll(INTEGRATION_CUE)) add(m[1] ?? "");
+  for (const m of stripMarkup(text).matchAll(API_PHRASE)) {
+    const words = (m[1] ?? "").split(/\s+/);
+    // Keep "bank API", "Open Banking API"; drop a leading function word ("the API").
+    while (words.length > 1 && /^(?:the|a|an|our|their|its|with|to|via|and|through|using)$/i.test(words[0]!))
+      words.shift();
+    if (words.length >= 2 && !out.some((o) => o.endsWith("API") || words.join(" ").includes(o)))
+      add(words.join(" "));
+  }
+  // "with" catches people too ("with Anna"): keep names that look like products (known brand shape
+  // or an API), not single capitalised words right after a sentence start.
+  return out.filter((o) => /API|[A-Z].*[A-Z]|[a-z][A-Z]|\d/.test(o) || /^[A-Z][a-z]+$/.test(o)).slice(0, 5);
+}
+
+const PLATFORM =
+  /\b(?:offline|without (?:internet|a connection|signal|network)|no (?:internet|signal|connection)|poor (?:signal|connectivity|connection)|low[- ](?:bandwidth|end)|slow (?:connections?|networks?)|older (?:android|iphones?|phones?|devices?|tablets?)|android|ios|iphones?|ipads?|tablets?|desktop|windows|mac(?:os)?|screen readers?|accessib\w*|wcag|gdpr|hipaa|dsgvo|kiosk|smart ?watch\w*|sms only|feature phones?)\b/i;
+
+function platformOf(text: string): string[] {
+  const out: string[] = [];
+  for (const item of splitItems(stripMarkup(text)).flatMap((s) =>
+    s.split(/,\s+|\s+(?:and|but)\s+(?=must|should|has|needs)/),
+  )) {
+    if (!PLATFORM.test(item)) continue;
+    const clause = item.replace(/^(?:and|but|also|it|the app|the product)\s+/i, "").trim();
+    if (clause.split(/\s+/).length > 16) {
+      const m = PLATFORM.exec(clause);
+      const start = Math.max(0, clause.lastIndexOf(" ", Math.max(0, (m?.index ?? 0) - 20)));
+      out.push(clause.slice(start, start + 80).trim());
+    } else out.push(clause);
+  }
+  return [...new Set(out)].slice(0, 4);
+}
+
+export function readIdea(intake: IntakeInput): IdeaReading {
+  const text = stripMarkup(intake.idea);
+  const language = detectLanguage(text);
+  const integrations = integrationsOf(`${intake.idea}\n${intake.goals ?? ""}`);
+  // Connecting to a named system is a requirement and a risk, not a user-facing feature.
+  const acts =
+    language.code === "en"
+      ? actions(text, 12).filter(
+          (a) =>
+            a.object &&
+            !PROBLEM_VERBS.test(a.verb) &&
+            // "must work on older Android phones" is a platform constraint, not a feature.
+            !(/^(?:work|run|load|function)$/.test(a.verb) && PLATFORM.test(a.phrase)) &&
+            !/^(?:integrate|connect|sync|link|import|export|pull|push)$/.test(a.verb) &&
+            !integrations.some((n) => a.phrase.toLowerCase().includes(n.toLowerCase())),
+        )
+      : [];
+  const concepts = keyConcepts(text, 10);
+  const objects: NounPhrase[] = [];
+  if (language.code === "en") {
+    const phrases = nounPhrases(text).filter((p) => !isPeopleNoun(p.head));
+    // Objects acted on first, then the other things the idea names, in concept order.
+    // Objects acted on first (people too: "book vetted walkers"), then the other things it names.
+    for (const a of acts) for (const p of [a.object, a.complement?.phrase]) if (p) objects.push(p);
+    for (const c of concepts) {
+      const p = phrases.find((ph) => ph.head === c.lemma);
+      if (p) objects.push(p);
+    }
+  }
+  // A named system ("Stripe") is an integration, not an object users browse.
+  const named = new Set(integrations.flatMap((n) => n.toLowerCase().split(/\s+/)));
+  const unique = objects.filter(
+    (o, i) => objects.findIndex((x) => x.head === o.head) === i && !named.has(o.head.toLowerCase()),
+  );
+  return {
+    text,
+    language,
+    concepts,
+    actions: acts,
+    audiences: language.code === "en" ? audiencesOf(text, acts) : [],
+    integrations,
+    platform: platformOf(`${intake.idea}\n${intake.goals ?? ""}`),
+    objects: unique,
+  };
+}

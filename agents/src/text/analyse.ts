@@ -1,0 +1,323 @@
+/**
+ * The one place that runs the English NLP model (wink-nlp with its English lite model): tokens with
+ * part-of-speech tags, lemmas and Porter2 stems. Everything else in the text toolkit reads these.
+ */
+import winkNLP, { type ItemToken } from "wink-nlp";
+import model from "wink-eng-lite-web-model";
+
+const nlp = winkNLP(model);
+const its = nlp.its;
+// wink's typings declare the addon-backed helpers with a signature its own `out()` rejects.
+const addon = its as unknown as Record<"stem" | "lemma", typeof its.value>;
+
+export type Pos =
+  | "ADJ"
+  | "ADP"
+  | "ADV"
+  | "AUX"
+  | "CCONJ"
+  | "DET"
+  | "INTJ"
+  | "NOUN"
+  | "NUM"
+  | "PART"
+  | "PRON"
+  | "PROPN"
+  | "PUNCT"
+  | "SCONJ"
+  | "SYM"
+  | "VERB"
+  | "X"
+  | "SPACE";
+
+export interface Token {
+  /** As written. */
+  value: string;
+  /** Lower-cased value. */
+  lower: string;
+  pos: Pos;
+  /** Lower-case dictionary form ("slots" → "slot", "cancelled" → "cancel"). */
+  lemma: string;
+  /** Porter2 stem of the lemma, for matching inflections and derivations ("cancellation" → "cancel"). */
+  stem: string;
+  /** English function word (wink's list) or one of the toolkit's filler words. */
+  stop: boolean;
+  /** One of the toolkit's filler words ("app", "platform", "easy"): content to a grammar, not to an idea. */
+  filler: boolean;
+  /** Index of the sentence the token belongs to. */
+  sentence: number;
+  /** Whitespace before the token, so spans can be re-joined as written. */
+  pre: string;
+}
+
+// Words that are content words to a grammar but say nothing about a product idea.
+// prettier-ignore
+const FILLER = new Set([
+  "app","application","platform","product","tool","solution","service","system","website","web","online","thing",
+  "idea","way","lot","kind","user","users","people","simple","easy","easily","better","new","good","great","able",
+  "allow","enable","help","let","want","need","wish","like","make","build","create","use","get","etc","also",
+  "really","just","very","quickly","per","via","based",
+]);
+
+// Unit-like nouns that never name a product concept.
+const UNITS = /^(?:day|week|month|year|hour|minute|time|today|tomorrow|morning|evening)s?$/;
+
+const cache = new Map<string, Token[]>();
+
+function stemOf(word: string): string {
+  if (!/\p{L}/u.test(word)) return word;
+  const doc = nlp.readDoc(word);
+  return doc.tokens().out(addon.stem)[0] ?? word;
+}
+
+/** Tokens of `text` with POS, lemma and stem. Results are cached per text (the model is deterministic). */
+export function analyse(text: string): Token[] {
+  const hit = cache.get(text);
+  if (hit) return hit;
+  const doc = nlp.readDoc(text);
+  const out: Token[] = [];
+  doc.sentences().each((sentence, s) => {
+    sentence.tokens().each((t: ItemToken) => {
+      const value = t.out(its.value);
+      const lower = value.toLowerCase();
+      const pos = t.out(its.pos) as Pos;
+      let lemma = (t.out(addon.lemma) || lower).toLowerCase();
+      // A capitalised common noun ("Slots", "Beekeepers") is tagged PROPN and keeps its plural.
+      if (pos === "PROPN" && lemma === lower && /[^s]s$/.test(lower) && value !== value.toUpperCase())
+        lemma = nounLemma(lower);
+      // wink spells US "cancelation"; keep the writer's "cancellation" family together.
+      if (lemma === "cancelation") lemma = "cancellation";
+      const stem = stemOf(lemma);
+      const filler = FILLER.has(lower) || FILLER.has(lemma);
+      const stop = Boolean(t.out(its.stopWordFlag)) || filler;
+      out.push({
+        value,
+        lower,
+        pos,
+        lemma,
+        stem,
+        stop,
+        filler,
+        sentence: s,
+        pre: t.out(its.precedingSpaces),
+      });
+    });
+  });
+  mergeHyphenated(out);
+  repairTags(out);
+  if (cache.size > 2000) cache.clear();
+  cache.set(text, out);
+  return out;
+}
+
+/** "no-shows", "in-app", "wait-list": wink splits at the hyphen; the writer meant one word. */
+function mergeHyphenated(out: Token[]): void {
+  for (let i = out.length - 2; i >= 1; i--) {
+    const [prev, dash, next] = [out[i - 1]!, out[i]!, out[i + 1]!];
+    if (dash.value !== "-" || dash.pre !== "" || next.pre !== "" || prev.sentence !== next.sentence) continue;
+    if (!/\p{L}/u.test(prev.value) || !/\p{L}/u.test(next.value)) continue;
+    const value = `${prev.value}-${next.value}`;
+    const lemma = `${prev.lower}-${next.lemma}`;
+    const pos: Pos = next.pos === "VERB" || next.pos === "ADP" ? "NOUN" : next.pos;
+    out.splice(i - 1, 3, {
+      ...next,
+      value,
+      lower: value.toLowerCase(),
+      pos,
+      lemma,
+      stem: stemOf(lemma.replace(/-/g, "")),
+      stop: false,
+      filler: false,
+      pre: prev.pre,
+    });
+    i--;
+  }
+}
+
+const CLAUSE_START = /^(?:,|and|or|to|can|then|;|:)$/;
+
+function retag(t: Token, pos: Pos): void {
+  t.pos = pos;
+  if (pos === "VERB") t.lemma = verbLemma(t.lower);
+  else if (t.lower.endsWith("s") && !t.lower.endsWith("ss")) t.lemma = nounLemma(t.lower);
+  t.stem = stemOf(t.lemma);
+}
+
+/**
+ * The lite tagger trips on product sentences where plural nouns and present-tense verbs look
+ * alike: "owners book vetted walkers", ", track walks", "get alerts", "confirms offers", "the vet
+ * drafts notes". These local rules fix the patterns that decide what an idea's actions are.
+ */
+function repairTags(out: Token[]): void {
+  for (let i = 0; i < out.length; i++) {
+    const [prev2, prev, cur, next] = [out[i - 2], out[i - 1], out[i], out[i + 1]];
+    if (!cur) continue;
+    const same = (t: Token | undefined) => t !== undefined && t.sentence === cur.sentence;
+    const plural = (t: Token | undefined) => t !== undefined && /[^s]s$/.test(t.lower) && t.lemma !== t.lower;
+    const base = (t: Token) => t.lemma === t.lower && !/s$/.test(t.lower);
+    // "owners book vetted walkers", "patients pick a slot": a base-form noun after a plural subject.
+    if (
+      cur.pos === "NOUN" &&
+      base(cur) &&
+      same(prev) &&
+      (prev!.pos === "NOUN" || prev!.pos === "PROPN") &&
+      plural(prev) &&
+      same(next) &&
+      (["DET", "ADJ", "NOUN", "PRON", "NUM"].includes(next!.pos) ||
+        (next!.pos === "VERB" && /(?:ed|en)$/.test(next!.lower)) ||
+        (["ADP", "PART"].includes(next!.pos) && /^(?:up|in|out|off|on|back)$/.test(next!.lower)))
+    ) {
+      retag(cur, "VERB");
+      continue;
+    }
+    // "physiotherapists record exercises": the same, with the object mistagged as a verb in -s.
+    if (
+      cur.pos === "NOUN" &&
+      base(cur) &&
+      same(prev) &&
+      (prev!.pos === "NOUN" || prev!.pos === "PROPN") &&
+      plural(prev) &&
+      same(next) &&
+      next!.pos === "VERB" &&
+      /[^s]s$/.test(next!.lower)
+    ) {
+      retag(cur, "VERB");
+      retag(next!, "NOUN");
+      continue;
+    }
+    // ", record damaged goods", "and book tasting visits": a base-form noun opening a later clause
+    // of a sentence that already has a verb, followed by a noun phrase ending in a plural.
+    if (cur.pos === "NOUN" && base(cur) && same(prev) && /^(?:,|and|or|then)$/.test(prev!.lower)) {
+      const earlierVerb = out.slice(0, i).some((t) => t.sentence === cur.sentence && t.pos === "VERB");
+      let k = i + 1;
+      while (
+        k < out.length &&
+        k <= i + 3 &&
+        out[k]!.sentence === cur.sentence &&
+        (out[k]!.pos === "ADJ" ||
+          out[k]!.pos === "NOUN" ||
+          (out[k]!.pos === "VERB" && /(?:ed|ing)$/.test(out[k]!.lower))) &&
+        !plural(out[k])
+      )
+        k++;
+      const end = out[k];
+      if (
+        earlierVerb &&
+        end &&
+        end.sentence === cur.sentence &&
+        (end.pos === "NOUN" || end.pos === "VERB") &&
+        /[^s]s$/.test(end.lower) &&
+        k > i
+      ) {
+        retag(cur, "VERB");
+        if (end.pos === "VERB") retag(end, "NOUN");
+        continue;
+      }
+    }
+    // "a bot that answers questions": a -s "noun" right after a relative pronoun is its verb.
+    if (
+      cur.pos === "NOUN" &&
+      /[^s]s$/.test(cur.lower) &&
+      same(prev) &&
+      /^(?:who|that|which)$/.test(prev!.lower) &&
+      same(next) &&
+      ["DET", "ADJ", "NOUN", "PRON", "NUM", "PROPN"].includes(next!.pos)
+    ) {
+      retag(cur, "VERB");
+      continue;
+    }
+    // "collect permission slips from parents": verb, noun, then a -s "verb" before a preposition.
+    if (
+      cur.pos === "VERB" &&
+      /[^s]s$/.test(cur.lower) &&
+      same(prev) &&
+      prev!.pos === "NOUN" &&
+      same(prev2) &&
+      prev2!.pos === "VERB" &&
+      same(next) &&
+      (next!.pos === "ADP" || next!.pos === "PUNCT" || next!.pos === "CCONJ")
+    ) {
+      retag(cur, "NOUN");
+      continue;
+    }
+    // "people who love yoga": a base-form noun right after a relative pronoun is its verb.
+    if (
+      cur.pos === "NOUN" &&
+      base(cur) &&
+      same(prev) &&
+      /^(?:who|that|which)$/.test(prev!.lower) &&
+      same(next) &&
+      ["DET", "ADJ", "NOUN", "PRON", "NUM", "PROPN"].includes(next!.pos)
+    ) {
+      retag(cur, "VERB");
+      continue;
+    }
+    // ", track walks on a map": a base-form noun opening a clause, then a "verb" in -s.
+    if (
+      cur.pos === "NOUN" &&
+      base(cur) &&
+      (!same(prev) || CLAUSE_START.test(prev!.lower)) &&
+      same(next) &&
+      next!.pos === "VERB" &&
+      /s$/.test(next!.lower)
+    ) {
+      retag(cur, "VERB");
+      retag(next!, "NOUN");
+      continue;
+    }
+    // "get alerts", "confirms offers": a -s "verb" right after a verb is its object.
+    if (
+      cur.pos === "VERB" &&
+      /[^s]s$/.test(cur.lower) &&
+      same(prev) &&
+      (prev!.pos === "VERB" || prev!.pos === "AUX")
+    ) {
+      if (prev!.pos === "VERB") retag(cur, "NOUN");
+      continue;
+    }
+    // "on a live map": nothing after a determiner is a verb.
+    if (cur.pos === "VERB" && same(prev) && prev!.pos === "DET") {
+      const modifies = next !== undefined && same(next) && (next.pos === "NOUN" || next.pos === "VERB");
+      retag(cur, modifies ? "ADJ" : "NOUN");
+      if (modifies && next.pos === "VERB") retag(next, "NOUN");
+      continue;
+    }
+    // "the vet drafts notes": determiner, singular noun, then a plural "noun" before more nouns.
+    if (
+      cur.pos === "NOUN" &&
+      plural(cur) &&
+      same(prev) &&
+      prev!.pos === "NOUN" &&
+      !plural(prev) &&
+      same(prev2) &&
+      prev2!.pos === "DET" &&
+      same(next) &&
+      ["NOUN", "DET", "PRON"].includes(next!.pos)
+    ) {
+      retag(cur, "VERB");
+    }
+  }
+}
+
+function nounLemma(word: string): string {
+  const doc = nlp.readDoc(`the ${word}`);
+  return (doc.tokens().out(addon.lemma)[1] ?? word).toLowerCase();
+}
+
+function verbLemma(word: string): string {
+  const doc = nlp.readDoc(`they ${word.replace(/([^s])s$/, "$1")}`);
+  return (doc.tokens().out(addon.lemma)[1] ?? word).toLowerCase();
+}
+
+/** Content word: a noun, verb, adjective or proper noun that is not a stop or filler word. */
+export function isContent(t: Token): boolean {
+  if (t.stop) return false;
+  if (!/\p{L}/u.test(t.value) || t.value.length < 2) return false;
+  if (UNITS.test(t.lemma)) return false;
+  return t.pos === "NOUN" || t.pos === "PROPN" || t.pos === "VERB" || t.pos === "ADJ";
+}
+
+/** Porter2 stem of one word, e.g. to compare a keyword against analysed tokens. */
+export function stemWord(word: string): string {
+  return stemOf(word.toLowerCase());
+}

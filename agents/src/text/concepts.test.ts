@@ -1,0 +1,127 @@
+import { describe, expect, it } from "vitest";
+import { actions, keyConcepts, lemmas, mentions, nounPhrases, withoutQuotedRuns } from "./concepts.ts";
+
+const CLINIC = "A scheduling assistant for small clinics that fills cancelled slots from a waitlist";
+
+describe("keyConcepts", () => {
+  it("when the idea is the README's clinic example, then waitlist, cancel and slot lead its concepts", () => {
+    const concepts = keyConcepts(CLINIC, 5).map((c) => c.lemma);
+    expect(concepts).toEqual(expect.arrayContaining(["waitlist", "cancel", "slot"]));
+    expect(keyConcepts(CLINIC)).toContainEqual({ lemma: "cancel", phrase: "cancelled slots" });
+  });
+
+  it("when the idea is full of function and filler words, then none of them is a concept", () => {
+    const lemmasOut = keyConcepts(
+      "It is an app that lets users easily do things with the platform online.",
+    ).map((c) => c.lemma);
+    for (const stop of [
+      "it",
+      "an",
+      "app",
+      "that",
+      "let",
+      "user",
+      "easily",
+      "thing",
+      "platform",
+      "the",
+      "with",
+    ])
+      expect(lemmasOut).not.toContain(stop);
+  });
+
+  it("when two words share a stem, then they are one concept", () => {
+    const concepts = keyConcepts("Clinics cancel appointments; each cancellation frees a slot.").map(
+      (c) => c.lemma,
+    );
+    expect(concepts.filter((l) => l.startsWith("cancel"))).toHaveLength(1);
+  });
+
+  it("when the intake is German, then the concepts are the client's own German words", () => {
+    const concepts = keyConcepts(
+      "Eine App für Reitställe: Pferdebesitzer buchen Boxen und Reitstunden, der Stall sieht die Belegung und verschickt Rechnungen.",
+    ).map((c) => c.lemma);
+    expect(concepts).toEqual(expect.arrayContaining(["pferdebesitzer", "reitstunden", "rechnungen"]));
+    expect(concepts).not.toContain("die");
+  });
+
+  it("when the text carries markup and URLs, then none of it becomes a concept", () => {
+    const concepts = keyConcepts(
+      'Book <script>alert("x")</script> tables at https://evil.example/x for cafes.',
+    );
+    expect(JSON.stringify(concepts)).not.toMatch(/script|alert|evil|https/);
+  });
+});
+
+describe("actions", () => {
+  it("when users act on objects, then each verb is read with its object", () => {
+    const texts = actions(
+      "A marketplace where busy dog owners book vetted walkers, track walks on a live map and pay in-app.",
+    ).map((a) => a.text);
+    expect(texts).toEqual(expect.arrayContaining(["book vetted walkers", "track walks on live map"]));
+  });
+
+  it("when verbs look like plural nouns, then they are still read as verbs", () => {
+    const verbs = actions(
+      "The vet drafts notes, the owner approves them, the front desk confirms offers and beekeepers get alerts.",
+    ).map((a) => a.verb);
+    expect(verbs).toEqual(expect.arrayContaining(["draft", "approve", "confirm", "get"]));
+    expect(verbs).not.toContain("offer");
+  });
+
+  it("when a sentence has no verb, then no action is invented", () => {
+    expect(actions("A calm blue place.")).toEqual([]);
+  });
+});
+
+describe("nounPhrases", () => {
+  it("when modifiers precede a noun, then the whole phrase is one noun phrase with its head", () => {
+    expect(nounPhrases(CLINIC)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ text: "cancelled slots", head: "slot" })]),
+    );
+  });
+});
+
+describe("lemmas", () => {
+  it("when text has inflected content words, then their lower-case lemmas come back without stopwords", () => {
+    expect(lemmas("Clinics filled the Slots")).toEqual(["clinic", "fill", "slot"]);
+  });
+});
+
+describe("mentions", () => {
+  it.each([
+    ["Two free slots today", "slot"],
+    ["We cancelled it", "cancel"],
+    ["She cancels often", "cancel"],
+    ["Every cancellation is offered", "cancel"],
+    ["Join the wait-list", "waitlist"],
+  ])("when the text is %j, then it mentions %s", (text, lemma) => {
+    expect(mentions(text, { lemma, phrase: lemma })).toBe(true);
+  });
+
+  it.each([
+    ["A team workspace with analytics", "waitlist"],
+    ["Slow lots of parking", "slot"],
+    ["Candles for sale", "cancel"],
+  ])("when the text is %j, then it does not mention %s", (text, lemma) => {
+    expect(mentions(text, { lemma, phrase: lemma })).toBe(false);
+  });
+});
+
+describe("withoutQuotedRuns", () => {
+  it("when a draft copies four or more words of the idea, then that run is removed", () => {
+    expect(
+      withoutQuotedRuns(`Our plan: fills cancelled slots from a waitlist, and nothing else.`, CLINIC),
+    ).toBe("Our plan: , and nothing else.");
+  });
+
+  it("when the overlap is shorter than the minimum, then the text is kept", () => {
+    const text = "Offer cancelled slots to patients.";
+    expect(withoutQuotedRuns(text, CLINIC)).toBe(text);
+    expect(withoutQuotedRuns(text, CLINIC, 2)).toBe("Offer to patients.");
+  });
+
+  it("when case differs from the source, then the run still counts as quoted", () => {
+    expect(withoutQuotedRuns("A SCHEDULING ASSISTANT FOR SMALL clinics", CLINIC)).toBe("");
+  });
+});
