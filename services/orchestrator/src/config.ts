@@ -66,6 +66,18 @@ export interface Config {
    * another worker takes the run over within about 1.5× this. Defaults to 20.
    */
   runLockSeconds: number;
+  /**
+   * Live run streams (GET /v1/runs/{id}/events): open streams per API process
+   * (AGENCY_SSE_MAX_STREAMS, 1000) and per client address (AGENCY_SSE_MAX_STREAMS_PER_CLIENT, 20),
+   * seconds between heartbeats (AGENCY_SSE_HEARTBEAT_SECONDS, 15) and before a stream is closed for
+   * the client to reconnect (AGENCY_SSE_MAX_STREAM_SECONDS, 3600).
+   */
+  eventStreams: {
+    maxStreams: number;
+    maxStreamsPerClient: number;
+    heartbeatSeconds: number;
+    maxStreamSeconds: number;
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -264,5 +276,11 @@ export function loadConfig(env: Env = process.env): Config {
     reviewGates: reviewGates(env),
     projectBudgetUsd: usd(env, "AGENCY_PROJECT_BUDGET_USD", 0.5),
     runLockSeconds: int(env, "RUN_LOCK_SECONDS", 20, 2, 600),
+    eventStreams: {
+      maxStreams: int(env, "AGENCY_SSE_MAX_STREAMS", 1000, 1, 1_000_000),
+      maxStreamsPerClient: int(env, "AGENCY_SSE_MAX_STREAMS_PER_CLIENT", 20, 1, 100_000),
+      heartbeatSeconds: int(env, "AGENCY_SSE_HEARTBEAT_SECONDS", 15, 1, 3600),
+      maxStreamSeconds: int(env, "AGENCY_SSE_MAX_STREAM_SECONDS", 3600, 1, 86_400),
+    },
   };
 }

@@ -134,7 +134,7 @@ export async function startApi(
   port = deps.config.apiPort,
   host = deps.config.apiHost,
 ): Promise<RunningServer> {
-  const events = new RunEvents(deps.databaseUrl, deps.logger);
+  const events = new RunEvents(deps.databaseUrl, deps.pool, deps.logger, deps.config.eventStreams);
   await events.start();
   const app = createApp(deps, events);
   const server = app.listen(port, host);

@@ -108,7 +108,12 @@ export function createApi(options: { baseUrl: string; adminToken: string; timeou
       send<ClientProject>("GET", `/v1/portal/projects/${encodeURIComponent(id)}`, { query: { email } }),
     run: (id: string) => send<Run>("GET", `/v1/runs/${encodeURIComponent(id)}`),
     runEvents: (id: string, signal: AbortSignal) =>
-      fetch(`${base}/v1/runs/${encodeURIComponent(id)}/events`, { signal }),
+      // With the portal's credential, the API counts these relays against its process cap only, not
+      // against the per-address cap meant for one browser.
+      fetch(`${base}/v1/runs/${encodeURIComponent(id)}/events`, {
+        signal,
+        headers: { authorization: `Bearer ${options.adminToken}` },
+      }),
     runFile: (runId: string, name: string) =>
       raw(
         "GET",

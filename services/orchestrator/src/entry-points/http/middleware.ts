@@ -78,10 +78,15 @@ function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
+/** Whether the request carries the operator token as its bearer. */
+export function isOperatorRequest(req: express.Request, adminToken: string): boolean {
+  const match = /^Bearer\s+(.+)$/i.exec(req.get("authorization") ?? "");
+  return Boolean(match && sameSecret(match[1]!.trim(), adminToken));
+}
+
 export function requireOperator(adminToken: string): RequestHandler {
   return (req, res, next) => {
-    const match = /^Bearer\s+(.+)$/i.exec(req.get("authorization") ?? "");
-    if (!match || !sameSecret(match[1]!.trim(), adminToken)) {
+    if (!isOperatorRequest(req, adminToken)) {
       res.setHeader("www-authenticate", 'Bearer realm="agency-operators"');
       next(
         new HttpError(

@@ -8,15 +8,16 @@ import { listOutbox } from "../../data-access/mailer.ts";
 import {
   getAsset,
   getProject,
-  getRun,
   listLeads,
   listProjectEmails,
   listRuns,
   recordAlertNotification,
+  readRun,
   recordWebhook,
   TERMINAL_RUN_STATES,
   type Page,
   type RunState,
+  type RunView,
 } from "../../data-access/repository.ts";
 import { sendCampaignStep } from "../../business-logic/campaign.ts";
 import { parsePublishEvent, parseScheduleOptions, publishContent } from "../../business-logic/content.ts";
@@ -26,7 +27,7 @@ import { DEFAULT_WORKFLOW, parseIntake, submitIntake } from "../../business-logi
 import type { RunEvents } from "../../business-logic/run-events.ts";
 import { enqueueRun, startWorkflow } from "../../business-logic/runs.ts";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from "../../business-logic/signing.ts";
-import { jsonBody, requireOperator } from "./middleware.ts";
+import { isOperatorRequest, jsonBody, requireOperator } from "./middleware.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SIGNED_URL_TTL_SECONDS = 300;
@@ -94,16 +95,35 @@ export function publicRoutes(deps: Deps, events: RunEvents): Router {
   });
 
   router.get("/v1/runs/:runId", async (req, res) => {
-    const run = await getRun(pool, uuidParam(req, "runId", "The run"));
+    const runId = uuidParam(req, "runId", "The run");
+    const asked = ifNoneMatch(req.get("if-none-match"));
+    const run = await readRun(pool, runId, asked.revisions);
     if (!run) throw notFound("The run");
-    res.set("cache-control", "no-store").json(run);
+    // Private: the id is the capability, so no shared cache keeps it; no-cache: revalidate each time.
+    res.set({ "cache-control": "private, no-cache", etag: runEtag(run.revision) });
+    if (run.json === null || asked.any) {
+      res.status(304).end();
+      return;
+    }
+    res.type("application/json").send(run.json);
   });
 
   router.get("/v1/runs/:runId/events", async (req, res) => {
     const runId = uuidParam(req, "runId", "The run");
-    const first = await getRun(pool, runId);
-    if (!first) throw notFound("The run");
-    streamRun(req, res, runId, first, deps, events);
+    // The portal's server relays streams for many clients with the operator token: only the process cap.
+    const admitted = events.admit(req.ip ?? "unknown", isOperatorRequest(req, config.adminToken));
+    if (!admitted.ok) {
+      res.set("retry-after", String(admitted.retryAfterSeconds));
+      throw new HttpError(429, "too_many_streams", admitted.message);
+    }
+    try {
+      const first = await events.current(runId);
+      if (!first) throw notFound("The run");
+      streamRun(req, res, runId, first, events, admitted.release);
+    } catch (err) {
+      admitted.release();
+      throw err;
+    }
   });
 
   router.get("/v1/assets/local/*key", async (req, res) => {
@@ -146,14 +166,35 @@ export function publicRoutes(deps: Deps, events: RunEvents): Router {
   return router;
 }
 
-/** Server-sent events: the run's full status on every change, then `end` once it is finished. */
+/** The strong ETag of a run's representation at a revision; `v1` names the body's format. */
+export const runEtag = (revision: number) => `"v1-${revision}"`;
+
+/** The revisions an If-None-Match names (weak or strong: the comparison is weak), or any for `*`. */
+export function ifNoneMatch(header: string | undefined): { revisions: number[]; any: boolean } {
+  const revisions: number[] = [];
+  let any = false;
+  for (const part of (header ?? "").split(",")) {
+    const tag = part.trim().replace(/^W\//, "");
+    if (tag === "*") any = true;
+    const m = /^"v1-(\d{1,15})"$/.exec(tag);
+    if (m) revisions.push(Number(m[1]));
+  }
+  return { revisions, any };
+}
+
+/**
+ * Server-sent events: the run's full status on every change, then `end` once it is finished.
+ * The reads are `RunEvents`' (one per run per notice, shared by every subscriber); a heartbeat
+ * comment every `heartbeatSeconds` keeps proxies from timing an idle stream out, and a stream is
+ * closed after `maxStreamSeconds` with a `retry` hint, so idle streams end on purpose.
+ */
 function streamRun(
   req: Request,
   res: Response,
   runId: string,
-  first: NonNullable<Awaited<ReturnType<typeof getRun>>>,
-  deps: Deps,
+  first: RunView,
   events: RunEvents,
+  release: () => void,
 ) {
   res.writeHead(200, {
     "content-type": "text/event-stream; charset=utf-8",
@@ -161,58 +202,46 @@ function streamRun(
     connection: "keep-alive",
     "x-accel-buffering": "no",
   });
+  res.write(`retry: ${events.limits.retrySeconds * 1000}\n\n`);
   let last = "";
   let closed = false;
-  let pending = false;
-  const send = (run: typeof first) => {
-    const data = JSON.stringify(run);
+  // A client that reads slower than the run changes gets the newest state when it catches up,
+  // not a backlog of every state in between (each event carries the whole run).
+  let backlog: string | undefined;
+  res.on("drain", () => {
+    if (backlog && !closed) res.write(backlog);
+    backlog = undefined;
+  });
+  const send = (run: RunView, data = JSON.stringify(run)) => {
+    if (closed) return;
     if (data !== last) {
       last = data;
-      res.write(`event: run\ndata: ${data}\n\n`);
+      const event = `event: run\ndata: ${data}\n\n`;
+      if (res.writableNeedDrain) backlog = event;
+      else res.write(event);
     }
     if (TERMINAL_RUN_STATES.includes(run.status)) {
+      if (backlog) res.write(backlog);
+      backlog = undefined;
       res.write(`event: end\ndata: ${JSON.stringify({ status: run.status })}\n\n`);
       close();
     }
   };
-  let dirty = false;
-  // One read at a time; a notice during a read makes it read once more, so none is lost.
-  const refresh = async () => {
-    if (closed) return;
-    if (pending) {
-      dirty = true;
-      return;
-    }
-    pending = true;
-    try {
-      do {
-        dirty = false;
-        const run = await getRun(deps.pool, runId);
-        if (run && !closed) send(run);
-      } while (dirty && !closed);
-    } catch (err) {
-      req.log.warn({ err, runId }, "could not read the run for its event stream");
-    } finally {
-      pending = false;
-    }
-  };
-  const unsubscribe = events.subscribe(runId, () => void refresh());
-  // A heartbeat keeps proxies from closing an idle stream, and re-reads in case a notice was missed.
-  const heartbeat = setInterval(() => {
-    res.write(": keep-alive\n\n");
-    void refresh();
-  }, 15_000);
-  const close = () => {
+  const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), events.limits.heartbeatSeconds * 1000);
+  const lifetime = setTimeout(close, events.limits.maxStreamSeconds * 1000);
+  let unsubscribe = () => {};
+  function close() {
     if (closed) return;
     closed = true;
     clearInterval(heartbeat);
+    clearTimeout(lifetime);
     unsubscribe();
+    release();
     res.end();
-  };
+  }
   req.on("close", close);
   send(first);
-  // The run may have moved between the first read and the subscription.
-  void refresh();
+  if (!closed) unsubscribe = events.subscribe(runId, (update) => send(update.run, update.data));
 }
 
 export function operatorRoutes(deps: Deps): Router {
