@@ -95,30 +95,6 @@ export interface RunView {
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
-export async function insertLead(db: Queryable, intake: IntakeRecord): Promise<string> {
-  const { rows } = await db.query<{ id: string }>(
-    "INSERT INTO leads (email, name, company) VALUES ($1, $2, $3) RETURNING id",
-    [intake.email, intake.name ?? null, intake.company ?? null],
-  );
-  return rows[0]!.id;
-}
-
-export async function insertProject(db: Queryable, leadId: string, intake: IntakeRecord): Promise<string> {
-  const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO projects (lead_id, sector, idea, goals, budget, timeline)
-     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-    [
-      leadId,
-      intake.sector,
-      intake.idea,
-      intake.goals ?? null,
-      intake.budget ?? null,
-      intake.timeline ?? null,
-    ],
-  );
-  return rows[0]!.id;
-}
-
 /** A new run in `queued` with its eight steps `pending`. */
 export async function insertRun(db: Queryable, projectId: string, workflow: string): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
@@ -132,6 +108,59 @@ export async function insertRun(db: Queryable, projectId: string, workflow: stri
     [runId, STEP_NAMES],
   );
   return runId;
+}
+
+/**
+ * The intake's rows in one statement: lead, project, run with its eight `pending` steps, and (with
+ * an idempotency key) the stored answer. Ids are chosen by the caller, so the answer is known
+ * before the statement runs and nothing has to be read back.
+ */
+export async function insertIntake(
+  db: Queryable,
+  input: {
+    leadId: string;
+    projectId: string;
+    runId: string;
+    workflow: string;
+    intake: IntakeRecord;
+    idempotency?: { key: string; requestHash: string; status: number; body: unknown };
+  },
+): Promise<void> {
+  const { intake, idempotency } = input;
+  await db.query(
+    `WITH lead AS (
+       INSERT INTO leads (id, email, name, company) VALUES ($1, $4, $5, $6)
+     ), project AS (
+       INSERT INTO projects (id, lead_id, sector, idea, goals, budget, timeline)
+       VALUES ($2, $1, $7, $8, $9, $10, $11)
+     ), run AS (
+       INSERT INTO workflow_runs (id, project_id, workflow) VALUES ($3, $2, $12)
+     ), steps AS (
+       INSERT INTO run_steps (run_id, step, position)
+       SELECT $3, step, position FROM unnest($13::text[]) WITH ORDINALITY AS s(step, position)
+     )
+     INSERT INTO idempotency_keys (key, request_hash, response_status, response_body)
+     SELECT $14, $15, $16, $17 WHERE $14::text IS NOT NULL`,
+    [
+      input.leadId,
+      input.projectId,
+      input.runId,
+      intake.email,
+      intake.name ?? null,
+      intake.company ?? null,
+      intake.sector,
+      intake.idea,
+      intake.goals ?? null,
+      intake.budget ?? null,
+      intake.timeline ?? null,
+      input.workflow,
+      STEP_NAMES,
+      idempotency?.key ?? null,
+      idempotency?.requestHash ?? null,
+      idempotency?.status ?? null,
+      idempotency ? JSON.stringify(idempotency.body) : null,
+    ],
+  );
 }
 
 export async function notifyRun(db: Queryable, runId: string): Promise<void> {
@@ -633,19 +662,6 @@ export async function findIdempotent(
     [key],
   );
   return rows[0] ?? null;
-}
-
-export async function saveIdempotent(
-  db: Queryable,
-  key: string,
-  requestHash: string,
-  status: number,
-  body: unknown,
-): Promise<void> {
-  await db.query(
-    "INSERT INTO idempotency_keys (key, request_hash, response_status, response_body) VALUES ($1, $2, $3, $4)",
-    [key, requestHash, status, JSON.stringify(body)],
-  );
 }
 
 /** False when this signature was seen before: the webhook is a replay. */
