@@ -54,7 +54,13 @@ export interface Config {
   /** Largest accepted request body, in bytes. */
   bodyLimitBytes: number;
   logLevel: string;
+  /** Runs one worker process executes at once (WORKER_CONCURRENCY). Defaults to 2. */
   workerConcurrency: number;
+  /**
+   * Where a run executes (AGENCY_RUN_ISOLATION): "thread", one worker thread per concurrent run,
+   * or "inline", on the worker's own event loop. Defaults to thread.
+   */
+  runIsolation: "thread" | "inline";
   /** Name of the run queue; separate agencies on one Redis need separate names. */
   queueName: string;
   /** Gates where a run waits for an operator (AGENCY_REVIEW_GATES). Defaults to both. */
@@ -108,6 +114,14 @@ function reviewGates(env: Env): ReviewGate[] {
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
+}
+
+function runIsolation(env: Env): Config["runIsolation"] {
+  const raw = env.AGENCY_RUN_ISOLATION || "thread";
+  if (raw !== "thread" && raw !== "inline") {
+    throw new ConfigError(`AGENCY_RUN_ISOLATION must be "thread" or "inline"; got "${raw}".`);
+  }
+  return raw;
 }
 
 function url(env: Env, name: string, fallback?: string): string | undefined {
@@ -272,6 +286,7 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimitBytes: int(env, "API_BODY_LIMIT_BYTES", 64 * 1024, 1024, 10 * 1024 * 1024),
     logLevel: env.LOG_LEVEL || "info",
     workerConcurrency: int(env, "WORKER_CONCURRENCY", 2, 1, 64),
+    runIsolation: runIsolation(env),
     queueName: env.RUN_QUEUE_NAME || "agency-runs",
     reviewGates: reviewGates(env),
     projectBudgetUsd: usd(env, "AGENCY_PROJECT_BUDGET_USD", 0.5),

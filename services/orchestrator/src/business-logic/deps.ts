@@ -32,3 +32,6 @@ export interface Deps {
   /** Who drafts; undefined leaves the pipeline's offline default. */
   draftingModel?: DraftingModel;
 }
+
+/** What executing a run needs: everything but the queue (a run thread has none of its own). */
+export type RunDeps = Omit<Deps, "queue">;

@@ -7,19 +7,18 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { Config } from "../config.ts";
 import { draftingModelFromEnv } from "@roboagency/agents";
-import { createLocalAssetStore, createS3AssetStore } from "../data-access/assets.ts";
 import { durablePipeline } from "../data-access/checkpointer.ts";
 import { connectLocalOrRemoteDatabase, migrate } from "../data-access/database.ts";
-import { createOutboxMailer, createResendMailer } from "../data-access/mailer.ts";
 import { checkRedisMaxmemoryPolicy, createBullQueue, createInProcessQueue } from "../data-access/queue.ts";
 import { staleQueuedRuns, unfinishedRuns } from "../data-access/repository.ts";
 import { startEmailScheduler } from "../business-logic/campaign.ts";
 import type { Deps, RunJob } from "../business-logic/deps.ts";
 import { RunEvents } from "../business-logic/run-events.ts";
-import { executeRun } from "../business-logic/runs.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
 import { createMetrics } from "../observability/metrics.ts";
 import { createApp } from "./http/app.ts";
+import { storageAdapters } from "./storage-adapters.ts";
+import { inlineRunExecutor, startRunThreads } from "./run-threads.ts";
 
 /** Attempts per run: transient failures are retried with exponential backoff. */
 export const RUN_ATTEMPTS = 3;
@@ -78,16 +77,7 @@ export async function buildDeps(
     }
     closers.unshift(() => queue.close());
 
-    const assets = config.s3
-      ? createS3AssetStore(config.s3)
-      : createLocalAssetStore({
-          dir: path.join(config.dataDir, "assets"),
-          baseUrl: config.publicApiUrl,
-          signingSecret: config.secretKey,
-        });
-    const mailer = config.resendApiKey
-      ? createResendMailer({ apiKey: config.resendApiKey, baseUrl: process.env.RESEND_BASE_URL })
-      : createOutboxMailer(database.pool);
+    const { assets, mailer } = storageAdapters(config, database.pool, env);
 
     return {
       config,
@@ -167,16 +157,23 @@ export async function startApi(
  * in-process queue, by the next start.
  */
 export async function startWorker(deps: Deps): Promise<{ stop(): Promise<void> }> {
-  const { pool, queue, logger } = deps;
-  if (!deps.config.redisUrl) {
+  const { pool, queue, logger, config } = deps;
+  // Each run in a worker thread of its own (AGENCY_RUN_ISOLATION=thread, the default): the CPU-bound
+  // steps (Svelte compile, bundling) block neither each other nor this event loop, which serves
+  // the API locally and renews the queue's locks in production.
+  const executor =
+    config.runIsolation === "thread"
+      ? await startRunThreads(deps, config.workerConcurrency)
+      : inlineRunExecutor(deps);
+  if (!config.redisUrl) {
     // The in-memory queue of a previous process is gone: its unfinished runs start again.
     for (const runId of await unfinishedRuns(pool)) await queue.add(runId, { runId });
   }
   await queue.process(
     async ({ runId }, job) => {
-      await executeRun(deps, runId, job.attempt >= RUN_ATTEMPTS);
+      await executor.execute(runId, job.attempt >= RUN_ATTEMPTS);
     },
-    { concurrency: deps.config.workerConcurrency },
+    { concurrency: config.workerConcurrency },
   );
   const scheduler = startEmailScheduler(deps);
   const sweep = setInterval(() => {
@@ -193,6 +190,9 @@ export async function startWorker(deps: Deps): Promise<{ stop(): Promise<void> }
     stop: async () => {
       clearInterval(sweep);
       await scheduler.stop();
+      // The queue stops taking jobs and waits for the runs in progress; then the threads end.
+      await queue.close();
+      await executor.stop();
     },
   };
 }
