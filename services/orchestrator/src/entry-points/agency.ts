@@ -163,7 +163,7 @@ export async function startWorker(deps: Deps): Promise<{ stop(): Promise<void> }
   // the API locally and renews the queue's locks in production.
   const executor =
     config.runIsolation === "thread"
-      ? await startRunThreads(deps, config.workerConcurrency)
+      ? startRunThreads(deps, config.workerConcurrency)
       : inlineRunExecutor(deps);
   if (!config.redisUrl) {
     // The in-memory queue of a previous process is gone: its unfinished runs start again.

@@ -64,7 +64,7 @@ interface Slot {
 }
 
 /** `size` threads, each running one run at a time; more calls wait for a free thread. */
-export async function startRunThreads(deps: Deps, size: number): Promise<RunExecutor> {
+export function startRunThreads(deps: Deps, size: number): RunExecutor {
   const { logger } = deps;
   const module = threadModule();
   const data: RunThreadData = {
@@ -123,33 +123,39 @@ export async function startRunThreads(deps: Deps, size: number): Promise<RunExec
         slot.busy = undefined;
       }
       if (!stopping) {
-        // A thread that died is replaced, so the worker keeps its concurrency.
+        // A thread that died is replaced (after a pause, in case it dies on start), so the worker
+        // keeps its concurrency.
         logger.warn({ code }, "run thread exited; starting another");
-        const next = spawn();
-        next.ready.catch(() => undefined);
-        waiting.shift()?.();
+        setTimeout(() => {
+          if (stopping) return;
+          spawn();
+          waiting.shift()?.();
+        }, 1000).unref();
       }
     });
+    // A thread loads the whole pipeline, which takes seconds on a busy machine; the worker takes
+    // jobs meanwhile and a run waits for its thread (the queue's lock is renewed all along).
+    slot.ready.catch(() => undefined);
     slots.add(slot);
     return slot;
   };
 
-  const started = Array.from({ length: size }, spawn);
-  try {
-    await Promise.all(started.map((s) => s.ready));
-  } catch (err) {
-    stopping = true;
-    await Promise.all(started.map((s) => s.worker.terminate()));
-    throw err;
-  }
+  for (let i = 0; i < size; i++) spawn();
 
   const freeSlot = async (): Promise<Slot> => {
     for (;;) {
       if (stopping) throw new Error("the worker is stopping; the run was not started");
       for (const slot of slots) {
         if (slot.busy) continue;
-        await slot.ready;
-        if (!slot.busy) return slot;
+        // Reserved at once: a second caller must not pick the same thread while this one waits.
+        slot.busy = { id: 0, resolve: () => {}, reject: () => {} };
+        try {
+          await slot.ready;
+        } catch (err) {
+          slot.busy = undefined;
+          throw err;
+        }
+        return slot;
       }
       await new Promise<void>((resolve) => waiting.push(resolve));
     }
