@@ -93,8 +93,6 @@ export interface RunView {
   quality: unknown;
 }
 
-const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
-
 /** A new run in `queued` with its eight steps `pending`. */
 export async function insertRun(db: Queryable, projectId: string, workflow: string): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
