@@ -16,7 +16,7 @@ import path from "node:path";
 import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../scripts/test-services.ts";
-import { health } from "../services/orchestrator/src/entry-points/http/app.ts";
+import { healthHandler } from "../services/orchestrator/src/entry-points/http/app.ts";
 import {
   anIntake,
   eventually,
@@ -150,10 +150,7 @@ beforeAll(async () => {
   t = await startTestAgency({ CALENDAR_URL: "https://cal.example/agency" });
   // The worker target, served like bin/worker.ts serves its /metrics and /health.
   const worker = express();
-  worker.get("/health", async (_req, res) => {
-    const report = await health(t.agency);
-    res.status(report.status === "ok" ? 200 : 503).json(report);
-  });
+  worker.get("/health", healthHandler(t.agency));
   worker.get("/metrics", async (_req, res) => {
     res
       .set("content-type", t.agency.metrics.registry.contentType)

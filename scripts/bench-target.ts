@@ -6,7 +6,7 @@
  *                                runs it), plus the two baselines in the same process: a bare
  *                                Express route and an Express route doing one indexed read of a
  *                                run's row
- *   bench-target.ts --portal     the portal alone, talking to API_URL with AGENCY_ADMIN_TOKEN
+ *   bench-target.ts --portal     the portal alone, talking to API_URL with AGENCY_PORTAL_TOKEN
  */
 import express from "express";
 import { once } from "node:events";
@@ -21,6 +21,7 @@ if (process.argv.includes("--portal")) {
     host: "127.0.0.1",
     apiUrl: process.env.API_URL!,
     adminToken: process.env.AGENCY_ADMIN_TOKEN!,
+    portalToken: process.env.AGENCY_PORTAL_TOKEN!,
     secretKey: process.env.SECRET_KEY!,
   });
   console.log(JSON.stringify({ portal: portal.url }));

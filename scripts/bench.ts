@@ -185,6 +185,7 @@ async function freshEnv(redis: boolean): Promise<NodeJS.ProcessEnv> {
     // Given, so every process of a phase (API, worker, portal) shares them.
     SECRET_KEY: randomBytes(24).toString("base64url"),
     AGENCY_ADMIN_TOKEN: randomBytes(24).toString("base64url"),
+    AGENCY_PORTAL_TOKEN: randomBytes(24).toString("base64url"),
   };
   if (!redis) delete env.REDIS_URL;
   if (process.env.DATABASE_URL) {

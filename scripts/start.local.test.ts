@@ -150,6 +150,9 @@ describe("npm start (embedded defaults)", () => {
 
     const second = await start(apiPort, pgPort, portalPort);
     expect(second.output()).not.toContain("Operator token (new");
+    // The token came from the data folder, not from AGENCY_ADMIN_TOKEN: the banner says so.
+    expect(second.output()).not.toContain("the AGENCY_ADMIN_TOKEN you set");
+    expect(second.output()).toMatch(/Operator token \(made by an earlier start, kept in .*admin-token\)/);
     const run = (await (await fetch(`${second.api}/v1/runs/${runId}`)).json()) as {
       status: string;
       artifacts: Array<{ id: string }>;

@@ -34,6 +34,7 @@ async function main() {
     host: config.apiHost,
     apiUrl: api.url,
     adminToken: config.adminToken,
+    portalToken: config.portalToken,
     secretKey: config.secretKey,
     // Locally the portal answers on localhost and 127.0.0.1 alike; a fixed origin would refuse one.
     origin: config.mode === "production" ? config.publicPortalUrl : undefined,
@@ -47,11 +48,12 @@ async function main() {
     `  API           ${api.url}   (health: ${api.url}/health, metrics: ${api.url}/metrics)`,
     `  Data folder   ${config.dataDir}`,
     ...Object.entries(agency.adapters).map(([part, what]) => `  ${part.padEnd(13)} ${what}`),
-    config.adminTokenGenerated
-      ? `  Operator token (new, kept in ${tokenFile}): ${config.adminToken}`
-      : process.env.AGENCY_ADMIN_TOKEN
-        ? "  Operator token: the AGENCY_ADMIN_TOKEN you set"
-        : `  Operator token: cat ${tokenFile}`,
+    // From the config, not process.env: the portal puts the token into process.env for itself.
+    {
+      generated: `  Operator token (new, kept in ${tokenFile}): ${config.adminToken}`,
+      file: `  Operator token (made by an earlier start, kept in ${tokenFile}): cat ${tokenFile}`,
+      env: "  Operator token: the AGENCY_ADMIN_TOKEN you set",
+    }[config.adminTokenSource],
     "",
     "Submit an intake:",
     `  curl -s -X POST ${api.url}/v1/intake -H 'content-type: application/json' \\`,

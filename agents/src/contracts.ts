@@ -38,6 +38,11 @@ export interface ProjectContext {
   portalUrl: string;
   /** Booking link used by the calendar email. */
   calendarUrl: string;
+  /**
+   * The lead's signed unsubscribe token, which the campaign emails link to; the orchestrator
+   * signs it (the project id alone is not secret). Runs started before it existed lack it.
+   */
+  unsubscribeToken?: string;
 }
 
 /** The three warm-up emails, in sending order. */

@@ -24,8 +24,13 @@ export interface PortalOptions {
   host?: string;
   /** The orchestrator API the portal's server talks to, e.g. http://127.0.0.1:5001. */
   apiUrl: string;
-  /** The operator token; stays in this process, never in a page. */
+  /** The operator token, for the ops console only; stays in this process, never in a page. */
   adminToken: string;
+  /**
+   * The portal's own API token (AGENCY_PORTAL_TOKEN), for everything done on a visitor's or a
+   * client's behalf; it reaches the portal's API routes and no operator endpoint.
+   */
+  portalToken: string;
   /** Signs the portal's session cookies and file links. */
   secretKey: string;
   /**
@@ -119,7 +124,7 @@ export async function startPortal(options: PortalOptions): Promise<RunningPortal
   const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host;
   const url = `http://${shownHost}:${address.port}`;
 
-  const key = JSON.stringify([options.apiUrl, options.adminToken, options.secretKey]);
+  const key = JSON.stringify([options.apiUrl, options.adminToken, options.portalToken, options.secretKey]);
   if (loaded && loaded.key !== key) {
     server.close();
     throw new Error(
@@ -132,6 +137,7 @@ export async function startPortal(options: PortalOptions): Promise<RunningPortal
     Object.assign(process.env, {
       AGENCY_API_URL: options.apiUrl,
       AGENCY_ADMIN_TOKEN: options.adminToken,
+      AGENCY_PORTAL_TOKEN: options.portalToken,
       SECRET_KEY: options.secretKey,
       ...(origin ? { ORIGIN: origin } : { PROTOCOL_HEADER: LOCAL_PROTOCOL_HEADER }),
     });

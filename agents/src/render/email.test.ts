@@ -42,6 +42,11 @@ describe("campaignLinks", () => {
     });
   });
 
+  it("when the context carries a signed unsubscribe token, then the unsubscribe link carries it instead of the project id", () => {
+    const links = campaignLinks(aContext({ projectId: "p1", unsubscribeToken: "lead-1.abc_DEF-123" }));
+    expect(links.unsubscribe).toBe("http://localhost:5001/unsubscribe?token=lead-1.abc_DEF-123");
+  });
+
   it("when a base URL is not http(s), then the error names the field", () => {
     expect(() => campaignLinks(aContext({ portalUrl: "javascript:alert(1)" }))).toThrow(/context\.portalUrl/);
     expect(() => campaignLinks(aContext({ calendarUrl: "not a url" }))).toThrow(/context\.calendarUrl/);

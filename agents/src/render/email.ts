@@ -35,7 +35,9 @@ export function campaignLinks(context: ProjectContext): CampaignLinks {
     project: `${portal}/portal/projects/${id}`,
     prototype: `${portal}/portal/projects/${id}/prototype`,
     calendar,
-    unsubscribe: `${portal}/unsubscribe?project=${id}`,
+    unsubscribe: context.unsubscribeToken
+      ? `${portal}/unsubscribe?token=${encodeURIComponent(context.unsubscribeToken)}`
+      : `${portal}/unsubscribe?project=${id}`,
   };
 }
 

@@ -109,6 +109,7 @@ async function main() {
     port: portalPort,
     apiUrl: api.url,
     adminToken: config.adminToken,
+    portalToken: config.portalToken,
     secretKey: config.secretKey,
   });
   let browser: Browser | undefined;

@@ -41,6 +41,7 @@ beforeAll(async () => {
     port,
     apiUrl: agency.url,
     adminToken: agency.adminToken,
+    portalToken: agency.portalToken,
     secretKey: SECRET_KEY,
   });
   browser = await launchChromium();
@@ -371,7 +372,7 @@ describe("portal in a browser", () => {
     await page.getByLabel("Password").fill(agency.adminToken);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.waitForURL(portal.url + "/ops");
-    expect(await page.getByTestId("health-status").textContent()).toContain("ok");
+    expect(await page.getByTestId("health-status").textContent()).toContain("healthy");
     await expectAccessible(page);
     await shot(page, "ops-overview");
 

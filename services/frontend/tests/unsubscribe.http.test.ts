@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../../scripts/test-services.ts";
+import { unsubscribeToken } from "../../orchestrator/src/business-logic/content.ts";
 import { anIntake, startTestAgency, type TestAgency } from "../../orchestrator/src/testing/agency-harness.ts";
 import { startPortal, type RunningPortal } from "../start.ts";
 
@@ -17,6 +18,7 @@ beforeAll(async () => {
     port,
     apiUrl: agency.url,
     adminToken: agency.adminToken,
+    portalToken: agency.portalToken,
     secretKey: "unsubscribe-test-secret-key-0123456789",
   });
 }, 180_000);
@@ -42,12 +44,14 @@ describe("/unsubscribe", () => {
     const accepted = await (
       await agency.api("/v1/intake", { method: "POST", json: anIntake({ email: "leave@example.com" }) })
     ).json();
-    const page = await fetch(`${portal.url}/unsubscribe?project=${accepted.project_id}`);
+    // The link of every campaign email: the lead's signed token.
+    const token = unsubscribeToken(agency.agency.config.secretKey, accepted.lead_id);
+    const page = await fetch(`${portal.url}/unsubscribe?token=${token}`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("Unsubscribe</button>");
     expect(await unsubscribedAt("leave@example.com")).toBeNull();
 
-    const done = await press(`project=${accepted.project_id}`, { project: accepted.project_id, token: "" });
+    const done = await press(`token=${token}`, { token, project: "" });
     expect(done.status).toBe(200);
     expect(await done.text()).toContain("You are unsubscribed");
     expect(await unsubscribedAt("leave@example.com")).toBeInstanceOf(Date);
@@ -58,6 +62,15 @@ describe("/unsubscribe", () => {
     const forged = await press("token=abc.def", { token: "abc.def", project: "" });
     expect(forged.status).toBe(400);
     expect(await forged.text()).toContain("not valid");
+    // A project id is public (a run's status shows it): alone it unsubscribes nobody.
+    const { project_id } = (
+      await agency.agency.pool.query(
+        "SELECT p.id AS project_id FROM projects p JOIN leads l ON l.id = p.lead_id WHERE l.email = $1",
+        ["stay@example.com"],
+      )
+    ).rows[0];
+    const byProject = await press(`project=${project_id}`, { project: project_id, token: "" });
+    expect(byProject.status).toBe(400);
     expect(await (await fetch(`${portal.url}/unsubscribe`)).text()).toContain("incomplete");
     expect(await unsubscribedAt("stay@example.com")).toBeNull();
   });

@@ -43,6 +43,11 @@ describe("loadConfig", () => {
     expect(second.adminToken).toBe(first.adminToken);
     expect(second.secretKey).toBe(first.secretKey);
     expect(second.adminTokenGenerated).toBe(false);
+    expect([first.adminTokenSource, second.adminTokenSource]).toEqual(["generated", "file"]);
+    expect(
+      loadConfig({ AGENCY_DATA_DIR: dir, AGENCY_ADMIN_TOKEN: "an-operator-token-set-by-hand" })
+        .adminTokenSource,
+    ).toBe("env");
   });
 
   it("when production lacks a production part, then the error names each variable to set", () => {

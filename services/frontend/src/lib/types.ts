@@ -98,10 +98,12 @@ export interface IntakeAccepted {
   status: string;
 }
 
+/** GET /health; `details` comes only with the operator token, which the portal's server sends. */
 export interface Health {
-  status: "ok" | "degraded";
+  status: "healthy" | "degraded" | "unhealthy";
   version: string;
-  dependencies: Record<string, { status: "up" | "down"; latency_ms: number; error?: string }>;
+  dependencies: Record<string, "up" | "down">;
+  details?: Record<string, { status: "up" | "down"; latency_ms: number; error?: string }>;
 }
 
 /** The quality report the pipeline writes (agents/src/quality/report.ts), as the portal shows it. */

@@ -26,7 +26,7 @@ export const load = (async () => {
 }) satisfies PageServerLoad;
 
 export const actions = {
-  default: async ({ request }) => {
+  default: async ({ request, getClientAddress }) => {
     const form = await request.formData();
     const values = intakeFromForm(form);
     const submission = String(form.get("submission") ?? "");
@@ -42,6 +42,7 @@ export const actions = {
       accepted = await server().api.submitIntake(
         intakeBody(values),
         /^[\w-]{8,100}$/.test(submission) ? submission : randomUUID(),
+        getClientAddress(),
       );
     } catch (err) {
       return formFailure(err, values, INTAKE_FIELDS);

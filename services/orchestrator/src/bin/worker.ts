@@ -13,8 +13,8 @@ import { initSentry } from "../observability/sentry.ts";
 const config = loadConfig();
 const sentry = initSentry({ dsn: process.env.SENTRY_DSN, service: "worker", release: config.version });
 const agency = await buildDeps(config, "worker");
-const worker = await startWorker(agency);
 
+// Health first: while the worker waits for Redis, /health says what it waits for.
 const app = express();
 app.disable("x-powered-by");
 app.get("/health", healthHandler(agency));
@@ -23,6 +23,7 @@ app.get("/metrics", async (_req, res) => {
 });
 const server = app.listen(config.workerMetricsPort, config.apiHost);
 await once(server, "listening");
+const worker = await startWorker(agency);
 agency.logger.info(
   { metricsPort: config.workerMetricsPort, adapters: agency.adapters, sentry: Boolean(sentry) },
   "worker started",

@@ -12,10 +12,8 @@ import {
   dispatchCampaignLocally,
   markEmailFailed,
   markEmailSent,
-  markEmailSuppressed,
   type OutgoingEmail,
 } from "../data-access/repository.ts";
-import { isUnsubscribed } from "./content.ts";
 import type { Deps, RunDeps } from "./deps.ts";
 import { HttpError, notFound } from "./errors.ts";
 import { signedHeaders } from "./signing.ts";
@@ -23,18 +21,14 @@ import { signedHeaders } from "./signing.ts";
 export const isCampaignStep = (s: string): s is CampaignStep =>
   (CAMPAIGN_STEPS as readonly string[]).includes(s);
 
+/**
+ * Sends one claimed email. Whether it may go out was decided by the claim (an email to an address
+ * that unsubscribed is suppressed there, never claimed).
+ */
 export async function deliver(
   deps: Pick<Deps, "pool" | "mailer" | "config" | "metrics" | "logger">,
   email: OutgoingEmail,
-): Promise<{ provider: string; messageId: string; duplicate: boolean } | { suppressed: true }> {
-  if (await isUnsubscribed(deps.pool, email.to_email)) {
-    await markEmailSuppressed(deps.pool, email.id);
-    deps.logger.info(
-      { emailId: email.id, step: email.step },
-      "campaign email suppressed: recipient unsubscribed",
-    );
-    return { suppressed: true };
-  }
+): Promise<{ provider: string; messageId: string; duplicate: boolean }> {
   try {
     const sent = await deps.mailer.send({
       from: deps.config.mailFrom,
@@ -105,16 +99,18 @@ export async function sendCampaignStep(deps: Deps, campaignId: string, step: str
       { field: "step", message: `must be one of: ${CAMPAIGN_STEPS.join(", ")}` },
     ]);
   }
-  const { email, status } = await claimCampaignStep(deps.pool, campaignId, step);
+  const { email, status, suppressedNow } = await claimCampaignStep(deps.pool, campaignId, step);
   if (!email) {
     if (status === null) throw notFound("The campaign email");
     if (status === "sending") {
       throw new HttpError(409, "send_in_progress", "This email is being sent right now; ask again shortly.");
     }
-    return { step, status, duplicate: true };
+    if (suppressedNow) {
+      deps.logger.info({ campaignId, step }, "campaign email suppressed: recipient unsubscribed");
+    }
+    return { step, status, duplicate: !suppressedNow };
   }
   const sent = await deliver(deps, email);
-  if ("suppressed" in sent) return { step, status: "suppressed", duplicate: false };
   return {
     step,
     status: "sent",

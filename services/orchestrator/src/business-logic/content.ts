@@ -11,7 +11,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type pg from "pg";
 import { withTransaction } from "../data-access/database.ts";
-import type { Queryable } from "../data-access/repository.ts";
+import { unsubscribeAddress, type Queryable } from "../data-access/repository.ts";
 import type { Deps } from "./deps.ts";
 import { HttpError, notFound, type FieldError } from "./errors.ts";
 
@@ -776,10 +776,11 @@ export function verifyUnsubscribeToken(secret: string, token: string): string | 
 }
 
 /**
- * Unsubscribes the person behind a signed newsletter token or a project id (the campaign emails
- * link to `/unsubscribe?project=<id>`; the random project id is known only to the lead's inbox and
- * the portal). Every lead row with that address is marked, so no later email reaches it. The
- * answer never contains the address.
+ * Unsubscribes the person behind a signed token (every campaign email and newsletter links to
+ * `/unsubscribe?token=`). A bare project id is public enough (a run's status shows it), so it is
+ * accepted only from the links that carried it before tokens: a project whose emails hold
+ * `/unsubscribe?project=<id>`. Every lead row with that address is marked, so no later email
+ * reaches it. The answer never contains the address.
  */
 export async function unsubscribe(
   pool: pg.Pool,
@@ -805,11 +806,22 @@ export async function unsubscribe(
         [{ field: "project_id", message: "must be a UUID" }],
       );
     }
-    const { rows } = await pool.query<{ email: string }>(
-      "SELECT l.email FROM projects p JOIN leads l ON l.id = p.lead_id WHERE p.id = $1",
+    const { rows } = await pool.query<{ email: string; legacy_link: boolean }>(
+      `SELECT l.email, EXISTS (SELECT 1 FROM campaign_emails e WHERE e.project_id = p.id
+                AND strpos(e.text_body, '/unsubscribe?project=' || p.id::text) > 0) AS legacy_link
+       FROM projects p JOIN leads l ON l.id = p.lead_id WHERE p.id = $1`,
       [input.project_id],
     );
-    email = rows[0]?.email;
+    if (!rows[0]) throw notFound("The subscription");
+    if (!rows[0].legacy_link) {
+      throw new HttpError(
+        422,
+        "invalid_request",
+        "Unsubscribe with the token from the email's link; a project id alone is not accepted.",
+        [{ field: "token", message: "is required (the link in the email carries it)" }],
+      );
+    }
+    email = rows[0].email;
   } else {
     throw new HttpError(
       422,
@@ -819,10 +831,7 @@ export async function unsubscribe(
     );
   }
   if (!email) throw notFound("The subscription");
-  await pool.query(
-    "UPDATE leads SET unsubscribed_at = coalesce(unsubscribed_at, now()) WHERE lower(email) = lower($1)",
-    [email],
-  );
+  await unsubscribeAddress(pool, email);
   return { unsubscribed: true };
 }
 

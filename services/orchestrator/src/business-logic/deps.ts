@@ -5,6 +5,7 @@ import type { AssetStore } from "../data-access/assets.ts";
 import type { Pipeline } from "../data-access/checkpointer.ts";
 import type { Mailer } from "../data-access/mailer.ts";
 import type { JobQueue } from "../data-access/queue.ts";
+import type { RateLimits } from "../data-access/rate-limits.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
 
@@ -25,6 +26,8 @@ export interface Deps {
   queue: JobQueue<RunJob>;
   assets: AssetStore;
   mailer: Mailer;
+  /** Counters shared by every API process (Redis when configured, else Postgres). */
+  rateLimits: RateLimits;
   logger: Logger;
   metrics: Metrics;
   /** The pipeline compiled with the Postgres checkpointer: thread id = run id. */
@@ -33,5 +36,5 @@ export interface Deps {
   draftingModel?: DraftingModel;
 }
 
-/** What executing a run needs: everything but the queue (a run thread has none of its own). */
-export type RunDeps = Omit<Deps, "queue">;
+/** What executing a run needs: a run thread has no queue and takes no intakes (no rate limits). */
+export type RunDeps = Omit<Deps, "queue" | "rateLimits">;

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { getProject, getRun, listProjectEmails, type Queryable } from "../data-access/repository.ts";
 import type { Deps } from "./deps.ts";
 import { HttpError, notFound } from "./errors.ts";
-import { fieldErrors } from "./intake.ts";
+import { fieldErrors, mailboxOf } from "./intake.ts";
 
 export const MAGIC_LINK_TTL_SECONDS = 15 * 60;
 /** Sign-in links one address may ask for within MAGIC_LINK_TTL_SECONDS. */
@@ -61,35 +61,68 @@ export interface MagicLinkRequested {
 }
 
 /**
+ * Sign-in links are bounded per mailbox (MAGIC_LINKS_PER_WINDOW per MAGIC_LINK_TTL_SECONDS, with
+ * +tags and gmail dots folded as for the intake) and for the whole agency
+ * (AGENCY_SIGN_IN_EMAILS_PER_HOUR sent), so neither the form nor the intake that asks for a link
+ * can make the agency mail any address without end. Unknown addresses count too, and are told the
+ * same when the agency's budget is spent, so the answer never reveals who is a client.
+ */
+export function signInLimits(deps: Pick<Deps, "rateLimits" | "config">) {
+  const perMailbox = deps.rateLimits.limit("sign-in-mailbox", MAGIC_LINKS_PER_WINDOW, MAGIC_LINK_TTL_SECONDS);
+  const sent = deps.rateLimits.limit("sign-in-sent", deps.config.signInEmailsPerHour, 3600);
+  const tooMany = (seconds: number) =>
+    new HttpError(
+      429,
+      "rate_limited",
+      `Too many sign-in links were asked for this address; try again in ${Math.ceil(seconds / 60)} minutes.`,
+      [
+        {
+          field: "email",
+          message: `has asked for ${MAGIC_LINKS_PER_WINDOW} sign-in links recently; wait before asking again`,
+        },
+      ],
+      { "retry-after": String(seconds) },
+    );
+  const busy = (seconds: number) =>
+    new HttpError(
+      429,
+      "capacity_reached",
+      `The agency has sent all the sign-in emails it may this hour; try again in ${Math.ceil(seconds / 60)} minutes.`,
+      undefined,
+      { "retry-after": String(seconds) },
+    );
+  return {
+    /** Counts the request against its mailbox, and refuses when the agency's budget is spent. */
+    async admit(email: string): Promise<void> {
+      const mailbox = createHash("sha256").update(mailboxOf(email)).digest("base64url");
+      const own = await perMailbox.take(mailbox);
+      if (!own.ok) throw tooMany(own.retryAfterSeconds);
+      const full = await sent.isSpent("agency");
+      if (full.spent) throw busy(full.retryAfterSeconds);
+    },
+    /** Takes one email from the agency's budget just before it is sent; atomic, so it never overshoots. */
+    async send(): Promise<void> {
+      const taken = await sent.take("agency");
+      if (!taken.ok) throw busy(taken.retryAfterSeconds);
+    },
+  };
+}
+
+/**
  * Creates a single-use sign-in link and emails it. An address with no project gets no email, but
  * the answer and the rate limit are the same, so the endpoint tells nobody who is a client.
  */
 export async function requestMagicLink(
   deps: Pick<Deps, "pool" | "mailer" | "config" | "logger">,
   body: unknown,
+  limits?: ReturnType<typeof signInLimits>,
 ): Promise<MagicLinkRequested> {
   const { email, redirect = "/portal" } = parse(magicLinkRequest, body, "sign-in request");
   const { pool, config } = deps;
-  const recent = await pool.query<{ n: number; oldest: Date | null }>(
-    `SELECT count(*)::int AS n, min(created_at) AS oldest FROM portal_magic_links
-     WHERE lower(email) = lower($1) AND created_at > now() - make_interval(secs => $2)`,
-    [email, MAGIC_LINK_TTL_SECONDS],
-  );
-  const { n, oldest } = recent.rows[0]!;
-  if (n >= MAGIC_LINKS_PER_WINDOW) {
-    const retryAfter = Math.max(
-      1,
-      Math.ceil(((oldest?.getTime() ?? Date.now()) + MAGIC_LINK_TTL_SECONDS * 1000 - Date.now()) / 1000),
-    );
-    throw new HttpError(
-      429,
-      "rate_limited",
-      `Too many sign-in links were asked for this address; try again in ${Math.ceil(retryAfter / 60)} minutes.`,
-      [{ field: "email", message: `has asked for ${n} sign-in links recently; wait before asking again` }],
-    );
-  }
+  await limits?.admit(email);
   const known = await pool.query("SELECT 1 FROM leads WHERE lower(email) = lower($1) LIMIT 1", [email]);
   const delivered = known.rowCount === 1;
+  if (delivered) await limits?.send();
   const token = randomBytes(32).toString("base64url");
   const tokenHash = hashToken(token);
   const { rows } = await pool.query<{ expires_at: Date }>(
@@ -184,11 +217,23 @@ export async function getClientProject(pool: Queryable, projectId: string, email
   return { ...project, latest_run: run, emails };
 }
 
-/** One stored artifact of a run, by its name within the run (e.g. "wireframes/landing.svg"). */
-export async function readRunFile(deps: Pick<Deps, "pool" | "assets">, runId: string, name: string) {
+/**
+ * One stored artifact of a run, by its name within the run (e.g. "wireframes/landing.svg").
+ * With `email`, only a run of that client's projects: another client's file answers as missing.
+ */
+export async function readRunFile(
+  deps: Pick<Deps, "pool" | "assets">,
+  runId: string,
+  name: string,
+  email?: string,
+) {
   const { rows } = await deps.pool.query<{ storage_key: string; content_type: string }>(
-    "SELECT storage_key, content_type FROM assets WHERE run_id = $1 AND name = $2",
-    [runId, name],
+    `SELECT a.storage_key, a.content_type FROM assets a
+     WHERE a.run_id = $1 AND a.name = $2
+       AND ($3::text IS NULL OR EXISTS (
+         SELECT 1 FROM workflow_runs r JOIN projects p ON p.id = r.project_id JOIN leads l ON l.id = p.lead_id
+         WHERE r.id = a.run_id AND lower(l.email) = lower($3)))`,
+    [runId, name, email ?? null],
   );
   const asset = rows[0];
   if (!asset) throw notFound("The file");

@@ -36,6 +36,7 @@ import {
   upsertAsset,
 } from "../data-access/repository.ts";
 import { fireLeadReady } from "./campaign.ts";
+import { unsubscribeToken } from "./content.ts";
 import { captureError } from "../observability/sentry.ts";
 import type { Deps, RunDeps } from "./deps.ts";
 import { HttpError, notFound } from "./errors.ts";
@@ -185,6 +186,7 @@ async function executeLocked(deps: RunDeps, runId: string, finalAttempt: boolean
         runId,
         portalUrl: config.publicPortalUrl,
         calendarUrl: config.calendarUrl,
+        unsubscribeToken: unsubscribeToken(config.secretKey, leadId),
       },
     };
   } else {

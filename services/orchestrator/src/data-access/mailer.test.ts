@@ -199,6 +199,20 @@ describe.each([
     expect((await h.delivered()).filter((d) => d.subject === "Something else")).toHaveLength(0);
   });
 
+  it("when a header field holds CR/LF or other control characters, then they become spaces and start no header", async () => {
+    const id = randomUUID();
+    const msg = message({
+      from: "Acme\r\nBcc: x@evil.test <hello@agency.example>",
+      to: "lead@example.com\r\n",
+      subject: `Your demo for Acme\r\nBcc: x@evil.test\u0085\u2028${id}`,
+    });
+    await h.mailer.send(msg);
+    const sent = (await h.delivered()).filter((d) => d.subject.startsWith("Your demo for Acme"));
+    expect(sent.map((d) => [d.to, d.subject])).toEqual([
+      ["lead@example.com", `Your demo for Acme Bcc: x@evil.test ${id}`],
+    ]);
+  });
+
   it("when a field breaks Resend's rules, then the send is refused naming the field and nothing leaves", async () => {
     const before = (await h.delivered()).length;
     const cases: Array<[Partial<MailMessage>, RegExp]> = [

@@ -60,6 +60,20 @@ export class MailError extends Error {
   }
 }
 
+/** C0 and C1 controls (CR and LF among them), DEL and the Unicode line and paragraph separators. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+
+/**
+ * The header fields with every control character replaced by a space: a CR/LF in a subject (a
+ * company name, say) must never start a header of its own, whichever provider builds the email.
+ */
+export function headerSafe(msg: MailMessage): MailMessage {
+  const line = (v: unknown) =>
+    typeof v === "string" ? v.replace(CONTROL_CHARACTERS, " ").replace(/ {2,}/g, " ").trim() : (v as string);
+  return { ...msg, from: line(msg.from), to: line(msg.to), subject: line(msg.subject) };
+}
+
 const ADDRESS = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
 const NAMED_ADDRESS = /^[^<>]*<([^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)>$/;
 const TAG_PART = /^[A-Za-z0-9_-]{1,256}$/;
@@ -119,7 +133,8 @@ export function createResendMailer(options: ResendMailerOptions): Mailer {
 
   return {
     provider: "resend",
-    async send(msg) {
+    async send(given) {
+      const msg = headerSafe(given);
       validateMailMessage(msg);
       const tags = Object.entries(msg.tags ?? {}).map(([name, value]) => ({ name, value }));
       const { data, error } = await resend.emails.send(
@@ -190,7 +205,8 @@ function resendError(error: { name: string; message: string; statusCode: number 
 export function createOutboxMailer(pool: pg.Pool): Mailer {
   return {
     provider: "outbox",
-    async send(msg) {
+    async send(given) {
+      const msg = headerSafe(given);
       validateMailMessage(msg);
       const tags = msg.tags ?? {};
       const inserted = await pool.query<{ id: string }>(

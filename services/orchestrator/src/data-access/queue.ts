@@ -145,6 +145,9 @@ export function createBullQueue<T>(options: BullQueueOptions): JobQueue<T> {
       if (closed) throw new Error(`queue ${options.name} is closed`);
       if (worker) throw new Error(`queue ${options.name} already has a handler`);
       const concurrency = validateConcurrency(opts.concurrency ?? 1);
+      // A worker started while Redis is down waits for it rather than exiting (and crash-looping).
+      await waitForRedis(options.redisUrl, logger, () => closed !== undefined);
+      if (closed) throw new Error(`queue ${options.name} was closed while waiting for Redis`);
       workerConnection = connect(null);
       worker = new Worker<T>(
         options.name,
@@ -197,6 +200,45 @@ export function createBullQueue<T>(options: BullQueueOptions): JobQueue<T> {
       return closed;
     },
   };
+}
+
+/** Retry delays while Redis does not answer: 0.5 s doubling up to 15 s. */
+export const REDIS_WAIT_MS = { first: 500, max: 15_000 } as const;
+
+/**
+ * Resolves once Redis answers PING, trying again with backoff for as long as it takes (or until
+ * `stopped` says so); each failed try is logged with when the next one comes.
+ */
+export async function waitForRedis(
+  redisUrl: string,
+  logger?: QueueLogger,
+  stopped: () => boolean = () => false,
+): Promise<void> {
+  let delay: number = REDIS_WAIT_MS.first;
+  for (let attempt = 1; !stopped(); attempt++) {
+    const client = new Redis(redisUrl, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      connectTimeout: 5000,
+    });
+    client.on("error", () => {}); // connect() rejects with the same error
+    try {
+      await client.connect();
+      await client.ping();
+      if (attempt > 1) logger?.warn({ attempt }, "redis answers again; starting");
+      return;
+    } catch (err) {
+      logger?.warn(
+        { err: (err as Error).message, attempt, retryInMs: delay },
+        "redis does not answer yet; waiting before trying again",
+      );
+    } finally {
+      client.disconnect();
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    delay = Math.min(delay * 2, REDIS_WAIT_MS.max);
+  }
 }
 
 export interface MaxmemoryPolicyCheck {

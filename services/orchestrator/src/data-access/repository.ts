@@ -3,6 +3,7 @@
  * same statement runs on the pool or inside a transaction.
  */
 import type pg from "pg";
+import { withTransaction } from "./database.ts";
 import { STEP_NAMES, type CampaignStep, type StepName } from "@roboagency/agents";
 
 export type Queryable = Pick<pg.Pool | pg.PoolClient, "query">;
@@ -93,6 +94,30 @@ export interface RunView {
   quality: unknown;
 }
 
+export async function insertLead(db: Queryable, intake: IntakeRecord): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    "INSERT INTO leads (email, name, company) VALUES ($1, $2, $3) RETURNING id",
+    [intake.email, intake.name ?? null, intake.company ?? null],
+  );
+  return rows[0]!.id;
+}
+
+export async function insertProject(db: Queryable, leadId: string, intake: IntakeRecord): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO projects (lead_id, sector, idea, goals, budget, timeline)
+     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+    [
+      leadId,
+      intake.sector,
+      intake.idea,
+      intake.goals ?? null,
+      intake.budget ?? null,
+      intake.timeline ?? null,
+    ],
+  );
+  return rows[0]!.id;
+}
+
 /** A new run in `queued` with its eight steps `pending`. */
 export async function insertRun(db: Queryable, projectId: string, workflow: string): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
@@ -171,7 +196,7 @@ const isoSql = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-
 /**
  * The run with its steps, artifacts, reviews and cost in one statement, built as JSON by Postgres
  * in the shape of `RunView`. `revision` moves with every change to any of them (triggers of
- * migration 008); when it is one of `knownRevisions` the body is not built (`json` is null).
+ * migration 010); when it is one of `knownRevisions` the body is not built (`json` is null).
  */
 const RUN_VIEW_SQL = `
 WITH rv AS (
@@ -519,8 +544,11 @@ export async function insertCampaign(
   for (const e of input.emails) {
     await db.query(
       `INSERT INTO campaign_emails (campaign_id, project_id, step, position, to_email, subject, preheader,
-                                    html, text_body, send_after, dispatch, idempotency_key)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+                                    html, text_body, send_after, dispatch, idempotency_key, status, error)
+       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+              CASE WHEN ${UNSUBSCRIBED} THEN 'suppressed' ELSE 'scheduled' END,
+              CASE WHEN ${UNSUBSCRIBED} THEN '${SUPPRESSED_REASON}' END
+       FROM (SELECT $5::text AS to_email) e`,
       [
         campaignId,
         input.projectId,
@@ -554,6 +582,27 @@ export interface OutgoingEmail {
 
 const OUTGOING = "id, campaign_id, project_id, step, to_email, subject, html, text_body, idempotency_key";
 
+/** Why a suppressed email was not sent. */
+const SUPPRESSED_REASON = "recipient unsubscribed";
+
+/** True, inside a statement over `campaign_emails e`, when e's recipient asked for no more email. */
+const UNSUBSCRIBED = `EXISTS (SELECT 1 FROM leads u WHERE lower(u.email) = lower(e.to_email) AND u.unsubscribed_at IS NOT NULL)`;
+
+/**
+ * The claim decides, under the row lock, whether an email goes out: an email whose recipient has
+ * unsubscribed becomes `suppressed` in the same statement and is not returned. An unsubscribe
+ * (see `unsubscribeAddress`) suppresses the claimable rows under the same locks, so the two are
+ * ordered by Postgres: an email is either claimed for sending before the unsubscribe, or
+ * suppressed; it is never left `sending` for an address that unsubscribed first.
+ */
+const CLAIM_SET = `status = CASE WHEN ${UNSUBSCRIBED} THEN 'suppressed' ELSE 'sending' END,
+       error = CASE WHEN ${UNSUBSCRIBED} THEN '${SUPPRESSED_REASON}' ELSE e.error END,
+       updated_at = now()`;
+
+const OUTGOING_E = OUTGOING.split(", ")
+  .map((c) => `e.${c}`)
+  .join(", ");
+
 /**
  * Claims due emails for sending. `sending` rows older than the lease are claimed again: the
  * mailer's idempotency key makes the second attempt a no-op if the first one did go out.
@@ -563,17 +612,20 @@ export async function claimDueEmails(
   limit: number,
   leaseSeconds = 120,
 ): Promise<OutgoingEmail[]> {
-  const { rows } = await db.query<OutgoingEmail>(
-    `UPDATE campaign_emails SET status = 'sending', updated_at = now()
-     WHERE id IN (
+  const { rows } = await db.query<OutgoingEmail & { status: string }>(
+    `UPDATE campaign_emails e SET ${CLAIM_SET}
+     WHERE e.id IN (
        SELECT id FROM campaign_emails
        WHERE dispatch = 'scheduler' AND send_after <= now()
          AND (status = 'scheduled' OR (status = 'sending' AND updated_at < now() - make_interval(secs => $2)))
        ORDER BY send_after LIMIT $1 FOR UPDATE SKIP LOCKED)
-     RETURNING ${OUTGOING}`,
+     RETURNING e.status, ${OUTGOING_E}`,
     [limit, leaseSeconds],
   );
-  return rows;
+  await refreshCampaignStatus(db, [
+    ...new Set(rows.filter((r) => r.status === "suppressed").map((r) => r.campaign_id)),
+  ]);
+  return rows.filter((r) => r.status === "sending").map(({ status: _status, ...email }) => email);
 }
 
 /** Claims one step of a campaign for an explicit send (the automation flow asks for it). */
@@ -581,19 +633,60 @@ export async function claimCampaignStep(
   db: Queryable,
   campaignId: string,
   step: CampaignStep,
-): Promise<{ email: OutgoingEmail | null; status: string | null }> {
-  const claimed = await db.query<OutgoingEmail>(
-    `UPDATE campaign_emails SET status = 'sending', updated_at = now()
-     WHERE campaign_id = $1 AND step = $2 AND status IN ('scheduled', 'failed')
-     RETURNING ${OUTGOING}`,
+): Promise<{ email: OutgoingEmail | null; status: string | null; suppressedNow?: boolean }> {
+  const claimed = await db.query<OutgoingEmail & { status: string }>(
+    `UPDATE campaign_emails e SET ${CLAIM_SET}
+     WHERE e.campaign_id = $1 AND e.step = $2 AND e.status IN ('scheduled', 'failed')
+     RETURNING e.status, ${OUTGOING_E}`,
     [campaignId, step],
   );
-  if (claimed.rows[0]) return { email: claimed.rows[0], status: "sending" };
+  const row = claimed.rows[0];
+  if (row?.status === "sending") {
+    const { status: _status, ...email } = row;
+    return { email, status: "sending" };
+  }
+  if (row) {
+    await refreshCampaignStatus(db, [campaignId]);
+    return { email: null, status: "suppressed", suppressedNow: true };
+  }
   const current = await db.query<{ status: string }>(
     "SELECT status FROM campaign_emails WHERE campaign_id = $1 AND step = $2",
     [campaignId, step],
   );
   return { email: null, status: current.rows[0]?.status ?? null };
+}
+
+/** A campaign is completed once none of its emails is still to be sent. */
+async function refreshCampaignStatus(db: Queryable, campaignIds: string[]): Promise<void> {
+  if (campaignIds.length === 0) return;
+  await db.query(
+    `UPDATE campaigns c SET status = CASE
+       WHEN NOT EXISTS (SELECT 1 FROM campaign_emails e WHERE e.campaign_id = c.id AND e.status NOT IN ('sent', 'suppressed'))
+       THEN 'completed' ELSE 'sending' END
+     WHERE c.id = ANY($1::uuid[])`,
+    [campaignIds],
+  );
+}
+
+/**
+ * Marks every lead with this address unsubscribed and, in the same transaction, suppresses the
+ * warm-up emails to it that are not yet claimed for sending. Returns how many were suppressed.
+ */
+export async function unsubscribeAddress(db: pg.Pool, email: string): Promise<{ suppressed: number }> {
+  return withTransaction(db, async (tx) => {
+    await tx.query(
+      "UPDATE leads SET unsubscribed_at = coalesce(unsubscribed_at, now()) WHERE lower(email) = lower($1)",
+      [email],
+    );
+    const { rows } = await tx.query<{ campaign_id: string }>(
+      `UPDATE campaign_emails SET status = 'suppressed', error = '${SUPPRESSED_REASON}', updated_at = now()
+       WHERE lower(to_email) = lower($1) AND status IN ('scheduled', 'failed')
+       RETURNING campaign_id`,
+      [email],
+    );
+    await refreshCampaignStatus(tx, [...new Set(rows.map((r) => r.campaign_id))]);
+    return { suppressed: rows.length };
+  });
 }
 
 export async function markEmailSent(
@@ -612,14 +705,6 @@ export async function markEmailSent(
        WHEN NOT EXISTS (SELECT 1 FROM campaign_emails e WHERE e.campaign_id = c.id AND e.status NOT IN ('sent', 'suppressed'))
        THEN 'completed' ELSE 'sending' END
      WHERE c.id = (SELECT campaign_id FROM campaign_emails WHERE id = $1)`,
-    [id],
-  );
-}
-
-/** The recipient unsubscribed: the email is not sent, and says why. */
-export async function markEmailSuppressed(db: Queryable, id: string): Promise<void> {
-  await db.query(
-    "UPDATE campaign_emails SET status = 'suppressed', error = 'recipient unsubscribed', updated_at = now() WHERE id = $1",
     [id],
   );
 }

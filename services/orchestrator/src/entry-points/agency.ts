@@ -10,6 +10,7 @@ import { draftingModelFromEnv } from "@roboagency/agents";
 import { durablePipeline } from "../data-access/checkpointer.ts";
 import { connectLocalOrRemoteDatabase, migrate } from "../data-access/database.ts";
 import { checkRedisMaxmemoryPolicy, createBullQueue, createInProcessQueue } from "../data-access/queue.ts";
+import { createRateLimits } from "../data-access/rate-limits.ts";
 import { staleQueuedRuns, unfinishedRuns } from "../data-access/repository.ts";
 import { startEmailScheduler } from "../business-logic/campaign.ts";
 import type { Deps, RunJob } from "../business-logic/deps.ts";
@@ -63,8 +64,13 @@ export async function buildDeps(
 
     let queue: Deps["queue"];
     if (config.redisUrl) {
-      const policy = await checkRedisMaxmemoryPolicy(config.redisUrl);
-      if (policy.warning) logger.warn({ policy: policy.policy }, policy.warning);
+      // Redis may not be up yet (a restart, a deploy): the queue reconnects by itself and the
+      // worker waits for it (queue.process), so only a policy we could read is judged here.
+      const policy = await checkRedisMaxmemoryPolicy(config.redisUrl).catch((err: Error) => {
+        logger.warn({ err: err.message }, "redis does not answer yet; its maxmemory-policy is not checked");
+        return undefined;
+      });
+      if (policy?.warning) logger.warn({ policy: policy.policy }, policy.warning);
       queue = createBullQueue<RunJob>({
         name: config.queueName,
         redisUrl: config.redisUrl,
@@ -78,6 +84,12 @@ export async function buildDeps(
     closers.unshift(() => queue.close());
 
     const { assets, mailer } = storageAdapters(config, database.pool, env);
+    const rateLimits = createRateLimits({
+      pool: database.pool,
+      redisUrl: config.redisUrl,
+      namespace: config.queueName,
+    });
+    closers.unshift(() => rateLimits.close());
 
     return {
       config,
@@ -86,6 +98,7 @@ export async function buildDeps(
       queue,
       assets,
       mailer,
+      rateLimits,
       logger,
       metrics: createMetrics(service),
       pipeline,

@@ -21,6 +21,8 @@ export interface TestAgency {
   url: string;
   agency: Agency;
   adminToken: string;
+  /** What the portal presents: reaches the portal routes only. */
+  portalToken: string;
   /** fetch against the API; JSON bodies are encoded for you. */
   api(pathname: string, init?: RequestInit & { json?: unknown; admin?: boolean }): Promise<TestResponse>;
   stop(): Promise<void>;
@@ -47,6 +49,7 @@ export async function startTestAgency(
     AGENCY_REVIEW_GATES: "none",
     // Tests submit many intakes from one address; the limits have their own test.
     AGENCY_INTAKES_PER_EMAIL_PER_HOUR: "10000",
+    AGENCY_INTAKES_PER_CLIENT_PER_HOUR: "0",
     ...env,
   });
   const agency = await buildDeps(
@@ -60,6 +63,7 @@ export async function startTestAgency(
     url: server.url,
     agency,
     adminToken: config.adminToken,
+    portalToken: config.portalToken,
     api: (pathname, init = {}) => {
       const headers = new Headers(init.headers);
       if (init.json !== undefined) headers.set("content-type", "application/json");

@@ -1,6 +1,8 @@
 /**
- * The one client of the orchestrator API. Every call carries the operator token, which lives in
- * server-only modules: the browser never talks to the API directly.
+ * The one client of the orchestrator API. Each instance carries one token, which lives in
+ * server-only modules: the portal token for everything done on a visitor's or client's behalf,
+ * the operator token only for the ops console (see config.ts). The browser never talks to the
+ * API directly.
  */
 
 import type {
@@ -41,8 +43,28 @@ export class ApiUnavailable extends Error {
 
 type Query = Record<string, string | number | undefined>;
 
-export function createApi(options: { baseUrl: string; adminToken: string; timeoutMs?: number }) {
+/** A path the portal was asked to build would leave the resource it names (`..`, `%2f`, …). */
+export class UnsafePath extends Error {
+  override name = "UnsafePath";
+}
+
+/**
+ * One path segment taken from a request (a file name's part). Dot segments, empty segments and
+ * separators or NUL inside a segment are refused: `new URL()` would resolve them and the request
+ * would reach another route with this client's token.
+ */
+export function pathSegment(segment: string): string {
+  if (segment === "" || segment === "." || segment === ".." || /[/\\\0]/.test(segment)) {
+    throw new UnsafePath(`"${segment}" is not a plain path segment.`);
+  }
+  const encoded = encodeURIComponent(segment);
+  // encodeURIComponent leaves dots alone; %2e spellings are refused by the check above already.
+  return encoded;
+}
+
+export function createApi(options: { baseUrl: string; token: string; timeoutMs?: number }) {
   const base = options.baseUrl.replace(/\/$/, "");
+  const basePath = new URL(base).pathname.replace(/\/$/, "");
 
   async function raw(
     method: string,
@@ -50,10 +72,13 @@ export function createApi(options: { baseUrl: string; adminToken: string; timeou
     init: { json?: unknown; query?: Query; headers?: Record<string, string>; stream?: boolean } = {},
   ): Promise<Response> {
     const url = new URL(base + path);
+    // Whatever a caller put in the path, the request goes to the path it wrote, not one that URL
+    // resolution made of it.
+    if (url.pathname !== basePath + path) throw new UnsafePath(`${path} does not resolve to itself.`);
     for (const [k, v] of Object.entries(init.query ?? {}))
       if (v !== undefined && v !== "") url.searchParams.set(k, String(v));
     const headers: Record<string, string> = {
-      authorization: `Bearer ${options.adminToken}`,
+      authorization: `Bearer ${options.token}`,
       ...init.headers,
     };
     if (init.json !== undefined) headers["content-type"] = "application/json";
@@ -90,10 +115,14 @@ export function createApi(options: { baseUrl: string; adminToken: string; timeou
   return {
     raw,
     sectors: () => send<{ sectors: Sector[] }>("GET", "/v1/sectors").then((r) => r.sectors),
-    submitIntake: (body: Record<string, string>, idempotencyKey: string) =>
+    /** `clientAddress` is the visitor's, so the API's per-address limit counts them, not the portal. */
+    submitIntake: (body: Record<string, string>, idempotencyKey: string, clientAddress?: string) =>
       send<IntakeAccepted>("POST", "/v1/intake", {
         json: body,
-        headers: { "idempotency-key": idempotencyKey },
+        headers: {
+          "idempotency-key": idempotencyKey,
+          ...(clientAddress ? { "x-forwarded-for": clientAddress } : {}),
+        },
       }),
     requestSignIn: (email: string, redirect?: string) =>
       send<{ expires_at: string }>("POST", "/v1/portal/magic-links", { json: { email, redirect } }),
@@ -108,16 +137,18 @@ export function createApi(options: { baseUrl: string; adminToken: string; timeou
       send<ClientProject>("GET", `/v1/portal/projects/${encodeURIComponent(id)}`, { query: { email } }),
     run: (id: string) => send<Run>("GET", `/v1/runs/${encodeURIComponent(id)}`),
     runEvents: (id: string, signal: AbortSignal) =>
-      // With the portal's credential, the API counts these relays against its process cap only, not
+      // With the portal's token, the API counts these relays against its process cap only, not
       // against the per-address cap meant for one browser.
       fetch(`${base}/v1/runs/${encodeURIComponent(id)}/events`, {
         signal,
-        headers: { authorization: `Bearer ${options.adminToken}` },
+        headers: { authorization: `Bearer ${options.token}` },
       }),
-    runFile: (runId: string, name: string) =>
+    /** `email` reads as that client (the portal token needs it); operators pass none. */
+    runFile: (runId: string, name: string, email?: string) =>
       raw(
         "GET",
-        `/v1/portal/runs/${encodeURIComponent(runId)}/files/${name.split("/").map(encodeURIComponent).join("/")}`,
+        `/v1/portal/runs/${pathSegment(runId)}/files/${name.split("/").map(pathSegment).join("/")}`,
+        { query: { email } },
       ),
     runs: (query: { status?: string; limit?: number; offset?: number }) =>
       send<{ runs: Array<Record<string, string | number | null>> }>("GET", "/v1/runs", { query }).then(

@@ -3,18 +3,32 @@
  * SECRET_KEY must never reach a browser). `startPortal` sets these before the app loads; they are
  * read on first use, since the build imports this module without them.
  */
+import { hkdfSync } from "node:crypto";
 import { env } from "$env/dynamic/private";
 import { createApi, type Api } from "./api.ts";
 import { LoginLimiter, operatorDirectory, type OperatorDirectory } from "./operators.ts";
 import { createSigner, type Signer } from "./signing.ts";
 
 export interface Portal {
+  /** The API with the portal's token: visitors' and clients' requests. Reaches no operator route. */
   api: Api;
+  /** The API with the operator token: the ops console only, after an operator signed in. */
+  ops: Api;
   signer: Signer;
   operators: OperatorDirectory;
   loginLimiter: LoginLimiter;
   /** Local mode: the single `admin` operator signs in with the operator token. */
   localAdmin: boolean;
+}
+
+/**
+ * The portal's API token as the orchestrator derives it from the SECRET_KEY both share
+ * (services/orchestrator/src/config.ts, portalTokenFrom); AGENCY_PORTAL_TOKEN overrides it.
+ */
+function portalTokenFrom(secretKey: string): string {
+  return Buffer.from(hkdfSync("sha256", secretKey, "", "roboagency portal api token v1", 32)).toString(
+    "base64url",
+  );
 }
 
 function required(name: string): string {
@@ -33,9 +47,12 @@ export function server(): Portal {
     operators: env.AGENCY_OPERATORS,
     localAdminToken: production ? undefined : adminToken,
   });
+  const baseUrl = env.AGENCY_API_URL || "http://127.0.0.1:5001";
+  const secretKey = required("SECRET_KEY");
   portal = {
-    api: createApi({ baseUrl: env.AGENCY_API_URL || "http://127.0.0.1:5001", adminToken }),
-    signer: createSigner(required("SECRET_KEY")),
+    api: createApi({ baseUrl, token: env.AGENCY_PORTAL_TOKEN || portalTokenFrom(secretKey) }),
+    ops: createApi({ baseUrl, token: adminToken }),
+    signer: createSigner(secretKey),
     operators,
     loginLimiter: new LoginLimiter(),
     localAdmin: !production && !env.AGENCY_OPERATORS,

@@ -6,7 +6,7 @@
 import type { Artifact, ClientProject, QualityReport } from "../types.ts";
 import { server } from "./config.ts";
 import { renderMarkdown } from "./markdown.ts";
-import { runFilesBase } from "./session.ts";
+import { runFilesBase, type FilesOwner } from "./session.ts";
 
 export interface ArtifactView extends Artifact {
   url: string;
@@ -53,15 +53,21 @@ function parseJson(body: string | null): unknown {
   }
 }
 
-async function text(runId: string, name: string): Promise<string | null> {
-  const res = await server().api.runFile(runId, name);
-  return res.ok ? res.text() : null;
+/** One of a run's files, read with the owner's rights only. */
+export function readRunFile(owner: FilesOwner, runId: string, name: string): Promise<Response> {
+  return "client" in owner
+    ? server().api.runFile(runId, name, owner.client)
+    : server().ops.runFile(runId, name);
 }
 
-export async function projectView(project: ClientProject): Promise<ProjectView> {
+export async function projectView(project: ClientProject, owner: FilesOwner): Promise<ProjectView> {
   const { latest_run: run, ...rest } = project;
   if (!run) return { project: rest, run, artifacts: [] };
-  const base = runFilesBase(run.id);
+  const base = runFilesBase(run.id, owner);
+  const text = async (runId: string, name: string) => {
+    const res = await readRunFile(owner, runId, name);
+    return res.ok ? res.text() : null;
+  };
   const artifacts = await Promise.all(
     run.artifacts.map(async (a): Promise<ArtifactView> => {
       const view: ArtifactView = {

@@ -38,11 +38,24 @@ export function endSession(cookies: Cookies, url: URL, role: Role): void {
   cookies.delete(COOKIES[role].name, { path: "/", secure: url.protocol === "https:" });
 }
 
+/** Whose rights a files link carries: a client's (by email) or the ops console's. */
+export type FilesOwner = { client: string } | { operator: true };
+
 /** A capability link to one run's files, valid for an hour; handed out after the ownership check. */
-export function runFilesBase(runId: string): string {
-  return `/files/${server().signer.seal("run-files", runId, 3600)}`;
+export function runFilesBase(runId: string, owner: FilesOwner): string {
+  const subject = JSON.stringify({ run: runId, client: "client" in owner ? owner.client : null });
+  return `/files/${server().signer.seal("run-files", subject, 3600)}`;
 }
 
-export function runOfFilesToken(token: string): string | null {
-  return server().signer.open("run-files", token)?.subject ?? null;
+/** The run and the owner a files link was minted for, or null when it is forged or expired. */
+export function openFilesToken(token: string): { runId: string; owner: FilesOwner } | null {
+  const subject = server().signer.open("run-files", token)?.subject;
+  if (!subject) return null;
+  try {
+    const { run, client } = JSON.parse(subject) as { run: unknown; client: unknown };
+    if (typeof run !== "string") return null;
+    return { runId: run, owner: typeof client === "string" ? { client } : { operator: true } };
+  } catch {
+    return null;
+  }
 }

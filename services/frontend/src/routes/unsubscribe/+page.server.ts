@@ -4,8 +4,9 @@ import { ApiError, ApiUnavailable } from "$lib/server/api.ts";
 import type { Actions, PageServerLoad } from "./$types";
 
 /**
- * The unsubscribe link of every campaign email (`?project=`) and newsletter (`?token=`). Opening
- * it changes nothing, since mail scanners open links; the button does.
+ * The unsubscribe link of every campaign email and newsletter (`?token=`, the lead's signed
+ * token; campaign emails sent before tokens carry `?project=`, which the API accepts only for
+ * them). Opening it changes nothing, since mail scanners open links; the button does.
  */
 function linkOf(params: URLSearchParams | FormData): { token: string } | { project_id: string } | null {
   const token = params.get("token");

@@ -7,12 +7,30 @@ import { slowRequests } from "../../observability/sentry.ts";
 import type { Deps } from "../../business-logic/deps.ts";
 import type { RunEvents } from "../../business-logic/run-events.ts";
 import { contentRoutes } from "./content-routes.ts";
-import { errorHandler, notFoundHandler, requestContext } from "./middleware.ts";
+import {
+  errorHandler,
+  notFoundHandler,
+  refuseUnstorableRequest,
+  isOperator,
+  requestContext,
+} from "./middleware.ts";
 import { portalRoutes } from "./portal-routes.ts";
 import { reviewRoutes } from "./review-routes.ts";
 import { operatorRoutes, publicRoutes, webhookRoutes } from "./routes.ts";
 
-type DependencyState = { status: "up" | "down"; latency_ms: number; error?: string };
+export type DependencyState = { status: "up" | "down"; latency_ms: number; error?: string };
+
+/**
+ * The seed's health shape, which uptime monitors look for. `details` (latencies and error text,
+ * which can name hosts and buckets) is for operators only; the handler drops it for anyone else.
+ */
+export interface HealthReport {
+  /** healthy: everything answers; degraded: the database answers, something else does not; unhealthy: no database. */
+  status: "healthy" | "degraded" | "unhealthy";
+  version: string;
+  dependencies: Record<string, "up" | "down">;
+  details: Record<string, DependencyState>;
+}
 
 async function probe(check: () => Promise<unknown>, timeoutMs = 2000): Promise<DependencyState> {
   const started = performance.now();
@@ -33,37 +51,48 @@ async function probe(check: () => Promise<unknown>, timeoutMs = 2000): Promise<D
   }
 }
 
-/** The seed's health shape: 200 when every dependency answers, 503 otherwise. */
-export async function health(deps: Pick<Deps, "pool" | "queue" | "assets" | "config">) {
+export async function health(
+  deps: Pick<Deps, "pool" | "queue" | "assets" | "config">,
+): Promise<HealthReport> {
   const [database, queue, storage] = await Promise.all([
     probe(() => deps.pool.query("SELECT 1")),
     probe(() => deps.queue.depth()),
     probe(() => deps.assets.ping()),
   ]);
-  const dependencies = { database, queue, storage };
-  const ok = Object.values(dependencies).every((d) => d.status === "up");
-  return { status: ok ? "ok" : "degraded", version: deps.config.version, dependencies } as const;
+  // The queue is BullMQ on Redis when REDIS_URL is set; the in-process queue otherwise.
+  const details = { database, [deps.config.redisUrl ? "redis" : "queue"]: queue, storage };
+  const status =
+    database.status === "down"
+      ? "unhealthy"
+      : Object.values(details).every((d) => d.status === "up")
+        ? "healthy"
+        : "degraded";
+  return {
+    status,
+    version: deps.config.version,
+    dependencies: Object.fromEntries(Object.entries(details).map(([name, d]) => [name, d.status])),
+    details,
+  };
 }
 
 /**
- * GET /health for the API and the worker. In production a dependency's error text (hosts,
- * buckets) goes to the log, not to whoever asks; locally it is shown to help.
+ * GET /health for the API and the worker: 200 when healthy, 503 otherwise. Everyone gets the
+ * status and which dependency is up; only a request with the operator token gets latencies and
+ * error text. Errors always go to the log.
  */
 export function healthHandler(
   deps: Pick<Deps, "pool" | "queue" | "assets" | "config" | "logger">,
 ): RequestHandler {
-  return async (_req, res) => {
+  return async (req, res) => {
     const report = await health(deps);
-    const down = Object.entries(report.dependencies).filter(([, d]) => d.status === "down");
+    const down = Object.entries(report.details).filter(([, d]) => d.status === "down");
     if (down.length)
       deps.logger.warn({ dependencies: Object.fromEntries(down) }, "health check: dependency down");
-    if (deps.config.mode === "production") {
-      for (const d of Object.values(report.dependencies)) delete d.error;
-    }
+    const { details, ...summary } = report;
     res
-      .status(report.status === "ok" ? 200 : 503)
+      .status(report.status === "healthy" ? 200 : 503)
       .set("cache-control", "no-store")
-      .json(report);
+      .json(isOperator(req, deps.config.adminToken) ? { ...summary, details } : summary);
   };
 }
 
@@ -73,18 +102,13 @@ export function createApp(deps: Deps, events: RunEvents): Express {
   app.set("trust proxy", "loopback, uniquelocal");
   app.use(requestContext(deps.logger, deps.metrics));
   app.use(slowRequests());
+  app.use(refuseUnstorableRequest);
   app.use((_req, res, next) => {
     res.set({ "x-content-type-options": "nosniff", "referrer-policy": "no-referrer" });
     next();
   });
 
-  app.get("/health", async (_req, res) => {
-    const report = await health(deps);
-    res
-      .status(report.status === "ok" ? 200 : 503)
-      .set("cache-control", "no-store")
-      .json(report);
-  });
+  app.get("/health", healthHandler(deps));
   app.get("/metrics", async (_req, res) => {
     const depth = await deps.queue.depth().catch(() => null);
     if (depth)

@@ -17,7 +17,7 @@ import {
 } from "../../business-logic/content.ts";
 import type { Deps } from "../../business-logic/deps.ts";
 import { HttpError, notFound } from "../../business-logic/errors.ts";
-import { jsonBody, requireOperator } from "./middleware.ts";
+import { jsonBody, refuseUnstorableBody, requireOperator } from "./middleware.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A published article is larger than an intake; a megabyte holds any real one. */
@@ -74,6 +74,7 @@ export function contentRoutes(
     "/v1/unsubscribe",
     express.json({ limit: 4096 }),
     express.urlencoded({ extended: false, limit: 4096 }),
+    refuseUnstorableBody,
     async (req, res) => {
       const body = (typeof req.body === "object" && req.body ? req.body : {}) as Record<string, unknown>;
       const token = body.token ?? req.query.token;

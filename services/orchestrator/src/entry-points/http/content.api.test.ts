@@ -32,7 +32,31 @@ const publish = (overrides: Record<string, unknown> = {}) => ({
 async function lead(email: string) {
   const res = await t.api("/v1/intake", { method: "POST", json: anIntake({ email }) });
   expect(res.status).toBe(202);
-  return (await res.json()) as { lead_id: string; project_id: string };
+  return (await res.json()) as { lead_id: string; project_id: string; run_id: string };
+}
+
+/** A stored campaign email of the project whose text links to `unsubscribe`. */
+async function campaignEmailLinking(
+  p: { project_id: string; run_id: string },
+  email: string,
+  unsubscribe: string,
+) {
+  const { rows } = await t.agency.pool.query<{ id: string }>(
+    "INSERT INTO campaigns (project_id, run_id) VALUES ($1, $2) RETURNING id",
+    [p.project_id, p.run_id],
+  );
+  await t.agency.pool.query(
+    `INSERT INTO campaign_emails (campaign_id, project_id, step, position, to_email, subject, preheader,
+                                  html, text_body, send_after, idempotency_key)
+     VALUES ($1, $2, 'demo', 1, $3, 'Your demo', 'Demo', '<p>Demo</p>', $4, now() + interval '1 day', $5)`,
+    [
+      rows[0]!.id,
+      p.project_id,
+      email,
+      `Your demo.\n\nUnsubscribe: ${unsubscribe}\n`,
+      `campaign-${rows[0]!.id}-demo`,
+    ],
+  );
 }
 
 describe("content distribution API", () => {
@@ -83,8 +107,11 @@ describe("content distribution API", () => {
     await lead("grace@example.com");
     const bob = await lead("bob@example.com");
 
-    // The campaign email's link carries the project id.
-    const off = await t.api("/v1/unsubscribe", { method: "POST", json: { project_id: bob.project_id } });
+    // The campaign email's link carries the lead's signed token.
+    const off = await t.api("/v1/unsubscribe", {
+      method: "POST",
+      json: { token: unsubscribeToken(t.agency.config.secretKey, bob.lead_id) },
+    });
     expect(off.status).toBe(200);
     expect(await off.json()).toEqual({ unsubscribed: true });
 
@@ -132,6 +159,40 @@ describe("content distribution API", () => {
       { email: "ada@example.com", n: 2 },
       { email: "bob@example.com", n: 1 },
     ]);
+  });
+
+  it("when only the project id of a project whose emails link with a token is sent, then 422 asks for the token and nobody is unsubscribed", async () => {
+    const carol = await lead("carol@example.com");
+    const token = unsubscribeToken(t.agency.config.secretKey, carol.lead_id);
+    await campaignEmailLinking(
+      carol,
+      "carol@example.com",
+      `https://portal.example/unsubscribe?token=${token}`,
+    );
+    // The run's public status shows the project id: it must not be enough.
+    const run = await (await t.api(`/v1/runs/${carol.run_id}`)).json();
+    const res = await t.api("/v1/unsubscribe", { method: "POST", json: { project_id: run.project_id } });
+    expect(res.status).toBe(422);
+    expect((await res.json()).fields[0].field).toBe("token");
+    const { rows } = await t.agency.pool.query("SELECT unsubscribed_at FROM leads WHERE id = $1", [
+      carol.lead_id,
+    ]);
+    expect(rows[0].unsubscribed_at).toBeNull();
+  });
+
+  it("when an email sent before tokens links with the project id, then that link still unsubscribes", async () => {
+    const dave = await lead("dave@example.com");
+    await campaignEmailLinking(
+      dave,
+      "dave@example.com",
+      `https://portal.example/unsubscribe?project=${dave.project_id}`,
+    );
+    const res = await t.api("/v1/unsubscribe", { method: "POST", json: { project_id: dave.project_id } });
+    expect(res.status).toBe(200);
+    const { rows } = await t.agency.pool.query("SELECT unsubscribed_at FROM leads WHERE id = $1", [
+      dave.lead_id,
+    ]);
+    expect(rows[0].unsubscribed_at).toBeInstanceOf(Date);
   });
 
   it("when an unsubscribe is forged or malformed, then it is refused and nobody is unsubscribed", async () => {

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STEP_NAMES } from "@roboagency/agents";
+import { unsubscribeToken } from "../../business-logic/content.ts";
 import { anIntake, eventually, startTestAgency, type TestAgency } from "../../testing/agency-harness.ts";
 
 let t: TestAgency;
@@ -80,15 +81,21 @@ describe("POST /v1/intake, end to end", () => {
     }
     const outbox = await (await t.api(`/v1/outbox?to=ada@example.com`, { admin: true })).json();
     expect(outbox.messages).toHaveLength(3);
+    // Each links to unsubscribe with the lead's signed token, never with the (public) project id.
+    const token = unsubscribeToken(t.agency.config.secretKey, accepted.lead_id);
+    for (const m of outbox.messages) {
+      expect(m.text).toContain(`/unsubscribe?token=${token}`);
+      expect(m.html).toContain(`/unsubscribe?token=${token}`);
+      expect(m.text).not.toContain("unsubscribe?project=");
+    }
   });
 
   it("when the lead has unsubscribed, then the warm-up emails are suppressed and none is sent", async () => {
     const first = await (
       await t.api("/v1/intake", { method: "POST", json: anIntake({ email: "gone@example.com" }) })
     ).json();
-    expect(
-      (await t.api("/v1/unsubscribe", { method: "POST", json: { project_id: first.project_id } })).status,
-    ).toBe(200);
+    const token = unsubscribeToken(t.agency.config.secretKey, first.lead_id);
+    expect((await t.api("/v1/unsubscribe", { method: "POST", json: { token } })).status).toBe(200);
     const again = await (
       await t.api("/v1/intake", { method: "POST", json: anIntake({ email: "gone@example.com" }) })
     ).json();
@@ -163,6 +170,24 @@ describe("POST /v1/intake, end to end", () => {
     expect(res.status).toBe(422);
     expect((await res.json()).fields).toEqual([expect.objectContaining({ field: "Idempotency-Key" })]);
     expect(await counts()).toEqual(before);
+  });
+});
+
+describe("POST /v1/intake, header injection", () => {
+  it("when a name or company holds CR/LF, then the lead keeps them on one line", async () => {
+    const res = await t.api("/v1/intake", {
+      method: "POST",
+      json: anIntake({
+        email: "crlf@example.com",
+        name: "Eve\r\nBcc: x@evil.test",
+        company: "Acme\r\nBcc: x@evil.test",
+      }),
+    });
+    expect(res.status).toBe(202);
+    const { rows } = await t.agency.pool.query("SELECT name, company FROM leads WHERE email = $1", [
+      "crlf@example.com",
+    ]);
+    expect(rows).toEqual([{ name: "Eve Bcc: x@evil.test", company: "Acme Bcc: x@evil.test" }]);
   });
 });
 

@@ -3,7 +3,7 @@
  * clear errors, operator auth, and the one error handler.
  */
 import { randomUUID, timingSafeEqual, createHash } from "node:crypto";
-import express, { type ErrorRequestHandler, type RequestHandler } from "express";
+import express, { type ErrorRequestHandler, type Request, type RequestHandler } from "express";
 import type { Logger } from "../../observability/logger.ts";
 import type { Metrics } from "../../observability/metrics.ts";
 import { HttpError } from "../../business-logic/errors.ts";
@@ -41,6 +41,61 @@ export function requestContext(logger: Logger, metrics: Metrics): RequestHandler
   };
 }
 
+/** NUL, which Postgres cannot store in text, and a UTF-16 surrogate without its pair. */
+// eslint-disable-next-line no-control-regex -- NUL is what is refused
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The path of the first string (value or key) Postgres would refuse, e.g. "edits.emails.0.html". */
+export function unstorableField(value: unknown, at = ""): string | undefined {
+  if (typeof value === "string") return UNSTORABLE.test(value) ? at || "body" : undefined;
+  if (typeof value !== "object" || value === null) return undefined;
+  for (const [key, inner] of Object.entries(value)) {
+    const here = at ? `${at}.${key}` : key;
+    if (UNSTORABLE.test(key)) return here;
+    const found = unstorableField(inner, here);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+const unstorable = (field: string, where: string) =>
+  new HttpError(
+    422,
+    "invalid_request",
+    `${field} holds a NUL character or an unpaired UTF-16 surrogate, which cannot be stored.`,
+    [{ field, message: `must not contain NUL or unpaired surrogates (${where})` }],
+  );
+
+/**
+ * Refuses what no handler could store or even route: a path with a malformed %-escape, and a
+ * path or query parameter holding NUL or an unpaired surrogate. Mounted before every route.
+ */
+export const refuseUnstorableRequest: RequestHandler = (req, _res, next) => {
+  let path: string;
+  try {
+    path = decodeURIComponent(req.path);
+  } catch {
+    next(
+      new HttpError(400, "malformed_path", "The path holds a malformed %-escape.", [
+        { field: "path", message: "must be valid percent-encoded UTF-8" },
+      ]),
+    );
+    return;
+  }
+  if (UNSTORABLE.test(path)) {
+    next(unstorable("path", "in the path"));
+    return;
+  }
+  const field = unstorableField(req.query);
+  next(field ? unstorable(field, "in the query") : undefined);
+};
+
+/** The body's counterpart, after it is parsed (JSON or a form). */
+export const refuseUnstorableBody: RequestHandler = (req, _res, next) => {
+  const field = unstorableField(req.body);
+  next(field ? unstorable(field, "in the body") : undefined);
+};
+
 /** JSON only, within the size limit; the raw bytes are kept for signature checks. */
 export function jsonBody(limitBytes: number): RequestHandler[] {
   const requireJson: RequestHandler = (req, _res, next) => {
@@ -68,6 +123,7 @@ export function jsonBody(limitBytes: number): RequestHandler[] {
         (req as express.Request).rawBody = buf;
       },
     }),
+    refuseUnstorableBody,
   ];
 }
 
@@ -78,15 +134,19 @@ function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-/** Whether the request carries the operator token as its bearer. */
-export function isOperatorRequest(req: express.Request, adminToken: string): boolean {
-  const match = /^Bearer\s+(.+)$/i.exec(req.get("authorization") ?? "");
-  return Boolean(match && sameSecret(match[1]!.trim(), adminToken));
+function bearer(req: Request): string | undefined {
+  return /^Bearer\s+(.+)$/i.exec(req.get("authorization") ?? "")?.[1]?.trim();
+}
+
+/** True when the request carries the operator token. */
+export function isOperator(req: express.Request, adminToken: string): boolean {
+  const given = bearer(req);
+  return given !== undefined && sameSecret(given, adminToken);
 }
 
 export function requireOperator(adminToken: string): RequestHandler {
   return (req, res, next) => {
-    if (!isOperatorRequest(req, adminToken)) {
+    if (!isOperator(req, adminToken)) {
       res.setHeader("www-authenticate", 'Bearer realm="agency-operators"');
       next(
         new HttpError(
@@ -101,36 +161,83 @@ export function requireOperator(adminToken: string): RequestHandler {
   };
 }
 
+/**
+ * The portal's routes: the portal's own token (which reaches nothing else) or the operator's.
+ * The portal's server holds the portal token for every request it makes on a client's behalf.
+ */
+export function requirePortal(tokens: { adminToken: string; portalToken: string }): RequestHandler {
+  return (req, res, next) => {
+    const given = bearer(req);
+    const asOperator = given !== undefined && sameSecret(given, tokens.adminToken);
+    if (!given || !(asOperator || sameSecret(given, tokens.portalToken))) {
+      res.setHeader("www-authenticate", 'Bearer realm="agency-portal"');
+      next(
+        new HttpError(
+          401,
+          "unauthorized",
+          "Portal endpoints need Authorization: Bearer <AGENCY_PORTAL_TOKEN or AGENCY_ADMIN_TOKEN>.",
+        ),
+      );
+      return;
+    }
+    res.locals.caller = asOperator ? "operator" : "portal";
+    next();
+  };
+}
+
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
   next(new HttpError(404, "not_found", `No route for ${req.method} ${req.path}.`));
 };
 
-interface BodyParserError extends Error {
+interface ClientError extends Error {
   type?: string;
   status?: number;
+  statusCode?: number;
   limit?: number;
+  expose?: boolean;
 }
 
+/** Error codes for the client errors body-parser and the router raise (http-errors `type`s). */
+const CLIENT_ERROR_CODES: Record<string, string> = {
+  "encoding.unsupported": "unsupported_media_type",
+  "charset.unsupported": "unsupported_media_type",
+  "request.aborted": "request_aborted",
+  "request.size.invalid": "bad_request",
+  "parameters.too.many": "payload_too_large",
+};
+
+/** The 4xx for an error a client caused, or undefined when the fault is ours. */
+export function clientErrorOf(err: unknown): HttpError | undefined {
+  if (err instanceof HttpError) return err;
+  const e = err as ClientError | undefined;
+  if (e?.type === "entity.parse.failed") {
+    return new HttpError(400, "malformed_json", "The body is not valid JSON.", [
+      { field: "body", message: "is not valid JSON" },
+    ]);
+  }
+  if (e?.type === "entity.too.large") {
+    return new HttpError(413, "payload_too_large", `The body is larger than ${e.limit} bytes.`, [
+      { field: "body", message: `must be at most ${e.limit} bytes` },
+    ]);
+  }
+  // The router's "Failed to decode param" is a URIError with status 400.
+  if (err instanceof URIError) {
+    return new HttpError(400, "malformed_path", "The path holds a malformed %-escape.", [
+      { field: "path", message: "must be valid percent-encoded UTF-8" },
+    ]);
+  }
+  const status = e?.status ?? e?.statusCode;
+  if (typeof status === "number" && status >= 400 && status < 500 && e?.expose !== false) {
+    return new HttpError(status, CLIENT_ERROR_CODES[e?.type ?? ""] ?? "bad_request", e!.message);
+  }
+  return undefined;
+}
+
+/** The one error handler: client errors become their 4xx; anything else is logged, reported and a 500. */
 export function errorHandler(): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    const parserError = err as BodyParserError;
-    let httpError: HttpError;
-    if (err instanceof HttpError) {
-      httpError = err;
-    } else if (parserError?.type === "entity.parse.failed") {
-      httpError = new HttpError(400, "malformed_json", "The body is not valid JSON.", [
-        { field: "body", message: "is not valid JSON" },
-      ]);
-    } else if (parserError?.type === "entity.too.large") {
-      httpError = new HttpError(
-        413,
-        "payload_too_large",
-        `The body is larger than ${parserError.limit} bytes.`,
-        [{ field: "body", message: `must be at most ${parserError.limit} bytes` }],
-      );
-    } else if (parserError?.type && parserError.status && parserError.status < 500) {
-      httpError = new HttpError(parserError.status, "bad_request", parserError.message);
-    } else {
+    let httpError = clientErrorOf(err);
+    if (!httpError) {
       (req.log ?? console).error({ err }, "unhandled error");
       captureError(err, {
         requestId: req.id,
@@ -147,6 +254,7 @@ export function errorHandler(): ErrorRequestHandler {
       res.end();
       return;
     }
+    if (httpError.headers) res.set(httpError.headers);
     res.status(httpError.status).json({
       error: httpError.code,
       message: httpError.message,

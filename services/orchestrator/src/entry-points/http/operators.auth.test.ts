@@ -75,20 +75,31 @@ describe("GET /health and /metrics", () => {
     const res = await t.api("/health");
     expect(res.status).toBe(200);
     const body = await res.json();
-    expect(body).toMatchObject({ status: "ok", version: expect.any(String) });
-    for (const dep of ["database", "queue", "storage"]) expect(body.dependencies[dep].status).toBe("up");
+    expect(body).toEqual({
+      status: "healthy",
+      version: expect.any(String),
+      dependencies: { database: "up", redis: "up", storage: "up" },
+    });
   });
 
-  it("when the database refuses connections, then the report is degraded and names it", async () => {
+  it("when an operator asks for health, then each dependency's latency comes too", async () => {
+    const body = await (await t.api("/health", { admin: true })).json();
+    expect(body.status).toBe("healthy");
+    for (const dep of ["database", "redis", "storage"]) {
+      expect(body.details[dep]).toEqual({ status: "up", latency_ms: expect.any(Number) });
+    }
+  });
+
+  it("when the database refuses connections, then the report is unhealthy and names it", async () => {
     const deadPool = new pg.Pool({
       connectionString: "postgres://postgres@127.0.0.1:1/none",
       connectionTimeoutMillis: 500,
     });
     const report = await health({ ...t.agency, pool: deadPool });
     await deadPool.end();
-    expect(report.status).toBe("degraded");
-    expect(report.dependencies.database.status).toBe("down");
-    expect(report.dependencies.queue.status).toBe("up");
+    expect(report.status).toBe("unhealthy");
+    expect(report.dependencies).toEqual({ database: "down", redis: "up", storage: "up" });
+    expect(report.details.database!.error).toMatch(/ECONNREFUSED|connect/);
   });
 
   it("when metrics are scraped, then the request, queue and pipeline series are exposed", async () => {

@@ -105,6 +105,57 @@ describe("POST /v1/portal/magic-links", () => {
     expect(limited.status).toBe(429);
     expect((await limited.json()).fields[0].field).toBe("email");
   });
+
+  it("when many links for one mailbox are asked for at once, with +tags and dots, then at most the limit are made", async () => {
+    await submit("ida.lovelace@gmail.com");
+    const variants = ["ida.lovelace@gmail.com", "idalovelace+a@gmail.com", "I.D.A.lovelace+b@googlemail.com"];
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        agency.api("/v1/portal/magic-links", {
+          method: "POST",
+          admin: true,
+          json: { email: variants[i % variants.length] },
+        }),
+      ),
+    );
+    expect(answers.filter((r) => r.status === 202)).toHaveLength(MAGIC_LINKS_PER_WINDOW);
+    const { rows } = await agency.agency.pool.query(
+      "SELECT count(*)::int AS n FROM portal_magic_links WHERE lower(replace(split_part(email, '@', 1), '.', '')) LIKE 'idalovelace%'",
+    );
+    expect(rows[0].n).toBe(MAGIC_LINKS_PER_WINDOW);
+  });
+});
+
+describe("POST /v1/portal/magic-links, the agency's hourly budget", () => {
+  let small: TestAgency;
+  beforeAll(async () => {
+    small = await startTestAgency(
+      { PUBLIC_PORTAL_URL: PORTAL, AGENCY_SIGN_IN_EMAILS_PER_HOUR: "2" },
+      { worker: false, queue: "memory" },
+    );
+  });
+  afterAll(async () => {
+    await small?.stop();
+  });
+  const ask = (email: string) =>
+    small.api("/v1/portal/magic-links", { method: "POST", admin: true, json: { email } });
+
+  it("when the agency has sent its sign-in emails for the hour, then known and unknown addresses alike get 429", async () => {
+    for (const email of ["k1@example.com", "k2@example.com", "k3@example.com"]) {
+      expect((await small.api("/v1/intake", { method: "POST", json: anIntake({ email }) })).status).toBe(202);
+    }
+    expect((await ask("k1@example.com")).status).toBe(202);
+    expect((await ask("nobody@example.com")).status).toBe(202); // unknown: nothing sent, nothing spent
+    expect((await ask("k2@example.com")).status).toBe(202);
+    for (const email of ["k3@example.com", "nobody-else@example.com"]) {
+      const refused = await ask(email);
+      expect(refused.status, email).toBe(429);
+      expect((await refused.json()).error).toBe("capacity_reached");
+      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    }
+    const { rows } = await small.agency.pool.query("SELECT count(*)::int AS n FROM outbox_messages");
+    expect(rows[0].n).toBe(2);
+  });
 });
 
 describe("GET /v1/portal/projects", () => {

@@ -1,10 +1,11 @@
 /**
- * The API of the portal's server (services/frontend). Every route needs the operator token: the
- * browser never calls these, the portal does, after checking its own session cookie.
+ * The API of the portal's server (services/frontend). Every route needs the portal's token (or
+ * the operator's): the browser never calls these, the portal does, after checking its own session
+ * cookie. The portal token reaches these routes and nothing else.
  */
-import { Router, type Request } from "express";
+import { Router, type Request, type Response } from "express";
 import type { Deps } from "../../business-logic/deps.ts";
-import { notFound } from "../../business-logic/errors.ts";
+import { HttpError, notFound } from "../../business-logic/errors.ts";
 import {
   consumeMagicLink,
   getClientProject,
@@ -12,8 +13,9 @@ import {
   parseEmail,
   readRunFile,
   requestMagicLink,
+  signInLimits,
 } from "../../business-logic/portal-auth.ts";
-import { jsonBody, requireOperator } from "./middleware.ts";
+import { jsonBody, requirePortal } from "./middleware.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -23,18 +25,38 @@ function uuidParam(req: Request, name: string, what: string): string {
   return value;
 }
 
-/** `?email=` scopes a read to that client's projects; without it the operator reads any project. */
-const ownerEmail = (req: Request) =>
-  req.query.email === undefined ? undefined : parseEmail(req.query.email);
+/**
+ * A stored artifact's name (`prototype/index.html`): plain segments only. Dot segments, empty
+ * segments and separators inside a segment never name a file of the run.
+ */
+function fileName(segments: string[]): string {
+  const bad = segments.some((s) => s === "" || s === "." || s === ".." || /[/\\\0]/.test(s));
+  if (bad || segments.length === 0) {
+    throw new HttpError(400, "invalid_request", "A file name is made of plain path segments.", [
+      { field: "name", message: "must not contain empty, '.' or '..' segments, slashes or NUL" },
+    ]);
+  }
+  return segments.join("/");
+}
+
+/**
+ * `?email=` scopes a read to that client's projects. Only the operator token reads without it:
+ * the portal token acts for one client at a time and must say which.
+ */
+function ownerEmail(req: Request, res: Response): string | undefined {
+  if (req.query.email === undefined && res.locals.caller === "operator") return undefined;
+  return parseEmail(req.query.email);
+}
 
 export function portalRoutes(deps: Deps): Router {
   const { pool, config } = deps;
   const router = Router();
-  const auth = requireOperator(config.adminToken);
+  const auth = requirePortal(config);
   const json = jsonBody(config.bodyLimitBytes);
+  const limits = signInLimits(deps);
 
   router.post("/v1/portal/magic-links", auth, ...json, async (req, res) => {
-    res.status(202).json(await requestMagicLink(deps, req.body));
+    res.status(202).json(await requestMagicLink(deps, req.body, limits));
   });
 
   router.post("/v1/portal/sessions", auth, ...json, async (req, res) => {
@@ -49,14 +71,14 @@ export function portalRoutes(deps: Deps): Router {
 
   router.get("/v1/portal/projects/:projectId", auth, async (req, res) => {
     const projectId = uuidParam(req, "projectId", "The project");
-    res.set("cache-control", "no-store").json(await getClientProject(pool, projectId, ownerEmail(req)));
+    res.set("cache-control", "no-store").json(await getClientProject(pool, projectId, ownerEmail(req, res)));
   });
 
   // The portal checked ownership before handing out a link to these files.
   router.get("/v1/portal/runs/:runId/files/*name", auth, async (req, res) => {
     const runId = uuidParam(req, "runId", "The run");
-    const name = (req.params as unknown as { name: string[] }).name.join("/");
-    const file = await readRunFile(deps, runId, name);
+    const name = fileName((req.params as unknown as { name: string[] }).name);
+    const file = await readRunFile(deps, runId, name, ownerEmail(req, res));
     res.set({ "content-type": file.contentType, "cache-control": "private, max-age=60" }).send(file.body);
   });
 

@@ -23,11 +23,11 @@ import { sendCampaignStep } from "../../business-logic/campaign.ts";
 import { parsePublishEvent, parseScheduleOptions, publishContent } from "../../business-logic/content.ts";
 import type { Deps } from "../../business-logic/deps.ts";
 import { HttpError, notFound } from "../../business-logic/errors.ts";
-import { DEFAULT_WORKFLOW, parseIntake, submitIntake } from "../../business-logic/intake.ts";
+import { DEFAULT_WORKFLOW, intakeAdmission, parseIntake, submitIntake } from "../../business-logic/intake.ts";
 import type { RunEvents } from "../../business-logic/run-events.ts";
 import { enqueueRun, startWorkflow } from "../../business-logic/runs.ts";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from "../../business-logic/signing.ts";
-import { isOperatorRequest, jsonBody, requireOperator } from "./middleware.ts";
+import { isOperator, jsonBody, requireOperator } from "./middleware.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SIGNED_URL_TTL_SECONDS = 300;
@@ -72,6 +72,11 @@ export function publicRoutes(deps: Deps, events: RunEvents): Router {
   const { pool, config } = deps;
   const router = Router();
   const json = jsonBody(config.bodyLimitBytes);
+  const admitIntake = intakeAdmission(deps.rateLimits, {
+    perEmailPerHour: config.intakesPerEmailPerHour,
+    perClientPerHour: config.intakesPerClientPerHour,
+    perDay: config.intakesPerDay,
+  });
 
   router.get("/v1/sectors", (_req, res) => {
     res.set("cache-control", "public, max-age=300").json({
@@ -82,10 +87,10 @@ export function publicRoutes(deps: Deps, events: RunEvents): Router {
   router.post("/v1/intake", ...json, async (req, res) => {
     const key = idempotencyKey(req);
     const intake = parseIntake(req.body, config.ideaMaxChars);
-    const { response, created } = await submitIntake(pool, intake, key, {
-      perEmailPerHour: config.intakesPerEmailPerHour,
-      perDay: config.intakesPerDay,
-    });
+    // req.ip is the client's address behind the trusted proxy ("trust proxy" in app.ts).
+    const { response, created } = await submitIntake(pool, intake, key, () =>
+      admitIntake(intake.email, req.ip),
+    );
     if (created) await enqueueRun(deps, response.run_id);
     res
       .status(202)
@@ -110,8 +115,9 @@ export function publicRoutes(deps: Deps, events: RunEvents): Router {
 
   router.get("/v1/runs/:runId/events", async (req, res) => {
     const runId = uuidParam(req, "runId", "The run");
-    // The portal's server relays streams for many clients with the operator token: only the process cap.
-    const admitted = events.admit(req.ip ?? "unknown", isOperatorRequest(req, config.adminToken));
+    // The portal's server relays streams for many clients with its token: only the process cap.
+    const relay = isOperator(req, config.portalToken) || isOperator(req, config.adminToken);
+    const admitted = events.admit(req.ip ?? "unknown", relay);
     if (!admitted.ok) {
       res.set("retry-after", String(admitted.retryAfterSeconds));
       throw new HttpError(429, "too_many_streams", admitted.message);
@@ -331,23 +337,31 @@ export function webhookRoutes(deps: Deps): Router {
   /**
    * Verifies, refuses replays, records the receipt, then hands the event to `act`. `prepare`
    * validates the body first, so a malformed event is a 422 that does not use up its signature.
+   * With `eventInPath`, the event named in the URL is part of what is signed.
    */
   const receive = <T>(
     source: string,
     eventOf: (req: Request) => string,
-    prepare: (body: unknown) => T = () => undefined as T,
-    act: (prepared: T) => Promise<Record<string, unknown>> = async () => ({}),
+    {
+      eventInPath = false,
+      prepare = () => undefined as T,
+      act = async () => ({}),
+    }: {
+      eventInPath?: boolean;
+      prepare?: (body: unknown) => T;
+      act?: (prepared: T) => Promise<Record<string, unknown>>;
+    } = {},
   ) =>
     async function webhook(req: Request, res: Response) {
       const raw = req.rawBody ?? Buffer.alloc(0);
       const signature = req.get(SIGNATURE_HEADER);
+      const event = eventOf(req);
       const check = verifySignature(
         config.secretKey,
-        { timestamp: req.get(TIMESTAMP_HEADER), signature },
+        { timestamp: req.get(TIMESTAMP_HEADER), signature, scope: eventInPath ? event : undefined },
         raw,
       );
       if (!check.ok) throw new HttpError(401, "invalid_signature", `Webhook refused: ${check.reason}.`);
-      const event = eventOf(req);
       if (!/^[a-z][a-z0-9_.-]{0,63}$/.test(event)) {
         throw new HttpError(
           422,
@@ -366,7 +380,7 @@ export function webhookRoutes(deps: Deps): Router {
   router.post(
     "/v1/webhooks/agent/:event",
     ...json,
-    receive("agent", (req) => String(req.params.event)),
+    receive("agent", (req) => String(req.params.event), { eventInPath: true }),
   );
 
   // Alertmanager cannot sign bodies; it authenticates with the operator token (monitoring/alertmanager).
@@ -394,15 +408,13 @@ export function webhookRoutes(deps: Deps): Router {
   router.post(
     "/webhooks/cms/publish",
     ...jsonBody(Math.max(config.bodyLimitBytes, 1024 * 1024)),
-    receive(
-      "cms",
-      () => "publish",
-      (body) => ({ piece: parsePublishEvent(body), options: parseScheduleOptions(body) }),
-      async ({ piece, options }) => {
+    receive("cms", () => "publish", {
+      prepare: (body) => ({ piece: parsePublishEvent(body), options: parseScheduleOptions(body) }),
+      act: async ({ piece, options }) => {
         const { contentId, created } = await publishContent(pool, piece, options);
         return { content_id: contentId, created };
       },
-    ),
+    }),
   );
   return router;
 }

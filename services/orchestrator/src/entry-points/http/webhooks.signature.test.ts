@@ -28,12 +28,31 @@ const post = (path: string, body: string, headers: Record<string, string>) =>
 describe("POST /v1/webhooks/agent/{event} and /webhooks/cms/publish", () => {
   it("when the signature is valid, then the event is accepted and recorded", async () => {
     const body = JSON.stringify({ project_id: "p1", step: "prototyper" });
-    const res = await post("/v1/webhooks/agent/step_completed", body, signedHeaders(secret(), body));
+    const res = await post(
+      "/v1/webhooks/agent/step_completed",
+      body,
+      signedHeaders(secret(), body, Date.now(), "step_completed"),
+    );
     expect(res.status).toBe(202);
     const { rows } = await t.agency.pool.query("SELECT source, event, payload FROM webhook_receipts");
     expect(rows).toEqual([
       { source: "agent", event: "step_completed", payload: { project_id: "p1", step: "prototyper" } },
     ]);
+  });
+
+  it("when a signed agent event is sent under another event name in the path, then 401 and nothing is recorded", async () => {
+    const body = JSON.stringify({ project_id: "p2", step: "prototyper" });
+    const headers = signedHeaders(secret(), body, Date.now(), "step_completed");
+    const res = await post("/v1/webhooks/agent/run_failed", body, headers);
+    expect(res.status).toBe(401);
+    expect((await res.json()).error).toBe("invalid_signature");
+    // A signature over the body alone no longer passes for an event either.
+    const bodyOnly = await post("/v1/webhooks/agent/step_completed", body, signedHeaders(secret(), body));
+    expect(bodyOnly.status).toBe(401);
+    const { rows } = await t.agency.pool.query(
+      "SELECT 1 FROM webhook_receipts WHERE payload->>'project_id' = 'p2'",
+    );
+    expect(rows).toHaveLength(0);
   });
 
   it("when the same signed request is sent again, then the replay is refused with 401", async () => {

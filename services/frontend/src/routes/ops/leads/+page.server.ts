@@ -4,7 +4,7 @@ import type { PageServerLoad } from "./$types";
 export const load = (async ({ url }) => {
   const email = (url.searchParams.get("email") ?? "").trim();
   const sector = (url.searchParams.get("sector") ?? "").trim();
-  const leads = await server().api.leads({ email: email || undefined, limit: 200 });
+  const leads = await server().ops.leads({ email: email || undefined, limit: 200 });
   // Projects are listed by lead; the sector filter narrows both.
   const shown = sector
     ? leads

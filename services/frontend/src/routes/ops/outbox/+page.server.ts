@@ -3,5 +3,5 @@ import type { PageServerLoad } from "./$types";
 
 export const load = (async ({ url }) => {
   const to = (url.searchParams.get("to") ?? "").trim();
-  return { to, ...(await server().api.outbox({ to: to || undefined, limit: 200 })) };
+  return { to, ...(await server().ops.outbox({ to: to || undefined, limit: 200 })) };
 }) satisfies PageServerLoad;

@@ -8,5 +8,5 @@ export const load = (async ({ url }) => {
   )
     ? status
     : "";
-  return { status: valid, runs: await server().api.runs({ status: valid || undefined, limit: 100 }) };
+  return { status: valid, runs: await server().ops.runs({ status: valid || undefined, limit: 100 }) };
 }) satisfies PageServerLoad;

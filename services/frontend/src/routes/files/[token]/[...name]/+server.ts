@@ -1,6 +1,7 @@
 import { error } from "@sveltejs/kit";
-import { server } from "$lib/server/config.ts";
-import { runOfFilesToken } from "$lib/server/session.ts";
+import { UnsafePath } from "$lib/server/api.ts";
+import { readRunFile } from "$lib/server/project-view.ts";
+import { openFilesToken } from "$lib/server/session.ts";
 import type { RequestHandler } from "./$types";
 
 /**
@@ -9,9 +10,17 @@ import type { RequestHandler } from "./$types";
  * artifact load without cookies.
  */
 export const GET: RequestHandler = async ({ params }) => {
-  const runId = runOfFilesToken(params.token);
-  if (!runId) error(403, "This file link has expired; reload the project page for a new one.");
-  const upstream = await server().api.runFile(runId, params.name);
+  const link = openFilesToken(params.token);
+  if (!link) error(403, "This file link has expired; reload the project page for a new one.");
+  // The name is the run's file within it: a `..`, `.` or empty segment, or an encoded slash,
+  // would make the API request leave the run's files. Refused, never resolved.
+  let upstream: Response;
+  try {
+    upstream = await readRunFile(link.owner, link.runId, params.name);
+  } catch (err) {
+    if (err instanceof UnsafePath) error(400, "This is not the name of a file of this project.");
+    throw err;
+  }
   if (upstream.status === 404) error(404, "This file does not exist.");
   if (!upstream.ok) error(502, "The file could not be loaded right now.");
   return new Response(upstream.body, {

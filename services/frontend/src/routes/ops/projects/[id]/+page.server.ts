@@ -6,7 +6,7 @@ import type { Actions, PageServerLoad } from "./$types";
 
 export const load = (async ({ params }) => {
   try {
-    return await projectView(await server().api.project(params.id));
+    return await projectView(await server().ops.project(params.id), { operator: true });
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) error(404, "No project has this id.");
     throw err;
@@ -29,9 +29,9 @@ export const actions = {
       return fail(400, { message: "Say what to change before sending the step back.", fields: [] });
     }
     try {
-      const project = await server().api.project(params.id);
+      const project = await server().ops.project(params.id);
       if (!project.latest_run) return fail(409, { message: "This project has no run.", fields: [] });
-      await server().api.review(project.latest_run.id, {
+      await server().ops.review(project.latest_run.id, {
         decision,
         comment: comment || undefined,
         reviewer: locals.operator!.subject,
@@ -44,9 +44,9 @@ export const actions = {
   /** Puts a failed run back in line from the step that failed. */
   retry: async ({ params }) => {
     try {
-      const project = await server().api.project(params.id);
+      const project = await server().ops.project(params.id);
       if (!project.latest_run) return fail(409, { message: "This project has no run.", fields: [] });
-      await server().api.retryRun(project.latest_run.id);
+      await server().ops.retryRun(project.latest_run.id);
       return { retried: project.latest_run.id };
     } catch (err) {
       return failure(err);
@@ -55,7 +55,7 @@ export const actions = {
   /** Runs the workflow again, from the first step; refused while a run of the project is active. */
   rerun: async ({ params }) => {
     try {
-      const started = await server().api.startWorkflow(params.id);
+      const started = await server().ops.startWorkflow(params.id);
       return { rerun: started.run_id };
     } catch (err) {
       return failure(err);

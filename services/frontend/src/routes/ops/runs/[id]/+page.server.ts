@@ -5,7 +5,7 @@ import type { PageServerLoad } from "./$types";
 
 export const load = (async ({ params }) => {
   try {
-    return { run: await server().api.run(params.id) };
+    return { run: await server().ops.run(params.id) };
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) error(404, "No run has this id.");
     throw err;

@@ -7,7 +7,10 @@ import type { PageServerLoad } from "./$types";
 export const load = (async ({ params, locals }) => {
   try {
     const project = await server().api.project(params.id, locals.client!.subject);
-    return { email: locals.client!.subject, ...(await projectView(project)) };
+    return {
+      email: locals.client!.subject,
+      ...(await projectView(project, { client: locals.client!.subject })),
+    };
   } catch (err) {
     // Another client's project is answered exactly like a missing one.
     if (err instanceof ApiError && err.status === 404) error(404, "No project of yours has this address.");
