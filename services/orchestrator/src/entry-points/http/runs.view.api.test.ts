@@ -314,8 +314,8 @@ describe("GET /v1/runs/{id}/events caps", () => {
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(((await refused.json()) as { error: string }).error).toBe("too_many_streams");
 
-    // The portal's server relays for many browsers with the operator token: only the process cap.
-    const relay = await openStream(url, { authorization: `Bearer ${capped.adminToken}` });
+    // The portal's server relays for many browsers with its portal token: only the process cap.
+    const relay = await openStream(url, { authorization: `Bearer ${capped.agency.config.portalToken}` });
     expect(relay.res.status).toBe(200);
     const overProcess = await fetch(url, { headers: { authorization: `Bearer ${capped.adminToken}` } });
     expect(overProcess.status).toBe(429);
