@@ -403,8 +403,11 @@ async function main() {
   results.met = {
     get_run_vs_one_query_rps: ratios.get_run_vs_one_query_rps! >= TARGETS.get_run_vs_one_query_rps,
     get_run_p95_ms: get.latency_ms.p95 <= TARGETS.get_run_p95_ms,
-    get_run_304: getRun304.errors === 0,
-    intake_p95_ms: intakeLoad.latency_ms.p95 <= TARGETS.intake_p95_ms,
+    get_run_304: getRun304.errors === 0 && getRun304.requests > 0,
+    intake_p95_ms:
+      intakeLoad.errors === 0 &&
+      intakeLoad.requests > 0 &&
+      intakeLoad.latency_ms.p95 <= TARGETS.intake_p95_ms,
     get_run_during_pipeline_vs_idle_p95:
       ratios.get_run_during_pipeline_vs_idle_p95! <= TARGETS.get_run_during_pipeline_vs_idle_p95,
     projects_per_minute: tput.projects_per_minute >= TARGETS.projects_per_minute,

@@ -5,6 +5,7 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import pg from "pg";
 import type { Config } from "../config.ts";
 import { draftingModelFromEnv } from "@roboagency/agents";
 import { durablePipeline } from "../data-access/checkpointer.ts";
@@ -84,8 +85,18 @@ export async function buildDeps(
     closers.unshift(() => queue.close());
 
     const { assets, mailer } = storageAdapters(config, database.pool, env);
+    // The limits are taken inside the intake's transaction, which holds a connection of the main
+    // pool: on that pool, as many parallel intakes as it has connections would wait for each other
+    // until the connect timeout. The Postgres store gets a small pool of its own.
+    const limitsPool = new pg.Pool({
+      connectionString: database.url,
+      max: 4,
+      connectionTimeoutMillis: 15_000,
+    });
+    limitsPool.on("error", () => undefined);
+    closers.unshift(() => limitsPool.end());
     const rateLimits = createRateLimits({
-      pool: database.pool,
+      pool: limitsPool,
       redisUrl: config.redisUrl,
       namespace: config.queueName,
     });

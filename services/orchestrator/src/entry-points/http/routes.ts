@@ -99,18 +99,25 @@ export function publicRoutes(deps: Deps, events: RunEvents): Router {
       .json(response);
   });
 
+  // The bodies this process built last, by run and revision: the statement still checks the
+  // revision on every request, and builds the body only when it moved.
+  const bodies = new RunBodyCache(500);
   router.get("/v1/runs/:runId", async (req, res) => {
     const runId = uuidParam(req, "runId", "The run");
     const asked = ifNoneMatch(req.get("if-none-match"));
-    const run = await readRun(pool, runId, asked.revisions);
+    const cached = bodies.get(runId);
+    const run = await readRun(pool, runId, cached ? [...asked.revisions, cached.revision] : asked.revisions);
     if (!run) throw notFound("The run");
     // Private: the id is the capability, so no shared cache keeps it; no-cache: revalidate each time.
     res.set({ "cache-control": "private, no-cache", etag: runEtag(run.revision) });
-    if (run.json === null || asked.any) {
+    if (asked.any || asked.revisions.includes(run.revision)) {
       res.status(304).end();
       return;
     }
-    res.type("application/json").send(run.json);
+    const json = run.json ?? (cached?.revision === run.revision ? cached.json : null);
+    if (json === null) throw new Error(`run ${runId}: revision ${run.revision} came without a body`);
+    if (run.json !== null) bodies.set(runId, { revision: run.revision, json: run.json });
+    res.type("application/json").send(json);
   });
 
   router.get("/v1/runs/:runId/events", async (req, res) => {
@@ -170,6 +177,25 @@ export function publicRoutes(deps: Deps, events: RunEvents): Router {
   });
 
   return router;
+}
+
+/** The last body built per run, least recently used dropped first. */
+class RunBodyCache {
+  private readonly entries = new Map<string, { revision: number; json: string }>();
+  constructor(private readonly max: number) {}
+  get(runId: string) {
+    const entry = this.entries.get(runId);
+    if (entry) {
+      this.entries.delete(runId);
+      this.entries.set(runId, entry);
+    }
+    return entry;
+  }
+  set(runId: string, entry: { revision: number; json: string }) {
+    this.entries.delete(runId);
+    this.entries.set(runId, entry);
+    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
+  }
 }
 
 /** The strong ETag of a run's representation at a revision; `v1` names the body's format. */

@@ -155,6 +155,7 @@ beforeAll(async () => {
     AGENCY_REVIEW_GATES: "prd_review",
     AGENCY_SSE_MAX_STREAMS_PER_CLIENT: "40",
     AGENCY_SSE_HEARTBEAT_SECONDS: "1",
+    AGENCY_RUN_ISOLATION: "thread",
   });
   const accepted = await (
     await t.api("/v1/intake", { method: "POST", json: anIntake({ email: "view@example.com" }) })
