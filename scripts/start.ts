@@ -2,6 +2,8 @@
  * `npm start`: the whole agency on this machine with every embedded default — API, worker and
  * portal — with all state in AGENCY_DATA_DIR (default .agency/).
  */
+// First, so every module below sees the settings in .env.local (ES modules run in import order).
+import "./env-local.ts";
 import path from "node:path";
 import { startPortal } from "../services/frontend/start.ts";
 import {
@@ -36,6 +38,7 @@ async function main() {
     adminToken: config.adminToken,
     portalToken: config.portalToken,
     secretKey: config.secretKey,
+    secretKeyPrevious: config.secretKeyPrevious,
     // Locally the portal answers on localhost and 127.0.0.1 alike; a fixed origin would refuse one.
     origin: config.mode === "production" ? config.publicPortalUrl : undefined,
   });

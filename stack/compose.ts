@@ -17,7 +17,8 @@ import {
 
 /**
  * The configuration compose runs with: one 4 GB host, the container database, Grafana on, and
- * SENTRY_DSN passed through (empty when .env leaves it out, which the app reads as off).
+ * SENTRY_DSN and SECRET_KEY_PREVIOUS passed through (empty when .env leaves them out, which the
+ * app reads as off).
  */
 export function composeConfig(): DefinitionConfig {
   return {
@@ -40,6 +41,7 @@ export function composeConfig(): DefinitionConfig {
     images: {},
     workers: { count: 0, serverType: "cx23" },
     sentry: true,
+    rotatingSecretKey: true,
   };
 }
 

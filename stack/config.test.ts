@@ -81,6 +81,28 @@ describe("stack configuration", () => {
     );
   });
 
+  it("when a Supabase project is configured, then it replaces the Postgres container and its key is a secret", () => {
+    const cfg = parseConfig({ ...RAW, supabaseUrl: "https://abcd.supabase.co" }, ALL_SECRETS, "prod");
+    expect(cfg.database).toBe("external");
+    expect(cfg.supabase).toEqual({ url: "https://abcd.supabase.co" });
+    expect(cfg.secrets).toContain("supabaseServiceKey");
+    expect(cfg.secrets).toContain("databaseUrl");
+    expect(cfg.secrets).not.toContain("postgresPassword");
+    expect(parseConfig(RAW, ALL_SECRETS, "prod").secrets).not.toContain("supabaseServiceKey");
+    expect(problems({ ...RAW, supabaseUrl: "https://abcd.supabase.co", database: "container" })).toEqual([
+      expect.stringMatching(
+        /agency:database container conflicts with supabaseUrl.*pulumi config rm agency:database/,
+      ),
+    ]);
+    expect(problems({ ...RAW, supabaseUrl: "abcd.supabase.co" })[0]).toMatch(
+      /agency:supabaseUrl .* https URL/,
+    );
+    const without = new Set([...ALL_SECRETS].filter((s) => s !== "agency:supabaseServiceKey"));
+    expect(problems({ ...RAW, supabaseUrl: "https://abcd.supabase.co" }, without)[0]).toContain(
+      "pulumi config set --secret agency:supabaseServiceKey <value>",
+    );
+  });
+
   it("when the retired cx21 is chosen, then the error names its successor", () => {
     expect(problems({ ...RAW, serverType: "cx21" })[0]).toMatch(/"cx21" is retired by Hetzner; use cx23/);
   });

@@ -65,6 +65,12 @@ export const CONFIG_SCHEMA = {
       "container runs Postgres on the server; external uses the databaseUrl secret (e.g. Supabase).",
     default: "container",
   },
+  supabaseUrl: {
+    type: "string",
+    description:
+      "Supabase project (https://<ref>.supabase.co) instead of the Postgres container: artifacts in its Storage, portal sign-in through its Auth, its Postgres by databaseUrl; empty uses none.",
+    default: "",
+  },
   workerServers: { type: "integer", description: "Extra worker servers on a private network.", default: 0 },
   workerServerType: {
     type: "string",
@@ -134,34 +140,46 @@ export const SECRETS = {
   resendApiKey: "Resend API key for mail.",
   s3AccessKeyId: "S3 access key id.",
   s3SecretAccessKey: "S3 secret access key.",
-  secretKey: "SECRET_KEY the orchestrator signs sessions with (openssl rand -hex 32).",
+  secretKey:
+    "SECRET_KEY, the root the orchestrator and the portal derive one key per purpose from (openssl rand -hex 32).",
+  secretKeyPrevious:
+    "Optional, during a rotation: the SECRET_KEY before the current one, still accepted for verification; remove it after 7 days.",
   agencyAdminToken: "AGENCY_ADMIN_TOKEN for the admin API (openssl rand -hex 32).",
   agencyOperators:
     "Portal operators, name:scrypt$… comma-separated (npm run ops:hash-password -w services/frontend).",
   redisPassword: "Password of the Redis queue (openssl rand -hex 24).",
   postgresPassword: "Password of the container Postgres (database=container).",
   databaseUrl: "Connection string of the external Postgres (database=external).",
+  supabaseServiceKey: "Supabase service role key (Project Settings > API), with supabaseUrl.",
   n8nEncryptionKey: "Key n8n encrypts its credentials with (openssl rand -hex 32).",
   automationsPasswordHash: "bcrypt hash of the automations basic-auth password (caddy hash-password).",
   grafanaPasswordHash: "bcrypt hash of the grafana basic-auth password (caddy hash-password).",
   grafanaAdminPassword: "Grafana's own admin password.",
   qdrantApiKey: "API key Qdrant requires of every client (openssl rand -hex 32).",
   cmsWebhookSecret:
-    "Secret the CMS signs publish events to n8n with, shared with the CMS (openssl rand -hex 32).",
+    "Secret the CMS signs publish events with (to n8n or the orchestrator), shared with the CMS (openssl rand -hex 32).",
+  automationWebhookSecret:
+    "Secret the orchestrator signs lead_ready to n8n with; only the two hold it (openssl rand -hex 32).",
+  alertmanagerToken:
+    "Token Alertmanager and the n8n monitoring flow post alerts to the orchestrator with (openssl rand -hex 32).",
   backupPassphrase:
     "Passphrase the backups are encrypted with before upload (openssl rand -hex 32); keep a copy outside the stack, a restore needs it.",
   backupS3AccessKeyId: "Optional: access key id of the backup bucket; unset uses s3AccessKeyId.",
   backupS3SecretAccessKey: "Optional: secret access key of the backup bucket; unset uses s3SecretAccessKey.",
   sentryDsn: "Optional: Sentry DSN the orchestrator and worker report errors to; unset sends nothing.",
+  uptimeRobotApiKey:
+    "Optional: UptimeRobot main API key; set, the stack keeps 1-minute external checks of the public hosts (docs/operations.md).",
 } as const;
 
 export type SecretName = keyof typeof SECRETS;
 
 /** Secrets that switch a feature on when set and are never reported missing. */
 export const OPTIONAL_SECRETS: readonly SecretName[] = [
+  "secretKeyPrevious",
   "backupS3AccessKeyId",
   "backupS3SecretAccessKey",
   "sentryDsn",
+  "uptimeRobotApiKey",
 ];
 
 /** Provider credentials live in the providers' namespaces. */
@@ -248,6 +266,8 @@ export interface AgencyConfig {
   dns: { provider: "cloudflare"; zoneId: string; proxied: boolean } | { provider: "none" };
   grafana: boolean;
   database: "container" | "external";
+  /** The Supabase project the app uses (supabaseUrl), or undefined. */
+  supabase?: { url: string };
   workers: { count: number; serverType: string };
   images: { orchestrator?: string; frontend?: string };
   protect: boolean;
@@ -266,6 +286,10 @@ export interface AgencyConfig {
   };
   /** Whether the sentryDsn secret is set, so the app reports to Sentry. */
   sentry: boolean;
+  /** Whether secretKeyPrevious is set (a SECRET_KEY rotation is under way). */
+  rotatingSecretKey: boolean;
+  /** Whether the uptimeRobotApiKey secret is set, so UptimeRobot checks the public hosts. */
+  uptime: boolean;
   /** Secrets this configuration needs (then the optional ones set), in the order the docs list them. */
   secrets: SecretName[];
 }
@@ -476,7 +500,18 @@ export function parseConfig(
   }
 
   const grafana = bool("grafana") ?? !preview;
-  const database = str("database", "container");
+  const supabaseUrl = str("supabaseUrl", "https://<ref>.supabase.co");
+  if (supabaseUrl && !/^https:\/\/[a-z0-9.-]+(:\d+)?\/?$/i.test(supabaseUrl)) {
+    problems.push(
+      `${PROJECT}:supabaseUrl "${supabaseUrl}" must be the project's https URL without a path: ${set("supabaseUrl", "https://<ref>.supabase.co")}`,
+    );
+  }
+  const database = raw.database?.trim() || (supabaseUrl ? "external" : "container");
+  if (supabaseUrl && database === "container") {
+    problems.push(
+      `${PROJECT}:database container conflicts with supabaseUrl (the project's Postgres replaces the container): pulumi config rm ${PROJECT}:database`,
+    );
+  }
   if (database !== "container" && database !== "external") {
     problems.push(
       `${PROJECT}:database must be container or external, not "${database}": ${set("database", "container")}`,
@@ -593,9 +628,12 @@ export function parseConfig(
     "agencyOperators",
     "redisPassword",
     database === "external" ? "databaseUrl" : "postgresPassword",
+    ...(supabaseUrl ? (["supabaseServiceKey"] as const) : []),
     "n8nEncryptionKey",
     "qdrantApiKey",
     "cmsWebhookSecret",
+    "automationWebhookSecret",
+    "alertmanagerToken",
     "backupPassphrase",
     "automationsPasswordHash",
     ...(grafana ? (["grafanaPasswordHash", "grafanaAdminPassword"] as const) : []),
@@ -634,6 +672,7 @@ export function parseConfig(
     dns,
     grafana,
     database: database as AgencyConfig["database"],
+    ...(supabaseUrl ? { supabase: { url: supabaseUrl.replace(/\/$/, "") } } : {}),
     workers: { count: workerCount, serverType: workerServerType },
     images,
     protect,
@@ -649,6 +688,8 @@ export function parseConfig(
       ownCredentials: backupKeys.length === 2,
     },
     sentry: optional.includes("sentryDsn"),
+    rotatingSecretKey: optional.includes("secretKeyPrevious"),
+    uptime: optional.includes("uptimeRobotApiKey"),
     secrets: [...secrets, ...optional],
   };
 }

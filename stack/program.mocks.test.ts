@@ -202,10 +202,26 @@ describe("the production stack", () => {
       expect(envOf(service)).toContain(`SENTRY_DSN=${SECRET_VALUES["agency:sentryDsn"]}`);
     expect(envOf("n8n")).toEqual(
       expect.arrayContaining([
-        `N8N_AGENCY_WEBHOOK_SECRET=${SECRET_VALUES["agency:secretKey"]}`,
+        `N8N_AGENCY_WEBHOOK_SECRET=${SECRET_VALUES["agency:automationWebhookSecret"]}`,
+        `N8N_ALERT_WEBHOOK_TOKEN=${SECRET_VALUES["agency:alertmanagerToken"]}`,
         `N8N_AGENCY_ADMIN_TOKEN=${SECRET_VALUES["agency:agencyAdminToken"]}`,
         `N8N_CMS_WEBHOOK_SECRET=${SECRET_VALUES["agency:cmsWebhookSecret"]}`,
         "N8N_BLOCK_ENV_ACCESS_IN_NODE=false",
+      ]),
+    );
+    // Nothing outside the orchestrator, the worker and the portal holds SECRET_KEY.
+    for (const c of byType(resources, "docker:index/container:Container")) {
+      const holds = ((plain(c.inputs.envs) as string[] | undefined) ?? []).some((e) =>
+        e.endsWith(`=${SECRET_VALUES["agency:secretKey"]}`),
+      );
+      expect(holds, c.name).toBe(/-(orchestrator|worker|frontend)$/.test(c.name));
+    }
+    expect(envOf("orchestrator")).toEqual(
+      expect.arrayContaining([
+        `CMS_WEBHOOK_SECRET=${SECRET_VALUES["agency:cmsWebhookSecret"]}`,
+        `ALERTMANAGER_TOKEN=${SECRET_VALUES["agency:alertmanagerToken"]}`,
+        `AUTOMATION_WEBHOOK_SECRET=${SECRET_VALUES["agency:automationWebhookSecret"]}`,
+        `SECRET_KEY_PREVIOUS=${SECRET_VALUES["agency:secretKeyPrevious"]}`,
       ]),
     );
   });

@@ -27,6 +27,7 @@ import { Dns } from "./components/dns.ts";
 import { Host } from "./components/host.ts";
 import { Platform } from "./components/platform.ts";
 import { Services, secretFiles } from "./components/services.ts";
+import { UptimeChecks } from "./components/uptime.ts";
 import { Workers } from "./components/workers.ts";
 
 const WORKSPACE_ROOT = ["package.json", "package-lock.json", "tsconfig.base.json"];
@@ -132,9 +133,29 @@ export function defineAgency(config: AgencyConfig = loadConfig(), root?: string)
     sourceHashes: hashes,
   });
 
-  new Services("agency", { definitions: p.services, platform, secrets, stack: config.stack, files: p.files });
+  const services = new Services("agency", {
+    definitions: p.services,
+    platform,
+    secrets,
+    stack: config.stack,
+    files: p.files,
+  });
 
   new Backups("agency", { config, connection, secrets }, { dependsOn: platform.filesReady });
+
+  // External checks alert the ops email, as Alertmanager does (generated.ts).
+  if (config.uptime && secrets.uptimeRobotApiKey) {
+    new UptimeChecks(
+      "agency",
+      {
+        stack: config.stack,
+        hosts: config.hosts,
+        alertEmail: config.acmeEmail,
+        apiKey: secrets.uptimeRobotApiKey,
+      },
+      { dependsOn: [services, dns] },
+    );
+  }
 
   let workerIps: pulumi.Output<string[]> = pulumi.output([]);
   if (config.workers.count > 0) {

@@ -25,7 +25,6 @@ const FLOW_DEFAULTS = [
   "N8N_WARMUP_WAIT_1_SECONDS",
   "N8N_WARMUP_WAIT_2_SECONDS",
   "N8N_ALERT_WEBHOOK_URL",
-  "N8N_ALERT_WEBHOOK_TOKEN",
 ];
 const byName = (defs: ServiceDefinition[], name: string) => defs.find((d) => d.name === name)!;
 const sharesNetwork = (a: ServiceDefinition, b: ServiceDefinition) =>
@@ -170,7 +169,9 @@ describe("service definitions", () => {
     expect(n8n.env).not.toHaveProperty("AGENCY_API_URL");
     expect(n8n.secretEnv).toEqual({
       N8N_ENCRYPTION_KEY: "{{n8nEncryptionKey}}",
-      N8N_AGENCY_WEBHOOK_SECRET: "{{secretKey}}",
+      // n8n holds secrets of its own, never SECRET_KEY.
+      N8N_AGENCY_WEBHOOK_SECRET: "{{automationWebhookSecret}}",
+      N8N_ALERT_WEBHOOK_TOKEN: "{{alertmanagerToken}}",
       N8N_AGENCY_ADMIN_TOKEN: "{{agencyAdminToken}}",
       N8N_CMS_WEBHOOK_SECRET: "{{cmsWebhookSecret}}",
     });
@@ -207,12 +208,30 @@ describe("service definitions", () => {
     ]);
   });
 
+  it("when a Supabase project is configured, then the app gets its URL in plain env and its key as a secret, and no Postgres container runs", () => {
+    const supa = { ...cfg, database: "external" as const, supabase: { url: "https://abcd.supabase.co" } };
+    expect(appEnv(supa).env.SUPABASE_URL).toBe("https://abcd.supabase.co");
+    expect(appEnv(supa).secretEnv.SUPABASE_SERVICE_KEY).toBe("{{supabaseServiceKey}}");
+    expect(appEnv(supa).env).not.toHaveProperty("SUPABASE_SERVICE_KEY");
+    expect(appEnv(supa).secretEnv.DATABASE_URL).toBe("{{databaseUrl}}");
+    const defs = serviceDefinitions(supa);
+    expect(defs.map((d) => d.name)).not.toContain("postgres");
+    expect(defs.filter((d) => requiredSecrets(d).includes("supabaseServiceKey")).map((d) => d.name)).toEqual([
+      "orchestrator",
+      "worker",
+    ]);
+    expect(appEnv(cfg).env).not.toHaveProperty("SUPABASE_URL");
+  });
+
   it("when compose passes secrets, then a required one stops compose when unset and the optional Sentry DSN may be empty", () => {
     const compose = renderCompose();
     expect(compose).toContain("SENTRY_DSN: ${SENTRY_DSN:-}");
     expect(compose).toContain(
       "N8N_CMS_WEBHOOK_SECRET: ${CMS_WEBHOOK_SECRET:?set CMS_WEBHOOK_SECRET in .env}",
     );
-    expect(compose).toContain("N8N_AGENCY_WEBHOOK_SECRET: ${SECRET_KEY:?set SECRET_KEY in .env}");
+    expect(compose).toContain(
+      "N8N_AGENCY_WEBHOOK_SECRET: ${AUTOMATION_WEBHOOK_SECRET:?set AUTOMATION_WEBHOOK_SECRET in .env}",
+    );
+    expect(compose).toContain("SECRET_KEY_PREVIOUS: ${SECRET_KEY_PREVIOUS:-}");
   });
 });

@@ -214,6 +214,7 @@ export type DefinitionConfig = Pick<
   | "hosts"
   | "grafana"
   | "database"
+  | "supabase"
   | "logLevel"
   | "s3"
   | "mailFrom"
@@ -225,6 +226,7 @@ export type DefinitionConfig = Pick<
   | "workers"
   | "stack"
   | "sentry"
+  | "rotatingSecretKey"
 >;
 
 /** The application's environment, shared by the API and the worker. */
@@ -250,6 +252,7 @@ export function appEnv(
       AUTOMATION_WEBHOOK_URL: "http://n8n:5678/webhook/agency/lead-ready",
       // Unset rather than empty: the orchestrator then derives a mailto: link.
       ...(cfg.calendarUrl ? { CALENDAR_URL: cfg.calendarUrl } : {}),
+      ...(cfg.supabase ? { SUPABASE_URL: cfg.supabase.url } : {}),
     },
     secretEnv: {
       DATABASE_URL:
@@ -261,11 +264,15 @@ export function appEnv(
       S3_SECRET_ACCESS_KEY: "{{s3SecretAccessKey}}",
       RESEND_API_KEY: "{{resendApiKey}}",
       SECRET_KEY: "{{secretKey}}",
+      ...(cfg.rotatingSecretKey ? { SECRET_KEY_PREVIOUS: "{{secretKeyPrevious}}" } : {}),
+      // lead_ready to n8n is signed with n8n's own secret, not with SECRET_KEY.
+      AUTOMATION_WEBHOOK_SECRET: "{{automationWebhookSecret}}",
       AGENCY_ADMIN_TOKEN: "{{agencyAdminToken}}",
       OPENAI_API_KEY: "{{openaiApiKey}}",
       ANTHROPIC_API_KEY: "{{anthropicApiKey}}",
       QDRANT_API_KEY: "{{qdrantApiKey}}",
       ...(cfg.sentry ? { SENTRY_DSN: "{{sentryDsn}}" } : {}),
+      ...(cfg.supabase ? { SUPABASE_SERVICE_KEY: "{{supabaseServiceKey}}" } : {}),
     },
   };
 }
@@ -373,6 +380,12 @@ export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
       networks: ["edge", "backend", "observability"],
       ...appEnv(cfg),
       env: { ...appEnv(cfg).env, API_PORT: "5001" },
+      // Only the API checks the CMS's signatures and Alertmanager's token.
+      secretEnv: {
+        ...appEnv(cfg).secretEnv,
+        CMS_WEBHOOK_SECRET: "{{cmsWebhookSecret}}",
+        ALERTMANAGER_TOKEN: "{{alertmanagerToken}}",
+      },
       healthcheck: health(wget("http://127.0.0.1:5001/health")),
       stopGraceSeconds: STOP_GRACE_SECONDS.app,
       dependsOn: stateDeps,
@@ -388,11 +401,15 @@ export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
         PORT: "3000",
         // adapter-node checks form posts against ORIGIN.
         ORIGIN: `https://${cfg.hosts.agency}`,
+        // Caddy is the one hop in front and sets X-Forwarded-For: the sign-in limit keys on the client.
+        ADDRESS_HEADER: "x-forwarded-for",
+        XFF_DEPTH: "1",
         AGENCY_API_URL: "http://orchestrator:5001",
       },
       secretEnv: {
         AGENCY_ADMIN_TOKEN: "{{agencyAdminToken}}",
         SECRET_KEY: "{{secretKey}}",
+        ...(cfg.rotatingSecretKey ? { SECRET_KEY_PREVIOUS: "{{secretKeyPrevious}}" } : {}),
         AGENCY_OPERATORS: "{{agencyOperators}}",
       },
       healthcheck: health(wget("http://127.0.0.1:3000/")),
@@ -433,8 +450,10 @@ export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
       },
       secretEnv: {
         N8N_ENCRYPTION_KEY: "{{n8nEncryptionKey}}",
-        // The orchestrator signs lead_ready with its SECRET_KEY.
-        N8N_AGENCY_WEBHOOK_SECRET: "{{secretKey}}",
+        // The orchestrator signs lead_ready with this secret of n8n's own (AUTOMATION_WEBHOOK_SECRET).
+        N8N_AGENCY_WEBHOOK_SECRET: "{{automationWebhookSecret}}",
+        // The monitoring flow's alerts go to the orchestrator with Alertmanager's token.
+        N8N_ALERT_WEBHOOK_TOKEN: "{{alertmanagerToken}}",
         N8N_AGENCY_ADMIN_TOKEN: "{{agencyAdminToken}}",
         N8N_CMS_WEBHOOK_SECRET: "{{cmsWebhookSecret}}",
       },
@@ -469,8 +488,8 @@ export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
       generated: [GENERATED.alertRecipients],
       secretFiles: [
         { secret: "resendApiKey", target: alertmanagerSecrets.resendApiKey },
-        // The orchestrator accepts the alert webhook with the admin token.
-        { secret: "agencyAdminToken", target: alertmanagerSecrets.webhookToken },
+        // The orchestrator accepts the alert webhook with this token (ALERTMANAGER_TOKEN), not the admin's.
+        { secret: "alertmanagerToken", target: alertmanagerSecrets.webhookToken },
       ],
       fileOwner: "65534",
       healthcheck: health(wget("http://127.0.0.1:9093/-/healthy")),

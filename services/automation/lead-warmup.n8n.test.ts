@@ -41,7 +41,9 @@ beforeAll(async () => {
   });
   t = await startTestAgency({
     AUTOMATION_WEBHOOK_URL: n8n.webhookUrl("agency/lead-ready"),
-    SECRET_KEY: SECRET,
+    // n8n holds its own secret, never the orchestrator's SECRET_KEY.
+    SECRET_KEY: "the-orchestrator-only-secret-key-0123456789",
+    AUTOMATION_WEBHOOK_SECRET: SECRET,
     AGENCY_ADMIN_TOKEN: ADMIN,
     API_PORT: String(apiPort),
     CALENDAR_URL: "https://cal.example/agency",
@@ -225,6 +227,8 @@ describe("n8n flows against a running agency", () => {
   it("when the hourly health check finds the worker down and later up, then the orchestrator records a firing and then a resolved alert", async () => {
     const closedPort = await freePort();
     const urls = {
+      // Alerts go in with Alertmanager's token; the operator token is refused there.
+      N8N_ALERT_WEBHOOK_TOKEN: t.agency.config.alertmanagerToken!,
       N8N_HEALTH_ORCHESTRATOR_URL: `${t.url}/health`,
       N8N_HEALTH_PORTAL_URL: `${t.url}/v1/sectors`,
       N8N_HEALTH_N8N_URL: `${n8n.url}/healthz`,

@@ -12,6 +12,7 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { lastLine, reportProgress } from "../../scripts/progress.ts";
 
 export const FRONTEND_DIR = import.meta.dirname;
 export const BUILD_DIR = path.join(FRONTEND_DIR, "build");
@@ -33,6 +34,8 @@ export interface PortalOptions {
   portalToken: string;
   /** Signs the portal's session cookies and file links. */
   secretKey: string;
+  /** During a rotation, the key before `secretKey`: what it signed still opens. */
+  secretKeyPrevious?: string;
   /**
    * The public origin behind a proxy (https://agency.example.com): form posts from any other
    * origin are refused. Defaults to PUBLIC_PORTAL_URL; without either, the origin is the one the
@@ -76,9 +79,16 @@ export async function buildPortal(): Promise<void> {
   let output = "";
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));
+  // A first build takes about a minute: say so, and how far it is, rather than stay silent.
+  const progress = reportProgress("Building the portal (vite build, first start or changed sources)", {
+    detail: () => lastLine(output.slice(-2000)),
+  });
   const [code] = (await once(child, "close")) as [number | null];
-  if (code !== 0)
+  if (code !== 0) {
+    progress.failed();
     throw new Error(`Building the portal failed (vite build exited ${code}):\n${output.slice(-4000)}`);
+  }
+  progress.done();
   writeFileSync(STAMP, String(sources));
 }
 
@@ -124,7 +134,13 @@ export async function startPortal(options: PortalOptions): Promise<RunningPortal
   const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host;
   const url = `http://${shownHost}:${address.port}`;
 
-  const key = JSON.stringify([options.apiUrl, options.adminToken, options.portalToken, options.secretKey]);
+  const key = JSON.stringify([
+    options.apiUrl,
+    options.adminToken,
+    options.portalToken,
+    options.secretKey,
+    options.secretKeyPrevious,
+  ]);
   if (loaded && loaded.key !== key) {
     server.close();
     throw new Error(
@@ -139,6 +155,7 @@ export async function startPortal(options: PortalOptions): Promise<RunningPortal
       AGENCY_ADMIN_TOKEN: options.adminToken,
       AGENCY_PORTAL_TOKEN: options.portalToken,
       SECRET_KEY: options.secretKey,
+      ...(options.secretKeyPrevious ? { SECRET_KEY_PREVIOUS: options.secretKeyPrevious } : {}),
       ...(origin ? { ORIGIN: origin } : { PROTOCOL_HEADER: LOCAL_PROTOCOL_HEADER }),
     });
     loaded = { key };

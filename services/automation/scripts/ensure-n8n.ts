@@ -13,6 +13,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { reportProgress } from "../../../scripts/progress.ts";
 
 const run = promisify(execFile);
 
@@ -63,6 +64,10 @@ export async function ensureN8n(): Promise<{ installed: boolean; ms: number; ver
   for (const file of ["package.json", "package-lock.json"]) {
     copyFileSync(path.join(MANIFEST_DIR, file), path.join(RUNTIME_DIR, file));
   }
+  // About 1.8 GB on the first run: minutes of npm ci, reported every 10 s instead of silence.
+  const progress = reportProgress(
+    `Installing the test-only n8n ${wanted} into ${RUNTIME_DIR} (first run only)`,
+  );
   await run(
     "flock",
     [
@@ -73,8 +78,13 @@ export async function ensureN8n(): Promise<{ installed: boolean; ms: number; ver
       `[ -x node_modules/.bin/n8n ] && grep -q '"version": "${wanted}"' node_modules/n8n/package.json || npm ci --ignore-scripts --no-audit --no-fund --loglevel=error`,
     ],
     { cwd: RUNTIME_DIR, maxBuffer: 64 * 1024 * 1024, timeout: 20 * 60_000 },
-  );
+  ).catch((err: unknown) => {
+    progress.failed();
+    throw err;
+  });
   const version = installedVersion();
+  if (version === wanted) progress.done();
+  else progress.failed();
   if (version !== wanted) {
     throw new Error(`n8n ${wanted} did not install into ${RUNTIME_DIR} (found ${version ?? "nothing"})`);
   }

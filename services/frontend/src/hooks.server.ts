@@ -1,34 +1,45 @@
-import { redirect, type Handle } from "@sveltejs/kit";
+import type { Handle } from "@sveltejs/kit";
 import { sequence } from "@sveltejs/kit/hooks";
-import { readSession } from "$lib/server/session.ts";
+import { readOperatorSession, readSession } from "$lib/server/session.ts";
 
 const authenticate: Handle = async ({ event, resolve }) => {
   event.locals.client = readSession(event.cookies, "client");
-  event.locals.operator = readSession(event.cookies, "operator");
+  event.locals.operator = await readOperatorSession(event.cookies);
   return resolve(event);
 };
 
 const PUBLIC_PORTAL = ["/portal/login", "/portal/auth", "/portal/book"];
 
-/** Signed-out visitors of the portal or the console go to the matching sign-in, then come back. */
+/**
+ * Signed-out visitors of the portal or the console go to the matching sign-in, then come back.
+ * The redirect is returned, not thrown, so `securityHeaders` (outside this hook) still sees it.
+ */
 const guard: Handle = async ({ event, resolve }) => {
   const path = event.url.pathname;
   const next = encodeURIComponent(path + event.url.search);
+  const to = (location: string) => new Response(null, { status: 303, headers: { location } });
   if (path.startsWith("/portal") && !PUBLIC_PORTAL.includes(path) && !event.locals.client) {
-    redirect(303, `/portal/login?next=${next}`);
+    return to(`/portal/login?next=${next}`);
   }
   if (path.startsWith("/ops") && path !== "/ops/login" && !event.locals.operator) {
-    redirect(303, `/ops/login?next=${next}`);
+    return to(`/ops/login?next=${next}`);
   }
   return resolve(event);
 };
 
-/** Headers for every answer; pages get their CSP from svelte.config.js, files set their own. */
+/**
+ * Headers for every answer, redirects included. Pages get their CSP from svelte.config.js and
+ * files set their own; anything else (a redirect, an event stream) gets one that allows nothing.
+ */
 const securityHeaders: Handle = async ({ event, resolve }) => {
   const response = await resolve(event);
   const set = (name: string, value: string) => {
     if (!response.headers.has(name)) response.headers.set(name, value);
   };
+  set(
+    "content-security-policy",
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  );
   set("x-content-type-options", "nosniff");
   set("referrer-policy", "strict-origin-when-cross-origin");
   set("x-frame-options", "DENY");
@@ -40,4 +51,4 @@ const securityHeaders: Handle = async ({ event, resolve }) => {
   return response;
 };
 
-export const handle = sequence(authenticate, guard, securityHeaders);
+export const handle = sequence(securityHeaders, authenticate, guard);

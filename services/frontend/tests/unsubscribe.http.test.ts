@@ -7,6 +7,7 @@ import { freePort } from "../../../scripts/test-services.ts";
 import { unsubscribeToken } from "../../orchestrator/src/business-logic/content.ts";
 import { anIntake, startTestAgency, type TestAgency } from "../../orchestrator/src/testing/agency-harness.ts";
 import { startPortal, type RunningPortal } from "../start.ts";
+import { keysOf } from "../../orchestrator/src/business-logic/keys.ts";
 
 let agency: TestAgency;
 let portal: RunningPortal;
@@ -45,7 +46,7 @@ describe("/unsubscribe", () => {
       await agency.api("/v1/intake", { method: "POST", json: anIntake({ email: "leave@example.com" }) })
     ).json();
     // The link of every campaign email: the lead's signed token.
-    const token = unsubscribeToken(agency.agency.config.secretKey, accepted.lead_id);
+    const token = unsubscribeToken(keysOf(agency.agency.config).signing("unsubscribe"), accepted.lead_id);
     const page = await fetch(`${portal.url}/unsubscribe?token=${token}`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("Unsubscribe</button>");

@@ -6,6 +6,7 @@ import { hkdfSync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseReviewGates, type ReviewGate } from "@roboagency/agents";
+import type { RetentionWindows } from "./data-access/retention.ts";
 
 /**
  * The portal's API token as both sides derive it from the SECRET_KEY they share, so a deployment
@@ -30,6 +31,48 @@ export interface S3Config {
   forcePathStyle: boolean;
 }
 
+export interface SupabaseConfig {
+  /** SUPABASE_URL: the project URL, https://<ref>.supabase.co. */
+  url: string;
+  /** SUPABASE_SERVICE_KEY: the service role (or secret) key; server-side only. */
+  serviceKey: string;
+  /** SUPABASE_STORAGE_BUCKET: the private bucket for artifacts. Defaults to agency-assets. */
+  bucket: string;
+}
+
+/**
+ * Credentials of the social platforms the content flow posts to (data-access/posting/); a platform
+ * without them keeps the dry-run adapter. The base URLs exist for tests against fake servers.
+ */
+export interface PostingConfig {
+  /** X API v2 with OAuth 1.0a user context (X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_SECRET). */
+  x?: { appKey: string; appSecret: string; accessToken: string; accessSecret: string; baseUrl: string };
+  /** LinkedIn Posts API as an organisation or a member (LINKEDIN_AUTHOR_URN), OAuth2 with refresh. */
+  linkedin?: {
+    authorUrn: string;
+    accessToken?: string;
+    refreshToken?: string;
+    clientId?: string;
+    clientSecret?: string;
+    /** The `LinkedIn-Version` header (YYYYMM). Defaults to 202510. */
+    version: string;
+    baseUrl: string;
+    tokenUrl: string;
+  };
+  /** YouTube Data API v3, OAuth2 refresh token of the channel's owner. */
+  youtube?: {
+    clientId: string;
+    clientSecret: string;
+    refreshToken: string;
+    /** public, unlisted or private. Defaults to public. */
+    privacyStatus: "public" | "unlisted" | "private";
+    rootUrl: string;
+    tokenUrl: string;
+  };
+  /** Instagram API with Instagram Login: a professional account's id and long-lived token. */
+  instagram?: { userId: string; accessToken: string; baseUrl: string; version: string };
+}
+
 export interface Config {
   /** "production" refuses to invent secrets; "local" generates them into the data folder. */
   mode: "production" | "local";
@@ -42,16 +85,31 @@ export interface Config {
   databaseUrl?: string;
   redisUrl?: string;
   s3?: S3Config;
+  /** With SUPABASE_URL and SUPABASE_SERVICE_KEY: artifacts in its Storage, portal sign-in through its Auth. */
+  supabase?: SupabaseConfig;
   resendApiKey?: string;
   mailFrom: string;
-  /** Signs webhooks, local asset URLs and the automation callbacks. */
+  /**
+   * The root of one derived key per purpose (agent webhooks, local asset URLs, unsubscribe tokens;
+   * business-logic/keys.ts). Only this process and the portal hold it.
+   */
   secretKey: string;
+  /** During a rotation, the key before SECRET_KEY (SECRET_KEY_PREVIOUS): what it signed still verifies. */
+  secretKeyPrevious?: string;
+  /** Verifies the CMS's signed publish events (CMS_WEBHOOK_SECRET); unset refuses them in production. */
+  cmsWebhookSecret?: string;
+  /** Signs lead_ready to n8n (AUTOMATION_WEBHOOK_SECRET); required with AUTOMATION_WEBHOOK_URL in production. */
+  automationWebhookSecret?: string;
+  /** Alertmanager's bearer token for POST /v1/webhooks/alertmanager (ALERTMANAGER_TOKEN); unset refuses it in production. */
+  alertmanagerToken?: string;
   adminToken: string;
   /**
    * What the portal's server presents to the API: it reaches the portal's routes only, never the
    * operator endpoints. AGENCY_PORTAL_TOKEN, else derived from SECRET_KEY (`portalTokenFrom`).
    */
   portalToken: string;
+  /** During a SECRET_KEY rotation (and no AGENCY_PORTAL_TOKEN), the portal token the previous key derives. */
+  previousPortalToken?: string;
   /** True when the admin token was generated on this start (so it is printed once). */
   adminTokenGenerated: boolean;
   /**
@@ -111,6 +169,16 @@ export interface Config {
     heartbeatSeconds: number;
     maxStreamSeconds: number;
   };
+  /**
+   * How long kept rows live (business-logic/retention.ts): AGENCY_RETENTION_WEBHOOK_RECEIPTS_DAYS
+   * (30), AGENCY_RETENTION_IDEMPOTENCY_KEYS_DAYS (7), AGENCY_RETENTION_SIGN_IN_TOKENS_DAYS (7),
+   * AGENCY_RETENTION_CHECKPOINTS_DAYS (7: completed runs keep their last checkpoint only),
+   * AGENCY_RETENTION_FINAL_CHECKPOINT_DAYS (30: that one goes too), every
+   * AGENCY_RETENTION_INTERVAL_MINUTES (60).
+   */
+  retention: RetentionWindows & { intervalMinutes: number };
+  /** Real posting adapters, each on when its platform's credentials are set. */
+  posting: PostingConfig;
 }
 
 type Env = Record<string, string | undefined>;
@@ -202,6 +270,118 @@ function s3FromEnv(env: Env): S3Config | undefined {
   };
 }
 
+function supabaseFromEnv(env: Env): SupabaseConfig | undefined {
+  const names = ["SUPABASE_URL", "SUPABASE_SERVICE_KEY"] as const;
+  const given = names.filter((n) => env[n]);
+  if (given.length === 0) return undefined;
+  if (given.length !== names.length) {
+    const missing = names.filter((n) => !env[n]);
+    throw new ConfigError(
+      `Supabase is half configured: set ${missing.join(", ")} as well (Project Settings > API), or unset ${given.join(", ")}.`,
+    );
+  }
+  const projectUrl = url(env, "SUPABASE_URL")!;
+  if (!/^https?:/.test(projectUrl)) {
+    throw new ConfigError(`SUPABASE_URL must be the project's https URL; got "${projectUrl}".`);
+  }
+  const bucket = env.SUPABASE_STORAGE_BUCKET || "agency-assets";
+  if (!/^[a-z0-9][a-z0-9._-]{1,62}$/.test(bucket)) {
+    throw new ConfigError(
+      `SUPABASE_STORAGE_BUCKET must be a bucket name (lower-case letters, digits, . _ -); got "${bucket}".`,
+    );
+  }
+  return { url: projectUrl, serviceKey: env.SUPABASE_SERVICE_KEY!, bucket };
+}
+
+/** The variables of one optional part: all of `names` set, or none of them. */
+function allOrNone(env: Env, part: string, names: readonly string[]): boolean {
+  const given = names.filter((n) => env[n]);
+  if (given.length === 0) return false;
+  if (given.length !== names.length) {
+    const missing = names.filter((n) => !env[n]);
+    throw new ConfigError(
+      `${part} is half configured: set ${missing.join(", ")} as well, or unset ${given.join(", ")} to keep the dry-run adapter.`,
+    );
+  }
+  return true;
+}
+
+function postingFromEnv(env: Env): PostingConfig {
+  const posting: PostingConfig = {};
+  if (allOrNone(env, "Posting to X", ["X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_SECRET"])) {
+    posting.x = {
+      appKey: env.X_API_KEY!,
+      appSecret: env.X_API_SECRET!,
+      accessToken: env.X_ACCESS_TOKEN!,
+      accessSecret: env.X_ACCESS_SECRET!,
+      baseUrl: url(env, "X_API_BASE_URL", "https://api.x.com")!,
+    };
+  }
+  if (env.LINKEDIN_AUTHOR_URN || env.LINKEDIN_ACCESS_TOKEN || env.LINKEDIN_REFRESH_TOKEN) {
+    const refresh = allOrNone(env, "LinkedIn token refresh", [
+      "LINKEDIN_REFRESH_TOKEN",
+      "LINKEDIN_CLIENT_ID",
+      "LINKEDIN_CLIENT_SECRET",
+    ]);
+    const author = env.LINKEDIN_AUTHOR_URN ?? "";
+    if (!/^urn:li:(organization|person):[A-Za-z0-9_-]+$/.test(author)) {
+      throw new ConfigError(
+        `LINKEDIN_AUTHOR_URN must be urn:li:organization:<id> or urn:li:person:<id>; got "${author}".`,
+      );
+    }
+    if (!refresh && !env.LINKEDIN_ACCESS_TOKEN) {
+      throw new ConfigError(
+        "Posting to LinkedIn needs LINKEDIN_ACCESS_TOKEN, or LINKEDIN_REFRESH_TOKEN with LINKEDIN_CLIENT_ID and LINKEDIN_CLIENT_SECRET.",
+      );
+    }
+    const version = env.LINKEDIN_VERSION || "202510";
+    if (!/^20\d{4}$/.test(version)) {
+      throw new ConfigError(
+        `LINKEDIN_VERSION must be a LinkedIn API version such as 202510 (YYYYMM); got "${version}".`,
+      );
+    }
+    posting.linkedin = {
+      authorUrn: author,
+      accessToken: env.LINKEDIN_ACCESS_TOKEN || undefined,
+      refreshToken: env.LINKEDIN_REFRESH_TOKEN || undefined,
+      clientId: env.LINKEDIN_CLIENT_ID || undefined,
+      clientSecret: env.LINKEDIN_CLIENT_SECRET || undefined,
+      version,
+      baseUrl: url(env, "LINKEDIN_API_BASE_URL", "https://api.linkedin.com")!,
+      tokenUrl: url(env, "LINKEDIN_TOKEN_URL", "https://www.linkedin.com/oauth/v2/accessToken")!,
+    };
+  }
+  if (
+    allOrNone(env, "Posting to YouTube", [
+      "YOUTUBE_CLIENT_ID",
+      "YOUTUBE_CLIENT_SECRET",
+      "YOUTUBE_REFRESH_TOKEN",
+    ])
+  ) {
+    const privacy = env.YOUTUBE_PRIVACY_STATUS || "public";
+    if (privacy !== "public" && privacy !== "unlisted" && privacy !== "private") {
+      throw new ConfigError(`YOUTUBE_PRIVACY_STATUS must be public, unlisted or private; got "${privacy}".`);
+    }
+    posting.youtube = {
+      clientId: env.YOUTUBE_CLIENT_ID!,
+      clientSecret: env.YOUTUBE_CLIENT_SECRET!,
+      refreshToken: env.YOUTUBE_REFRESH_TOKEN!,
+      privacyStatus: privacy,
+      rootUrl: url(env, "YOUTUBE_API_BASE_URL", "https://youtube.googleapis.com")!,
+      tokenUrl: url(env, "YOUTUBE_TOKEN_URL", "https://oauth2.googleapis.com/token")!,
+    };
+  }
+  if (allOrNone(env, "Posting to Instagram", ["INSTAGRAM_USER_ID", "INSTAGRAM_ACCESS_TOKEN"])) {
+    posting.instagram = {
+      userId: env.INSTAGRAM_USER_ID!,
+      accessToken: env.INSTAGRAM_ACCESS_TOKEN!,
+      baseUrl: url(env, "INSTAGRAM_API_BASE_URL", "https://graph.instagram.com")!,
+      version: env.INSTAGRAM_API_VERSION || "v23.0",
+    };
+  }
+  return posting;
+}
+
 /**
  * A secret kept in the data folder so a second local start signs with the same key and
  * the operator's token keeps working.
@@ -266,7 +446,9 @@ export function loadConfig(env: Env = process.env): Config {
     const missing = [
       !env.DATABASE_URL && "DATABASE_URL",
       !env.REDIS_URL && "REDIS_URL",
-      !env.S3_BUCKET && "S3_BUCKET (with S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY)",
+      !env.S3_BUCKET &&
+        !env.SUPABASE_URL &&
+        "S3_BUCKET (with S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY) or SUPABASE_URL (with SUPABASE_SERVICE_KEY)",
       !env.RESEND_API_KEY && "RESEND_API_KEY",
     ].filter(Boolean);
     if (missing.length) {
@@ -282,6 +464,23 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
   if (secretKey!.length < 16) throw new ConfigError("SECRET_KEY must be at least 16 characters long.");
+  // Narrower secrets for the parts outside this process; locally each is generated into the data folder.
+  const own = (name: string, file: string): string | undefined => {
+    const value = env[name] || (mode === "local" ? localSecret(dataDir, file).value : undefined);
+    if (value !== undefined && value.length < 16)
+      throw new ConfigError(`${name} must be at least 16 characters long.`);
+    return value;
+  };
+  const secretKeyPrevious = env.SECRET_KEY_PREVIOUS || undefined;
+  if (secretKeyPrevious !== undefined && secretKeyPrevious.length < 16) {
+    throw new ConfigError("SECRET_KEY_PREVIOUS must be at least 16 characters long.");
+  }
+  const automationWebhookSecret = own("AUTOMATION_WEBHOOK_SECRET", "automation-webhook-secret");
+  if (env.AUTOMATION_WEBHOOK_URL && !automationWebhookSecret) {
+    throw new ConfigError(
+      "AUTOMATION_WEBHOOK_SECRET must be set with AUTOMATION_WEBHOOK_URL: lead_ready is signed with it, and n8n checks it as N8N_AGENCY_WEBHOOK_SECRET.",
+    );
+  }
   if (adminToken!.length < 16) {
     throw new ConfigError("AGENCY_ADMIN_TOKEN must be at least 16 characters long.");
   }
@@ -302,11 +501,18 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl: env.DATABASE_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,
     s3: s3FromEnv(env),
+    supabase: supabaseFromEnv(env),
     resendApiKey: env.RESEND_API_KEY || undefined,
     mailFrom,
     secretKey: secretKey!,
+    secretKeyPrevious,
+    cmsWebhookSecret: own("CMS_WEBHOOK_SECRET", "cms-webhook-secret"),
+    automationWebhookSecret,
+    alertmanagerToken: own("ALERTMANAGER_TOKEN", "alertmanager-token"),
     adminToken: adminToken!,
     portalToken: env.AGENCY_PORTAL_TOKEN || portalTokenFrom(secretKey!),
+    previousPortalToken:
+      !env.AGENCY_PORTAL_TOKEN && secretKeyPrevious ? portalTokenFrom(secretKeyPrevious) : undefined,
     adminTokenGenerated,
     adminTokenSource,
     publicApiUrl,
@@ -336,5 +542,14 @@ export function loadConfig(env: Env = process.env): Config {
       heartbeatSeconds: int(env, "AGENCY_SSE_HEARTBEAT_SECONDS", 15, 1, 3600),
       maxStreamSeconds: int(env, "AGENCY_SSE_MAX_STREAM_SECONDS", 3600, 1, 86_400),
     },
+    retention: {
+      webhookReceiptsDays: int(env, "AGENCY_RETENTION_WEBHOOK_RECEIPTS_DAYS", 30, 1, 3650),
+      idempotencyKeysDays: int(env, "AGENCY_RETENTION_IDEMPOTENCY_KEYS_DAYS", 7, 1, 3650),
+      signInTokensDays: int(env, "AGENCY_RETENTION_SIGN_IN_TOKENS_DAYS", 7, 1, 3650),
+      checkpointsDays: int(env, "AGENCY_RETENTION_CHECKPOINTS_DAYS", 7, 0, 3650),
+      finalCheckpointDays: int(env, "AGENCY_RETENTION_FINAL_CHECKPOINT_DAYS", 30, 0, 3650),
+      intervalMinutes: int(env, "AGENCY_RETENTION_INTERVAL_MINUTES", 60, 1, 10_080),
+    },
+    posting: postingFromEnv(env),
   };
 }

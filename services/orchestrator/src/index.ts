@@ -9,3 +9,5 @@ export {
 } from "./entry-points/agency.ts";
 export { runUntilSignal } from "./entry-points/lifecycle.ts";
 export { sign, signedHeaders, verifySignature } from "./business-logic/signing.ts";
+// Internal signers of agent webhooks derive their key as the API does.
+export { deriveKey, keysOf, type KeyPurpose } from "./business-logic/keys.ts";

@@ -146,7 +146,8 @@ export async function fireLeadReady(
     try {
       const res = await fetch(config.automationWebhookUrl, {
         method: "POST",
-        headers: signedHeaders(config.secretKey, body),
+        // n8n's own secret (AUTOMATION_WEBHOOK_SECRET), checked by the flow as N8N_AGENCY_WEBHOOK_SECRET.
+        headers: signedHeaders(config.automationWebhookSecret!, body),
         body,
         signal: AbortSignal.timeout(10_000),
       });

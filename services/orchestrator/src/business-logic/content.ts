@@ -6,14 +6,17 @@
  * The adaptation is deterministic and offline (sentence scoring for the summary, term frequency for
  * keywords, each platform's published limits); the same piece at the same time gives the same posts.
  * Posting goes through `PostingAdapter`s; the dry-run adapter, the default, records what would have
- * been posted. The SQL lives here rather than in data-access because nothing else reads these tables.
+ * been posted; a platform's real adapter (data-access/posting/) takes over when it is configured. The SQL lives here rather than in data-access because nothing else reads these tables.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac } from "node:crypto";
 import type pg from "pg";
 import { withTransaction } from "../data-access/database.ts";
 import { unsubscribeAddress, type Queryable } from "../data-access/repository.ts";
 import type { Deps } from "./deps.ts";
+import type { ContentMedia, ExistingPost, PostAttempt } from "./posting.ts";
 import { HttpError, notFound, type FieldError } from "./errors.ts";
+import { keysOf } from "./keys.ts";
+import { matchesAny, type Secret, type Secrets } from "./signing.ts";
 
 export const PLATFORMS = ["x", "linkedin", "instagram", "youtube"] as const;
 export type Platform = (typeof PLATFORMS)[number];
@@ -585,7 +588,7 @@ export interface SocialPostRow {
   posted_at: Date | null;
 }
 
-const POST_COLUMNS =
+export const POST_COLUMNS =
   "id, content_id, platform, title, text_body, hashtags, link, scheduled_at, status, adapter, external_id, attempts, error, posted_at";
 
 /**
@@ -596,12 +599,14 @@ export async function publishContent(
   pool: pg.Pool,
   piece: ContentPiece,
   options: Parameters<typeof adaptPiece>[1] = {},
+  media: ContentMedia = {},
 ): Promise<{ contentId: string; created: boolean }> {
   const adaptation = adaptPiece(piece, options);
   return withTransaction(pool, async (db) => {
     const inserted = await db.query<{ id: string }>(
-      `INSERT INTO content_pieces (source, external_id, title, url, body_text, summary, keywords, published_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+      `INSERT INTO content_pieces (source, external_id, title, url, body_text, summary, keywords, published_at,
+                                   video_url, image_url, project_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT (source, external_id) DO NOTHING RETURNING id`,
       [
         piece.source,
@@ -612,6 +617,9 @@ export async function publishContent(
         adaptation.summary,
         adaptation.keywords,
         piece.publishedAt,
+        media.videoUrl ?? null,
+        media.imageUrl ?? null,
+        media.projectId ?? null,
       ],
     );
     if (!inserted.rows[0]) {
@@ -658,18 +666,25 @@ export async function getContent(db: Queryable, contentId: string) {
 // ---------------------------------------------------------------------------------------------
 // Posting
 
-/** Posts one queued post on its platform; throws when the platform refuses it. */
+/**
+ * Posts one queued post on its platform; throws (a `PostingError` says how) when it did not.
+ * The real adapters live in data-access/posting/; the dispatcher is business-logic/posting.ts.
+ */
 export interface PostingAdapter {
   readonly platform: Platform;
   /** Stored with the post, e.g. "dry-run". */
   readonly name: string;
-  post(post: SocialPostRow): Promise<{ externalId: string }>;
+  post(post: SocialPostRow, attempt: PostAttempt): Promise<{ externalId: string }>;
+  /**
+   * After an attempt that may have reached the platform: the post when it is there, null when it
+   * surely is not, "unknown" when the platform cannot tell. Without it such a post awaits an operator.
+   */
+  findExisting?(post: SocialPostRow, attempt: PostAttempt): Promise<ExistingPost>;
 }
 
 /**
- * The default adapter: records what would have been posted and posts nothing. Real platform
- * adapters (X API v2, Instagram Graph, YouTube Data, LinkedIn Posts) need each platform's keys and
- * app review; they plug in behind the same interface.
+ * The default adapter: records what would have been posted and posts nothing. The real adapters
+ * (data-access/posting/) replace it per platform when that platform's credentials are configured.
  */
 export function createDryRunAdapter(db: Queryable, platform: Platform): PostingAdapter {
   return {
@@ -694,6 +709,10 @@ export function createDryRunAdapter(db: Queryable, platform: Platform): PostingA
       );
       return { externalId: `dry-run:${post.id}` };
     },
+    async findExisting(post) {
+      const { rows } = await db.query("SELECT 1 FROM dry_run_posts WHERE post_id = $1", [post.id]);
+      return rows.length ? { externalId: `dry-run:${post.id}` } : null;
+    },
   };
 }
 
@@ -704,75 +723,29 @@ export function dryRunAdapters(db: Queryable): Record<Platform, PostingAdapter> 
   >;
 }
 
-const POST_MAX_ATTEMPTS = 5;
-
-/**
- * Posts every queued post that is due. A post claimed by a crashed dispatcher is claimed again
- * after the lease; a failure is retried with backoff (1, 2, 4, 8 minutes), then stays `failed`.
- */
-export async function dispatchDuePosts(
-  deps: Pick<Deps, "pool" | "logger">,
-  adapters: Partial<Record<Platform, PostingAdapter>>,
-  opts: { limit?: number; leaseSeconds?: number } = {},
-): Promise<{ attempted: number; posted: number; failed: number }> {
-  const { rows } = await deps.pool.query<SocialPostRow>(
-    `UPDATE social_posts SET status = 'posting', updated_at = now()
-     WHERE id IN (
-       SELECT id FROM social_posts
-       WHERE scheduled_at <= now()
-         AND (status = 'scheduled' OR (status = 'posting' AND updated_at < now() - make_interval(secs => $2)))
-       ORDER BY scheduled_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-     RETURNING ${POST_COLUMNS}`,
-    [opts.limit ?? 50, opts.leaseSeconds ?? 300],
-  );
-  let posted = 0;
-  let failed = 0;
-  for (const post of rows) {
-    const adapter = adapters[post.platform];
-    try {
-      if (!adapter) throw new Error(`no posting adapter is configured for ${post.platform}`);
-      const { externalId } = await adapter.post(post);
-      await deps.pool.query(
-        `UPDATE social_posts SET status = 'posted', adapter = $2, external_id = $3, posted_at = now(),
-                error = NULL, updated_at = now() WHERE id = $1`,
-        [post.id, adapter.name, externalId],
-      );
-      posted++;
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      await deps.pool.query(
-        `UPDATE social_posts SET attempts = attempts + 1, error = $2, updated_at = now(),
-                status = CASE WHEN attempts + 1 >= $3 THEN 'failed' ELSE 'scheduled' END,
-                scheduled_at = now() + make_interval(secs => 60 * power(2, attempts))
-         WHERE id = $1`,
-        [post.id, message, POST_MAX_ATTEMPTS],
-      );
-      deps.logger.warn({ postId: post.id, platform: post.platform, err }, "social post failed");
-      failed++;
-    }
-  }
-  return { attempted: rows.length, posted, failed };
-}
+export { dispatchDuePosts } from "./posting.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Unsubscribing
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const tokenMac = (secret: string, leadId: string) =>
+const tokenMac = (secret: Secret, leadId: string) =>
   createHmac("sha256", secret).update(`unsubscribe:${leadId.toLowerCase()}`).digest("base64url").slice(0, 32);
 
-/** `<lead id>.<HMAC>`: lets one lead unsubscribe, and nobody else; carries no address. */
-export function unsubscribeToken(secret: string, leadId: string): string {
+/**
+ * `<lead id>.<HMAC>`: lets one lead unsubscribe, and nobody else; carries no address. Signed with
+ * the "unsubscribe" key (business-logic/keys.ts).
+ */
+export function unsubscribeToken(secret: Secret, leadId: string): string {
   return `${leadId.toLowerCase()}.${tokenMac(secret, leadId)}`;
 }
 
-export function verifyUnsubscribeToken(secret: string, token: string): string | null {
+/** The lead id of a token made under any of `secrets` (the current key, then the previous). */
+export function verifyUnsubscribeToken(secrets: Secrets, token: string): string | null {
   const m = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{32})$/.exec(token);
   if (!m || !UUID.test(m[1]!)) return null;
-  const expected = Buffer.from(tokenMac(secret, m[1]!));
-  const given = Buffer.from(m[2]!);
-  return expected.length === given.length && timingSafeEqual(expected, given) ? m[1]! : null;
+  return matchesAny(secrets, (secret) => tokenMac(secret, m[1]!), m[2]!) ? m[1]! : null;
 }
 
 /**
@@ -784,12 +757,12 @@ export function verifyUnsubscribeToken(secret: string, token: string): string | 
  */
 export async function unsubscribe(
   pool: pg.Pool,
-  secret: string,
+  secrets: Secrets,
   input: { token?: unknown; project_id?: unknown },
 ): Promise<{ unsubscribed: true }> {
   let email: string | undefined;
   if (input.token !== undefined) {
-    const leadId = typeof input.token === "string" ? verifyUnsubscribeToken(secret, input.token) : null;
+    const leadId = typeof input.token === "string" ? verifyUnsubscribeToken(secrets, input.token) : null;
     if (!leadId) {
       throw new HttpError(400, "invalid_token", "This unsubscribe link is not valid.", [
         { field: "token", message: "is not a valid unsubscribe token" },
@@ -922,7 +895,7 @@ export async function sendNewsletter(
       result.skipped_unsubscribed++;
       continue;
     }
-    const unsubscribeUrl = `${config.publicPortalUrl}/unsubscribe?token=${unsubscribeToken(config.secretKey, d.lead_id)}`;
+    const unsubscribeUrl = `${config.publicPortalUrl}/unsubscribe?token=${unsubscribeToken(keysOf(config).signing("unsubscribe"), d.lead_id)}`;
     const message = renderNewsletter(piece.rows[0], unsubscribeUrl);
     try {
       const sent = await deps.mailer.send({

@@ -8,6 +8,7 @@ import type { JobQueue } from "../data-access/queue.ts";
 import type { RateLimits } from "../data-access/rate-limits.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
+import type { PortalSignIn } from "./portal-auth.ts";
 
 /**
  * A job on the run queue: the run to execute or resume. The first job's id is the run id, so a
@@ -32,6 +33,8 @@ export interface Deps {
   metrics: Metrics;
   /** The pipeline compiled with the Postgres checkpointer: thread id = run id. */
   pipeline: Pipeline;
+  /** Who makes and checks the portal's sign-in tokens; undefined is the agency's own (`agencySignIn`). */
+  portalSignIn?: PortalSignIn;
   /** Who drafts; undefined leaves the pipeline's offline default. */
   draftingModel?: DraftingModel;
 }

@@ -5,7 +5,9 @@
  * one client another client's project.
  */
 import { createHash, randomBytes } from "node:crypto";
+import type pg from "pg";
 import { z } from "zod";
+import { withTransaction } from "../data-access/database.ts";
 import { getProject, getRun, listProjectEmails, type Queryable } from "../data-access/repository.ts";
 import type { Deps } from "./deps.ts";
 import { HttpError, notFound } from "./errors.ts";
@@ -34,7 +36,7 @@ const emailField = z
   .max(254, { error: "must be at most 254 characters" })
   .pipe(z.email({ error: "must be a valid email address" }));
 
-const magicLinkRequest = z.strictObject(
+export const magicLinkRequest = z.strictObject(
   { email: emailField, redirect: portalPath.optional() },
   { error: (issue) => (issue.code === "unrecognized_keys" ? "is not a field of this request" : undefined) },
 );
@@ -53,6 +55,43 @@ function parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
 
 export function parseEmail(value: unknown): string {
   return parse(z.object({ email: emailField }), { email: value }, "query").email;
+}
+
+/**
+ * Who issues and checks the tokens of sign-in links. The agency's own (the default) makes random
+ * tokens and trusts its table; Supabase Auth (data-access/supabase.ts, when SUPABASE_URL and
+ * SUPABASE_SERVICE_KEY are set) makes them with `auth.admin.generateLink` and checks them with
+ * `auth.verifyOtp`. Either way the agency sends the email, counts the requests, keeps the hash
+ * and the redirect, and uses a link up once: only the token's maker changes.
+ */
+export interface PortalSignIn {
+  provider: "agency" | "supabase";
+  /** A fresh single-use token for a sign-in link of this (known) address. */
+  issue(email: string): Promise<string>;
+  /** Whether the provider accepts the token as this address's sign-in; called once per token. */
+  verify(token: string, email: string): Promise<boolean>;
+}
+
+const newToken = () => randomBytes(32).toString("base64url");
+
+export const agencySignIn: PortalSignIn = {
+  provider: "agency",
+  issue: async () => newToken(),
+  // The row the token's hash found is the whole proof.
+  verify: async () => true,
+};
+
+async function issueWith(signIn: PortalSignIn, email: string, logger: Deps["logger"]): Promise<string> {
+  try {
+    return await signIn.issue(email);
+  } catch (err) {
+    logger.error({ err, provider: signIn.provider }, "could not issue a portal sign-in link");
+    throw new HttpError(
+      503,
+      "sign_in_unavailable",
+      "Sign-in links cannot be made right now; try again soon.",
+    );
+  }
 }
 
 export interface MagicLinkRequested {
@@ -113,7 +152,7 @@ export function signInLimits(deps: Pick<Deps, "rateLimits" | "config">) {
  * the answer and the rate limit are the same, so the endpoint tells nobody who is a client.
  */
 export async function requestMagicLink(
-  deps: Pick<Deps, "pool" | "mailer" | "config" | "logger">,
+  deps: Pick<Deps, "pool" | "mailer" | "config" | "logger" | "portalSignIn">,
   body: unknown,
   limits?: ReturnType<typeof signInLimits>,
 ): Promise<MagicLinkRequested> {
@@ -122,8 +161,12 @@ export async function requestMagicLink(
   await limits?.admit(email);
   const known = await pool.query("SELECT 1 FROM leads WHERE lower(email) = lower($1) LIMIT 1", [email]);
   const delivered = known.rowCount === 1;
+  // An unknown address never reaches the provider (no Auth user is made for a stranger). The
+  // token is made before the email budget is taken, so a provider outage does not spend it.
+  const token = delivered
+    ? await issueWith(deps.portalSignIn ?? agencySignIn, email, deps.logger)
+    : newToken();
   if (delivered) await limits?.send();
-  const token = randomBytes(32).toString("base64url");
   const tokenHash = hashToken(token);
   const { rows } = await pool.query<{ expires_at: Date }>(
     `INSERT INTO portal_magic_links (token_hash, email, redirect, delivered, expires_at)
@@ -156,32 +199,46 @@ function signInHtml(link: string): string {
 </body></html>`;
 }
 
-/** Uses up a sign-in link: answers whom it signs in, or 401 when it is unknown, used or expired. */
+export const sessionRequest = z.strictObject({
+  token: z.string({ error: "is required" }).regex(/^[\w-]{20,100}$/, { error: "is not a sign-in token" }),
+});
+
+/**
+ * Uses up a sign-in link: answers whom it signs in, or 401 when it is unknown, used or expired.
+ * The row is used up before the provider sees the token, so a token is offered to it at most
+ * once; when the provider cannot be asked, the transaction rolls back and the link still works.
+ */
 export async function consumeMagicLink(
-  pool: Queryable,
+  pool: pg.Pool,
   body: unknown,
+  signIn: PortalSignIn = agencySignIn,
 ): Promise<{ email: string; redirect: string }> {
-  const { token } = parse(
-    z.strictObject({
-      token: z.string({ error: "is required" }).regex(/^[\w-]{20,100}$/, { error: "is not a sign-in token" }),
-    }),
-    body,
-    "session request",
-  );
-  const { rows } = await pool.query<{ email: string; redirect: string }>(
-    `UPDATE portal_magic_links SET used_at = now()
-     WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() AND delivered
-     RETURNING email, redirect`,
-    [hashToken(token)],
-  );
-  if (!rows[0]) {
+  const { token } = parse(sessionRequest, body, "session request");
+  const signedIn = await withTransaction(pool, async (tx) => {
+    const { rows } = await tx.query<{ email: string; redirect: string }>(
+      `UPDATE portal_magic_links SET used_at = now()
+       WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() AND delivered
+       RETURNING email, redirect`,
+      [hashToken(token)],
+    );
+    return rows[0] && (await verifyWith(signIn, token, rows[0].email)) ? rows[0] : undefined;
+  });
+  if (!signedIn) {
     throw new HttpError(
       401,
       "invalid_token",
       "This sign-in link is unknown, already used or expired; ask for a new one.",
     );
   }
-  return rows[0];
+  return signedIn;
+}
+
+async function verifyWith(signIn: PortalSignIn, token: string, email: string): Promise<boolean> {
+  try {
+    return await signIn.verify(token, email);
+  } catch {
+    throw new HttpError(503, "sign_in_unavailable", "Sign-in cannot be checked right now; try again soon.");
+  }
 }
 
 export async function listClientProjects(pool: Queryable, email: string) {

@@ -41,6 +41,7 @@ import { captureError } from "../observability/sentry.ts";
 import type { Deps, RunDeps } from "./deps.ts";
 import { HttpError, notFound } from "./errors.ts";
 import { WORKFLOWS } from "./intake.ts";
+import { keysOf } from "./keys.ts";
 
 const isStep = (name: string): name is StepName => (STEP_NAMES as readonly string[]).includes(name);
 
@@ -186,7 +187,7 @@ async function executeLocked(deps: RunDeps, runId: string, finalAttempt: boolean
         runId,
         portalUrl: config.publicPortalUrl,
         calendarUrl: config.calendarUrl,
-        unsubscribeToken: unsubscribeToken(config.secretKey, leadId),
+        unsubscribeToken: unsubscribeToken(keysOf(config).signing("unsubscribe"), leadId),
       },
     };
   } else {

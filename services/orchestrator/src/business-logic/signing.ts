@@ -12,7 +12,27 @@ export const SIGNATURE_HEADER = "x-agency-signature";
 export const TIMESTAMP_HEADER = "x-agency-timestamp";
 export const DEFAULT_TOLERANCE_SECONDS = 300;
 
-export function sign(secret: string, timestamp: number, body: string | Buffer, scope?: string): string {
+/** An HMAC key: a configured secret, or a key derived per purpose (business-logic/keys.ts). */
+export type Secret = string | Buffer;
+/** The keys a signature is accepted under: one, or the current and the previous during a rotation. */
+export type Secrets = Secret | readonly Secret[];
+
+export const secretList = (secrets: Secrets): readonly Secret[] =>
+  typeof secrets === "string" || Buffer.isBuffer(secrets) ? [secrets] : secrets;
+
+/** True when `given` equals what `expected` computes under any of the keys (constant time each). */
+export function matchesAny(secrets: Secrets, expected: (secret: Secret) => string, given: string): boolean {
+  const g = Buffer.from(given);
+  let ok = false;
+  for (const secret of secretList(secrets)) {
+    const e = Buffer.from(expected(secret));
+    if (e.length === g.length && timingSafeEqual(e, g)) ok = true;
+  }
+  return ok;
+}
+
+/** `scope` (the agent webhook's event name) is signed between the timestamp and the body. */
+export function sign(secret: Secret, timestamp: number, body: string | Buffer, scope?: string): string {
   const mac = createHmac("sha256", secret)
     .update(scope === undefined ? `${timestamp}.` : `${timestamp}.${scope}.`)
     .update(body)
@@ -21,7 +41,7 @@ export function sign(secret: string, timestamp: number, body: string | Buffer, s
 }
 
 export function signedHeaders(
-  secret: string,
+  secret: Secret,
   body: string,
   now = Date.now(),
   scope?: string,
@@ -37,7 +57,7 @@ export function signedHeaders(
 export type SignatureCheck = { ok: true } | { ok: false; reason: string };
 
 export function verifySignature(
-  secret: string,
+  secrets: Secrets,
   headers: { timestamp?: string; signature?: string; scope?: string },
   body: Buffer,
   now = Date.now(),
@@ -51,9 +71,7 @@ export function verifySignature(
   if (Math.abs(now / 1000 - timestamp) > toleranceSeconds) {
     return { ok: false, reason: "timestamp outside the allowed window" };
   }
-  const expected = Buffer.from(sign(secret, timestamp, body, headers.scope));
-  const given = Buffer.from(headers.signature);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+  if (!matchesAny(secrets, (secret) => sign(secret, timestamp, body, headers.scope), headers.signature)) {
     return { ok: false, reason: "signature does not match" };
   }
   return { ok: true };

@@ -6,7 +6,10 @@
  *   reached with the AWS SDK and its presigned URLs exactly as production reaches a bucket.
  *   s3rver checks the access key id and the expiry of presigned URLs but not SigV4 signatures, so
  *   a small loopback proxy in front of it verifies presigned GETs the way S3 does (SigV4 query
- *   signing, written out here from the spec rather than reusing the SDK's signer).
+ *   signing, written out here from the spec rather than reusing the SDK's signer);
+ * - Supabase Storage: a FAKE Supabase Storage API on loopback (testing/fake-supabase.ts) that signs
+ *   and checks its URLs' tokens as storage-api does, reached through @supabase/supabase-js.
+ *   Storage refuses a bad signed URL with 400 (InvalidJWT), where S3 and our API answer 403.
  */
 import { createHash, createHmac } from "node:crypto";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
@@ -16,19 +19,24 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import S3rver from "s3rver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeSupabase } from "../testing/fake-supabase.ts";
 import {
   createLocalAssetStore,
   createS3AssetStore,
+  createSupabaseAssetStore,
   verifyLocalAssetUrl,
   type AssetStore,
   type S3AssetStoreOptions,
 } from "./assets.ts";
+import { createSupabaseClient } from "./supabase.ts";
 
 const SECRET = "test-signing-secret-0123456789";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Harness {
   store: AssetStore;
+  /** The status a refused signed URL gets. Defaults to 403. */
+  refusedStatus?: number;
   stop(): Promise<void>;
 }
 
@@ -152,10 +160,29 @@ async function s3Harness(): Promise<Harness & { options: S3AssetStoreOptions }> 
   };
 }
 
+async function supabaseHarness(): Promise<Harness> {
+  const fake = await startFakeSupabase(); // FAKE Supabase Storage API on loopback
+  const client = createSupabaseClient({ url: fake.url, serviceKey: fake.serviceKey });
+  return {
+    store: createSupabaseAssetStore({ client, bucket: "agency-assets", url: fake.url }),
+    refusedStatus: 400,
+    stop: () => fake.stop(),
+  };
+}
+
 const adapters: Array<[string, () => Promise<Harness>]> = [
   ["local folder", localHarness],
   ["S3 (s3rver)", s3Harness],
+  ["Supabase Storage (fake Storage API)", supabaseHarness],
 ];
+
+/** A JWT (Supabase's signed URL token) with its payload changed and its signature kept. */
+function withClaims(token: string, change: (claims: Record<string, number>) => void): string {
+  const [head, body, sig] = token.split(".");
+  const claims = JSON.parse(Buffer.from(body!, "base64url").toString("utf8")) as Record<string, number>;
+  change(claims);
+  return `${head}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.${sig}`;
+}
 
 describe.each(adapters)("AssetStore contract: %s", (_name, start) => {
   let harness: Harness;
@@ -213,14 +240,22 @@ describe.each(adapters)("AssetStore contract: %s", (_name, start) => {
       const value = longer.searchParams.get(name);
       if (value) longer.searchParams.set(name, String(Number(value) + 3600));
     }
+    const jwt = longer.searchParams.get("token");
+    if (jwt)
+      longer.searchParams.set(
+        "token",
+        withClaims(jwt, (c) => (c.exp! += 3600)),
+      );
     const badSig = new URL(url);
     for (const name of ["sig", "X-Amz-Signature"]) {
       const value = badSig.searchParams.get(name);
       if (value) badSig.searchParams.set(name, (value[0] === "a" ? "b" : "a") + value.slice(1));
     }
+    if (jwt) badSig.searchParams.set("token", jwt.slice(0, -2) + (jwt.endsWith("AA") ? "BB" : "AA"));
+    expect(longer.toString()).not.toBe(url.toString());
     for (const tampered of [otherKey, longer, badSig]) {
       const res = await fetch(tampered);
-      expect(res.status, tampered.toString()).toBe(403);
+      expect(res.status, tampered.toString()).toBe(harness.refusedStatus ?? 403);
       expect(await res.text()).not.toBe("other");
     }
   });
@@ -230,7 +265,7 @@ describe.each(adapters)("AssetStore contract: %s", (_name, start) => {
     const url = await store.signedUrl("docs/p1/r1/short.md", 1);
     expect((await fetch(url)).status).toBe(200);
     await sleep(2100);
-    expect((await fetch(url)).status).toBe(403);
+    expect((await fetch(url)).status).toBe(harness.refusedStatus ?? 403);
   });
 
   it("when a key could escape or is malformed, then every operation refuses it and names the key", async () => {
@@ -279,6 +314,40 @@ describe("S3 asset store errors", () => {
 
   it("when a required option is missing, then the error names it", () => {
     expect(() => createS3AssetStore({ ...harness.options, bucket: "" })).toThrow(/bucket is required/);
+  });
+});
+
+describe("Supabase asset store errors (fake Supabase Storage API on loopback)", () => {
+  let fake: Awaited<ReturnType<typeof startFakeSupabase>>;
+  beforeAll(async () => {
+    fake = await startFakeSupabase({
+      buckets: { "agency-assets": { public: false }, open: { public: true } },
+    });
+  });
+  afterAll(async () => fake.stop());
+  const storeFor = (bucket: string, serviceKey = fake.serviceKey) =>
+    createSupabaseAssetStore({
+      client: createSupabaseClient({ url: fake.url, serviceKey }),
+      bucket,
+      url: fake.url,
+    });
+
+  it("when the bucket is public, then ping fails and says to make it private", async () => {
+    await expect(storeFor("open").ping()).rejects.toThrow(/"open".*is public; make it private/);
+    await expect(storeFor("agency-assets").ping()).resolves.toBeUndefined();
+  });
+
+  it("when the bucket does not exist, then ping fails naming the bucket", async () => {
+    await expect(storeFor("no-such-bucket").ping()).rejects.toThrow(
+      /bucket "no-such-bucket".*create it as a private bucket/,
+    );
+  });
+
+  it("when the service key is wrong, then put fails and names SUPABASE_SERVICE_KEY", async () => {
+    await expect(
+      storeFor("agency-assets", "not-the-key").put("docs/p/r/x.md", "x", "text/plain"),
+    ).rejects.toThrow(/upload of "docs\/p\/r\/x.md".*SUPABASE_SERVICE_KEY/);
+    expect(fake.objects.size).toBe(0);
   });
 });
 

@@ -1,8 +1,9 @@
 /**
  * Where the pipeline's artifacts (PRDs, prototypes, videos) live. Production: any S3-compatible
- * bucket, handed out through presigned GET URLs. Local: a folder, handed out through URLs to our
- * own API signed with HMAC-SHA256, which the API checks with `verifyLocalAssetUrl` before serving.
- * Both adapters accept the same keys (`docs/<project>/<run>/prd.md`) and refuse the same bad ones.
+ * bucket, handed out through presigned GET URLs, or a private bucket of Supabase Storage, handed
+ * out through its signed URLs. Local: a folder, handed out through URLs to our own API signed with
+ * HMAC-SHA256, which the API checks with `verifyLocalAssetUrl` before serving. Every adapter
+ * accepts the same keys (`docs/<project>/<run>/prd.md`) and refuses the same bad ones.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { constants } from "node:fs";
@@ -16,6 +17,7 @@ import {
   type S3ServiceException,
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import type { SupabaseClient } from "@supabase/supabase-js";
 
 export interface AssetStore {
   /** Stores (or replaces) the object; putting the same key twice is fine. */
@@ -159,13 +161,93 @@ export function createS3AssetStore(options: S3AssetStoreOptions): AssetStore {
   };
 }
 
+export interface SupabaseAssetStoreOptions {
+  /** A service-key client (data-access/supabase.ts `createSupabaseClient`). */
+  client: SupabaseClient;
+  /** A private bucket of the project's Storage. */
+  bucket: string;
+  /** The project URL, for error messages. */
+  url: string;
+}
+
+/** Storage answers a missing object or bucket with 400 and statusCode "404" (older) or a 404. */
+function storageNotFound(err: { status?: number; statusCode?: string } | null): boolean {
+  return err?.status === 404 || err?.statusCode === "404";
+}
+
+export function createSupabaseAssetStore(options: SupabaseAssetStoreOptions): AssetStore {
+  if (!options.bucket) throw new Error("createSupabaseAssetStore: bucket is required");
+  const { client, bucket } = options;
+  const where = `Supabase Storage bucket "${bucket}" at ${options.url}`;
+  const files = () => client.storage.from(bucket);
+  type StorageFailure = { message: string; status?: number; statusCode?: string };
+  const fail = (action: string, key: string | null, err: StorageFailure): Error => {
+    const code = err.statusCode ?? String(err.status ?? "");
+    const hint =
+      code === "401" || code === "403"
+        ? " (check SUPABASE_SERVICE_KEY: it must be the service role or a secret key)"
+        : "";
+    return new Error(
+      `${action}${key ? ` of "${key}"` : ""} in ${where} failed: ${code} ${err.message}${hint}`,
+    );
+  };
+
+  return {
+    async put(key, body, contentType) {
+      assertValidAssetKey(key);
+      assertContentType(contentType);
+      const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : body;
+      const { error } = await files().upload(key, bytes, { contentType, upsert: true, cacheControl: "60" });
+      if (error) throw fail("upload", key, error);
+      return digest(bytes);
+    },
+
+    async get(key) {
+      assertValidAssetKey(key);
+      // The download's Blob normalises the content type ("a; b" becomes "a;b"); the object's
+      // metadata keeps it as it was put.
+      const [download, info] = await Promise.all([files().download(key), files().info(key)]);
+      const error = download.error ?? info.error;
+      if (error) {
+        if (storageNotFound(error)) return null;
+        throw fail("download", key, error);
+      }
+      return {
+        body: Buffer.from(await download.data!.arrayBuffer()),
+        contentType: info.data?.contentType ?? "application/octet-stream",
+      };
+    },
+
+    async signedUrl(key, ttlSeconds) {
+      assertValidAssetKey(key);
+      assertTtl(ttlSeconds);
+      const { data, error } = await files().createSignedUrl(key, ttlSeconds);
+      if (error || !data) throw fail("signing", key, error ?? { message: "no signed URL" });
+      return data.signedUrl;
+    },
+
+    async ping() {
+      const { data, error } = await client.storage.getBucket(bucket);
+      if (error) {
+        const missing = storageNotFound(error);
+        throw fail("bucket check", null, {
+          ...error,
+          message: missing ? `${error.message} (create it as a private bucket)` : error.message,
+        });
+      }
+      // Signed URLs only protect the artifacts of a private bucket: a public one serves every key.
+      if (data.public) throw new Error(`${where} is public; make it private (Storage > bucket > Edit)`);
+    },
+  };
+}
+
 export interface LocalAssetStoreOptions {
   /** Folder holding the files; created when missing. */
   dir: string;
   /** Public URL of the API that serves `/v1/assets/local/<key>`, e.g. http://localhost:8080. */
   baseUrl: string;
-  /** HMAC key for the URLs; at least 16 characters. */
-  signingSecret: string;
+  /** HMAC key for the URLs (the "asset-url" key of business-logic/keys.ts); at least 16 bytes. */
+  signingSecret: string | Buffer;
 }
 
 /** Content types live beside the files in a tree no key can reach (keys never start with '.'). */
@@ -257,7 +339,7 @@ export function createLocalAssetStore(options: LocalAssetStoreOptions): AssetSto
   };
 }
 
-function signLocalAsset(key: string, expires: number, secret: string): string {
+function signLocalAsset(key: string, expires: number, secret: string | Buffer): string {
   return createHmac("sha256", secret).update(`${key}\n${expires}`).digest("base64url");
 }
 
@@ -269,19 +351,25 @@ export function verifyLocalAssetUrl(
   key: string,
   expires: string | number,
   sig: string,
-  secret: string,
+  secrets: string | Buffer | readonly (string | Buffer)[],
   now: number = Date.now(),
 ): boolean {
   const expiresAt =
     typeof expires === "number" ? expires : /^\d{1,12}$/.test(expires) ? Number(expires) : NaN;
   if (!Number.isInteger(expiresAt) || expiresAt * 1000 <= now) return false;
-  if (typeof sig !== "string" || !secret) return false;
+  const keys = typeof secrets === "string" || Buffer.isBuffer(secrets) ? [secrets] : secrets;
+  if (typeof sig !== "string" || keys.length === 0 || keys.some((k) => k.length === 0)) return false;
   try {
     assertValidAssetKey(key);
   } catch {
     return false;
   }
-  const expected = Buffer.from(signLocalAsset(key, expiresAt, secret));
   const given = Buffer.from(sig);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  let ok = false;
+  // The current key, then the previous one during a rotation.
+  for (const secret of keys) {
+    const expected = Buffer.from(signLocalAsset(key, expiresAt, secret));
+    if (given.length === expected.length && timingSafeEqual(given, expected)) ok = true;
+  }
+  return ok;
 }

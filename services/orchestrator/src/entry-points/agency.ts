@@ -13,8 +13,10 @@ import { connectLocalOrRemoteDatabase, migrate } from "../data-access/database.t
 import { checkRedisMaxmemoryPolicy, createBullQueue, createInProcessQueue } from "../data-access/queue.ts";
 import { createRateLimits } from "../data-access/rate-limits.ts";
 import { staleQueuedRuns, unfinishedRuns } from "../data-access/repository.ts";
+import { createSupabaseSignIn } from "../data-access/supabase.ts";
 import { startEmailScheduler } from "../business-logic/campaign.ts";
 import type { Deps, RunJob } from "../business-logic/deps.ts";
+import { startRetention } from "../business-logic/retention.ts";
 import { RunEvents } from "../business-logic/run-events.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
 import { createMetrics } from "../observability/metrics.ts";
@@ -95,6 +97,9 @@ export async function buildDeps(
     });
     limitsPool.on("error", () => undefined);
     closers.unshift(() => limitsPool.end());
+    // Supabase, when configured, holds the artifacts and issues the portal's sign-in links.
+    const { supabase } = config;
+    const portalSignIn = supabase ? createSupabaseSignIn(supabase) : undefined;
     const rateLimits = createRateLimits({
       pool: limitsPool,
       redisUrl: config.redisUrl,
@@ -114,14 +119,17 @@ export async function buildDeps(
       metrics: createMetrics(service),
       pipeline,
       draftingModel,
+      portalSignIn,
       adapters: {
         database: database.embedded
           ? `embedded Postgres (${path.join(config.dataDir, "postgres")})`
           : "Postgres at DATABASE_URL",
         queue: config.redisUrl ? "BullMQ on Redis at REDIS_URL" : "in-process queue",
-        assets: config.s3
-          ? `S3 bucket ${config.s3.bucket}`
-          : `local folder ${path.join(config.dataDir, "assets")}`,
+        assets: supabase
+          ? `Supabase Storage bucket ${supabase.bucket}`
+          : config.s3
+            ? `S3 bucket ${config.s3.bucket}`
+            : `local folder ${path.join(config.dataDir, "assets")}`,
         mailer: config.resendApiKey ? "Resend" : "outbox in Postgres (nothing leaves this machine)",
         drafting: draftingModel.offline ? "offline drafting model" : draftingModel.id,
         reviewGates: config.reviewGates.length ? config.reviewGates.join(", ") : "none",
@@ -210,9 +218,11 @@ export async function startWorker(deps: Deps): Promise<{ stop(): Promise<void> }
       .catch((err) => logger.warn({ err }, "sweep of queued runs failed"));
   }, 30_000);
   sweep.unref();
+  const retention = startRetention(deps);
   return {
     stop: async () => {
       clearInterval(sweep);
+      retention.stop();
       await scheduler.stop();
       // The queue stops taking jobs and waits for the runs in progress; then the threads end.
       await queue.close();

@@ -191,6 +191,33 @@ export function createApi(options: { baseUrl: string; token: string; timeoutMs?:
       send<{ run_id: string; status: string }>("POST", `/v1/runs/${encodeURIComponent(runId)}/review`, {
         json: body,
       }),
+    /**
+     * Counts one operator sign-in attempt before the password is checked (shared by every portal
+     * process); an address or name over its limit is an ApiError 429 with retryAfter.
+     */
+    operatorSignInAttempt: (name: string, address: string) =>
+      send<{ allowed: true }>("POST", "/v1/portal/operator-sign-ins", { json: { name, address } }),
+    openOperatorSession: (operator: string, address: string, ttlSeconds: number) =>
+      send<{ id: string; operator: string; expires_at: string }>("POST", "/v1/portal/operator-sessions", {
+        json: { operator, address, ttl_seconds: ttlSeconds },
+      }),
+    /** The operator session while it is neither revoked nor expired, else null. */
+    async operatorSession(id: string) {
+      try {
+        return await send<{ id: string; operator: string; expires_at: string }>(
+          "GET",
+          `/v1/portal/operator-sessions/${encodeURIComponent(id)}`,
+        );
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 404) return null;
+        throw err;
+      }
+    },
+    revokeOperatorSession: async (id: string) => {
+      const res = await raw("DELETE", `/v1/portal/operator-sessions/${encodeURIComponent(id)}`);
+      if (!res.ok && res.status !== 404)
+        throw new ApiError(res.status, "error", `The API answered ${res.status}.`);
+    },
     unsubscribe: (link: { token: string } | { project_id: string }) =>
       send<{ unsubscribed: true }>("POST", "/v1/unsubscribe", { json: link }),
     retryRun: (runId: string) =>

@@ -6,7 +6,7 @@
 import { hkdfSync } from "node:crypto";
 import { env } from "$env/dynamic/private";
 import { createApi, type Api } from "./api.ts";
-import { LoginLimiter, operatorDirectory, type OperatorDirectory } from "./operators.ts";
+import { operatorDirectory, type OperatorDirectory } from "./operators.ts";
 import { createSigner, type Signer } from "./signing.ts";
 
 export interface Portal {
@@ -16,7 +16,6 @@ export interface Portal {
   ops: Api;
   signer: Signer;
   operators: OperatorDirectory;
-  loginLimiter: LoginLimiter;
   /** Local mode: the single `admin` operator signs in with the operator token. */
   localAdmin: boolean;
 }
@@ -52,9 +51,8 @@ export function server(): Portal {
   portal = {
     api: createApi({ baseUrl, token: env.AGENCY_PORTAL_TOKEN || portalTokenFrom(secretKey) }),
     ops: createApi({ baseUrl, token: adminToken }),
-    signer: createSigner(secretKey),
+    signer: createSigner(secretKey, env.SECRET_KEY_PREVIOUS || undefined),
     operators,
-    loginLimiter: new LoginLimiter(),
     localAdmin: !production && !env.AGENCY_OPERATORS,
   };
   return portal;

@@ -1,11 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  LoginLimiter,
-  hashPassword,
-  operatorDirectory,
-  parseOperators,
-  verifyPassword,
-} from "./operators.ts";
+import { hashPassword, operatorDirectory, parseOperators, verifyPassword } from "./operators.ts";
 
 describe("operator passwords", () => {
   it("when a password is hashed, then only that password verifies and the hash is salted scrypt", async () => {
@@ -41,26 +35,5 @@ describe("operator passwords", () => {
     const dir = operatorDirectory({ localAdminToken: "the-operator-token-123" });
     expect(await dir.verify("admin", "the-operator-token-123")).toBe(true);
     expect(await dir.verify("admin", "the-operator-token-124")).toBe(false);
-  });
-});
-
-describe("sign-in rate limit", () => {
-  it("when a key fails five times within the window, then it waits until the first failure leaves it", () => {
-    const limiter = new LoginLimiter(5, 60_000);
-    for (let i = 0; i < 5; i++) {
-      expect(limiter.retryAfter("k", 1000 + i)).toBe(0);
-      limiter.fail("k", 1000 + i);
-    }
-    expect(limiter.retryAfter("k", 2000)).toBe(60_000 - 1000);
-    expect(limiter.retryAfter("k", 61_001)).toBe(0);
-    expect(limiter.retryAfter("other", 2000)).toBe(0);
-  });
-
-  it("when a key succeeds, then its failures are forgotten", () => {
-    const limiter = new LoginLimiter(2, 60_000);
-    limiter.fail("k", 1);
-    limiter.fail("k", 2);
-    limiter.succeed("k");
-    expect(limiter.retryAfter("k", 3)).toBe(0);
   });
 });

@@ -96,32 +96,3 @@ export function operatorDirectory(options: {
     },
   };
 }
-
-/**
- * Failed sign-ins per key (name and client address): after `max` failures within `windowMs`
- * the key is locked until the window has passed. Kept in memory: one portal process per agency.
- */
-export class LoginLimiter {
-  private failures = new Map<string, number[]>();
-  constructor(
-    private readonly max = 5,
-    private readonly windowMs = 15 * 60_000,
-  ) {}
-
-  /** Milliseconds until the key may try again; 0 when it may try now. */
-  retryAfter(key: string, now = Date.now()): number {
-    const recent = (this.failures.get(key) ?? []).filter((t) => t > now - this.windowMs);
-    this.failures.set(key, recent);
-    return recent.length >= this.max ? recent[0]! + this.windowMs - now : 0;
-  }
-
-  fail(key: string, now = Date.now()): void {
-    const recent = (this.failures.get(key) ?? []).filter((t) => t > now - this.windowMs);
-    recent.push(now);
-    this.failures.set(key, recent);
-  }
-
-  succeed(key: string): void {
-    this.failures.delete(key);
-  }
-}

@@ -26,4 +26,21 @@ describe("signed tokens", () => {
   it("when SECRET_KEY is short, then creating a signer fails naming it", () => {
     expect(() => createSigner("short")).toThrow(/SECRET_KEY/);
   });
+
+  it("when SECRET_KEY is rotated, then tokens of the previous key open while SECRET_KEY_PREVIOUS is set, and not after", () => {
+    const old = createSigner("the-key-before-rotation-0123");
+    const token = old.seal("operator-session", "id:alice", 3600);
+    const rotating = createSigner("the-key-after-rotation-01234", "the-key-before-rotation-0123");
+    expect(rotating.open("operator-session", token)?.subject).toBe("id:alice");
+    // New tokens are made with the new key only.
+    const fresh = rotating.seal("operator-session", "id:bob", 3600);
+    expect(old.open("operator-session", fresh)).toBeNull();
+    expect(createSigner("the-key-after-rotation-01234").open("operator-session", fresh)?.subject).toBe(
+      "id:bob",
+    );
+    // The previous key's token for one purpose still does not open for another.
+    expect(rotating.open("client-session", token)).toBeNull();
+    // SECRET_KEY_PREVIOUS removed: the old token is refused.
+    expect(createSigner("the-key-after-rotation-01234").open("operator-session", token)).toBeNull();
+  });
 });

@@ -14,6 +14,8 @@ import {
   isOperator,
   requestContext,
 } from "./middleware.ts";
+import { operatorSignInRoutes } from "./operator-sign-in-routes.ts";
+import { referenceRoutes } from "./openapi.ts";
 import { portalRoutes } from "./portal-routes.ts";
 import { reviewRoutes } from "./review-routes.ts";
 import { operatorRoutes, publicRoutes, webhookRoutes } from "./routes.ts";
@@ -122,7 +124,9 @@ export function createApp(deps: Deps, events: RunEvents): Express {
   app.use(reviewRoutes(deps));
   app.use(webhookRoutes(deps));
   app.use(portalRoutes(deps));
+  app.use(operatorSignInRoutes(deps));
   app.use(contentRoutes(deps));
+  app.use(referenceRoutes(deps));
   app.use(notFoundHandler);
   app.use(errorHandler());
   return app;

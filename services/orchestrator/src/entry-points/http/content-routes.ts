@@ -5,7 +5,6 @@
 import express, { Router, type Request } from "express";
 import {
   dispatchDuePosts,
-  dryRunAdapters,
   getContent,
   parsePublishEvent,
   parseScheduleOptions,
@@ -16,6 +15,9 @@ import {
   type Platform,
 } from "../../business-logic/content.ts";
 import type { Deps } from "../../business-logic/deps.ts";
+import { keysOf } from "../../business-logic/keys.ts";
+import { parseMediaOptions, resolvePost } from "../../business-logic/posting.ts";
+import { postingAdapters } from "../../data-access/posting/index.ts";
 import { HttpError, notFound } from "../../business-logic/errors.ts";
 import { jsonBody, refuseUnstorableBody, requireOperator } from "./middleware.ts";
 
@@ -31,7 +33,7 @@ function contentId(req: Request): string {
 
 export function contentRoutes(
   deps: Deps,
-  adapters: Partial<Record<Platform, PostingAdapter>> = dryRunAdapters(deps.pool),
+  adapters: Partial<Record<Platform, PostingAdapter>> = postingAdapters(deps),
 ): Router {
   const { pool, config } = deps;
   const router = Router();
@@ -45,7 +47,8 @@ export function contentRoutes(
     async (req, res) => {
       const piece = parsePublishEvent(req.body);
       const options = parseScheduleOptions(req.body);
-      const { contentId: id, created } = await publishContent(pool, piece, options);
+      const media = await parseMediaOptions(pool, req.body);
+      const { contentId: id, created } = await publishContent(pool, piece, options, media);
       res
         .status(created ? 201 : 200)
         .location(`/v1/content/${id}`)
@@ -68,6 +71,13 @@ export function contentRoutes(
     res.json(await dispatchDuePosts(deps, adapters));
   });
 
+  // An operator's answer for a post whose earlier attempt may have reached the platform.
+  router.post("/v1/content/posts/:postId/resolve", auth, ...jsonBody(4096), async (req, res) => {
+    const postId = req.params.postId;
+    if (typeof postId !== "string" || !UUID.test(postId)) throw notFound("The post");
+    res.json(await resolvePost(pool, postId, req.body));
+  });
+
   // Public: the portal's unsubscribe page posts JSON; mail clients' one-click unsubscribe
   // (RFC 8058) posts a form to the link with ?token=.
   router.post(
@@ -86,7 +96,7 @@ export function contentRoutes(
       }
       const result = await unsubscribe(
         pool,
-        config.secretKey,
+        keysOf(config).verifying("unsubscribe"),
         token !== undefined ? { token } : { project_id: projectId },
       );
       res.set("cache-control", "no-store").json(result);

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { anIntake, startTestAgency, type TestAgency } from "../../testing/agency-harness.ts";
 import { unsubscribeToken } from "../../business-logic/content.ts";
+import { keysOf } from "../../business-logic/keys.ts";
 
 let t: TestAgency;
 beforeAll(async () => {
@@ -73,6 +74,27 @@ describe("content distribution API", () => {
     );
   });
 
+  it("when a publish names media badly, then 422 names video_url, image_url and project_id, and nothing is stored", async () => {
+    const bad = await t.api("/v1/content", {
+      method: "POST",
+      json: publish({
+        page: { ...publish().page, id: 99 },
+        video_url: "http://insecure.example/v.mp4",
+        image_url: 7,
+        project_id: "00000000-0000-4000-8000-000000000000",
+      }),
+      admin: true,
+    });
+    expect(bad.status).toBe(422);
+    expect((await bad.json()).fields.map((f: { field: string }) => f.field)).toEqual([
+      "video_url",
+      "image_url",
+      "project_id",
+    ]);
+    const { rows } = await t.agency.pool.query("SELECT 1 FROM content_pieces WHERE external_id = '99'");
+    expect(rows).toHaveLength(0);
+  });
+
   it("when a piece is published twice and posts dispatched twice, then four posts are recorded once each by the dry-run adapter", async () => {
     const first = await t.api("/v1/content", { method: "POST", json: publish(), admin: true });
     expect(first.status).toBe(201);
@@ -101,6 +123,38 @@ describe("content distribution API", () => {
     );
   });
 
+  it("when a post waits for an operator, then the operator records its id or requeues it, and no other post can be resolved", async () => {
+    const content = await (
+      await t.api("/v1/content", {
+        method: "POST",
+        json: publish({ page: { ...publish().page, id: 11 } }),
+        admin: true,
+      })
+    ).json();
+    const [x, linkedin] = ["x", "linkedin"].map(
+      (p) => content.posts.find((q: { platform: string }) => q.platform === p).id,
+    );
+    await t.agency.pool.query(
+      "UPDATE social_posts SET status = 'needs_operator', in_flight_since = now() WHERE id = ANY($1::uuid[])",
+      [[x, linkedin]],
+    );
+    const resolve = (id: string, json: unknown, admin = true) =>
+      t.api(`/v1/content/posts/${id}/resolve`, { method: "POST", json, admin });
+    expect((await resolve(x, { external_id: "1800" }, false)).status).toBe(401);
+    const none = await resolve(x, {});
+    expect(none.status).toBe(422);
+    expect((await none.json()).fields[0].field).toBe("external_id");
+    expect((await resolve(x, { external_id: "1800" })).status).toBe(200);
+    expect((await resolve(linkedin, { requeue: true })).status).toBe(200);
+    // Resolved once: a second answer is a conflict, not a second post.
+    expect((await resolve(x, { requeue: true })).status).toBe(409);
+    expect((await resolve("00000000-0000-4000-8000-000000000000", { requeue: true })).status).toBe(404);
+    const after = await (await t.api(`/v1/content/${content.id}`, { admin: true })).json();
+    const byPlatform = Object.fromEntries(after.posts.map((p: { platform: string }) => [p.platform, p]));
+    expect(byPlatform.x).toMatchObject({ status: "posted", external_id: "1800" });
+    expect(byPlatform.linkedin).toMatchObject({ status: "scheduled", external_id: null });
+  });
+
   it("when the newsletter goes out, then each subscribed address gets it once and unsubscribed ones get nothing", async () => {
     const ada = await lead("ada@example.com");
     await lead("ADA@example.com"); // the same person, a second idea
@@ -110,7 +164,7 @@ describe("content distribution API", () => {
     // The campaign email's link carries the lead's signed token.
     const off = await t.api("/v1/unsubscribe", {
       method: "POST",
-      json: { token: unsubscribeToken(t.agency.config.secretKey, bob.lead_id) },
+      json: { token: unsubscribeToken(keysOf(t.agency.config).signing("unsubscribe"), bob.lead_id) },
     });
     expect(off.status).toBe(200);
     expect(await off.json()).toEqual({ unsubscribed: true });
@@ -145,7 +199,7 @@ describe("content distribution API", () => {
     expect(adaMail.text).toContain("https://portal.example/unsubscribe?token=");
 
     // The newsletter's own signed link unsubscribes too, by form post as mail clients do (RFC 8058).
-    const token = unsubscribeToken(t.agency.config.secretKey, ada.lead_id);
+    const token = unsubscribeToken(keysOf(t.agency.config).signing("unsubscribe"), ada.lead_id);
     const oneClick = await fetch(`${t.url}/v1/unsubscribe?token=${encodeURIComponent(token)}`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -163,7 +217,7 @@ describe("content distribution API", () => {
 
   it("when only the project id of a project whose emails link with a token is sent, then 422 asks for the token and nobody is unsubscribed", async () => {
     const carol = await lead("carol@example.com");
-    const token = unsubscribeToken(t.agency.config.secretKey, carol.lead_id);
+    const token = unsubscribeToken(keysOf(t.agency.config).signing("unsubscribe"), carol.lead_id);
     await campaignEmailLinking(
       carol,
       "carol@example.com",

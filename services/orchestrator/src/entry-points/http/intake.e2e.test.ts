@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STEP_NAMES } from "@roboagency/agents";
 import { unsubscribeToken } from "../../business-logic/content.ts";
 import { anIntake, eventually, startTestAgency, type TestAgency } from "../../testing/agency-harness.ts";
+import { keysOf } from "../../business-logic/keys.ts";
 
 let t: TestAgency;
 
@@ -82,7 +83,7 @@ describe("POST /v1/intake, end to end", () => {
     const outbox = await (await t.api(`/v1/outbox?to=ada@example.com`, { admin: true })).json();
     expect(outbox.messages).toHaveLength(3);
     // Each links to unsubscribe with the lead's signed token, never with the (public) project id.
-    const token = unsubscribeToken(t.agency.config.secretKey, accepted.lead_id);
+    const token = unsubscribeToken(keysOf(t.agency.config).signing("unsubscribe"), accepted.lead_id);
     for (const m of outbox.messages) {
       expect(m.text).toContain(`/unsubscribe?token=${token}`);
       expect(m.html).toContain(`/unsubscribe?token=${token}`);
@@ -94,7 +95,7 @@ describe("POST /v1/intake, end to end", () => {
     const first = await (
       await t.api("/v1/intake", { method: "POST", json: anIntake({ email: "gone@example.com" }) })
     ).json();
-    const token = unsubscribeToken(t.agency.config.secretKey, first.lead_id);
+    const token = unsubscribeToken(keysOf(t.agency.config).signing("unsubscribe"), first.lead_id);
     expect((await t.api("/v1/unsubscribe", { method: "POST", json: { token } })).status).toBe(200);
     const again = await (
       await t.api("/v1/intake", { method: "POST", json: anIntake({ email: "gone@example.com" }) })

@@ -145,14 +145,27 @@ export function isOperator(req: express.Request, adminToken: string): boolean {
 }
 
 export function requireOperator(adminToken: string): RequestHandler {
+  return requireToken(adminToken, "AGENCY_ADMIN_TOKEN", "Operator endpoints");
+}
+
+/**
+ * A bearer token of one caller's own (the operator token, Alertmanager's); when the token is not
+ * configured the route refuses everyone.
+ */
+export function requireToken(
+  token: string | undefined,
+  name: string,
+  what = "This endpoint",
+): RequestHandler {
   return (req, res, next) => {
-    if (!isOperator(req, adminToken)) {
+    const given = bearer(req);
+    if (!token || !given || !sameSecret(given, token)) {
       res.setHeader("www-authenticate", 'Bearer realm="agency-operators"');
       next(
         new HttpError(
           401,
           "unauthorized",
-          "Operator endpoints need Authorization: Bearer <AGENCY_ADMIN_TOKEN>.",
+          token ? `${what}: send Authorization: Bearer <${name}>.` : `${what}: off, ${name} is not set.`,
         ),
       );
       return;
@@ -165,11 +178,19 @@ export function requireOperator(adminToken: string): RequestHandler {
  * The portal's routes: the portal's own token (which reaches nothing else) or the operator's.
  * The portal's server holds the portal token for every request it makes on a client's behalf.
  */
-export function requirePortal(tokens: { adminToken: string; portalToken: string }): RequestHandler {
+export function requirePortal(tokens: {
+  adminToken: string;
+  portalToken: string;
+  /** During a SECRET_KEY rotation, the portal token the previous key derives. */
+  previousPortalToken?: string;
+}): RequestHandler {
+  const portalTokens = [tokens.portalToken, tokens.previousPortalToken].filter(
+    (t): t is string => t !== undefined,
+  );
   return (req, res, next) => {
     const given = bearer(req);
     const asOperator = given !== undefined && sameSecret(given, tokens.adminToken);
-    if (!given || !(asOperator || sameSecret(given, tokens.portalToken))) {
+    if (!given || !(asOperator || portalTokens.some((t) => sameSecret(given, t)))) {
       res.setHeader("www-authenticate", 'Bearer realm="agency-portal"');
       next(
         new HttpError(

@@ -60,7 +60,7 @@ export function portalRoutes(deps: Deps): Router {
   });
 
   router.post("/v1/portal/sessions", auth, ...json, async (req, res) => {
-    res.set("cache-control", "no-store").json(await consumeMagicLink(pool, req.body));
+    res.set("cache-control", "no-store").json(await consumeMagicLink(pool, req.body, deps.portalSignIn));
   });
 
   router.get("/v1/portal/projects", auth, async (req, res) => {

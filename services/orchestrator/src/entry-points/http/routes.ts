@@ -26,8 +26,14 @@ import { HttpError, notFound } from "../../business-logic/errors.ts";
 import { DEFAULT_WORKFLOW, intakeAdmission, parseIntake, submitIntake } from "../../business-logic/intake.ts";
 import type { RunEvents } from "../../business-logic/run-events.ts";
 import { enqueueRun, startWorkflow } from "../../business-logic/runs.ts";
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from "../../business-logic/signing.ts";
-import { isOperator, jsonBody, requireOperator } from "./middleware.ts";
+import { keysOf } from "../../business-logic/keys.ts";
+import {
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  verifySignature,
+  type Secrets,
+} from "../../business-logic/signing.ts";
+import { isOperator, jsonBody, requireOperator, requireToken } from "./middleware.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SIGNED_URL_TTL_SECONDS = 300;
@@ -123,7 +129,9 @@ export function publicRoutes(deps: Deps, events: RunEvents): Router {
   router.get("/v1/runs/:runId/events", async (req, res) => {
     const runId = uuidParam(req, "runId", "The run");
     // The portal's server relays streams for many clients with its token: only the process cap.
-    const relay = isOperator(req, config.portalToken) || isOperator(req, config.adminToken);
+    const relay = [config.portalToken, config.previousPortalToken, config.adminToken].some(
+      (token) => token !== undefined && isOperator(req, token),
+    );
     const admitted = events.admit(req.ip ?? "unknown", relay);
     if (!admitted.ok) {
       res.set("retry-after", String(admitted.retryAfterSeconds));
@@ -140,13 +148,13 @@ export function publicRoutes(deps: Deps, events: RunEvents): Router {
   });
 
   router.get("/v1/assets/local/*key", async (req, res) => {
-    if (config.s3) throw notFound("The asset");
+    if (config.s3 || config.supabase) throw notFound("The asset");
     const key = (req.params as unknown as { key: string[] }).key.join("/");
     const check = verifyLocalAssetUrl(
       key,
       String(req.query.expires ?? ""),
       String(req.query.sig ?? ""),
-      config.secretKey,
+      keysOf(config).verifying("asset-url"),
     );
     if (!check)
       throw new HttpError(403, "forbidden", "This asset link is invalid or has expired; ask for a new one.");
@@ -367,6 +375,7 @@ export function webhookRoutes(deps: Deps): Router {
    */
   const receive = <T>(
     source: string,
+    secrets: () => Secrets | undefined,
     eventOf: (req: Request) => string,
     {
       eventInPath = false,
@@ -382,11 +391,14 @@ export function webhookRoutes(deps: Deps): Router {
       const raw = req.rawBody ?? Buffer.alloc(0);
       const signature = req.get(SIGNATURE_HEADER);
       const event = eventOf(req);
-      const check = verifySignature(
-        config.secretKey,
-        { timestamp: req.get(TIMESTAMP_HEADER), signature, scope: eventInPath ? event : undefined },
-        raw,
-      );
+      const keys = secrets();
+      const check = keys
+        ? verifySignature(
+            keys,
+            { timestamp: req.get(TIMESTAMP_HEADER), signature, scope: eventInPath ? event : undefined },
+            raw,
+          )
+        : ({ ok: false, reason: `${source} webhooks are off until their secret is set` } as const);
       if (!check.ok) throw new HttpError(401, "invalid_signature", `Webhook refused: ${check.reason}.`);
       if (!/^[a-z][a-z0-9_.-]{0,63}$/.test(event)) {
         throw new HttpError(
@@ -406,11 +418,21 @@ export function webhookRoutes(deps: Deps): Router {
   router.post(
     "/v1/webhooks/agent/:event",
     ...json,
-    receive("agent", (req) => String(req.params.event), { eventInPath: true }),
+    receive(
+      "agent",
+      () => keysOf(config).verifying("agent-webhook"),
+      (req) => String(req.params.event),
+      { eventInPath: true },
+    ),
   );
 
-  // Alertmanager cannot sign bodies; it authenticates with the operator token (monitoring/alertmanager).
-  router.post("/v1/webhooks/alertmanager", requireOperator(config.adminToken), ...json, async (req, res) => {
+  // Alertmanager cannot sign bodies; it authenticates with a token of its own (monitoring/alertmanager).
+  const alertmanager = requireToken(
+    config.alertmanagerToken,
+    "ALERTMANAGER_TOKEN",
+    "The Alertmanager webhook",
+  );
+  router.post("/v1/webhooks/alertmanager", alertmanager, ...json, async (req, res) => {
     const body = req.body as { groupKey?: unknown; status?: unknown; alerts?: unknown } | undefined;
     if (
       !body ||
@@ -434,13 +456,18 @@ export function webhookRoutes(deps: Deps): Router {
   router.post(
     "/webhooks/cms/publish",
     ...jsonBody(Math.max(config.bodyLimitBytes, 1024 * 1024)),
-    receive("cms", () => "publish", {
-      prepare: (body) => ({ piece: parsePublishEvent(body), options: parseScheduleOptions(body) }),
-      act: async ({ piece, options }) => {
-        const { contentId, created } = await publishContent(pool, piece, options);
-        return { content_id: contentId, created };
+    receive(
+      "cms",
+      () => config.cmsWebhookSecret,
+      () => "publish",
+      {
+        prepare: (body) => ({ piece: parsePublishEvent(body), options: parseScheduleOptions(body) }),
+        act: async ({ piece, options }) => {
+          const { contentId, created } = await publishContent(pool, piece, options);
+          return { content_id: contentId, created };
+        },
       },
-    }),
+    ),
   );
   return router;
 }

@@ -1,5 +1,6 @@
 /** Signed webhooks over real HTTP and a real database. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { keysOf } from "../../business-logic/keys.ts";
 import { sign, signedHeaders } from "../../business-logic/signing.ts";
 import { startTestAgency, type TestAgency } from "../../testing/agency-harness.ts";
 
@@ -11,7 +12,9 @@ afterAll(async () => {
   await t?.stop();
 });
 
-const secret = () => t.agency.config.secretKey;
+/** Internal agents sign with the "agent-webhook" key; the CMS holds only CMS_WEBHOOK_SECRET. */
+const agentKey = () => keysOf(t.agency.config).signing("agent-webhook");
+const cmsSecret = () => t.agency.config.cmsWebhookSecret!;
 const article = (slug: string) => ({
   source: "mdx",
   slug,
@@ -31,7 +34,7 @@ describe("POST /v1/webhooks/agent/{event} and /webhooks/cms/publish", () => {
     const res = await post(
       "/v1/webhooks/agent/step_completed",
       body,
-      signedHeaders(secret(), body, Date.now(), "step_completed"),
+      signedHeaders(agentKey(), body, Date.now(), "step_completed"),
     );
     expect(res.status).toBe(202);
     const { rows } = await t.agency.pool.query("SELECT source, event, payload FROM webhook_receipts");
@@ -42,12 +45,12 @@ describe("POST /v1/webhooks/agent/{event} and /webhooks/cms/publish", () => {
 
   it("when a signed agent event is sent under another event name in the path, then 401 and nothing is recorded", async () => {
     const body = JSON.stringify({ project_id: "p2", step: "prototyper" });
-    const headers = signedHeaders(secret(), body, Date.now(), "step_completed");
+    const headers = signedHeaders(agentKey(), body, Date.now(), "step_completed");
     const res = await post("/v1/webhooks/agent/run_failed", body, headers);
     expect(res.status).toBe(401);
     expect((await res.json()).error).toBe("invalid_signature");
     // A signature over the body alone no longer passes for an event either.
-    const bodyOnly = await post("/v1/webhooks/agent/step_completed", body, signedHeaders(secret(), body));
+    const bodyOnly = await post("/v1/webhooks/agent/step_completed", body, signedHeaders(agentKey(), body));
     expect(bodyOnly.status).toBe(401);
     const { rows } = await t.agency.pool.query(
       "SELECT 1 FROM webhook_receipts WHERE payload->>'project_id' = 'p2'",
@@ -57,7 +60,7 @@ describe("POST /v1/webhooks/agent/{event} and /webhooks/cms/publish", () => {
 
   it("when the same signed request is sent again, then the replay is refused with 401", async () => {
     const body = JSON.stringify(article("launch-post"));
-    const headers = signedHeaders(secret(), body);
+    const headers = signedHeaders(cmsSecret(), body);
     expect((await post("/webhooks/cms/publish", body, headers)).status).toBe(202);
     const replay = await post("/webhooks/cms/publish", body, headers);
     expect(replay.status).toBe(401);
@@ -66,7 +69,7 @@ describe("POST /v1/webhooks/agent/{event} and /webhooks/cms/publish", () => {
 
   it("when a CMS publishes a signed article, then it enters the content pipeline with its platform posts", async () => {
     const body = JSON.stringify(article("waitlists"));
-    const res = await post("/webhooks/cms/publish", body, signedHeaders(secret(), body));
+    const res = await post("/webhooks/cms/publish", body, signedHeaders(cmsSecret(), body));
     expect(res.status).toBe(202);
     const { content_id: contentId, created } = await res.json();
     expect(created).toBe(true);
@@ -76,7 +79,7 @@ describe("POST /v1/webhooks/agent/{event} and /webhooks/cms/publish", () => {
 
   it("when a signed publish event is malformed, then 422 names the field and the signature stays unused", async () => {
     const body = JSON.stringify({ source: "mdx", slug: "" });
-    const headers = signedHeaders(secret(), body);
+    const headers = signedHeaders(cmsSecret(), body);
     const res = await post("/webhooks/cms/publish", body, headers);
     expect(res.status).toBe(422);
     expect((await res.json()).fields.length).toBeGreaterThan(0);
@@ -110,34 +113,39 @@ describe("POST /v1/webhooks/agent/{event} and /webhooks/cms/publish", () => {
   });
 
   it("when the body is changed after signing, then 401", async () => {
-    const headers = signedHeaders(secret(), JSON.stringify({ amount: 1 }));
+    const headers = signedHeaders(cmsSecret(), JSON.stringify({ amount: 1 }));
     const res = await post("/webhooks/cms/publish", JSON.stringify({ amount: 1000 }), headers);
     expect(res.status).toBe(401);
   });
 
   it("when the timestamp is older than five minutes, then 401", async () => {
     const body = "{}";
-    const headers = signedHeaders(secret(), body, Date.now() - 10 * 60_000);
+    const headers = signedHeaders(cmsSecret(), body, Date.now() - 10 * 60_000);
     const res = await post("/webhooks/cms/publish", body, headers);
     expect(res.status).toBe(401);
     expect((await res.json()).message).toMatch(/timestamp/);
   });
 
-  it("when Alertmanager posts with the operator token, then the notification is stored; without it, 401", async () => {
+  it("when Alertmanager posts with its own token, then the notification is stored; with the operator token or none, 401", async () => {
     const body = {
       version: "4",
       groupKey: '{}:{alertname="ServiceDown"}',
       status: "firing",
       alerts: [{ labels: { alertname: "ServiceDown" } }],
     };
+    const alertmanager = { authorization: `Bearer ${t.agency.config.alertmanagerToken}` };
     expect((await t.api("/v1/webhooks/alertmanager", { method: "POST", json: body })).status).toBe(401);
     expect(
       (await t.api("/v1/webhooks/alertmanager", { method: "POST", json: body, admin: true })).status,
+    ).toBe(401);
+    expect(
+      (await t.api("/v1/webhooks/alertmanager", { method: "POST", json: body, headers: alertmanager }))
+        .status,
     ).toBe(202);
     const bad = await t.api("/v1/webhooks/alertmanager", {
       method: "POST",
       json: { status: "firing" },
-      admin: true,
+      headers: alertmanager,
     });
     expect(bad.status).toBe(422);
     const { rows } = await t.agency.pool.query("SELECT status, alerts FROM alert_notifications");

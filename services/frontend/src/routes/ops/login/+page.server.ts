@@ -1,6 +1,7 @@
 import { fail, redirect } from "@sveltejs/kit";
 import { server } from "$lib/server/config.ts";
-import { startSession } from "$lib/server/session.ts";
+import { ApiError, ApiUnavailable } from "$lib/server/api.ts";
+import { startOperatorSession } from "$lib/server/session.ts";
 import type { Actions, PageServerLoad } from "./$types";
 
 const opsNext = (next: string | null) =>
@@ -23,27 +24,39 @@ export const actions = {
     if (!password) errors.password = "Enter your password.";
     if (Object.keys(errors).length) return fail(400, { name, errors, message: undefined });
 
-    const { operators, loginLimiter } = server();
-    // Per name and per address: guessing one name, or many names from one place, both slow down.
-    const keys = [`name:${name.toLowerCase()}`, `ip:${getClientAddress()}`];
-    const wait = Math.max(...keys.map((k) => loginLimiter.retryAfter(k)));
-    if (wait > 0) {
-      return fail(429, {
-        name,
-        errors: {} as typeof errors,
-        message: `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60_000)} minute(s).`,
-      });
+    const { ops: api, operators } = server();
+    // The client's address behind the proxy (adapter-node's ADDRESS_HEADER and XFF_DEPTH).
+    const address = getClientAddress();
+    // The attempt is counted in the API before the password is checked, so parallel guesses
+    // cannot all pass a check that none of them has been recorded by yet.
+    try {
+      await api.operatorSignInAttempt(name, address);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 429) {
+        const minutes = Math.ceil(Number(err.retryAfter ?? 60) / 60) || 1;
+        return fail(429, {
+          name,
+          errors: {} as typeof errors,
+          message: `Too many failed sign-ins. Try again in ${minutes} minute(s).`,
+        });
+      }
+      if (err instanceof ApiUnavailable) {
+        return fail(503, {
+          name,
+          errors: {} as typeof errors,
+          message: "The agency's API is not answering; try again in a minute.",
+        });
+      }
+      throw err;
     }
     if (!(await operators.verify(name, password))) {
-      for (const k of keys) loginLimiter.fail(k);
       return fail(401, {
         name,
         errors: {} as typeof errors,
         message: "That name and password do not match an operator.",
       });
     }
-    for (const k of keys) loginLimiter.succeed(k);
-    startSession(cookies, url, "operator", name);
+    await startOperatorSession(cookies, url, name, address);
     redirect(303, next);
   },
 } satisfies Actions;
