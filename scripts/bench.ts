@@ -1,21 +1,34 @@
 /**
- * `npm run bench`: latency under concurrent load and time to lead_ready, written to
- * bench-results/bench.json. A benchmark, not a test: it asserts nothing, it measures.
+ * `npm run bench`: the API's speed beside its baselines, the pipeline's throughput and the app
+ * tier's memory, written to bench-results/bench.json with a short table. A benchmark, not a
+ * test: it asserts nothing, it measures, and says which of the targets (issue 13) it met.
  *
- * The agency runs in a child process so the load generator does not share its event loop.
- * Postgres and Redis come from DATABASE_URL / REDIS_URL (a fresh database and queue of their
- * own), or from the embedded defaults in a temporary data folder.
+ * Every process runs apart from this one, which only keeps the books: the targets, and the load
+ * generator (autocannon, scripts/bench-load.ts, one process per load run). The supervisor stops
+ * each of them at the end, on an error and on Ctrl-C.
  *
- * Options: --duration <s> (default 10), --connections <n> (default 16), --runs <n> (default 5).
+ * Phases, each on a fresh database and queue:
+ *  A. local mode (`npm start`'s layout: API and worker in one process, runs in worker threads):
+ *     intake → lead_ready one run at a time; a bare Express route, an Express route doing one
+ *     indexed read of the run's row, GET /v1/runs/{id} (200, and 304 with If-None-Match) while
+ *     idle, and GET /v1/runs/{id} while pipeline runs execute.
+ *  B. the API alone (production's layout, the worker elsewhere): POST /v1/intake under load.
+ *  C. throughput and memory: a batch of intakes through the pipeline (offline model, MP4 off),
+ *     projects per minute, with the portal and the API under load meanwhile, and the resident
+ *     memory of each process: API, worker and portal as separate processes when REDIS_URL gives
+ *     them a shared queue (as deployed), else the local process and the portal.
+ *
+ * Options: --duration <s> (10), --connections <n> (16), --runs <n> (3), --batch <n> (20).
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { createServer } from "node:net";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import pg from "pg";
+import type { LoadResult, LoadSpec } from "./bench-load.ts";
+import { rssMiB, Supervisor, type Supervised } from "./bench-supervisor.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const arg = (name: string, fallback: number) => {
@@ -24,107 +37,66 @@ const arg = (name: string, fallback: number) => {
 };
 const DURATION_S = arg("duration", 10);
 const CONNECTIONS = arg("connections", 16);
-const RUNS = arg("runs", 5);
+const RUNS = arg("runs", 3);
+const BATCH = arg("batch", 20);
+const CONCURRENCY = Number(process.env.WORKER_CONCURRENCY || 2);
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS * 2 });
+const TARGETS = {
+  get_run_vs_one_query_rps: 0.8,
+  get_run_p95_ms: 15,
+  intake_p95_ms: 50,
+  get_run_during_pipeline_vs_idle_p95: 2,
+  projects_per_minute: 20,
+  app_tier_rss_mib: 600,
+};
+
+const supervisor = new Supervisor();
+supervisor.handleSignals();
+
+/** Node with tsx's loader in the same process, so the pid is the process that does the work. */
+const tsx = (script: string, args: string[] = []) => ["--import", "tsx", path.join(root, script), ...args];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
 
 function request(
   url: string,
-  method: string,
+  method = "GET",
   body?: string,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; body: string }> {
+): Promise<{ status: number; body: string; etag?: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, agent, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-    });
+    const req = http.request(
+      url,
+      { method, headers: body ? { "content-type": "application/json" } : {} },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString(),
+            etag: res.headers.etag,
+          }),
+        );
+      },
+    );
     req.on("error", reject);
     if (body) req.write(body);
     req.end();
   });
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return Math.round(sorted[Math.max(0, i)]! * 100) / 100;
-}
-
-interface LoadResult {
-  requests: number;
-  errors: number;
-  rps: number;
-  latency_ms: { p50: number; p95: number; p99: number; max: number };
-}
-
-/** `CONNECTIONS` loops issue requests back to back for the duration; latencies in ms. */
-async function load(
-  make: () => { url: string; method: string; body?: string; headers?: Record<string, string> },
-  expect: number,
-): Promise<LoadResult> {
-  const latencies: number[] = [];
-  let errors = 0;
-  const end = performance.now() + DURATION_S * 1000;
-  const loop = async () => {
-    while (performance.now() < end) {
-      const r = make();
-      const started = performance.now();
-      try {
-        const res = await request(r.url, r.method, r.body, r.headers);
-        if (res.status !== expect) errors++;
-      } catch {
-        errors++;
-      }
-      latencies.push(performance.now() - started);
-    }
-  };
-  const started = performance.now();
-  await Promise.all(Array.from({ length: CONNECTIONS }, loop));
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    requests: latencies.length,
-    errors,
-    rps: Math.round(latencies.length / seconds),
-    latency_ms: {
-      p50: percentile(latencies, 50),
-      p95: percentile(latencies, 95),
-      p99: percentile(latencies, 99),
-      max: percentile(latencies, 100),
-    },
-  };
-}
-
-async function startTarget(
-  env: NodeJS.ProcessEnv,
-  worker: boolean,
-): Promise<{ child: ChildProcess; api: string; bare: string }> {
-  const child = spawn(
-    "npx",
-    ["tsx", path.join(root, "scripts/bench-target.ts"), ...(worker ? ["--worker"] : [])],
-    {
-      env,
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
-  const lines = createInterface({ input: child.stdout! });
-  for await (const line of lines) {
-    if (line.startsWith("{")) return { child, ...(JSON.parse(line) as { api: string; bare: string }) };
-  }
-  throw new Error("the bench target exited before it was ready");
-}
-
-async function stopTarget(child: ChildProcess) {
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill("SIGTERM");
-  await exited;
-}
-
-const intake = (i: number) =>
+const intake = (tag: string) =>
   JSON.stringify({
-    email: `bench-${i}@example.com`,
+    email: `bench-${tag}@example.com`,
     sector: "saas",
     idea: "A scheduling assistant for small clinics that fills cancelled appointment slots from a waitlist.",
     goals: "Fewer no-shows",
@@ -132,14 +104,70 @@ const intake = (i: number) =>
     timeline: "8 weeks",
   });
 
-/**
- * A fresh agency environment: its own data folder, database and queue, so the thousands of
- * intakes of the load phase never sit in front of the lead_ready phase's runs.
- */
-async function freshEnv(): Promise<{ env: NodeJS.ProcessEnv; cleanup: () => Promise<void> }> {
+async function submit(api: string, tag: string): Promise<string> {
+  const res = await request(`${api}/v1/intake`, "POST", intake(tag));
+  if (res.status !== 202) throw new Error(`intake answered ${res.status}: ${res.body}`);
+  return (JSON.parse(res.body) as { run_id: string }).run_id;
+}
+
+interface RunStatus {
+  status: string;
+  error: string | null;
+  created_at: string;
+  lead_ready_at: string | null;
+}
+
+async function runStatus(api: string, runId: string): Promise<RunStatus> {
+  const run = JSON.parse((await request(`${api}/v1/runs/${runId}`)).body) as RunStatus;
+  if (run.status === "failed") throw new Error(`bench run failed: ${run.error}`);
+  return run;
+}
+
+async function leadReady(api: string, runId: string): Promise<RunStatus> {
+  for (;;) {
+    const run = await runStatus(api, runId);
+    if (run.lead_ready_at) return run;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** One load run in its own process (autocannon). */
+async function load(spec: Omit<LoadSpec, "connections" | "durationSeconds"> & Partial<LoadSpec>) {
+  const full: LoadSpec = { connections: CONNECTIONS, durationSeconds: DURATION_S, ...spec };
+  const p = supervisor.start("load", process.execPath, tsx("scripts/bench-load.ts", [JSON.stringify(full)]));
+  const result = await supervisor.ready<LoadResult>(p);
+  await p.exited;
+  return result;
+}
+
+/** Highest resident memory of each process while `during` runs, sampled every 250 ms. */
+async function peakRss<T>(
+  processes: Record<string, Supervised>,
+  during: () => Promise<T>,
+): Promise<{ value: T; rss: Record<string, number> }> {
+  const peak: Record<string, number> = {};
+  const sample = () => {
+    for (const [name, p] of Object.entries(processes)) {
+      const mib = rssMiB(p.pid);
+      if (mib !== undefined) peak[name] = Math.max(peak[name] ?? 0, mib);
+    }
+  };
+  sample();
+  const timer = setInterval(sample, 250);
+  try {
+    return { value: await during(), rss: peak };
+  } finally {
+    clearInterval(timer);
+    sample();
+  }
+}
+
+/** A fresh agency environment: its own data folder, database and queue. */
+async function freshEnv(redis: boolean): Promise<NodeJS.ProcessEnv> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "agency-bench-"));
   // As root, embedded Postgres runs as the postgres user, who must reach the folder.
   chmodSync(dataDir, 0o755);
+  supervisor.onShutdown(async () => rmSync(dataDir, { recursive: true, force: true }));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     AGENCY_DATA_DIR: dataDir,
@@ -147,121 +175,281 @@ async function freshEnv(): Promise<{ env: NodeJS.ProcessEnv; cleanup: () => Prom
     LOG_LEVEL: "error",
     CAMPAIGN_DELAYS: "0,0,0",
     RUN_QUEUE_NAME: `bench-${randomBytes(4).toString("hex")}`,
-    // The machine's own speed: no operator in the loop, no ceiling on intakes.
+    WORKER_CONCURRENCY: String(CONCURRENCY),
+    // The machine's own speed: no operator in the loop, no ceiling on intakes, no MP4.
     AGENCY_REVIEW_GATES: "none",
+    AGENCY_EXPLAINER_VIDEO: "off",
     AGENCY_INTAKES_PER_DAY: "1000000",
     AGENCY_INTAKES_PER_EMAIL_PER_HOUR: "10000",
     AGENCY_INTAKES_PER_CLIENT_PER_HOUR: "0",
+    // Given, so every process of a phase (API, worker, portal) shares them.
+    SECRET_KEY: randomBytes(24).toString("base64url"),
+    AGENCY_ADMIN_TOKEN: randomBytes(24).toString("base64url"),
+    AGENCY_PORTAL_TOKEN: randomBytes(24).toString("base64url"),
   };
-  let dropDatabase: (() => Promise<void>) | undefined;
+  if (!redis) delete env.REDIS_URL;
   if (process.env.DATABASE_URL) {
     const name = `bench_${Date.now()}_${randomBytes(3).toString("hex")}`;
     const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
     await admin.connect();
     await admin.query(`CREATE DATABASE ${name}`);
     await admin.end();
-    const url = new URL(process.env.DATABASE_URL);
-    url.pathname = `/${name}`;
-    env.DATABASE_URL = url.toString();
-    dropDatabase = async () => {
+    supervisor.onShutdown(async () => {
       const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();
-    };
+    });
+    const url = new URL(process.env.DATABASE_URL);
+    url.pathname = `/${name}`;
+    env.DATABASE_URL = url.toString();
   } else {
     env.AGENCY_PG_PORT = String(55000 + Math.floor(Math.random() * 5000));
   }
-  return {
-    env,
-    cleanup: async () => {
-      await dropDatabase?.();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  return env;
 }
+
+interface Target {
+  api: string;
+  bare: string;
+  oneQuery: string;
+}
+
+async function startTarget(env: NodeJS.ProcessEnv, args: string[]) {
+  const p = supervisor.start(
+    `target ${args.join(" ")}`.trim(),
+    process.execPath,
+    tsx("scripts/bench-target.ts", args),
+    {
+      env,
+    },
+  );
+  return { p, ...(await supervisor.ready<Target>(p)) };
+}
+
+async function waitForHttp(url: string, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await request(url)).status === 200) return;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+const percentile = (sorted: number[], p: number) =>
+  sorted.length
+    ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!
+    : NaN;
 
 async function main() {
   const results: Record<string, unknown> = {
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, memory_gb: Math.round(totalmem() / 2 ** 30), node: process.version },
+    machine: {
+      cpus: cpus().length,
+      memory_gb: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      load_average_at_start: loadavg().map((l) => round(l)),
+    },
     setup: {
       database: process.env.DATABASE_URL ? "Postgres at DATABASE_URL" : "embedded Postgres",
-      queue: process.env.REDIS_URL ? "BullMQ on Redis at REDIS_URL" : "in-process queue",
+      load_generator: "autocannon, one process per load run",
       duration_s: DURATION_S,
       connections: CONNECTIONS,
-      target_p95_ms: 200,
+      worker_concurrency: CONCURRENCY,
+      drafting: "offline model, MP4 off, no review gates",
     },
+    targets: TARGETS,
   };
 
-  // Phase 1: the API alone, as in production where the worker is its own container.
-  const load1 = await freshEnv();
-  const api = await startTarget(load1.env, false);
-  try {
-    const seed = JSON.parse(
-      (await request(`${api.api}/v1/intake`, "POST", intake(0), { "content-type": "application/json" })).body,
-    );
-    let n = 1;
-    results.bare_express = await load(() => ({ url: api.bare, method: "GET" }), 200);
-    results.post_intake = await load(
-      () => ({
-        url: `${api.api}/v1/intake`,
-        method: "POST",
-        body: intake(n++),
-        headers: { "content-type": "application/json" },
-      }),
-      202,
-    );
-    results.get_run = await load(() => ({ url: `${api.api}/v1/runs/${seed.run_id}`, method: "GET" }), 200);
-  } finally {
-    await stopTarget(api.child);
+  // Phase A: local mode.
+  const envA = await freshEnv(false);
+  const local = await startTarget(envA, ["--worker"]);
+  const seconds: number[] = [];
+  let seed = "";
+  for (let i = 0; i < RUNS; i++) {
+    seed = await submit(local.api, `seq-${i}`);
+    const run = await leadReady(local.api, seed);
+    seconds.push((Date.parse(run.lead_ready_at!) - Date.parse(run.created_at)) / 1000);
   }
+  seconds.sort((a, b) => a - b);
+  results.intake_to_lead_ready_s = {
+    runs: seconds.length,
+    p50: round(percentile(seconds, 50)),
+    max: round(percentile(seconds, 100)),
+    note: "one run at a time, so no queue wait; local mode",
+  };
+  const runUrl = `${local.api}/v1/runs/${seed}`;
+  const first = await request(runUrl);
+  results.get_run_body_bytes = Buffer.byteLength(first.body);
+  const bare = await load({ url: local.bare, expect: 200 });
+  const oneQuery = await load({ url: `${local.oneQuery}/${seed}`, expect: 200 });
+  const getRun = await load({ url: runUrl, expect: 200 });
+  const getRun304 = await load({ url: runUrl, headers: { "if-none-match": first.etag! }, expect: 304 });
+  results.baseline_bare_express = bare;
+  results.baseline_one_query_express = oneQuery;
+  results.get_run = getRun;
+  results.get_run_304 = getRun304;
 
-  await load1.cleanup();
+  // GET run while the worker threads execute runs: enough queued to outlast the window.
+  const busyRuns = await Promise.all(
+    Array.from({ length: Math.max(6, CONCURRENCY * 4) }, (_, i) => submit(local.api, `busy-${i}`)),
+  );
+  await new Promise((r) => setTimeout(r, 500));
+  const during = await load({ url: runUrl, expect: 200 });
+  const stillRunning = (await Promise.all(busyRuns.map((id) => runStatus(local.api, id)))).filter(
+    (r) => !r.lead_ready_at,
+  ).length;
+  results.get_run_during_pipeline = {
+    ...during,
+    runs_unfinished_at_end: stillRunning,
+    runs_submitted: busyRuns.length,
+  };
+  await Promise.all(busyRuns.map((id) => leadReady(local.api, id)));
+  await supervisor.stop(local.p);
 
-  // Phase 2: API and worker; intakes one after another, time from intake to lead_ready.
-  const load2 = await freshEnv();
-  const full = await startTarget(load2.env, true);
-  try {
-    const seconds: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const accepted = JSON.parse(
-        (
-          await request(`${full.api}/v1/intake`, "POST", intake(100_000 + i), {
-            "content-type": "application/json",
-          })
-        ).body,
-      );
-      for (;;) {
-        const run = JSON.parse((await request(`${full.api}/v1/runs/${accepted.run_id}`, "GET")).body);
-        if (run.status === "failed") throw new Error(`bench run failed: ${run.error}`);
-        if (run.lead_ready_at) {
-          seconds.push((Date.parse(run.lead_ready_at) - Date.parse(run.created_at)) / 1000);
-          break;
-        }
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    }
-    seconds.sort((a, b) => a - b);
-    results.intake_to_lead_ready_s = {
-      runs: seconds.length,
-      p50: percentile(seconds, 50),
-      max: percentile(seconds, 100),
-      note: "offline drafting model; queue wait in this figure is near zero (runs one after another)",
-    };
-  } finally {
-    await stopTarget(full.child);
+  // Phase B: the API alone; intakes queue up and nothing runs them.
+  const envB = await freshEnv(false);
+  const apiOnly = await startTarget(envB, []);
+  await submit(apiOnly.api, "warm-up");
+  results.post_intake = await load({
+    url: `${apiOnly.api}/v1/intake`,
+    method: "POST",
+    intakes: true,
+    expect: 202,
+  });
+  await supervisor.stop(apiOnly.p);
+
+  // Phase C: throughput and memory with the portal under load.
+  const split = Boolean(process.env.REDIS_URL);
+  const envC = await freshEnv(split);
+  const processes: Record<string, Supervised> = {};
+  let api: string;
+  if (split) {
+    const target = await startTarget(envC, []);
+    processes.api = target.p;
+    api = target.api;
+    const metricsPort = await freePort();
+    const worker = supervisor.start(
+      "worker",
+      process.execPath,
+      tsx("services/orchestrator/src/bin/worker.ts"),
+      {
+        env: { ...envC, WORKER_METRICS_PORT: String(metricsPort) },
+        stdio: ["ignore", "ignore", "inherit"],
+      },
+    );
+    processes.worker = worker;
+    await waitForHttp(`http://127.0.0.1:${metricsPort}/health`);
+  } else {
+    const target = await startTarget(envC, ["--worker"]);
+    processes["api+worker"] = target.p;
+    api = target.api;
   }
+  console.error("bench: starting the portal (builds it first when its sources changed)");
+  const portalProcess = supervisor.start(
+    "portal",
+    process.execPath,
+    tsx("scripts/bench-target.ts", ["--portal"]),
+    {
+      env: { ...envC, API_URL: api },
+    },
+  );
+  processes.portal = portalProcess;
+  const { portal } = await supervisor.ready<{ portal: string }>(portalProcess);
+  await submit(api, "warm-up");
 
-  await load2.cleanup();
+  const { value: throughput, rss } = await peakRss(processes, async () => {
+    const started = Date.now();
+    const ids = await Promise.all(Array.from({ length: BATCH }, (_, i) => submit(api, `batch-${i}`)));
+    // Meanwhile the portal's intake page and the API's run status take load too.
+    const [portalLoad, apiLoad] = await Promise.all([
+      load({ url: `${portal}/`, expect: 200, connections: 4 }),
+      load({ url: `${api}/v1/runs/${ids[0]}`, expect: 200, connections: 4 }),
+    ]);
+    const runs = await Promise.all(ids.map((id) => leadReady(api, id)));
+    const last = Math.max(...runs.map((r) => Date.parse(r.lead_ready_at!)));
+    const minutes = (last - started) / 60_000;
+    return { portalLoad, apiLoad, minutes };
+  });
+  results.throughput = {
+    projects: BATCH,
+    minutes: round(throughput.minutes, 3),
+    projects_per_minute: round(BATCH / throughput.minutes, 1),
+    layout: split
+      ? "API, worker and portal as separate processes (shared Redis queue)"
+      : "local mode and portal",
+    portal_under_load: throughput.portalLoad,
+    api_under_load: throughput.apiLoad,
+  };
+  results.rss_mib = { ...rss, app_tier_total: Object.values(rss).reduce((s, v) => s + v, 0) };
+  for (const p of Object.values(processes)) await supervisor.stop(p);
+
+  const get = results.get_run as LoadResult;
+  const tput = results.throughput as { projects_per_minute: number };
+  const intakeLoad = results.post_intake as LoadResult;
+  const tier = (results.rss_mib as { app_tier_total: number }).app_tier_total;
+  results.ratios = {
+    get_run_vs_bare_rps: round(get.rps / bare.rps),
+    get_run_vs_one_query_rps: round(get.rps / oneQuery.rps),
+    get_run_304_vs_one_query_rps: round(getRun304.rps / oneQuery.rps),
+    get_run_during_pipeline_vs_idle_p95: round(during.latency_ms.p95 / get.latency_ms.p95),
+  };
+  const ratios = results.ratios as Record<string, number>;
+  results.met = {
+    get_run_vs_one_query_rps: ratios.get_run_vs_one_query_rps! >= TARGETS.get_run_vs_one_query_rps,
+    get_run_p95_ms: get.latency_ms.p95 <= TARGETS.get_run_p95_ms,
+    get_run_304: getRun304.errors === 0 && getRun304.requests > 0,
+    intake_p95_ms:
+      intakeLoad.errors === 0 &&
+      intakeLoad.requests > 0 &&
+      intakeLoad.latency_ms.p95 <= TARGETS.intake_p95_ms,
+    get_run_during_pipeline_vs_idle_p95:
+      ratios.get_run_during_pipeline_vs_idle_p95! <= TARGETS.get_run_during_pipeline_vs_idle_p95,
+    projects_per_minute: tput.projects_per_minute >= TARGETS.projects_per_minute,
+    app_tier_rss_mib: tier <= TARGETS.app_tier_rss_mib,
+  };
+  (results.machine as Record<string, unknown>).load_average_at_end = loadavg().map((l) => round(l));
+
   mkdirSync(path.join(root, "bench-results"), { recursive: true });
   const out = path.join(root, "bench-results", "bench.json");
   writeFileSync(out, JSON.stringify(results, null, 2) + "\n");
-  console.log(JSON.stringify(results, null, 2));
+  printTable(results);
   console.log(`\nwritten to ${path.relative(process.cwd(), out)}`);
-  agent.destroy();
 }
 
-await main();
-// Keep-alive sockets and child pipes may linger; the figures are written, so end here.
+function printTable(r: Record<string, unknown>) {
+  const row = (name: string, l: LoadResult) =>
+    `${name.padEnd(34)} ${String(l.rps).padStart(7)} ${String(l.latency_ms.p50).padStart(8)} ${String(
+      l.latency_ms.p95,
+    ).padStart(8)} ${String(l.latency_ms.p99).padStart(8)} ${String(l.errors).padStart(6)}`;
+  const lines = [
+    `${"".padEnd(34)} ${"req/s".padStart(7)} ${"p50 ms".padStart(8)} ${"p95 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"errors".padStart(6)}`,
+    row("bare Express route", r.baseline_bare_express as LoadResult),
+    row("Express + one indexed read", r.baseline_one_query_express as LoadResult),
+    row("GET /v1/runs/{id}", r.get_run as LoadResult),
+    row("GET /v1/runs/{id} (304)", r.get_run_304 as LoadResult),
+    row("GET /v1/runs/{id} during runs", r.get_run_during_pipeline as LoadResult),
+    row("POST /v1/intake (API alone)", r.post_intake as LoadResult),
+    "",
+    `ratios   ${JSON.stringify(r.ratios)}`,
+    `pipeline ${JSON.stringify(r.throughput, ["projects", "minutes", "projects_per_minute"])}`,
+    `lead_ready ${JSON.stringify(r.intake_to_lead_ready_s)}`,
+    `rss MiB  ${JSON.stringify(r.rss_mib)}`,
+    `met      ${JSON.stringify(r.met)}`,
+    `load avg ${JSON.stringify(r.machine)}`,
+  ];
+  console.log(lines.join("\n"));
+}
+
+try {
+  await main();
+} finally {
+  await supervisor.shutdown();
+}
+// Keep-alive sockets may linger; the figures are written, so end here.
 process.exit(0);

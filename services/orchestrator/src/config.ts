@@ -139,7 +139,13 @@ export interface Config {
   /** Largest accepted request body, in bytes. */
   bodyLimitBytes: number;
   logLevel: string;
+  /** Runs one worker process executes at once (WORKER_CONCURRENCY). Defaults to 2. */
   workerConcurrency: number;
+  /**
+   * Where a run executes (AGENCY_RUN_ISOLATION): "thread", one worker thread per concurrent run,
+   * or "inline", on the worker's own event loop. Defaults to thread.
+   */
+  runIsolation: "thread" | "inline";
   /** Name of the run queue; separate agencies on one Redis need separate names. */
   queueName: string;
   /** Gates where a run waits for an operator (AGENCY_REVIEW_GATES). Defaults to both. */
@@ -151,6 +157,18 @@ export interface Config {
    * another worker takes the run over within about 1.5× this. Defaults to 20.
    */
   runLockSeconds: number;
+  /**
+   * Live run streams (GET /v1/runs/{id}/events): open streams per API process
+   * (AGENCY_SSE_MAX_STREAMS, 1000) and per client address (AGENCY_SSE_MAX_STREAMS_PER_CLIENT, 20),
+   * seconds between heartbeats (AGENCY_SSE_HEARTBEAT_SECONDS, 15) and before a stream is closed for
+   * the client to reconnect (AGENCY_SSE_MAX_STREAM_SECONDS, 3600).
+   */
+  eventStreams: {
+    maxStreams: number;
+    maxStreamsPerClient: number;
+    heartbeatSeconds: number;
+    maxStreamSeconds: number;
+  };
   /**
    * How long kept rows live (business-logic/retention.ts): AGENCY_RETENTION_WEBHOOK_RECEIPTS_DAYS
    * (30), AGENCY_RETENTION_IDEMPOTENCY_KEYS_DAYS (7), AGENCY_RETENTION_SIGN_IN_TOKENS_DAYS (7),
@@ -191,6 +209,14 @@ function reviewGates(env: Env): ReviewGate[] {
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
+}
+
+function runIsolation(env: Env): Config["runIsolation"] {
+  const raw = env.AGENCY_RUN_ISOLATION || "thread";
+  if (raw !== "thread" && raw !== "inline") {
+    throw new ConfigError(`AGENCY_RUN_ISOLATION must be "thread" or "inline"; got "${raw}".`);
+  }
+  return raw;
 }
 
 function url(env: Env, name: string, fallback?: string): string | undefined {
@@ -505,10 +531,17 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimitBytes: int(env, "API_BODY_LIMIT_BYTES", 64 * 1024, 1024, 10 * 1024 * 1024),
     logLevel: env.LOG_LEVEL || "info",
     workerConcurrency: int(env, "WORKER_CONCURRENCY", 2, 1, 64),
+    runIsolation: runIsolation(env),
     queueName: env.RUN_QUEUE_NAME || "agency-runs",
     reviewGates: reviewGates(env),
     projectBudgetUsd: usd(env, "AGENCY_PROJECT_BUDGET_USD", 0.5),
     runLockSeconds: int(env, "RUN_LOCK_SECONDS", 20, 2, 600),
+    eventStreams: {
+      maxStreams: int(env, "AGENCY_SSE_MAX_STREAMS", 1000, 1, 1_000_000),
+      maxStreamsPerClient: int(env, "AGENCY_SSE_MAX_STREAMS_PER_CLIENT", 20, 1, 100_000),
+      heartbeatSeconds: int(env, "AGENCY_SSE_HEARTBEAT_SECONDS", 15, 1, 3600),
+      maxStreamSeconds: int(env, "AGENCY_SSE_MAX_STREAM_SECONDS", 3600, 1, 86_400),
+    },
     retention: {
       webhookReceiptsDays: int(env, "AGENCY_RETENTION_WEBHOOK_RECEIPTS_DAYS", 30, 1, 3650),
       idempotencyKeysDays: int(env, "AGENCY_RETENTION_IDEMPOTENCY_KEYS_DAYS", 7, 1, 3650),

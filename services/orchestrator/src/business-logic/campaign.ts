@@ -14,7 +14,7 @@ import {
   markEmailSent,
   type OutgoingEmail,
 } from "../data-access/repository.ts";
-import type { Deps } from "./deps.ts";
+import type { Deps, RunDeps } from "./deps.ts";
 import { HttpError, notFound } from "./errors.ts";
 import { signedHeaders } from "./signing.ts";
 
@@ -125,7 +125,7 @@ export async function sendCampaignStep(deps: Deps, campaignId: string, step: str
  * timing; when it cannot be reached after a few tries, the built-in scheduler sends the emails.
  */
 export async function fireLeadReady(
-  deps: Deps,
+  deps: RunDeps,
   run: { runId: string; projectId: string; campaignId: string; toEmail: string; dispatch: string },
 ): Promise<void> {
   const { config, logger } = deps;

@@ -38,3 +38,6 @@ export interface Deps {
   /** Who drafts; undefined leaves the pipeline's offline default. */
   draftingModel?: DraftingModel;
 }
+
+/** What executing a run needs: a run thread has no queue and takes no intakes (no rate limits). */
+export type RunDeps = Omit<Deps, "queue" | "rateLimits">;

@@ -2,20 +2,13 @@
  * The intake: validation that names every bad field, and the one transaction that creates the
  * lead, the project and the run. Idempotency keys make a retried submit answer as the first did.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { z } from "zod";
 import { listSectors } from "@roboagency/agents";
 import type pg from "pg";
 import { withTransaction } from "../data-access/database.ts";
 import { CONTROL_CHARACTERS } from "../data-access/mailer.ts";
-import {
-  findIdempotent,
-  insertLead,
-  insertProject,
-  insertRun,
-  saveIdempotent,
-  type IntakeRecord,
-} from "../data-access/repository.ts";
+import { findIdempotent, insertIntake, type IntakeRecord } from "../data-access/repository.ts";
 import type { Limit, RateLimits } from "../data-access/rate-limits.ts";
 import { HttpError, type FieldError } from "./errors.ts";
 
@@ -264,9 +257,7 @@ export async function submitIntake(
         }
       }
       admission = await admit?.();
-      const leadId = await insertLead(tx, intake);
-      const projectId = await insertProject(tx, leadId, intake);
-      const runId = await insertRun(tx, projectId, DEFAULT_WORKFLOW);
+      const [leadId, projectId, runId] = [randomUUID(), randomUUID(), randomUUID()];
       const response: IntakeAccepted = {
         lead_id: leadId,
         project_id: projectId,
@@ -275,7 +266,17 @@ export async function submitIntake(
         status_url: `/v1/runs/${runId}`,
         events_url: `/v1/runs/${runId}/events`,
       };
-      if (idempotencyKey) await saveIdempotent(tx, idempotencyKey, requestHash, 202, response);
+      // One statement for every row (and the stored answer): BEGIN, this, COMMIT in the transaction.
+      await insertIntake(tx, {
+        leadId,
+        projectId,
+        runId,
+        workflow: DEFAULT_WORKFLOW,
+        intake,
+        idempotency: idempotencyKey
+          ? { key: idempotencyKey, requestHash, status: 202, body: response }
+          : undefined,
+      });
       return { response, created: true };
     });
   } catch (err) {

@@ -38,7 +38,7 @@ import {
 import { fireLeadReady } from "./campaign.ts";
 import { unsubscribeToken } from "./content.ts";
 import { captureError } from "../observability/sentry.ts";
-import type { Deps } from "./deps.ts";
+import type { Deps, RunDeps } from "./deps.ts";
 import { HttpError, notFound } from "./errors.ts";
 import { WORKFLOWS } from "./intake.ts";
 import { keysOf } from "./keys.ts";
@@ -143,7 +143,7 @@ function paidUsage(err: unknown): UsageRecord[] {
  * back to `queued`). Two workers never run one run at once: a session advisory lock, released by
  * Postgres when a worker dies, guards it.
  */
-export async function executeRun(deps: Deps, runId: string, finalAttempt = true): Promise<void> {
+export async function executeRun(deps: RunDeps, runId: string, finalAttempt = true): Promise<void> {
   const lock = await deps.pool.connect();
   let broken: Error | undefined;
   try {
@@ -169,7 +169,7 @@ export async function executeRun(deps: Deps, runId: string, finalAttempt = true)
   }
 }
 
-async function executeLocked(deps: Deps, runId: string, finalAttempt: boolean): Promise<void> {
+async function executeLocked(deps: RunDeps, runId: string, finalAttempt: boolean): Promise<void> {
   const { pool, metrics, logger, config } = deps;
   const claimed = await beginRun(pool, runId);
   if (!claimed) {
@@ -317,7 +317,7 @@ async function executeLocked(deps: Deps, runId: string, finalAttempt: boolean): 
  * any task (storing, completing) belongs to the last step started, else the first not completed.
  */
 async function failedStep(
-  deps: Deps,
+  deps: RunDeps,
   runnable: Awaited<ReturnType<typeof runConfig>>,
   err: unknown,
   lastStarted: StepName | undefined,
@@ -363,7 +363,7 @@ function bodyOf(body: unknown): string | Buffer {
  */
 class RunProjection {
   private constructor(
-    private readonly deps: Deps,
+    private readonly deps: RunDeps,
     private readonly runId: string,
     private readonly projectId: string,
     /** Stored artifacts: name → sha256 of the stored body. */
@@ -372,7 +372,7 @@ class RunProjection {
     private usageStored: number,
   ) {}
 
-  static async load(deps: Deps, runId: string, projectId: string): Promise<RunProjection> {
+  static async load(deps: RunDeps, runId: string, projectId: string): Promise<RunProjection> {
     const [assets, usage] = await Promise.all([
       deps.pool.query<{ name: string; sha256: string }>("SELECT name, sha256 FROM assets WHERE run_id = $1", [
         runId,
@@ -450,7 +450,7 @@ class RunProjection {
 }
 
 /** The run waits at a gate: recorded once per interrupt, shown as `awaiting_review`. */
-async function parkForReview(deps: Deps, runId: string, waiting: { id: string; request: ReviewRequest }) {
+async function parkForReview(deps: RunDeps, runId: string, waiting: { id: string; request: ReviewRequest }) {
   await withTransaction(deps.pool, async (tx) => {
     await requestReview(tx, {
       runId,
@@ -466,7 +466,7 @@ async function parkForReview(deps: Deps, runId: string, waiting: { id: string; r
 }
 
 async function completeRun(
-  deps: Deps,
+  deps: RunDeps,
   run: { runId: string; projectId: string; toEmail: string; emails: CampaignEmail[] },
 ): Promise<void> {
   const { pool, config, metrics } = deps;

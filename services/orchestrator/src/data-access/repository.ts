@@ -94,8 +94,6 @@ export interface RunView {
   quality: unknown;
 }
 
-const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
-
 export async function insertLead(db: Queryable, intake: IntakeRecord): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
     "INSERT INTO leads (email, name, company) VALUES ($1, $2, $3) RETURNING id",
@@ -135,65 +133,134 @@ export async function insertRun(db: Queryable, projectId: string, workflow: stri
   return runId;
 }
 
+/**
+ * The intake's rows in one statement: lead, project, run with its eight `pending` steps, and (with
+ * an idempotency key) the stored answer. Ids are chosen by the caller, so the answer is known
+ * before the statement runs and nothing has to be read back.
+ */
+export async function insertIntake(
+  db: Queryable,
+  input: {
+    leadId: string;
+    projectId: string;
+    runId: string;
+    workflow: string;
+    intake: IntakeRecord;
+    idempotency?: { key: string; requestHash: string; status: number; body: unknown };
+  },
+): Promise<void> {
+  const { intake, idempotency } = input;
+  await db.query(
+    `WITH lead AS (
+       INSERT INTO leads (id, email, name, company) VALUES ($1, $4, $5, $6)
+     ), project AS (
+       INSERT INTO projects (id, lead_id, sector, idea, goals, budget, timeline)
+       VALUES ($2, $1, $7, $8, $9, $10, $11)
+     ), run AS (
+       INSERT INTO workflow_runs (id, project_id, workflow) VALUES ($3, $2, $12)
+     ), steps AS (
+       INSERT INTO run_steps (run_id, step, position)
+       SELECT $3, step, position FROM unnest($13::text[]) WITH ORDINALITY AS s(step, position)
+     )
+     INSERT INTO idempotency_keys (key, request_hash, response_status, response_body)
+     SELECT $14, $15, $16, $17 WHERE $14::text IS NOT NULL`,
+    [
+      input.leadId,
+      input.projectId,
+      input.runId,
+      intake.email,
+      intake.name ?? null,
+      intake.company ?? null,
+      intake.sector,
+      intake.idea,
+      intake.goals ?? null,
+      intake.budget ?? null,
+      intake.timeline ?? null,
+      input.workflow,
+      STEP_NAMES,
+      idempotency?.key ?? null,
+      idempotency?.requestHash ?? null,
+      idempotency?.status ?? null,
+      idempotency ? JSON.stringify(idempotency.body) : null,
+    ],
+  );
+}
+
 export async function notifyRun(db: Queryable, runId: string): Promise<void> {
   await db.query("SELECT pg_notify($1, $2)", [RUN_CHANNEL, runId]);
 }
 
-export async function getRun(db: Queryable, runId: string): Promise<RunView | null> {
-  const run = await db.query(
-    `SELECT id, project_id, workflow, status, error, attempts, created_at, started_at, finished_at, lead_ready_at,
-            quality
-     FROM workflow_runs WHERE id = $1`,
-    [runId],
-  );
-  const r = run.rows[0];
-  if (!r) return null;
-  const [steps, artifacts, reviews, cost] = await Promise.all([
-    db.query(
-      "SELECT step, status, started_at, finished_at, error FROM run_steps WHERE run_id = $1 ORDER BY position",
-      [runId],
-    ),
-    db.query(
-      `SELECT id, step, kind, name, content_type, size_bytes, offline_draft
-       FROM assets WHERE run_id = $1 ORDER BY created_at, name`,
-      [runId],
-    ),
-    listReviews(db, runId),
-    costOf(db, "run_id", runId),
+/** A timestamptz as JavaScript's `toISOString()` writes it (UTC, milliseconds truncated, "Z"). */
+const isoSql = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * The run with its steps, artifacts, reviews and cost in one statement, built as JSON by Postgres
+ * in the shape of `RunView`. `revision` moves with every change to any of them (triggers of
+ * migration 010); when it is one of `knownRevisions` the body is not built (`json` is null).
+ */
+const RUN_VIEW_SQL = `
+WITH rv AS (
+  SELECT v.id, v.gate, v.step, v.requested_at, v.decision, v.comment, v.reviewer, v.decided_at,
+    (SELECT coalesce(json_agg(json_build_object('id', a.id, 'name', n.name, 'kind', a.kind) ORDER BY n.ord), '[]')
+     FROM jsonb_array_elements_text(v.artifacts) WITH ORDINALITY AS n(name, ord)
+     LEFT JOIN assets a ON a.run_id = v.run_id AND a.name = n.name) AS artifacts
+  FROM run_reviews v WHERE v.run_id = $1
+), usage AS (
+  SELECT step, provider, model, count(*)::int AS calls, sum(input_tokens)::bigint AS input_tokens,
+         sum(output_tokens)::bigint AS output_tokens, sum(cost_usd) AS cost_usd, min(id) AS first_id
+  FROM run_usage WHERE run_id = $1 GROUP BY step, provider, model
+)
+SELECT r.revision::text AS revision,
+  CASE WHEN r.revision = ANY($2::bigint[]) THEN NULL ELSE json_build_object(
+    'id', r.id, 'project_id', r.project_id, 'workflow', r.workflow, 'status', r.status, 'error', r.error,
+    'attempts', r.attempts, 'created_at', ${isoSql("r.created_at")}, 'started_at', ${isoSql("r.started_at")},
+    'finished_at', ${isoSql("r.finished_at")}, 'lead_ready_at', ${isoSql("r.lead_ready_at")},
+    'steps', (SELECT coalesce(json_agg(json_build_object('step', s.step, 'status', s.status,
+                'started_at', ${isoSql("s.started_at")}, 'finished_at', ${isoSql("s.finished_at")}, 'error', s.error)
+              ORDER BY s.position), '[]') FROM run_steps s WHERE s.run_id = r.id),
+    'artifacts', (SELECT coalesce(json_agg(json_build_object('id', a.id, 'step', a.step, 'kind', a.kind,
+                    'name', a.name, 'content_type', a.content_type, 'size_bytes', a.size_bytes,
+                    'offline_draft', a.offline_draft) ORDER BY a.created_at, a.name), '[]')
+                  FROM assets a WHERE a.run_id = r.id),
+    'review', (SELECT json_build_object('id', v.id, 'gate', v.gate, 'step', v.step, 'artifacts', v.artifacts,
+                 'requested_at', ${isoSql("v.requested_at")})
+               FROM rv v WHERE r.status = 'awaiting_review' AND v.decided_at IS NULL
+               ORDER BY v.requested_at DESC, v.id DESC LIMIT 1),
+    'reviews', (SELECT coalesce(json_agg(json_build_object('id', v.id, 'gate', v.gate, 'step', v.step,
+                  'artifacts', v.artifacts, 'requested_at', ${isoSql("v.requested_at")}, 'decision', v.decision,
+                  'comment', v.comment, 'reviewer', v.reviewer, 'decided_at', ${isoSql("v.decided_at")})
+                ORDER BY v.requested_at, v.id), '[]') FROM rv v),
+    'cost', (SELECT json_build_object('total_usd', coalesce(sum(u.cost_usd), 0)::float8,
+               'input_tokens', coalesce(sum(u.input_tokens), 0)::bigint,
+               'output_tokens', coalesce(sum(u.output_tokens), 0)::bigint,
+               'by_step', coalesce(json_agg(json_build_object('step', u.step, 'provider', u.provider,
+                 'model', u.model, 'calls', u.calls, 'input_tokens', u.input_tokens,
+                 'output_tokens', u.output_tokens, 'cost_usd', u.cost_usd::float8) ORDER BY u.first_id), '[]'))
+             FROM usage u),
+    'quality', r.quality
+  )::text END AS json
+FROM workflow_runs r WHERE r.id = $1`;
+
+/**
+ * The run as JSON text (null when its revision is among `knownRevisions`), and its revision; null
+ * when there is no such run. One round trip, whatever the run holds.
+ */
+export async function readRun(
+  db: Queryable,
+  runId: string,
+  knownRevisions: readonly number[] = [],
+): Promise<{ revision: number; json: string | null } | null> {
+  const { rows } = await db.query<{ revision: string; json: string | null }>(RUN_VIEW_SQL, [
+    runId,
+    knownRevisions,
   ]);
-  const open = r.status === "awaiting_review" ? reviews.findLast((v) => v.decided_at === null) : undefined;
-  return {
-    id: r.id,
-    project_id: r.project_id,
-    workflow: r.workflow,
-    status: r.status,
-    error: r.error,
-    attempts: r.attempts,
-    created_at: iso(r.created_at)!,
-    started_at: iso(r.started_at),
-    finished_at: iso(r.finished_at),
-    lead_ready_at: iso(r.lead_ready_at),
-    steps: steps.rows.map((s) => ({
-      step: s.step,
-      status: s.status,
-      started_at: iso(s.started_at),
-      finished_at: iso(s.finished_at),
-      error: s.error,
-    })),
-    artifacts: artifacts.rows.map((a) => ({ ...a, size_bytes: Number(a.size_bytes) })),
-    review: open
-      ? {
-          id: open.id,
-          gate: open.gate,
-          step: open.step,
-          artifacts: open.artifacts,
-          requested_at: open.requested_at,
-        }
-      : null,
-    reviews,
-    cost,
-    quality: r.quality ?? null,
-  };
+  const row = rows[0];
+  return row ? { revision: Number(row.revision), json: row.json } : null;
+}
+
+export async function getRun(db: Queryable, runId: string): Promise<RunView | null> {
+  const run = await readRun(db, runId);
+  return run ? (JSON.parse(run.json!) as RunView) : null;
 }
 
 export async function setRunQuality(db: Queryable, runId: string, reportJson: string): Promise<void> {
@@ -680,19 +747,6 @@ export async function findIdempotent(
   return rows[0] ?? null;
 }
 
-export async function saveIdempotent(
-  db: Queryable,
-  key: string,
-  requestHash: string,
-  status: number,
-  body: unknown,
-): Promise<void> {
-  await db.query(
-    "INSERT INTO idempotency_keys (key, request_hash, response_status, response_body) VALUES ($1, $2, $3, $4)",
-    [key, requestHash, status, JSON.stringify(body)],
-  );
-}
-
 /** False when this signature was seen before: the webhook is a replay. */
 export async function recordWebhook(
   db: Queryable,
@@ -812,33 +866,6 @@ export async function projectSpend(db: Queryable, projectId: string, exceptRunId
     [projectId, exceptRunId],
   );
   return rows[0]?.spent ?? 0;
-}
-
-const REVIEW_COLUMNS = `v.id, v.gate, v.step, v.requested_at, v.decision, v.comment, v.reviewer, v.decided_at,
-  (SELECT coalesce(json_agg(json_build_object('id', a.id, 'name', n.name, 'kind', a.kind) ORDER BY n.ord), '[]')
-   FROM jsonb_array_elements_text(v.artifacts) WITH ORDINALITY AS n(name, ord)
-   LEFT JOIN assets a ON a.run_id = v.run_id AND a.name = n.name) AS artifacts`;
-
-function reviewView(r: Record<string, unknown>): ReviewView {
-  return {
-    id: r.id as string,
-    gate: r.gate as string,
-    step: r.step as string,
-    artifacts: r.artifacts as ReviewView["artifacts"],
-    requested_at: iso(r.requested_at as Date)!,
-    decision: (r.decision as ReviewView["decision"]) ?? null,
-    comment: (r.comment as string | null) ?? null,
-    reviewer: (r.reviewer as string | null) ?? null,
-    decided_at: iso((r.decided_at as Date | null) ?? null),
-  };
-}
-
-export async function listReviews(db: Queryable, runId: string): Promise<ReviewView[]> {
-  const { rows } = await db.query(
-    `SELECT ${REVIEW_COLUMNS} FROM run_reviews v WHERE v.run_id = $1 ORDER BY v.requested_at, v.id`,
-    [runId],
-  );
-  return rows.map(reviewView);
 }
 
 /** Records a stop at a gate; the same interrupt seen again (a resumed worker) is one row. */

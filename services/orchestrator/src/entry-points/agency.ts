@@ -5,29 +5,24 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import pg from "pg";
 import type { Config } from "../config.ts";
 import { draftingModelFromEnv } from "@roboagency/agents";
-import {
-  createLocalAssetStore,
-  createS3AssetStore,
-  createSupabaseAssetStore,
-} from "../data-access/assets.ts";
 import { durablePipeline } from "../data-access/checkpointer.ts";
 import { connectLocalOrRemoteDatabase, migrate } from "../data-access/database.ts";
-import { createOutboxMailer, createResendMailer } from "../data-access/mailer.ts";
 import { checkRedisMaxmemoryPolicy, createBullQueue, createInProcessQueue } from "../data-access/queue.ts";
 import { createRateLimits } from "../data-access/rate-limits.ts";
 import { staleQueuedRuns, unfinishedRuns } from "../data-access/repository.ts";
-import { createSupabaseClient, createSupabaseSignIn } from "../data-access/supabase.ts";
+import { createSupabaseSignIn } from "../data-access/supabase.ts";
 import { startEmailScheduler } from "../business-logic/campaign.ts";
 import type { Deps, RunJob } from "../business-logic/deps.ts";
-import { keysOf } from "../business-logic/keys.ts";
 import { startRetention } from "../business-logic/retention.ts";
 import { RunEvents } from "../business-logic/run-events.ts";
-import { executeRun } from "../business-logic/runs.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
 import { createMetrics } from "../observability/metrics.ts";
 import { createApp } from "./http/app.ts";
+import { storageAdapters } from "./storage-adapters.ts";
+import { inlineRunExecutor, startRunThreads } from "./run-threads.ts";
 
 /** Attempts per run: transient failures are retried with exponential backoff. */
 export const RUN_ATTEMPTS = 3;
@@ -91,31 +86,26 @@ export async function buildDeps(
     }
     closers.unshift(() => queue.close());
 
+    const { assets, mailer } = storageAdapters(config, database.pool, env);
+    // The limits are taken inside the intake's transaction, which holds a connection of the main
+    // pool: on that pool, as many parallel intakes as it has connections would wait for each other
+    // until the connect timeout. The Postgres store gets a small pool of its own.
+    const limitsPool = new pg.Pool({
+      connectionString: database.url,
+      max: 4,
+      connectionTimeoutMillis: 15_000,
+    });
+    limitsPool.on("error", () => undefined);
+    closers.unshift(() => limitsPool.end());
     // Supabase, when configured, holds the artifacts and issues the portal's sign-in links.
     const { supabase } = config;
-    const assets = supabase
-      ? createSupabaseAssetStore({
-          client: createSupabaseClient(supabase),
-          bucket: supabase.bucket,
-          url: supabase.url,
-        })
-      : config.s3
-        ? createS3AssetStore(config.s3)
-        : createLocalAssetStore({
-            dir: path.join(config.dataDir, "assets"),
-            baseUrl: config.publicApiUrl,
-            signingSecret: keysOf(config).signing("asset-url"),
-          });
     const portalSignIn = supabase ? createSupabaseSignIn(supabase) : undefined;
     const rateLimits = createRateLimits({
-      pool: database.pool,
+      pool: limitsPool,
       redisUrl: config.redisUrl,
       namespace: config.queueName,
     });
     closers.unshift(() => rateLimits.close());
-    const mailer = config.resendApiKey
-      ? createResendMailer({ apiKey: config.resendApiKey, baseUrl: process.env.RESEND_BASE_URL })
-      : createOutboxMailer(database.pool);
 
     return {
       config,
@@ -166,7 +156,7 @@ export async function startApi(
   port = deps.config.apiPort,
   host = deps.config.apiHost,
 ): Promise<RunningServer> {
-  const events = new RunEvents(deps.databaseUrl, deps.logger);
+  const events = new RunEvents(deps.databaseUrl, deps.pool, deps.logger, deps.config.eventStreams);
   await events.start();
   const app = createApp(deps, events);
   const server = app.listen(port, host);
@@ -199,16 +189,23 @@ export async function startApi(
  * in-process queue, by the next start.
  */
 export async function startWorker(deps: Deps): Promise<{ stop(): Promise<void> }> {
-  const { pool, queue, logger } = deps;
-  if (!deps.config.redisUrl) {
+  const { pool, queue, logger, config } = deps;
+  // Each run in a worker thread of its own (AGENCY_RUN_ISOLATION=thread, the default): the CPU-bound
+  // steps (Svelte compile, bundling) block neither each other nor this event loop, which serves
+  // the API locally and renews the queue's locks in production.
+  const executor =
+    config.runIsolation === "thread"
+      ? startRunThreads(deps, config.workerConcurrency)
+      : inlineRunExecutor(deps);
+  if (!config.redisUrl) {
     // The in-memory queue of a previous process is gone: its unfinished runs start again.
     for (const runId of await unfinishedRuns(pool)) await queue.add(runId, { runId });
   }
   await queue.process(
     async ({ runId }, job) => {
-      await executeRun(deps, runId, job.attempt >= RUN_ATTEMPTS);
+      await executor.execute(runId, job.attempt >= RUN_ATTEMPTS);
     },
-    { concurrency: deps.config.workerConcurrency },
+    { concurrency: config.workerConcurrency },
   );
   const scheduler = startEmailScheduler(deps);
   const sweep = setInterval(() => {
@@ -227,6 +224,9 @@ export async function startWorker(deps: Deps): Promise<{ stop(): Promise<void> }
       clearInterval(sweep);
       retention.stop();
       await scheduler.stop();
+      // The queue stops taking jobs and waits for the runs in progress; then the threads end.
+      await queue.close();
+      await executor.stop();
     },
   };
 }

@@ -49,6 +49,9 @@ export async function startTestAgency(
     AGENCY_REVIEW_GATES: "none",
     // Tests submit many intakes from one address; the limits have their own test.
     AGENCY_INTAKES_PER_EMAIL_PER_HOUR: "10000",
+    // Runs on the test's own event loop, so a test can swap the agency's drafting model (an object
+    // that cannot cross into a worker thread); the threads have tests of their own.
+    AGENCY_RUN_ISOLATION: "inline",
     AGENCY_INTAKES_PER_CLIENT_PER_HOUR: "0",
     ...env,
   });

@@ -137,7 +137,12 @@ export function createApi(options: { baseUrl: string; token: string; timeoutMs?:
       send<ClientProject>("GET", `/v1/portal/projects/${encodeURIComponent(id)}`, { query: { email } }),
     run: (id: string) => send<Run>("GET", `/v1/runs/${encodeURIComponent(id)}`),
     runEvents: (id: string, signal: AbortSignal) =>
-      fetch(`${base}/v1/runs/${encodeURIComponent(id)}/events`, { signal }),
+      // With the portal's token, the API counts these relays against its process cap only, not
+      // against the per-address cap meant for one browser.
+      fetch(`${base}/v1/runs/${encodeURIComponent(id)}/events`, {
+        signal,
+        headers: { authorization: `Bearer ${options.token}` },
+      }),
     /** `email` reads as that client (the portal token needs it); operators pass none. */
     runFile: (runId: string, name: string, email?: string) =>
       raw(

@@ -103,7 +103,10 @@ const errorOf = async (res: Response) =>
 
 describe("GET /v1/openapi.json", () => {
   it("when the router is walked, then every route it serves is documented and every documented route is served", () => {
-    const app = createApp(agency.agency, new RunEvents(agency.agency.databaseUrl, agency.agency.logger));
+    const app = createApp(
+      agency.agency,
+      new RunEvents(agency.agency.databaseUrl, agency.agency.pool, agency.agency.logger),
+    );
     const documented = Object.entries(doc.paths)
       .flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m} ${path}`))
       .sort();

@@ -108,8 +108,13 @@ export const OPERATIONS: Operation[] = [
     auth: "public",
     tag: "Runs",
     summary: "A run's status, steps, artifacts, review and cost",
-    description: "The run id is the capability: whoever has it may read the run.",
-    responses: { 200: { description: "The run.", ...json(s.runStatus) }, 404: notFoundResponse },
+    description:
+      "The run id is the capability: whoever has it may read the run. The answer carries a strong `ETag`; with `If-None-Match` and no change since, it is a 304 without a body.",
+    responses: {
+      200: { description: "The run.", ...json(s.runStatus) },
+      304: { description: "Not modified: the run is as the `If-None-Match` ETag names it." },
+      404: notFoundResponse,
+    },
   },
   {
     method: "get",
@@ -117,10 +122,12 @@ export const OPERATIONS: Operation[] = [
     auth: "public",
     tag: "Runs",
     summary: "The run, live, as server-sent events",
-    description: "`event: run` with the run's JSON on every change, then `event: end` once it is finished.",
+    description:
+      "`event: run` with the run's JSON on every change, then `event: end` once it is finished; heartbeat comments and a `retry` hint. Streams are capped per client address and per process.",
     responses: {
       200: { description: "A text/event-stream.", schema: z.string(), contentType: "text/event-stream" },
       404: notFoundResponse,
+      429: error("Too many open streams from this address or on this server; see Retry-After."),
     },
   },
   {

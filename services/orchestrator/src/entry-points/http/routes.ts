@@ -8,15 +8,16 @@ import { listOutbox } from "../../data-access/mailer.ts";
 import {
   getAsset,
   getProject,
-  getRun,
   listLeads,
   listProjectEmails,
   listRuns,
   recordAlertNotification,
+  readRun,
   recordWebhook,
   TERMINAL_RUN_STATES,
   type Page,
   type RunState,
+  type RunView,
 } from "../../data-access/repository.ts";
 import { sendCampaignStep } from "../../business-logic/campaign.ts";
 import { parsePublishEvent, parseScheduleOptions, publishContent } from "../../business-logic/content.ts";
@@ -32,7 +33,7 @@ import {
   verifySignature,
   type Secrets,
 } from "../../business-logic/signing.ts";
-import { jsonBody, requireOperator, requireToken } from "./middleware.ts";
+import { isOperator, jsonBody, requireOperator, requireToken } from "./middleware.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SIGNED_URL_TTL_SECONDS = 300;
@@ -104,17 +105,46 @@ export function publicRoutes(deps: Deps, events: RunEvents): Router {
       .json(response);
   });
 
+  // The bodies this process built last, by run and revision: the statement still checks the
+  // revision on every request, and builds the body only when it moved.
+  const bodies = new RunBodyCache(500);
   router.get("/v1/runs/:runId", async (req, res) => {
-    const run = await getRun(pool, uuidParam(req, "runId", "The run"));
+    const runId = uuidParam(req, "runId", "The run");
+    const asked = ifNoneMatch(req.get("if-none-match"));
+    const cached = bodies.get(runId);
+    const run = await readRun(pool, runId, cached ? [...asked.revisions, cached.revision] : asked.revisions);
     if (!run) throw notFound("The run");
-    res.set("cache-control", "no-store").json(run);
+    // Private: the id is the capability, so no shared cache keeps it; no-cache: revalidate each time.
+    res.set({ "cache-control": "private, no-cache", etag: runEtag(run.revision) });
+    if (asked.any || asked.revisions.includes(run.revision)) {
+      res.status(304).end();
+      return;
+    }
+    const json = run.json ?? (cached?.revision === run.revision ? cached.json : null);
+    if (json === null) throw new Error(`run ${runId}: revision ${run.revision} came without a body`);
+    if (run.json !== null) bodies.set(runId, { revision: run.revision, json: run.json });
+    res.type("application/json").send(json);
   });
 
   router.get("/v1/runs/:runId/events", async (req, res) => {
     const runId = uuidParam(req, "runId", "The run");
-    const first = await getRun(pool, runId);
-    if (!first) throw notFound("The run");
-    streamRun(req, res, runId, first, deps, events);
+    // The portal's server relays streams for many clients with its token: only the process cap.
+    const relay = [config.portalToken, config.previousPortalToken, config.adminToken].some(
+      (token) => token !== undefined && isOperator(req, token),
+    );
+    const admitted = events.admit(req.ip ?? "unknown", relay);
+    if (!admitted.ok) {
+      res.set("retry-after", String(admitted.retryAfterSeconds));
+      throw new HttpError(429, "too_many_streams", admitted.message);
+    }
+    try {
+      const first = await events.current(runId);
+      if (!first) throw notFound("The run");
+      streamRun(req, res, runId, first, events, admitted.release);
+    } catch (err) {
+      admitted.release();
+      throw err;
+    }
   });
 
   router.get("/v1/assets/local/*key", async (req, res) => {
@@ -157,14 +187,54 @@ export function publicRoutes(deps: Deps, events: RunEvents): Router {
   return router;
 }
 
-/** Server-sent events: the run's full status on every change, then `end` once it is finished. */
+/** The last body built per run, least recently used dropped first. */
+class RunBodyCache {
+  private readonly entries = new Map<string, { revision: number; json: string }>();
+  constructor(private readonly max: number) {}
+  get(runId: string) {
+    const entry = this.entries.get(runId);
+    if (entry) {
+      this.entries.delete(runId);
+      this.entries.set(runId, entry);
+    }
+    return entry;
+  }
+  set(runId: string, entry: { revision: number; json: string }) {
+    this.entries.delete(runId);
+    this.entries.set(runId, entry);
+    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
+  }
+}
+
+/** The strong ETag of a run's representation at a revision; `v1` names the body's format. */
+export const runEtag = (revision: number) => `"v1-${revision}"`;
+
+/** The revisions an If-None-Match names (weak or strong: the comparison is weak), or any for `*`. */
+export function ifNoneMatch(header: string | undefined): { revisions: number[]; any: boolean } {
+  const revisions: number[] = [];
+  let any = false;
+  for (const part of (header ?? "").split(",")) {
+    const tag = part.trim().replace(/^W\//, "");
+    if (tag === "*") any = true;
+    const m = /^"v1-(\d{1,15})"$/.exec(tag);
+    if (m) revisions.push(Number(m[1]));
+  }
+  return { revisions, any };
+}
+
+/**
+ * Server-sent events: the run's full status on every change, then `end` once it is finished.
+ * The reads are `RunEvents`' (one per run per notice, shared by every subscriber); a heartbeat
+ * comment every `heartbeatSeconds` keeps proxies from timing an idle stream out, and a stream is
+ * closed after `maxStreamSeconds` with a `retry` hint, so idle streams end on purpose.
+ */
 function streamRun(
   req: Request,
   res: Response,
   runId: string,
-  first: NonNullable<Awaited<ReturnType<typeof getRun>>>,
-  deps: Deps,
+  first: RunView,
   events: RunEvents,
+  release: () => void,
 ) {
   res.writeHead(200, {
     "content-type": "text/event-stream; charset=utf-8",
@@ -172,58 +242,46 @@ function streamRun(
     connection: "keep-alive",
     "x-accel-buffering": "no",
   });
+  res.write(`retry: ${events.limits.retrySeconds * 1000}\n\n`);
   let last = "";
   let closed = false;
-  let pending = false;
-  const send = (run: typeof first) => {
-    const data = JSON.stringify(run);
+  // A client that reads slower than the run changes gets the newest state when it catches up,
+  // not a backlog of every state in between (each event carries the whole run).
+  let backlog: string | undefined;
+  res.on("drain", () => {
+    if (backlog && !closed) res.write(backlog);
+    backlog = undefined;
+  });
+  const send = (run: RunView, data = JSON.stringify(run)) => {
+    if (closed) return;
     if (data !== last) {
       last = data;
-      res.write(`event: run\ndata: ${data}\n\n`);
+      const event = `event: run\ndata: ${data}\n\n`;
+      if (res.writableNeedDrain) backlog = event;
+      else res.write(event);
     }
     if (TERMINAL_RUN_STATES.includes(run.status)) {
+      if (backlog) res.write(backlog);
+      backlog = undefined;
       res.write(`event: end\ndata: ${JSON.stringify({ status: run.status })}\n\n`);
       close();
     }
   };
-  let dirty = false;
-  // One read at a time; a notice during a read makes it read once more, so none is lost.
-  const refresh = async () => {
-    if (closed) return;
-    if (pending) {
-      dirty = true;
-      return;
-    }
-    pending = true;
-    try {
-      do {
-        dirty = false;
-        const run = await getRun(deps.pool, runId);
-        if (run && !closed) send(run);
-      } while (dirty && !closed);
-    } catch (err) {
-      req.log.warn({ err, runId }, "could not read the run for its event stream");
-    } finally {
-      pending = false;
-    }
-  };
-  const unsubscribe = events.subscribe(runId, () => void refresh());
-  // A heartbeat keeps proxies from closing an idle stream, and re-reads in case a notice was missed.
-  const heartbeat = setInterval(() => {
-    res.write(": keep-alive\n\n");
-    void refresh();
-  }, 15_000);
-  const close = () => {
+  const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), events.limits.heartbeatSeconds * 1000);
+  const lifetime = setTimeout(close, events.limits.maxStreamSeconds * 1000);
+  let unsubscribe = () => {};
+  function close() {
     if (closed) return;
     closed = true;
     clearInterval(heartbeat);
+    clearTimeout(lifetime);
     unsubscribe();
+    release();
     res.end();
-  };
+  }
   req.on("close", close);
   send(first);
-  // The run may have moved between the first read and the subscription.
-  void refresh();
+  if (!closed) unsubscribe = events.subscribe(runId, (update) => send(update.run, update.data));
 }
 
 export function operatorRoutes(deps: Deps): Router {
