@@ -44,6 +44,7 @@ describe("review gates", () => {
     const atPrd = await runAt(runId, "awaiting_review", "prd_review");
     expect(atPrd.review).toMatchObject({ gate: "prd_review", step: "product_doc_writer" });
     expect(atPrd.review.artifacts.map((a: { name: string }) => a.name).sort()).toEqual([
+      "positioning.svg",
       "prd.json",
       "prd.md",
     ]);
