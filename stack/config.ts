@@ -81,6 +81,12 @@ export const CONFIG_SCHEMA = {
     description: "Published frontend image pinned by digest (name@sha256:…); empty builds on the server.",
     default: "",
   },
+  release: {
+    type: "string",
+    description:
+      "Release of the images built on the server to run (<orchestrator hash>-<frontend hash>, the `release` output of an earlier up); empty builds and runs the checkout. Setting an earlier one rolls back without a rebuild.",
+    default: "",
+  },
   protect: {
     type: "boolean",
     description: "Delete and rebuild protection on the server and state.",
@@ -250,6 +256,8 @@ export interface AgencyConfig {
   database: "container" | "external";
   workers: { count: number; serverType: string };
   images: { orchestrator?: string; frontend?: string };
+  /** agency:release: the server-built release to run; undefined runs the checkout's. */
+  release?: { orchestrator: string; frontend: string };
   protect: boolean;
   s3: { endpoint: string; bucket: string; region: string };
   mailFrom: string;
@@ -508,6 +516,14 @@ export function parseConfig(
     } else images[field] = ref;
   }
 
+  const releaseText = str("release", "");
+  const release = releaseText ? /^([a-f0-9]{16})-([a-f0-9]{16})$/.exec(releaseText) : null;
+  if (releaseText && !release) {
+    problems.push(
+      `${PROJECT}:release "${releaseText}" is not a release (<16 hex>-<16 hex>, as \`pulumi stack output release\` prints it): ${set("release", "<release>")}, or pulumi config rm ${PROJECT}:release to run the checkout`,
+    );
+  }
+
   const protectSetting = bool("protect");
   if (preview && protectSetting === true) {
     problems.push(
@@ -636,6 +652,7 @@ export function parseConfig(
     database: database as AgencyConfig["database"],
     workers: { count: workerCount, serverType: workerServerType },
     images,
+    ...(release ? { release: { orchestrator: release[1]!, frontend: release[2]! } } : {}),
     protect,
     s3,
     mailFrom: str("mailFrom", "") || `agency@${domain}`,

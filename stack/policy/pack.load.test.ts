@@ -14,7 +14,8 @@ import { REPO_ROOT } from "../delivery.ts";
 
 const req = createRequire(path.join(REPO_ROOT, "node_modules/@pulumi/pulumi/package.json"));
 const RUNNER = req.resolve("@pulumi/pulumi/cmd/run-policy-pack");
-const grpc = req("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
+type Grpc = typeof import("@grpc/grpc-js");
+const grpc = req("@grpc/grpc-js") as Grpc;
 const services = req("@pulumi/pulumi/proto/analyzer_grpc_pb.js");
 const messages = req("@pulumi/pulumi/proto/analyzer_pb.js");
 const { Empty } = req("google-protobuf/google/protobuf/empty_pb.js");
@@ -46,7 +47,7 @@ function startPack(dir: string): Promise<number> {
   });
 }
 
-function call<T>(client: grpc.Client, method: string, request: unknown): Promise<T> {
+function call<T>(client: InstanceType<Grpc["Client"]>, method: string, request: unknown): Promise<T> {
   return new Promise((resolve, reject) =>
     (client as unknown as Record<string, (r: unknown, cb: (e: Error | null, v: T) => void) => void>)[method]!(
       request,
