@@ -63,7 +63,6 @@ describe("host", () => {
       runcmd: string[];
       ssh_pwauth: boolean;
       ssh_keys: Record<string, string>;
-      ssh_genkeytypes: string[];
       write_files: { path: string; content: string }[];
     };
     expect(doc.packages).toEqual(
@@ -78,7 +77,6 @@ describe("host", () => {
     expect(DOCKER_VERSION).toMatch(/^5:28\./);
     expect(doc.ssh_pwauth).toBe(false);
     expect(doc.ssh_keys).toEqual({ ed25519_private: HOST_KEY.privateKey, ed25519_public: HOST_KEY.publicKey });
-    expect(doc.ssh_genkeytypes).toEqual([]);
     expect(doc.runcmd).toEqual(
       expect.arrayContaining([
         "apt-mark hold docker-ce docker-ce-cli",

@@ -92,7 +92,6 @@ export function renderCloudInit(opts: CloudInitOptions): string {
     disable_root: false,
     // The host key the stack pins for every SSH connection it makes (docs/stack.md, SSH trust).
     ssh_deletekeys: true,
-    ssh_genkeytypes: [],
     ssh_keys: { ed25519_private: opts.hostKey.privateKey, ed25519_public: opts.hostKey.publicKey.trim() },
     write_files: [
       {
