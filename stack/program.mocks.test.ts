@@ -25,6 +25,7 @@ setAgencyMocks("prod");
 const { loadConfig } = await import("./config.ts");
 const { defineAgency, imageSourceHashes, plan } = await import("./program.ts");
 const { REPO_ROOT } = await import("./delivery.ts");
+const { readBackDiffs } = await import("./testing/readback.ts");
 
 type Container = {
   name: string;
@@ -176,6 +177,22 @@ describe("the production stack", () => {
     expect(hashes.orchestrator).not.toBe(hashes.frontend);
     for (const i of images.filter((x) => x.build)) expect(i.build!.memory, i.name).toBe(1536 * 1024 * 1024);
     expect(outputs.release).toBe(`${hashes.orchestrator}-${hashes.frontend}`);
+  });
+
+  it("when the provider reads the resources back, then nothing differs from what was sent (a second up is a no-op)", () => {
+    const diffs = resources.flatMap((r) =>
+      readBackDiffs(r.type, plain(r.inputs) as Record<string, unknown>).map((d) => ({ name: r.name, ...d })),
+    );
+    expect(diffs).toEqual([]);
+  });
+
+  it("when a duration or a network is written in another spelling than the provider reads back, then it is caught", () => {
+    expect(
+      readBackDiffs("docker:index/container:Container", { healthcheck: { interval: "30s", startPeriod: "60s" } }),
+    ).toEqual([{ field: "healthcheck.startPeriod", sent: "60s", readBack: "1m0s" }]);
+    expect(readBackDiffs("docker:index/network:Network", { ipamConfigs: [{ subnet: "172.28.1.0/24" }] })).toEqual([
+      { field: "ipamConfigs[0].gateway", sent: undefined, readBack: "172.28.1.1" },
+    ]);
   });
 
   it("when a replica is replaced, then the next one waits for it to be healthy", () => {
