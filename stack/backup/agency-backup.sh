@@ -56,10 +56,13 @@ dump_redis() {
 
 # One snapshot per collection through Qdrant's API: Qdrant makes it consistent, the files stay.
 dump_qdrant() {
-  local dir="$1" c snap
+  local dir="$1" c snap list
   mkdir -p "$dir"
-  for c in $(qcurl GET /collections | json_get 'r["result"]["collections"]' name); do
-    snap="$(qcurl POST "/collections/$c/snapshots?wait=true" | json_get 'r["result"]' name)"
+  # Apart from the loop, so a refused request (a wrong key) stops the backup.
+  list="$(qcurl GET /collections)"
+  for c in $(printf '%s' "$list" | json_get 'r["result"]["collections"]' name); do
+    snap="$(qcurl POST "/collections/$c/snapshots?wait=true")"
+    snap="$(printf '%s' "$snap" | json_get 'r["result"]' name)"
     [ -n "$snap" ] || { log "qdrant made no snapshot of $c"; return 1; }
     qcurl GET "/collections/$c/snapshots/$snap" > "$dir/qdrant-$c.snapshot.partial"
     mv "$dir/qdrant-$c.snapshot.partial" "$dir/qdrant-$c.snapshot"
