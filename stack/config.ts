@@ -670,6 +670,24 @@ export function parseConfig(
   };
 }
 
+/**
+ * Why an external DATABASE_URL would go over the network in the clear, or undefined: it must ask
+ * for TLS (sslmode require, verify-ca or verify-full), since worker servers and the main server
+ * reach it over the internet.
+ */
+export function databaseUrlProblem(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return "agency:databaseUrl is not a URL (postgres://user:password@host:5432/db?sslmode=require)";
+  }
+  const mode = parsed.searchParams.get("sslmode");
+  if (!mode || !["require", "verify-ca", "verify-full"].includes(mode))
+    return `agency:databaseUrl must require TLS: add ?sslmode=require (or verify-full) and set it again with pulumi config set --secret agency:databaseUrl '<url>'${mode ? ` (it has sslmode=${mode})` : ""}`;
+  return undefined;
+}
+
 /** Reads the current stack's Pulumi config and validates it (throws ConfigError). */
 export function loadConfig(): AgencyConfig {
   const config = new pulumi.Config(PROJECT);
@@ -702,5 +720,16 @@ export function prodBuckets(root = path.resolve(import.meta.dirname, "..")): str
 /** The secrets the configuration needs, as Outputs marked secret. Call after loadConfig. */
 export function loadSecrets(cfg: AgencyConfig): Partial<Record<SecretName, pulumi.Output<string>>> {
   const config = new pulumi.Config(PROJECT);
-  return Object.fromEntries(cfg.secrets.map((name) => [name, config.requireSecret(name)]));
+  const secrets: Partial<Record<SecretName, pulumi.Output<string>>> = Object.fromEntries(
+    cfg.secrets.map((name) => [name, config.requireSecret(name)]),
+  );
+  // Checked where the value is known: a URL without TLS stops the deploy before it is used.
+  if (secrets.databaseUrl) {
+    secrets.databaseUrl = secrets.databaseUrl.apply((url) => {
+      const problem = databaseUrlProblem(url);
+      if (problem) throw new ConfigError([problem]);
+      return url;
+    });
+  }
+  return secrets;
 }

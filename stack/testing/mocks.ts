@@ -116,7 +116,13 @@ export const SECRET_VALUES: Record<string, string> = Object.fromEntries(
       // Optional; the stack tests run with it set, so SENTRY_DSN is checked for leaks too.
       "sentryDsn",
     ].map((k) => `agency:${k}`),
-  ].map((k) => [k, `SECRET-${k.split(":")[1]}-4f1c`]),
+  ].map((k) => [
+    k,
+    // The database URL must be one the stack accepts (TLS required); the marker stays in it.
+    k === "agency:databaseUrl"
+      ? "postgres://agency:SECRET-databaseUrl-4f1c@db.example.com:5432/agency?sslmode=require"
+      : `SECRET-${k.split(":")[1]}-4f1c`,
+  ]),
 );
 
 export const PROD_CONFIG: Record<string, string> = {
