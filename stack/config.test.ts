@@ -271,9 +271,15 @@ describe("SSH exposure", () => {
 describe("external database URL", () => {
   it("when it does not require TLS, then the stack refuses it naming the fix", () => {
     expect(databaseUrlProblem("postgres://u:p@db.example.com:5432/agency?sslmode=require")).toBeUndefined();
-    expect(databaseUrlProblem("postgres://u:p@db.example.com:5432/agency?sslmode=verify-full")).toBeUndefined();
-    expect(databaseUrlProblem("postgres://u:p@db.example.com:5432/agency")).toMatch(/must require TLS: add \?sslmode=require/);
-    expect(databaseUrlProblem("postgres://u:p@db.example.com/agency?sslmode=prefer")).toMatch(/it has sslmode=prefer/);
+    expect(
+      databaseUrlProblem("postgres://u:p@db.example.com:5432/agency?sslmode=verify-full"),
+    ).toBeUndefined();
+    expect(databaseUrlProblem("postgres://u:p@db.example.com:5432/agency")).toMatch(
+      /must require TLS: add \?sslmode=require/,
+    );
+    expect(databaseUrlProblem("postgres://u:p@db.example.com/agency?sslmode=prefer")).toMatch(
+      /it has sslmode=prefer/,
+    );
     expect(databaseUrlProblem("not a url")).toMatch(/is not a URL/);
   });
 });

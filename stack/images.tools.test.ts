@@ -49,7 +49,13 @@ describe("build hashes", () => {
       put(cluttered, rel, `clutter ${rel}\n`);
     const a = buildHashes(clean);
     const b = buildHashes(cluttered);
-    expect(Object.keys(a).sort()).toEqual(["frontend-1", "frontend-2", "orchestrator-1", "orchestrator-2", "worker"]);
+    expect(Object.keys(a).sort()).toEqual([
+      "frontend-1",
+      "frontend-2",
+      "orchestrator-1",
+      "orchestrator-2",
+      "worker",
+    ]);
     expect(b).toEqual(a);
     expect(untrackedInContext(cluttered)).toEqual([]);
 

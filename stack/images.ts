@@ -67,7 +67,11 @@ const under = (file: string, paths: string[]) => paths.some((p) => file === p ||
 export function contextHash(paths: string[], root = REPO_ROOT, files = contextFiles(root)): string {
   const hash = createHash("sha256");
   for (const f of files.filter((f) => under(f, paths))) {
-    hash.update(f).update("\0").update(readFileSync(path.join(root, f))).update("\0");
+    hash
+      .update(f)
+      .update("\0")
+      .update(readFileSync(path.join(root, f)))
+      .update("\0");
   }
   return hash.digest("hex").slice(0, 16);
 }
@@ -118,7 +122,11 @@ export function parseRelease(value: string): Release | undefined {
  */
 export function releaseImages(current: Release, wanted: Release = current): Record<BuiltImage, ImageSpec> {
   return {
-    orchestrator: localImage("orchestrator", wanted.orchestrator, wanted.orchestrator === current.orchestrator),
+    orchestrator: localImage(
+      "orchestrator",
+      wanted.orchestrator,
+      wanted.orchestrator === current.orchestrator,
+    ),
     frontend: localImage("frontend", wanted.frontend, wanted.frontend === current.frontend),
   };
 }

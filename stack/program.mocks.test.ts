@@ -188,11 +188,13 @@ describe("the production stack", () => {
 
   it("when a duration or a network is written in another spelling than the provider reads back, then it is caught", () => {
     expect(
-      readBackDiffs("docker:index/container:Container", { healthcheck: { interval: "30s", startPeriod: "60s" } }),
+      readBackDiffs("docker:index/container:Container", {
+        healthcheck: { interval: "30s", startPeriod: "60s" },
+      }),
     ).toEqual([{ field: "healthcheck.startPeriod", sent: "60s", readBack: "1m0s" }]);
-    expect(readBackDiffs("docker:index/network:Network", { ipamConfigs: [{ subnet: "172.28.1.0/24" }] })).toEqual([
-      { field: "ipamConfigs[0].gateway", sent: undefined, readBack: "172.28.1.1" },
-    ]);
+    expect(
+      readBackDiffs("docker:index/network:Network", { ipamConfigs: [{ subnet: "172.28.1.0/24" }] }),
+    ).toEqual([{ field: "ipamConfigs[0].gateway", sent: undefined, readBack: "172.28.1.1" }]);
   });
 
   it("when a replica is replaced, then the next one waits for it to be healthy", () => {
@@ -208,8 +210,8 @@ describe("the production stack", () => {
     expect(defs["frontend-1"]).toEqual(expect.arrayContaining(["orchestrator-1", "orchestrator-2"]));
     const aliases = (name: string) =>
       (
-        (containers(resources).find((c) => c.name === name)!.inputs.networksAdvanced as { aliases: string[] }[])[0]!
-      ).aliases;
+        containers(resources).find((c) => c.name === name)!.inputs.networksAdvanced as { aliases: string[] }[]
+      )[0]!.aliases;
     expect(aliases("orchestrator-2")).toEqual(["orchestrator-2", "orchestrator"]);
   });
 

@@ -175,7 +175,9 @@ describe("two replicas behind the rendered Caddyfile", () => {
     for (;;) {
       try {
         await new Promise<void>((resolve, reject) =>
-          http.get(`http://127.0.0.1:${ports.metrics}/metrics`, (r) => (r.resume(), resolve())).on("error", reject),
+          http
+            .get(`http://127.0.0.1:${ports.metrics}/metrics`, (r) => (r.resume(), resolve()))
+            .on("error", reject),
         );
         return child;
       } catch (err) {
@@ -255,7 +257,13 @@ describe("two replicas behind the rendered Caddyfile", () => {
     })();
     const result = await load(ports.https, rollout);
     await Promise.all([stop(caddy), ...Object.values(up).map(stop)]);
-    console.log(`rollout under load: ${result.ok} requests answered, ${result.failed.length} failed`, result.by, Object.entries(result.failed.reduce((m: Record<string, number>, f) => ((m[f] = (m[f] ?? 0) + 1), m), {})));
+    console.log(
+      `rollout under load: ${result.ok} requests answered, ${result.failed.length} failed`,
+      result.by,
+      Object.entries(
+        result.failed.reduce((m: Record<string, number>, f) => ((m[f] = (m[f] ?? 0) + 1), m), {}),
+      ),
+    );
     // Measured here: 0 to 3 failures in 6,000 to 10,000 requests (a request that meets a
     // replica's drain just as it cuts its last connections), against thousands with one
     // process (the test below). Not yet zero: docs/stack.md, "Releases without downtime".

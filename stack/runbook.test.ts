@@ -17,7 +17,9 @@ const WITH_VALUE = new Set(["--since", "--tail", "--until", "--format", "-e", "-
 /** The container names `docker <verb> …` commands in `text` act on (placeholders such as <container> left out). */
 export function dockerTargets(text: string): string[] {
   const found: string[] = [];
-  for (const m of text.matchAll(/docker ((?:exec|logs|inspect|restart|stop|start|pause|unpause|kill)\b[^`\n|;&]*)/g)) {
+  for (const m of text.matchAll(
+    /docker ((?:exec|logs|inspect|restart|stop|start|pause|unpause|kill)\b[^`\n|;&]*)/g,
+  )) {
     const [verb, ...rest] = m[1]!.trim().split(/\s+/);
     const names: string[] = [];
     for (let i = 0; i < rest.length; i++) {
@@ -67,10 +69,8 @@ describe("container names in the operator docs", () => {
     ].flatMap(dockerTargets);
     expect(bad).toEqual(["prometheus", "caddy", "orchestrator", "agency-orchestrator"]);
     expect(bad.filter((n) => !deployed.has(n))).toEqual(bad);
-    expect(dockerTargets("docker stop agency-orchestrator-1 agency-worker && docker start agency-n8n")).toEqual([
-      "agency-orchestrator-1",
-      "agency-worker",
-      "agency-n8n",
-    ]);
+    expect(
+      dockerTargets("docker stop agency-orchestrator-1 agency-worker && docker start agency-n8n"),
+    ).toEqual(["agency-orchestrator-1", "agency-worker", "agency-n8n"]);
   });
 });

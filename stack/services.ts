@@ -693,7 +693,10 @@ export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
 /** API_UPSTREAM_1=orchestrator-1:5001, … for each replica of `service`. */
 function upstreamEnv(prefix: string, service: string, port: number): Record<string, string> {
   return Object.fromEntries(
-    instanceNames({ name: service, replicas: APP_REPLICAS }).map((n, i) => [`${prefix}_${i + 1}`, `${n}:${port}`]),
+    instanceNames({ name: service, replicas: APP_REPLICAS }).map((n, i) => [
+      `${prefix}_${i + 1}`,
+      `${n}:${port}`,
+    ]),
   );
 }
 

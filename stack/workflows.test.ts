@@ -6,7 +6,16 @@
  * through the S3-protocol server the asset tests use (s3rver).
  */
 import { execFile } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -28,7 +37,9 @@ afterAll(async () => {
 });
 
 describe("the workflows", () => {
-  const files = readdirSync(WORKFLOWS).filter((f) => f.endsWith(".yml")).sort();
+  const files = readdirSync(WORKFLOWS)
+    .filter((f) => f.endsWith(".yml"))
+    .sort();
 
   it("when they are read, then they parse and are the PR checks, the preview stacks and the image build", () => {
     expect(files).toEqual(["images.yml", "pr.yml", "preview-stack.yml"]);
@@ -62,8 +73,11 @@ describe("the workflows", () => {
   });
 
   it("when images are built, then both Dockerfiles that exist are pushed and their digests printed", () => {
-    const build = load("images.yml").jobs.build as unknown as { strategy: { matrix: { image: { dockerfile: string }[] } } };
-    for (const i of build.strategy.matrix.image) expect(existsSync(path.join(REPO_ROOT, i.dockerfile)), i.dockerfile).toBe(true);
+    const build = load("images.yml").jobs.build as unknown as {
+      strategy: { matrix: { image: { dockerfile: string }[] } };
+    };
+    for (const i of build.strategy.matrix.image)
+      expect(existsSync(path.join(REPO_ROOT, i.dockerfile)), i.dockerfile).toBe(true);
     expect(text("images.yml")).toContain("steps.build.outputs.digest");
     expect(text("images.yml")).toContain("pulumi config set agency:");
   });
@@ -75,7 +89,12 @@ describe("the scripts the workflows call", () => {
     mkdirSync(path.join(dir, "bin"));
     copyFileSync(path.join(REPO_ROOT, "stack/testing/fake-pulumi.sh"), path.join(dir, "bin/pulumi"));
     for (const [stack, cfg] of Object.entries(stacks))
-      writeFileSync(path.join(dir, `${stack}.env`), Object.entries(cfg).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
+      writeFileSync(
+        path.join(dir, `${stack}.env`),
+        Object.entries(cfg)
+          .map(([k, v]) => `${k}=${v}`)
+          .join("\n") + "\n",
+      );
     writeFileSync(path.join(dir, "calls"), "");
     return {
       env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH}`, FAKE_PULUMI_DIR: dir },
@@ -99,7 +118,9 @@ describe("the scripts the workflows call", () => {
     expect(calls).toContain("config set -s pr-7 --path agency:sshSourceRanges[0] -- 203.0.113.4/32");
     expect(calls).toContain("config set -s pr-7 agency:s3Bucket example-agency-pr-7");
     expect(calls.join("\n")).not.toContain("prod-secret");
-    expect(calls.filter((c) => c.startsWith("config set -s pr-7 --secret agency:secretKey "))).toHaveLength(1);
+    expect(calls.filter((c) => c.startsWith("config set -s pr-7 --secret agency:secretKey "))).toHaveLength(
+      1,
+    );
   });
 
   it("when a preview is destroyed, then its bucket is emptied through S3, the stack destroyed and removed; prod's bucket is refused", async () => {
@@ -109,7 +130,10 @@ describe("the scripts the workflows call", () => {
       port: 0,
       silent: true,
       directory: dir,
-      configureBuckets: [{ name: "example-agency-pr-7", configs: [] }, { name: "example-agency", configs: [] }],
+      configureBuckets: [
+        { name: "example-agency-pr-7", configs: [] },
+        { name: "example-agency", configs: [] },
+      ],
     });
     const { port } = await s3.run();
     cleanup.push(() => s3.close());
@@ -121,23 +145,43 @@ describe("the scripts the workflows call", () => {
       forcePathStyle: true,
       credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
     });
-    for (const [bucket, key] of [["example-agency-pr-7", "docs/a.md"], ["example-agency-pr-7", "videos/b.mp4"], ["example-agency", "docs/keep.md"]])
+    for (const [bucket, key] of [
+      ["example-agency-pr-7", "docs/a.md"],
+      ["example-agency-pr-7", "videos/b.mp4"],
+      ["example-agency", "docs/keep.md"],
+    ])
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "x" }));
     const objects = (bucket: string) =>
-      existsSync(path.join(dir, bucket)) ? readdirSync(path.join(dir, bucket), { recursive: true }).filter((f) => String(f).endsWith("._S3rver_object")) : [];
+      existsSync(path.join(dir, bucket))
+        ? readdirSync(path.join(dir, bucket), { recursive: true }).filter((f) =>
+            String(f).endsWith("._S3rver_object"),
+          )
+        : [];
     expect(objects("example-agency-pr-7")).toHaveLength(2);
 
-    const p = fakePulumi({ prod: { ...prod, "agency:s3Endpoint": endpoint }, "pr-7": { "agency:s3Bucket": "example-agency-pr-7", "agency:s3Endpoint": endpoint } });
+    const p = fakePulumi({
+      prod: { ...prod, "agency:s3Endpoint": endpoint },
+      "pr-7": { "agency:s3Bucket": "example-agency-pr-7", "agency:s3Endpoint": endpoint },
+    });
     // rclone's S3 client cannot take a custom CA bundle with its own transport; none is needed here.
-    const { AWS_CA_BUNDLE: _bundle, ...env } = { ...p.env, S3_ACCESS_KEY_ID: "S3RVER", S3_SECRET_ACCESS_KEY: "S3RVER" };
+    const env: NodeJS.ProcessEnv = { ...p.env, S3_ACCESS_KEY_ID: "S3RVER", S3_SECRET_ACCESS_KEY: "S3RVER" };
+    delete env.AWS_CA_BUNDLE;
     await promisify(execFile)("bash", ["stack/bin/destroy-preview.sh", "pr-7"], { cwd: REPO_ROOT, env });
     expect(objects("example-agency-pr-7")).toHaveLength(0);
     expect(objects("example-agency")).toHaveLength(1);
-    expect(p.calls()).toEqual(expect.arrayContaining(["destroy -s pr-7 --yes --skip-preview", "stack rm -s pr-7 --yes"]));
+    expect(p.calls()).toEqual(
+      expect.arrayContaining(["destroy -s pr-7 --yes --skip-preview", "stack rm -s pr-7 --yes"]),
+    );
 
-    const q = fakePulumi({ prod, "pr-8": { "agency:s3Bucket": "example-agency", "agency:s3Endpoint": endpoint } });
+    const q = fakePulumi({
+      prod,
+      "pr-8": { "agency:s3Bucket": "example-agency", "agency:s3Endpoint": endpoint },
+    });
     await expect(
-      promisify(execFile)("bash", ["stack/bin/destroy-preview.sh", "pr-8"], { cwd: REPO_ROOT, env: { ...q.env, S3_ACCESS_KEY_ID: "S3RVER", S3_SECRET_ACCESS_KEY: "S3RVER" } }),
+      promisify(execFile)("bash", ["stack/bin/destroy-preview.sh", "pr-8"], {
+        cwd: REPO_ROOT,
+        env: { ...q.env, S3_ACCESS_KEY_ID: "S3RVER", S3_SECRET_ACCESS_KEY: "S3RVER" },
+      }),
     ).rejects.toThrow(/production's bucket/);
     expect(q.calls().join("\n")).not.toContain("destroy -s pr-8");
   }, 60_000);

@@ -5,7 +5,15 @@
  * (matching-postgres.ts). No fakes.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -48,7 +56,9 @@ describe("postgres backup and restore", () => {
   it("when no pg_dump of the server's major version is given, then the dump fails naming the versions", () => {
     const fake = mkdtempSync(path.join(tmpdir(), "pg-old-"));
     // A pg_dump of another major version (a two-line script: only its --version is asked).
-    writeFileSync(path.join(fake, "pg_dump"), "#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\n", { mode: 0o755 });
+    writeFileSync(path.join(fake, "pg_dump"), "#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\n", {
+      mode: 0o755,
+    });
     symlinkSync(path.join(server.binDirs.split(":")[0]!, "psql"), path.join(fake, "psql"));
     const out = path.join(fake, "x.sql.gz");
     expect(() =>

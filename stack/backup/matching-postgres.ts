@@ -22,7 +22,9 @@ export function pgBinDirs(): { dir: string; major: number }[] {
     .filter((d) => existsSync(path.join(d, "pg_dump")))
     .map((dir) => ({
       dir,
-      major: Number(/(\d+)\.\d+/.exec(execFileSync(path.join(dir, "pg_dump"), ["--version"], { encoding: "utf8" }))![1]),
+      major: Number(
+        /(\d+)\.\d+/.exec(execFileSync(path.join(dir, "pg_dump"), ["--version"], { encoding: "utf8" }))![1],
+      ),
     }));
 }
 

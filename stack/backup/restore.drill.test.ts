@@ -23,7 +23,11 @@ const script = (name: string) => path.join(here, name);
 const { AWS_CA_BUNDLE: _bundle, ...inherited } = process.env;
 const base = { ...inherited, AGENCY_BACKUP_NO_ENV: "1", BACKUP_PASSPHRASE: "drill passphrase" };
 const run = (name: string, args: string[], env: NodeJS.ProcessEnv) =>
-  execFileSync("bash", [script(name), ...args], { env: { ...base, ...env }, encoding: "utf8", stdio: "pipe" });
+  execFileSync("bash", [script(name), ...args], {
+    env: { ...base, ...env },
+    encoding: "utf8",
+    stdio: "pipe",
+  });
 /** The same, without blocking this process: the fake Qdrant and s3rver answer from it. */
 const runAsync = (name: string, args: string[], env: NodeJS.ProcessEnv) =>
   promisify(execFile)("bash", [script(name), ...args], { env: { ...base, ...env }, encoding: "utf8" }).then(
@@ -36,8 +40,21 @@ afterAll(async () => {
 });
 
 async function redisServer(dir: string, port: number, password?: string): Promise<ChildProcess> {
-  const args = ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "yes", "--save", ""];
-  const child = spawn("redis-server", password ? [...args, "--requirepass", password] : args, { stdio: "ignore" });
+  const args = [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--dir",
+    dir,
+    "--appendonly",
+    "yes",
+    "--save",
+    "",
+  ];
+  const child = spawn("redis-server", password ? [...args, "--requirepass", password] : args, {
+    stdio: "ignore",
+  });
   cleanup.push(() => void child.kill("SIGKILL"));
   const cli = ["-p", String(port), ...(password ? ["-a", password, "--no-auth-warning"] : [])];
   for (let i = 0; i < 100; i++) {
@@ -75,7 +92,10 @@ describe("restore drill", () => {
     const restored = path.join(dir, "restored");
     mkdirSync(restored);
     writeFileSync(path.join(restored, "stale"), "left from before");
-    run("agency-restore.sh", ["redis", dump], { REDIS_DATA_DIR: restored, REDIS_LOAD_PORT: String(loadPort) });
+    run("agency-restore.sh", ["redis", dump], {
+      REDIS_DATA_DIR: restored,
+      REDIS_LOAD_PORT: String(loadPort),
+    });
     expect(readdirSync(restored)).not.toContain("stale");
     expect(readdirSync(restored)).toContain("appendonlydir");
 
@@ -91,9 +111,11 @@ describe("restore drill", () => {
     writeFileSync(path.join(dir, "bad.rdb"), "not a dump");
     mkdirSync(path.join(dir, "data"));
     writeFileSync(path.join(dir, "data/dump.rdb"), "REDIS0011keep");
-    expect(() => run("agency-restore.sh", ["redis", path.join(dir, "bad.rdb")], { REDIS_DATA_DIR: path.join(dir, "data") })).toThrow(
-      /is not a Redis dump/,
-    );
+    expect(() =>
+      run("agency-restore.sh", ["redis", path.join(dir, "bad.rdb")], {
+        REDIS_DATA_DIR: path.join(dir, "data"),
+      }),
+    ).toThrow(/is not a Redis dump/);
     expect(readFileSync(path.join(dir, "data/dump.rdb"), "utf8")).toBe("REDIS0011keep");
   });
 
@@ -105,7 +127,8 @@ describe("restore drill", () => {
         const url = new URL(req.url ?? "/", "http://qdrant");
         const json = (status: number, body: unknown) =>
           res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
-        if (req.headers["api-key"] !== key) return json(401, { status: { error: "Must provide an API key" } });
+        if (req.headers["api-key"] !== key)
+          return json(401, { status: { error: "Must provide an API key" } });
         let body = Buffer.alloc(0);
         req.on("data", (c: Buffer) => (body = Buffer.concat([body, c])));
         req.on("end", () => {
@@ -120,7 +143,9 @@ describe("restore drill", () => {
             return json(200, { result: { name, size: 10 } });
           }
           if (req.method === "GET" && parts[2] === "snapshots" && snapshots.has(parts[3]!))
-            return res.writeHead(200, { "content-type": "application/octet-stream" }).end(snapshots.get(parts[3]!));
+            return res
+              .writeHead(200, { "content-type": "application/octet-stream" })
+              .end(snapshots.get(parts[3]!));
           if (req.method === "DELETE" && parts[2] === "snapshots") {
             snapshots.delete(parts[3]!);
             return json(200, { result: true });
@@ -128,7 +153,8 @@ describe("restore drill", () => {
           if (req.method === "POST" && parts[2] === "snapshots" && parts[3] === "upload") {
             const text = body.toString("latin1");
             const m = /SNAPSHOT:([^\r\n]*)/.exec(text);
-            if (!m || !/name="snapshot"/.test(text)) return json(400, { status: { error: "no snapshot file" } });
+            if (!m || !/name="snapshot"/.test(text))
+              return json(400, { status: { error: "no snapshot file" } });
             collections[c] = m[1]!;
             return json(200, { result: true });
           }
@@ -149,15 +175,26 @@ describe("restore drill", () => {
     }
 
     it("when every collection is snapshotted and recovered into an empty Qdrant, then each comes back", async () => {
-      const source = fakeQdrant("k1", { sector_kb: "points of the sector knowledge base", memories: "agent memories" });
+      const source = fakeQdrant("k1", {
+        sector_kb: "points of the sector knowledge base",
+        memories: "agent memories",
+      });
       const target = fakeQdrant("k2", {});
       const [from, to] = await Promise.all([source.start(), target.start()]);
       const dir = work();
-      await runAsync("agency-backup.sh", ["dump-qdrant", dir], { QDRANT_URL: from, QDRANT_CURL: "curl", QDRANT_API_KEY: "k1" });
+      await runAsync("agency-backup.sh", ["dump-qdrant", dir], {
+        QDRANT_URL: from,
+        QDRANT_CURL: "curl",
+        QDRANT_API_KEY: "k1",
+      });
       expect(readdirSync(dir).sort()).toEqual(["qdrant-memories.snapshot", "qdrant-sector_kb.snapshot"]);
       // The snapshots made for the backup are removed from Qdrant again.
       expect(source.snapshots.size).toBe(0);
-      const out = await runAsync("agency-restore.sh", ["qdrant", dir], { QDRANT_URL: to, QDRANT_CURL: "curl", QDRANT_API_KEY: "k2" });
+      const out = await runAsync("agency-restore.sh", ["qdrant", dir], {
+        QDRANT_URL: to,
+        QDRANT_CURL: "curl",
+        QDRANT_API_KEY: "k2",
+      });
       expect(out).toContain("restored qdrant collection sector_kb");
       expect(target.collections).toEqual(source.collections);
     });
@@ -166,7 +203,11 @@ describe("restore drill", () => {
       const q = fakeQdrant("right", { sector_kb: "x" });
       const url = await q.start();
       await expect(
-        runAsync("agency-backup.sh", ["dump-qdrant", work()], { QDRANT_URL: url, QDRANT_CURL: "curl", QDRANT_API_KEY: "wrong" }),
+        runAsync("agency-backup.sh", ["dump-qdrant", work()], {
+          QDRANT_URL: url,
+          QDRANT_CURL: "curl",
+          QDRANT_API_KEY: "wrong",
+        }),
       ).rejects.toThrow(/401/);
     });
   });

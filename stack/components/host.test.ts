@@ -76,7 +76,10 @@ describe("host", () => {
     );
     expect(DOCKER_VERSION).toMatch(/^5:28\./);
     expect(doc.ssh_pwauth).toBe(false);
-    expect(doc.ssh_keys).toEqual({ ed25519_private: HOST_KEY.privateKey, ed25519_public: HOST_KEY.publicKey });
+    expect(doc.ssh_keys).toEqual({
+      ed25519_private: HOST_KEY.privateKey,
+      ed25519_public: HOST_KEY.publicKey,
+    });
     expect(doc.runcmd).toEqual(
       expect.arrayContaining([
         "apt-mark hold docker-ce docker-ce-cli",
@@ -114,7 +117,10 @@ describe("host", () => {
     it("when the ranges and keys change, then only the agency's SSH rules and root's keys are replaced", () => {
       const home = mkdtempSync(path.join(tmpdir(), "access-"));
       const state = path.join(home, "rules");
-      writeFileSync(state, "80/tcp                     ALLOW IN    Anywhere\n22/tcp                     ALLOW IN    - # agency-ssh\n");
+      writeFileSync(
+        state,
+        "80/tcp                     ALLOW IN    Anywhere\n22/tcp                     ALLOW IN    - # agency-ssh\n",
+      );
       run(
         renderAccessScript({ sshPublicKeys: ["ssh-ed25519 AAAA1 a"], sshSourceRanges: ["198.51.100.7/32"] }),
         state,

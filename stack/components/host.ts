@@ -319,14 +319,15 @@ export class Host extends pulumi.ComponentResource {
         connection: dial,
         create: "bash -s",
         update: "bash -s",
-        stdin: renderAccessScript({ sshPublicKeys: args.sshPublicKeys, sshSourceRanges: args.sshSourceRanges }),
+        stdin: renderAccessScript({
+          sshPublicKeys: args.sshPublicKeys,
+          sshSourceRanges: args.sshSourceRanges,
+        }),
       },
       { parent: this, dependsOn: [this.ready] },
     );
     // The address only once cloud-init is done and access applied: whoever connects waits for both.
-    const readyIp = pulumi
-      .all([this.ipv4, this.ready.stdout, this.access.stdout])
-      .apply(([ip]) => ip);
+    const readyIp = pulumi.all([this.ipv4, this.ready.stdout, this.access.stdout]).apply(([ip]) => ip);
     this.connection = { ...dial, host: readyIp };
     this.dockerHost = pulumi.interpolate`ssh://root@${readyIp}`;
 

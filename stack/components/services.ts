@@ -196,6 +196,8 @@ export class Services extends pulumi.ComponentResource {
         { parent: this, provider: platform.provider, dependsOn },
       );
     }
-    this.registerOutputs({ containers: Object.fromEntries(Object.entries(this.containers).map(([k, c]) => [k, c.name])) });
+    this.registerOutputs({
+      containers: Object.fromEntries(Object.entries(this.containers).map(([k, c]) => [k, c.name])),
+    });
   }
 }
