@@ -9,6 +9,8 @@ export const TEST_TOOLS: Record<string, string> = {
   "redis-server": "redis-server",
   psql: "postgresql-client",
   pg_dump: "postgresql-client",
+  // The backups' uploads (stack/backup/restore.drill.test.ts).
+  rclone: "rclone",
   caddy: "caddy",
   promtool: "prometheus",
   amtool: "prometheus-alertmanager",

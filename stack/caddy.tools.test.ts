@@ -58,7 +58,7 @@ function withoutAdminPort(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 
 describe("the Caddyfile under a real caddy", () => {
   let caddy: ChildProcess;
-  const ports = { http: 0, https: 0, metrics: 0, admin: 0, upstream: 0 };
+  const ports = { http: 0, https: 0, metrics: 0, admin: 0, upstream: 0, internal: 0 };
   // Stands in for the portal and the API behind Caddy: a real HTTP server that sets its own policy.
   const upstream = http.createServer((req, res) => {
     if (req.url !== "/no-upstream-csp") {
@@ -86,8 +86,11 @@ describe("the Caddyfile under a real caddy", () => {
       HTTPS_PORT: String(ports.https),
       METRICS_PORT: String(ports.metrics),
       ADMIN_PORT: String(ports.admin),
-      PORTAL_UPSTREAM: `127.0.0.1:${ports.upstream}`,
-      API_UPSTREAM: `127.0.0.1:${ports.upstream}`,
+      PORTAL_UPSTREAM_1: `127.0.0.1:${ports.upstream}`,
+      PORTAL_UPSTREAM_2: `127.0.0.1:${ports.upstream}`,
+      API_UPSTREAM_1: `127.0.0.1:${ports.upstream}`,
+      API_UPSTREAM_2: `127.0.0.1:${ports.upstream}`,
+      INTERNAL_API_PORT: String(ports.internal),
     };
   };
 

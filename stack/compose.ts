@@ -80,7 +80,11 @@ export function composeService(s: ServiceDefinition, stack: string): Record<stri
   if (s.user) out.user = s.user;
   out.read_only = s.readOnly;
   if (s.tmpfs.length) out.tmpfs = s.tmpfs.map((t) => `${t}:size=${s.tmpfsMb}m`);
-  out.networks = [...s.networks];
+  // Replicas also answer to the service's name, as they do under Pulumi.
+  out.networks =
+    s.service !== s.name
+      ? Object.fromEntries(s.networks.map((n) => [n, { aliases: [s.service] }]))
+      : [...s.networks];
   if (s.ports.length) {
     out.ports = s.ports.map(
       (p) => `${p.ip ? `${p.ip}:` : ""}${p.host}:${p.container}${p.protocol === "udp" ? "/udp" : ""}`,
@@ -133,7 +137,10 @@ export function renderCompose(
     name: "agency",
     services: Object.fromEntries(services.map((s) => [s.name, composeService(s, stack)])),
     networks: Object.fromEntries(
-      NETWORKS.map((n) => [n.name, { internal: n.internal, ipam: { config: [{ subnet: n.subnet }] } }]),
+      NETWORKS.map((n) => [
+        n.name,
+        { internal: n.internal, ipam: { config: [{ subnet: n.subnet, gateway: n.gateway }] } },
+      ]),
     ),
     volumes: Object.fromEntries(
       volumeNames(services).map((v) => [v, { labels: { "agency.backup": "true" } }]),

@@ -3,6 +3,7 @@ import path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import {
+  databaseUrlProblem,
   CONFIG_SCHEMA,
   ConfigError,
   PROJECT,
@@ -286,5 +287,21 @@ describe("SSH exposure", () => {
       ]),
     );
     expect(parseConfig(raw, ALL_SECRETS, "prod").sshSourceRanges).toEqual(ranges);
+  });
+});
+
+describe("external database URL", () => {
+  it("when it does not require TLS, then the stack refuses it naming the fix", () => {
+    expect(databaseUrlProblem("postgres://u:p@db.example.com:5432/agency?sslmode=require")).toBeUndefined();
+    expect(
+      databaseUrlProblem("postgres://u:p@db.example.com:5432/agency?sslmode=verify-full"),
+    ).toBeUndefined();
+    expect(databaseUrlProblem("postgres://u:p@db.example.com:5432/agency")).toMatch(
+      /must require TLS: add \?sslmode=require/,
+    );
+    expect(databaseUrlProblem("postgres://u:p@db.example.com/agency?sslmode=prefer")).toMatch(
+      /it has sslmode=prefer/,
+    );
+    expect(databaseUrlProblem("not a url")).toMatch(/is not a URL/);
   });
 });

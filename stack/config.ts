@@ -87,6 +87,12 @@ export const CONFIG_SCHEMA = {
     description: "Published frontend image pinned by digest (name@sha256:…); empty builds on the server.",
     default: "",
   },
+  release: {
+    type: "string",
+    description:
+      "Release of the images built on the server to run (<orchestrator hash>-<frontend hash>, the `release` output of an earlier up); empty builds and runs the checkout. Setting an earlier one rolls back without a rebuild.",
+    default: "",
+  },
   protect: {
     type: "boolean",
     description: "Delete and rebuild protection on the server and state.",
@@ -270,6 +276,8 @@ export interface AgencyConfig {
   supabase?: { url: string };
   workers: { count: number; serverType: string };
   images: { orchestrator?: string; frontend?: string };
+  /** agency:release: the server-built release to run; undefined runs the checkout's. */
+  release?: { orchestrator: string; frontend: string };
   protect: boolean;
   s3: { endpoint: string; bucket: string; region: string };
   mailFrom: string;
@@ -543,6 +551,14 @@ export function parseConfig(
     } else images[field] = ref;
   }
 
+  const releaseText = str("release", "");
+  const release = releaseText ? /^([a-f0-9]{16})-([a-f0-9]{16})$/.exec(releaseText) : null;
+  if (releaseText && !release) {
+    problems.push(
+      `${PROJECT}:release "${releaseText}" is not a release (<16 hex>-<16 hex>, as \`pulumi stack output release\` prints it): ${set("release", "<release>")}, or pulumi config rm ${PROJECT}:release to run the checkout`,
+    );
+  }
+
   const protectSetting = bool("protect");
   if (preview && protectSetting === true) {
     problems.push(
@@ -675,6 +691,7 @@ export function parseConfig(
     ...(supabaseUrl ? { supabase: { url: supabaseUrl.replace(/\/$/, "") } } : {}),
     workers: { count: workerCount, serverType: workerServerType },
     images,
+    ...(release ? { release: { orchestrator: release[1]!, frontend: release[2]! } } : {}),
     protect,
     s3,
     mailFrom: str("mailFrom", "") || `agency@${domain}`,
@@ -692,6 +709,24 @@ export function parseConfig(
     uptime: optional.includes("uptimeRobotApiKey"),
     secrets: [...secrets, ...optional],
   };
+}
+
+/**
+ * Why an external DATABASE_URL would go over the network in the clear, or undefined: it must ask
+ * for TLS (sslmode require, verify-ca or verify-full), since worker servers and the main server
+ * reach it over the internet.
+ */
+export function databaseUrlProblem(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return "agency:databaseUrl is not a URL (postgres://user:password@host:5432/db?sslmode=require)";
+  }
+  const mode = parsed.searchParams.get("sslmode");
+  if (!mode || !["require", "verify-ca", "verify-full"].includes(mode))
+    return `agency:databaseUrl must require TLS: add ?sslmode=require (or verify-full) and set it again with pulumi config set --secret agency:databaseUrl '<url>'${mode ? ` (it has sslmode=${mode})` : ""}`;
+  return undefined;
 }
 
 /** Reads the current stack's Pulumi config and validates it (throws ConfigError). */
@@ -726,5 +761,16 @@ export function prodBuckets(root = path.resolve(import.meta.dirname, "..")): str
 /** The secrets the configuration needs, as Outputs marked secret. Call after loadConfig. */
 export function loadSecrets(cfg: AgencyConfig): Partial<Record<SecretName, pulumi.Output<string>>> {
   const config = new pulumi.Config(PROJECT);
-  return Object.fromEntries(cfg.secrets.map((name) => [name, config.requireSecret(name)]));
+  const secrets: Partial<Record<SecretName, pulumi.Output<string>>> = Object.fromEntries(
+    cfg.secrets.map((name) => [name, config.requireSecret(name)]),
+  );
+  // Checked where the value is known: a URL without TLS stops the deploy before it is used.
+  if (secrets.databaseUrl) {
+    secrets.databaseUrl = secrets.databaseUrl.apply((url) => {
+      const problem = databaseUrlProblem(url);
+      if (problem) throw new ConfigError([problem]);
+      return url;
+    });
+  }
+  return secrets;
 }

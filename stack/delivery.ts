@@ -127,20 +127,3 @@ export function renderDeliveryScript(
   lines.push(...(opts.after ?? []));
   return `${lines.join("\n")}\n`;
 }
-
-const SKIP = new Set(["node_modules", "dist", "build", ".svelte-kit", ".agency", ".test-services"]);
-
-/** Hash of the sources an image is built from, so a code change rebuilds it on the next deploy. */
-export function sourceHash(paths: string[], root = REPO_ROOT): string {
-  const hash = createHash("sha256");
-  const walk = (p: string) => {
-    if (!existsSync(p)) return;
-    if (statSync(p).isDirectory()) {
-      for (const e of readdirSync(p).sort()) if (!SKIP.has(e)) walk(path.join(p, e));
-    } else {
-      hash.update(path.relative(root, p)).update("\0").update(readFileSync(p)).update("\0");
-    }
-  };
-  for (const p of paths) walk(path.join(root, p));
-  return hash.digest("hex").slice(0, 16);
-}

@@ -14,4 +14,5 @@ export const basicAuth = agency.basicAuth;
 export const dnsRecords = agency.dnsRecords;
 export const workerIps = agency.workerIps;
 export const containers = agency.containers;
+export const release = agency.release;
 export const deleteProtection = agency.deleteProtection;

@@ -19,6 +19,7 @@ setAgencyMocks("prod");
 const { loadConfig, ConfigError } = await import("./config.ts");
 const { defineAgency } = await import("./program.ts");
 const { policies } = await import("./policy/rules.ts");
+const { buildHashes } = await import("./images.ts");
 
 const inputs = (r: Recorded) => plain(r.inputs) as Record<string, unknown>;
 
@@ -80,9 +81,12 @@ describe("two worker servers with an external database", () => {
     const env = (c: Record<string, unknown>) => c.envs as string[];
     const qdrant = containers.find((c) => c.name === "agency-qdrant")!;
     expect(env(qdrant)).toContain(`QDRANT__SERVICE__API_KEY=${SECRET_VALUES["agency:qdrantApiKey"]}`);
-    for (const c of containers.filter((c) =>
-      ["agency-worker", "agency-orchestrator"].includes(String(c.name)),
-    ))
+    const clients = containers.filter((c) =>
+      ["agency-worker", "agency-orchestrator-1", "agency-orchestrator-2"].includes(String(c.name)),
+    );
+    // The main server's worker and two API replicas, and the two worker servers' workers.
+    expect(clients).toHaveLength(5);
+    for (const c of clients)
       expect(env(c)).toContain(`QDRANT_API_KEY=${SECRET_VALUES["agency:qdrantApiKey"]}`);
   });
 
@@ -129,8 +133,8 @@ describe("images", () => {
     expect(
       built.map((i) => [i.name, (i.build as { dockerfile: string; context: string }).dockerfile]).sort(),
     ).toEqual([
-      ["agency/frontend:local", "services/frontend/Dockerfile"],
-      ["agency/orchestrator:local", "services/orchestrator/Dockerfile"],
+      [`agency/frontend:${buildHashes().frontend}`, "services/frontend/Dockerfile"],
+      [`agency/orchestrator:${buildHashes().orchestrator}`, "services/orchestrator/Dockerfile"],
     ]);
     expect(built.every((i) => (i.build as { context: string }).context === ".")).toBe(true);
   });
@@ -176,7 +180,7 @@ describe("without Sentry", () => {
     const containers = (await settle())
       .filter((r) => r.type === "docker:index/container:Container")
       .map(inputs);
-    const orchestrator = containers.find((c) => c.name === "agency-orchestrator")!;
+    const orchestrator = containers.find((c) => c.name === "agency-orchestrator-1")!;
     expect((orchestrator.envs as string[]).some((e) => e.startsWith("SECRET_KEY="))).toBe(true);
     expect(containers.flatMap((c) => c.envs as string[]).filter((e) => e.startsWith("SENTRY_DSN="))).toEqual(
       [],

@@ -2,6 +2,7 @@
  * The real program under Pulumi mocks (stack/testing/mocks.ts): no Hetzner, Cloudflare or Docker
  * is contacted; resources are recorded with their inputs and asserted on.
  */
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -24,6 +25,7 @@ setAgencyMocks("prod");
 const { loadConfig } = await import("./config.ts");
 const { defineAgency, imageSourceHashes, plan } = await import("./program.ts");
 const { REPO_ROOT } = await import("./delivery.ts");
+const { readBackDiffs } = await import("./testing/readback.ts");
 
 type Container = {
   name: string;
@@ -77,11 +79,13 @@ describe("the production stack", () => {
         "alertmanager",
         "blackbox-exporter",
         "caddy",
-        "frontend",
+        "frontend-1",
+        "frontend-2",
         "grafana",
         "n8n",
         "node-exporter",
-        "orchestrator",
+        "orchestrator-1",
+        "orchestrator-2",
         "postgres",
         "postgres-exporter",
         "prometheus",
@@ -155,20 +159,60 @@ describe("the production stack", () => {
     const grace = Object.fromEntries(
       containers(resources).map((c) => [c.name, [c.inputs.stopTimeout, c.inputs.destroyGraceSeconds]]),
     );
-    expect(grace.orchestrator).toEqual([40, 40]);
-    expect(grace.frontend).toEqual([40, 40]);
+    for (const n of ["orchestrator-1", "orchestrator-2", "frontend-1", "frontend-2"])
+      expect(grace[n], n).toEqual([40, 40]);
     expect(grace.worker).toEqual([120, 120]);
   });
 
-  it("when images are built on the server, then each is rebuilt by a hash of its own sources", () => {
-    const triggers = Object.fromEntries(
-      byType(resources, "docker:index/remoteImage:RemoteImage")
-        .map((r) => plain(r.inputs) as { name: string; triggers?: { sources: string } })
-        .filter((i) => i.triggers)
-        .map((i) => [i.name, i.triggers!.sources]),
+  it("when images are built on the server, then each is tagged by the hash of its own build context", () => {
+    const images = byType(resources, "docker:index/remoteImage:RemoteImage").map(
+      (r) => plain(r.inputs) as { name: string; build?: { dockerfile: string; memory: number } },
     );
-    expect(triggers).toEqual(imageSourceHashes());
-    expect(triggers["agency/orchestrator:local"]).not.toBe(triggers["agency/frontend:local"]);
+    const hashes = imageSourceHashes();
+    const built = Object.fromEntries(images.filter((i) => i.build).map((i) => [i.build!.dockerfile, i.name]));
+    expect(built).toEqual({
+      "services/orchestrator/Dockerfile": `agency/orchestrator:${hashes.orchestrator}`,
+      "services/frontend/Dockerfile": `agency/frontend:${hashes.frontend}`,
+    });
+    expect(hashes.orchestrator).not.toBe(hashes.frontend);
+    for (const i of images.filter((x) => x.build)) expect(i.build!.memory, i.name).toBe(1536 * 1024 * 1024);
+    expect(outputs.release).toBe(`${hashes.orchestrator}-${hashes.frontend}`);
+  });
+
+  it("when the provider reads the resources back, then nothing differs from what was sent (a second up is a no-op)", () => {
+    const diffs = resources.flatMap((r) =>
+      readBackDiffs(r.type, plain(r.inputs) as Record<string, unknown>).map((d) => ({ name: r.name, ...d })),
+    );
+    expect(diffs).toEqual([]);
+  });
+
+  it("when a duration or a network is written in another spelling than the provider reads back, then it is caught", () => {
+    expect(
+      readBackDiffs("docker:index/container:Container", {
+        healthcheck: { interval: "30s", startPeriod: "60s" },
+      }),
+    ).toEqual([{ field: "healthcheck.startPeriod", sent: "60s", readBack: "1m0s" }]);
+    expect(
+      readBackDiffs("docker:index/network:Network", { ipamConfigs: [{ subnet: "172.28.1.0/24" }] }),
+    ).toEqual([{ field: "ipamConfigs[0].gateway", sent: undefined, readBack: "172.28.1.1" }]);
+  });
+
+  it("when a replica is replaced, then the next one waits for it to be healthy", () => {
+    for (const c of containers(resources)) {
+      expect(c.inputs.wait, c.name).toBe(true);
+      expect(c.inputs.waitTimeout, c.name).toBeGreaterThanOrEqual(120);
+    }
+    // The mocks do not see dependsOn; the definitions the containers are made from carry it.
+    const defs = Object.fromEntries(plan(loadConfig()).services.map((d) => [d.name, d.dependsOn]));
+    expect(defs["orchestrator-2"]).toContain("orchestrator-1");
+    expect(defs["frontend-2"]).toContain("frontend-1");
+    expect(defs["orchestrator-1"]).not.toContain("orchestrator-2");
+    expect(defs["frontend-1"]).toEqual(expect.arrayContaining(["orchestrator-1", "orchestrator-2"]));
+    const aliases = (name: string) =>
+      (
+        containers(resources).find((c) => c.name === name)!.inputs.networksAdvanced as { aliases: string[] }[]
+      )[0]!.aliases;
+    expect(aliases("orchestrator-2")).toEqual(["orchestrator-2", "orchestrator"]);
   });
 
   it("must never carry a secret value outside a Pulumi secret", () => {
@@ -185,7 +229,7 @@ describe("the production stack", () => {
     for (const r of resources) walk(r.inputs, `${r.type} ${r.name}`);
     expect(leaks).toEqual([]);
     const orchestrator = byType(resources, "docker:index/container:Container").find((r) =>
-      r.name.endsWith("-orchestrator"),
+      r.name.endsWith("-orchestrator-1"),
     )!;
     expect(SECRET_SIG_KEY in (orchestrator.inputs.envs as object)).toBe(true);
     expect(JSON.stringify(plain(orchestrator.inputs.envs))).toContain(
@@ -198,7 +242,7 @@ describe("the production stack", () => {
       expect(SECRET_SIG_KEY in (c.inputs.envs as object), service).toBe(true);
       return plain(c.inputs.envs) as string[];
     };
-    for (const service of ["orchestrator", "worker"])
+    for (const service of ["orchestrator-1", "orchestrator-2", "worker"])
       expect(envOf(service)).toContain(`SENTRY_DSN=${SECRET_VALUES["agency:sentryDsn"]}`);
     expect(envOf("n8n")).toEqual(
       expect.arrayContaining([
@@ -246,7 +290,7 @@ describe("the production stack", () => {
       services: Record<
         string,
         {
-          networks: string[];
+          networks: string[] | Record<string, unknown>;
           ports?: string[];
           user?: string;
           read_only: boolean;
@@ -266,7 +310,7 @@ describe("the production stack", () => {
     }));
     const fromCompose = Object.entries(compose.services).map(([name, s]) => ({
       name,
-      networks: [...s.networks].sort(),
+      networks: (Array.isArray(s.networks) ? [...s.networks] : Object.keys(s.networks)).sort(),
       ports: (s.ports ?? []).map((p) => p.replace(/\/udp$/, "")).sort(),
       user: s.user ?? null,
       readOnly: s.read_only,
@@ -308,7 +352,9 @@ describe("image source hashes", () => {
     const put = (rel: string, text: string) => {
       mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
       writeFileSync(path.join(root, rel), text);
+      execFileSync("git", ["-C", root, "add", rel]);
     };
+    execFileSync("git", ["init", "-q", root]);
     for (const rel of ["package.json", "package-lock.json", "agents/package.json", "stack/package.json"])
       put(rel, "{}");
     put("agents/src/index.ts", "export {};");
@@ -317,11 +363,11 @@ describe("image source hashes", () => {
     const before = imageSourceHashes(root);
     put("services/frontend/src/app.html", "<html><body></body></html>");
     const afterPortal = imageSourceHashes(root);
-    expect(afterPortal["agency/orchestrator:local"]).toBe(before["agency/orchestrator:local"]);
-    expect(afterPortal["agency/frontend:local"]).not.toBe(before["agency/frontend:local"]);
+    expect(afterPortal.orchestrator).toBe(before.orchestrator);
+    expect(afterPortal.frontend).not.toBe(before.frontend);
     put("agents/src/index.ts", "export const x = 1;");
     const afterAgents = imageSourceHashes(root);
-    expect(afterAgents["agency/orchestrator:local"]).not.toBe(afterPortal["agency/orchestrator:local"]);
-    expect(afterAgents["agency/frontend:local"]).toBe(afterPortal["agency/frontend:local"]);
+    expect(afterAgents.orchestrator).not.toBe(afterPortal.orchestrator);
+    expect(afterAgents.frontend).toBe(afterPortal.frontend);
   });
 });

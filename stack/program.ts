@@ -11,10 +11,17 @@ import {
   networkZone,
   type AgencyConfig,
 } from "./config.ts";
-import { renderDeliveryScript, repoFiles, sourceHash, type DeliveredFile } from "./delivery.ts";
+import { renderDeliveryScript, repoFiles, type DeliveredFile } from "./delivery.ts";
 import { generatedFiles } from "./generated.ts";
 import {
-  LOCAL_IMAGES,
+  buildHashes,
+  buildHashesByDockerfile,
+  formatRelease,
+  releaseImages,
+  untrackedInContext,
+  type Release,
+} from "./images.ts";
+import {
   REMOTE_ROOT,
   checkMemoryBudget,
   containerInventory,
@@ -30,28 +37,9 @@ import { Services, secretFiles } from "./components/services.ts";
 import { UptimeChecks } from "./components/uptime.ts";
 import { Workers } from "./components/workers.ts";
 
-const WORKSPACE_ROOT = ["package.json", "package-lock.json", "tsconfig.base.json"];
-
-/**
- * What each image built here is built from (what its Dockerfile copies), so a change rebuilds
- * only the images it reaches: a portal change leaves the orchestrator and the worker running.
- */
-export const IMAGE_SOURCES: Record<string, string[]> = {
-  [LOCAL_IMAGES.orchestrator]: [...WORKSPACE_ROOT, "agents", "services/orchestrator", "stack/package.json"],
-  [LOCAL_IMAGES.frontend]: [
-    ...WORKSPACE_ROOT,
-    "agents/package.json",
-    "services/orchestrator/package.json",
-    "stack/package.json",
-    "services/frontend",
-  ],
-};
-
-/** Image reference → hash of its own sources. */
-export function imageSourceHashes(root?: string): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(IMAGE_SOURCES).map(([ref, paths]) => [ref, sourceHash(paths, root)]),
-  );
+/** Image (orchestrator, frontend) → hash of exactly its build context; a release is named by them. */
+export function imageSourceHashes(root?: string): Release {
+  return buildHashes(root);
 }
 
 /** Everything deployed that is decided by config alone: definitions and files. */
@@ -60,11 +48,17 @@ export interface Plan {
   services: ServiceDefinition[];
   files: DeliveredFile[];
   dirs: string[];
+  /** The checkout's build hashes. */
+  hashes: Release;
+  /** The release that runs: agency:release, or the checkout's. */
+  release: Release;
 }
 
 /** Decides what to deploy; throws on a missing mounted file or limits that do not fit. */
 export function plan(config: AgencyConfig, root?: string): Plan {
-  const services = serviceDefinitions(config);
+  const hashes = buildHashes(root);
+  const release = config.release ?? hashes;
+  const services = serviceDefinitions({ ...config, builtImages: releaseImages(hashes, release) });
   checkMemoryBudget(services, config.serverMemoryMb);
   const repo = repoFiles(services, root);
   const generated = Object.entries(generatedFiles(config)).map(([rel, content]) => ({
@@ -72,7 +66,7 @@ export function plan(config: AgencyConfig, root?: string): Plan {
     content,
     mode: "0644",
   }));
-  return { config, services, files: [...repo.files, ...generated], dirs: repo.dirs };
+  return { config, services, files: [...repo.files, ...generated], dirs: repo.dirs, hashes, release };
 }
 
 export interface AgencyOutputs {
@@ -83,6 +77,8 @@ export interface AgencyOutputs {
   dnsRecords: pulumi.Output<string[]>;
   workerIps: pulumi.Output<string[]>;
   containers: ReturnType<typeof containerInventory>;
+  /** The release running (agency:release to go back to it). */
+  release: string;
   deleteProtection: boolean;
 }
 
@@ -114,14 +110,16 @@ export function defineAgency(config: AgencyConfig = loadConfig(), root?: string)
     proxied: config.dns.provider === "cloudflare" ? config.dns.proxied : false,
   });
 
-  const connection = {
-    host: host.ready.stdout.apply(() => host.ipv4),
-    user: "root",
-    privateKey: sshPrivateKey,
-  };
-  const hashes = imageSourceHashes();
+  for (const file of untrackedInContext(root)) {
+    pulumi.log.warn(
+      `${file} is not tracked by git but would be sent to the image build (and is not in the build hash): git add it, delete it, or list it in .dockerignore`,
+    );
+  }
+
+  const connection = host.connection;
   const platform = new Platform("agency", {
     dockerHost: host.dockerHost,
+    hostPublicKey: host.hostPublicKey,
     connection,
     stack: config.stack,
     volumes: volumeNames(p.services),
@@ -130,8 +128,34 @@ export function defineAgency(config: AgencyConfig = loadConfig(), root?: string)
     dirs: p.dirs,
     secretFiles: secretFiles(p.services, secrets),
     protect: config.protect,
-    sourceHashes: hashes,
   });
+
+  let workerIps: pulumi.Output<string[]> = pulumi.output([]);
+  const extraDeps: Record<string, pulumi.Resource[]> = {};
+  if (config.workers.count > 0) {
+    const workers = new Workers("agency-worker", {
+      count: config.workers.count,
+      serverType: config.workers.serverType,
+      serverMemoryMb: SERVER_MEMORY_MB[config.workers.serverType],
+      location: config.location,
+      networkZone: networkZone(config.location),
+      mainServerId: host.server.id.apply(Number),
+      host: {
+        sshKeyIds: host.sshKeyIds,
+        sshPublicKeys: config.sshPublicKeys,
+        sshSourceRanges: config.sshSourceRanges,
+        protect: config.protect,
+        labels,
+        sshPrivateKey,
+      },
+      definitionConfig: { ...config, builtImages: releaseImages(p.hashes, p.release) },
+      secrets,
+      stack: config.stack,
+    });
+    workerIps = pulumi.all(workers.ips);
+    // The gateway binds the private address, which exists only once the server is attached.
+    extraDeps["private-gateway"] = [workers.mainAttachment];
+  }
 
   const services = new Services("agency", {
     definitions: p.services,
@@ -139,7 +163,9 @@ export function defineAgency(config: AgencyConfig = loadConfig(), root?: string)
     secrets,
     stack: config.stack,
     files: p.files,
+    dependsOn: extraDeps,
   });
+  platform.pruneImages(Object.values(services.containers));
 
   new Backups("agency", { config, connection, secrets }, { dependsOn: platform.filesReady });
 
@@ -157,31 +183,6 @@ export function defineAgency(config: AgencyConfig = loadConfig(), root?: string)
     );
   }
 
-  let workerIps: pulumi.Output<string[]> = pulumi.output([]);
-  if (config.workers.count > 0) {
-    const workers = new Workers("agency-worker", {
-      count: config.workers.count,
-      serverType: config.workers.serverType,
-      serverMemoryMb: SERVER_MEMORY_MB[config.workers.serverType],
-      location: config.location,
-      networkZone: networkZone(config.location),
-      mainServerId: host.server.id.apply(Number),
-      host: {
-        sshKeyIds: host.sshKeyIds,
-        sshPublicKeys: config.sshPublicKeys,
-        sshSourceRanges: config.sshSourceRanges,
-        protect: config.protect,
-        labels,
-        sshPrivateKey,
-      },
-      definitionConfig: config,
-      secrets,
-      stack: config.stack,
-      sourceHashes: hashes,
-    });
-    workerIps = pulumi.all(workers.ips);
-  }
-
   const urls = Object.fromEntries(Object.entries(config.hosts).map(([k, h]) => [k, `https://${h}`]));
   return {
     urls,
@@ -195,7 +196,8 @@ export function defineAgency(config: AgencyConfig = loadConfig(), root?: string)
     },
     dnsRecords: dns.records,
     workerIps,
-    containers: containerInventory(p.services),
+    containers: containerInventory(p.services, buildHashesByDockerfile(p.hashes)),
+    release: formatRelease(p.release),
     deleteProtection: config.protect,
   };
 }

@@ -26,7 +26,9 @@ const FLOW_DEFAULTS = [
   "N8N_WARMUP_WAIT_2_SECONDS",
   "N8N_ALERT_WEBHOOK_URL",
 ];
-const byName = (defs: ServiceDefinition[], name: string) => defs.find((d) => d.name === name)!;
+/** A container by its name or, for replicated services, the first replica of the service. */
+const byName = (defs: ServiceDefinition[], name: string) =>
+  defs.find((d) => d.name === name) ?? defs.find((d) => d.service === name)!;
 const sharesNetwork = (a: ServiceDefinition, b: ServiceDefinition) =>
   a.networks.some((n) => b.networks.includes(n));
 
@@ -50,8 +52,8 @@ describe("service definitions", () => {
 
   it("when compose stops the app, then it grants the same grace as the stack (40 s, the worker 120 s)", () => {
     const compose = parse(renderCompose()) as { services: Record<string, { stop_grace_period?: string }> };
-    expect(compose.services.orchestrator!.stop_grace_period).toBe("40s");
-    expect(compose.services.frontend!.stop_grace_period).toBe("40s");
+    for (const n of ["orchestrator-1", "orchestrator-2", "frontend-1", "frontend-2"])
+      expect(compose.services[n]!.stop_grace_period, n).toBe("40s");
     expect(compose.services.worker!.stop_grace_period).toBe("120s");
     expect(compose.services.redis!.stop_grace_period).toBeUndefined();
   });
@@ -88,9 +90,7 @@ describe("service definitions", () => {
   });
 
   it("when a container's env is built, then plain and secret halves stay apart", () => {
-    const orchestrator = serviceDefinitions({ ...cfg, database: "container" }).find(
-      (d) => d.name === "orchestrator",
-    )!;
+    const orchestrator = byName(serviceDefinitions({ ...cfg, database: "container" }), "orchestrator");
     expect(plainEnv(orchestrator).join("\n")).not.toMatch(/PASSWORD|SECRET_KEY=|API_KEY=/);
     expect(requiredSecrets(orchestrator)).toEqual(
       expect.arrayContaining([
@@ -160,7 +160,8 @@ describe("service definitions", () => {
     expect(n8n.env).toMatchObject({
       N8N_BLOCK_ENV_ACCESS_IN_NODE: "false",
       NODE_FUNCTION_ALLOW_BUILTIN: "crypto",
-      N8N_AGENCY_API_URL: "http://orchestrator:5001",
+      // Through Caddy's internal listener, balanced over the API replicas.
+      N8N_AGENCY_API_URL: "http://caddy:5080",
       N8N_HEALTH_ORCHESTRATOR_URL: "http://orchestrator:5001/health",
       N8N_HEALTH_WORKER_URL: "http://worker:9465/health",
       N8N_HEALTH_PORTAL_URL: "http://frontend:3000/",
@@ -184,7 +185,7 @@ describe("service definitions", () => {
       .filter(([k]) => k === "N8N_AGENCY_API_URL" || k.startsWith("N8N_HEALTH_"))
       .map(([, url]) => new URL(url).hostname)
       .filter((h) => h !== "127.0.0.1");
-    expect(hosts.sort()).toEqual(["frontend", "orchestrator", "orchestrator", "worker"]);
+    expect(hosts.sort()).toEqual(["caddy", "frontend", "orchestrator", "worker"]);
     for (const h of hosts) expect(sharesNetwork(n8n, byName(defs, h)), `n8n → ${h}`).toBe(true);
     for (const caller of ["orchestrator", "worker"]) {
       const url = new URL(byName(defs, caller).env.AUTOMATION_WEBHOOK_URL!);
@@ -203,7 +204,8 @@ describe("service definitions", () => {
     expect(off.flatMap((d) => requiredSecrets(d))).not.toContain("sentryDsn");
     const on = serviceDefinitions({ ...cfg, sentry: true });
     expect(on.filter((d) => requiredSecrets(d).includes("sentryDsn")).map((d) => d.name)).toEqual([
-      "orchestrator",
+      "orchestrator-1",
+      "orchestrator-2",
       "worker",
     ]);
   });

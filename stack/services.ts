@@ -13,13 +13,18 @@ export interface NetworkDefinition {
   /** No route out: containers only on this network cannot reach the internet. */
   internal: boolean;
   subnet: string;
+  /**
+   * Set, not left to Docker: the provider reads back the gateway Docker picked, and a gateway in
+   * state but not in the inputs replaces the network (and every container on it) on the next up.
+   */
+  gateway: string;
 }
 
 /** Fixed subnets, so the Caddyfile can allow metrics from the observability network only. */
 export const NETWORKS: NetworkDefinition[] = [
-  { name: "edge", internal: false, subnet: "172.28.1.0/24" },
-  { name: "backend", internal: true, subnet: "172.28.2.0/24" },
-  { name: "observability", internal: false, subnet: "172.28.3.0/24" },
+  { name: "edge", internal: false, subnet: "172.28.1.0/24", gateway: "172.28.1.1" },
+  { name: "backend", internal: true, subnet: "172.28.2.0/24", gateway: "172.28.2.1" },
+  { name: "observability", internal: false, subnet: "172.28.3.0/24", gateway: "172.28.3.1" },
 ];
 
 /** Address of the main server on the Hetzner private network that worker servers use. */
@@ -39,7 +44,15 @@ export interface ImageSpec {
 }
 
 export interface ServiceDefinition {
+  /** The container's own name (agency-<name>), e.g. orchestrator-1 for a replica. */
   name: string;
+  /**
+   * The service it is an instance of: a network alias and the agency.service label every replica
+   * shares, so `http://orchestrator:5001` and Prometheus' service label stay as they were.
+   */
+  service: string;
+  /** Instances of the service; each replica is replaced only once the one before it is healthy. Defaults to 1. */
+  replicas?: number;
   role: Role;
   image: ImageSpec;
   entrypoint?: string[];
@@ -93,13 +106,76 @@ export const IMAGES = {
   socat: "alpine/socat:1.8.0.3",
 } as const;
 
+/** Repositories of the images built from this repository; the tag is the image's build hash. */
 export const LOCAL_IMAGES = {
-  orchestrator: "agency/orchestrator:local",
-  frontend: "agency/frontend:local",
+  orchestrator: "agency/orchestrator",
+  frontend: "agency/frontend",
 } as const;
+
+export type BuiltImage = keyof typeof LOCAL_IMAGES;
+
+export const DOCKERFILES: Record<BuiltImage, string> = {
+  orchestrator: "services/orchestrator/Dockerfile",
+  frontend: "services/frontend/Dockerfile",
+};
+
+/**
+ * An image built from this repository, tagged by release (its build hash). `build` false names a
+ * release that is already on the server (a roll back): it is run as it is, not built again.
+ */
+export function localImage(kind: BuiltImage, tag = "local", build = true): ImageSpec {
+  const ref = `${LOCAL_IMAGES[kind]}:${tag}`;
+  return build ? { ref, build: { context: ".", dockerfile: DOCKERFILES[kind] } } : { ref };
+}
 
 /** Stop grace of the app containers: above the app's 30 s drain; the worker lets a step finish. */
 export const STOP_GRACE_SECONDS = { app: 40, worker: 120 } as const;
+
+/** Replicas of the API and the portal: Caddy balances over them, a deploy replaces one at a time. */
+export const APP_REPLICAS = 2;
+
+/** The container names a service runs as: the name itself, or name-1 … name-N for replicas. */
+export function instanceNames(def: Pick<ServiceDefinition, "name" | "replicas">): string[] {
+  const n = def.replicas ?? 1;
+  return n > 1 ? Array.from({ length: n }, (_, i) => `${def.name}-${i + 1}`) : [def.name];
+}
+
+/**
+ * One definition per container: replicas become name-1 … name-N, each with its share of the
+ * memory, each depending on the one before it (so Pulumi replaces the second only after the first
+ * is up and healthy), and a dependency on the service becomes one on all of its instances.
+ */
+export function expandReplicas(defs: ServiceDefinition[]): ServiceDefinition[] {
+  const names = new Map(defs.map((d) => [d.name, instanceNames(d)]));
+  return defs.flatMap((d) => {
+    const own = names.get(d.name)!;
+    const deps = d.dependsOn.flatMap((x) => names.get(x) ?? [x]);
+    if (own.length === 1) return [{ ...d, dependsOn: deps }];
+    return own.map((name, i) => ({
+      ...d,
+      name,
+      replicas: 1,
+      memoryMb: Math.floor(d.memoryMb / own.length),
+      dependsOn: [...deps, ...(i > 0 ? [own[i - 1]!] : [])],
+    }));
+  });
+}
+
+/**
+ * `30s`, `1m`, `90s` as Go's time.Duration prints them (`30s`, `1m0s`, `1m30s`): the docker
+ * provider reads durations back in that spelling, and any other one shows as a change on every up.
+ */
+export function goDuration(value: string): string {
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(value);
+  if (!m || value === "") throw new Error(`not a duration in h/m/s: "${value}"`);
+  const total = Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+  const h = Math.floor(total / 3600);
+  const min = Math.floor((total % 3600) / 60);
+  const sec = total % 60;
+  if (h) return `${h}h${min}m${sec}s`;
+  if (min) return `${min}m${sec}s`;
+  return `${sec}s`;
+}
 
 /** Memory kept for the kernel, Docker and sshd before limits are handed out. */
 export const OS_RESERVE_MB = 640;
@@ -107,11 +183,12 @@ export const OS_RESERVE_MB = 640;
 /** Percent of the remaining memory each service may use; the shares add up to at most 100. */
 const MEMORY_SHARE: Record<string, number> = {
   caddy: 3,
-  frontend: 6,
+  // Split between the two replicas of each.
+  frontend: 8,
   orchestrator: 13,
   worker: 15,
   redis: 7,
-  qdrant: 12,
+  qdrant: 10,
   postgres: 14,
   n8n: 12,
   prometheus: 7,
@@ -172,12 +249,13 @@ export const GENERATED = {
 } as const;
 
 const wget = (url: string) => ["CMD-SHELL", `wget -q -O /dev/null ${url} || exit 1`];
+// Durations in the spelling the provider reads back (goDuration), so an unchanged stack diffs clean.
 const health = (test: string[], startPeriod = "30s") => ({
   test,
-  interval: "30s",
-  timeout: "5s",
+  interval: goDuration("30s"),
+  timeout: goDuration("5s"),
   retries: 5,
-  startPeriod,
+  startPeriod: goDuration(startPeriod),
 });
 
 function base(
@@ -188,6 +266,7 @@ function base(
 ): ServiceDefinition {
   return {
     name,
+    service: name,
     role,
     image,
     readOnly: true,
@@ -227,7 +306,10 @@ export type DefinitionConfig = Pick<
   | "stack"
   | "sentry"
   | "rotatingSecretKey"
->;
+> & {
+  /** The server-built images to run (plan() tags them by release); unset builds `:local`. */
+  builtImages?: Partial<Record<BuiltImage, ImageSpec>>;
+};
 
 /** The application's environment, shared by the API and the worker. */
 export function appEnv(
@@ -277,14 +359,21 @@ export function appEnv(
   };
 }
 
-export function orchestratorImage(cfg: Pick<AgencyConfig, "images">): ImageSpec {
+export function orchestratorImage(cfg: Pick<DefinitionConfig, "images" | "builtImages">): ImageSpec {
   return cfg.images.orchestrator
     ? { ref: cfg.images.orchestrator }
-    : {
-        ref: LOCAL_IMAGES.orchestrator,
-        build: { context: ".", dockerfile: "services/orchestrator/Dockerfile" },
-      };
+    : (cfg.builtImages?.orchestrator ?? localImage("orchestrator"));
 }
+
+export function frontendImage(cfg: Pick<DefinitionConfig, "images" | "builtImages">): ImageSpec {
+  return cfg.images.frontend
+    ? { ref: cfg.images.frontend }
+    : (cfg.builtImages?.frontend ?? localImage("frontend"));
+}
+
+/** Port of Caddy's internal listener that balances the API replicas for the portal and n8n. */
+export const INTERNAL_API_PORT = 5080;
+const INTERNAL_API_URL = `http://caddy:${INTERNAL_API_PORT}`;
 
 /** The worker container, also what each extra worker server runs. */
 export function workerDefinition(
@@ -366,14 +455,13 @@ export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
   ];
 
   const orchestrator = orchestratorImage(cfg);
-  const frontend: ImageSpec = cfg.images.frontend
-    ? { ref: cfg.images.frontend }
-    : { ref: LOCAL_IMAGES.frontend, build: { context: ".", dockerfile: "services/frontend/Dockerfile" } };
+  const frontend = frontendImage(cfg);
   const stateDeps = ["redis", "qdrant", ...(cfg.database === "container" ? ["postgres"] : [])];
 
   const app: ServiceDefinition[] = [
     {
       ...base("orchestrator", "app", orchestrator, cfg),
+      replicas: APP_REPLICAS,
       command: ["node", "dist/server.js"],
       user: "1000:1000",
       tmpfsMb: 256,
@@ -393,6 +481,7 @@ export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
     workerDefinition(cfg),
     {
       ...base("frontend", "app", frontend, cfg),
+      replicas: APP_REPLICAS,
       user: "1000:1000",
       networks: ["edge"],
       env: {
@@ -404,7 +493,8 @@ export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
         // Caddy is the one hop in front and sets X-Forwarded-For: the sign-in limit keys on the client.
         ADDRESS_HEADER: "x-forwarded-for",
         XFF_DEPTH: "1",
-        AGENCY_API_URL: "http://orchestrator:5001",
+        // Through Caddy's internal listener, so a request never lands on a replica being replaced.
+        AGENCY_API_URL: INTERNAL_API_URL,
       },
       secretEnv: {
         AGENCY_ADMIN_TOKEN: "{{agencyAdminToken}}",
@@ -441,7 +531,7 @@ export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
         N8N_BLOCK_ENV_ACCESS_IN_NODE: "false",
         NODE_FUNCTION_ALLOW_BUILTIN: "crypto",
         GENERIC_TIMEZONE: "UTC",
-        N8N_AGENCY_API_URL: "http://orchestrator:5001",
+        N8N_AGENCY_API_URL: INTERNAL_API_URL,
         N8N_HEALTH_ORCHESTRATOR_URL: "http://orchestrator:5001/health",
         N8N_HEALTH_WORKER_URL: "http://worker:9465/health",
         N8N_HEALTH_PORTAL_URL: "http://frontend:3000/",
@@ -599,6 +689,9 @@ export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
       ACME_EMAIL: cfg.acmeEmail,
       BASIC_AUTH_USER: cfg.basicAuthUser,
       OBSERVABILITY_SUBNET: NETWORKS.find((n) => n.name === "observability")!.subnet,
+      // The replicas Caddy balances over (the Caddyfile names two of each).
+      ...upstreamEnv("API_UPSTREAM", "orchestrator", 5001),
+      ...upstreamEnv("PORTAL_UPSTREAM", "frontend", 3000),
     },
     secretEnv: {
       AUTOMATIONS_PASSWORD_HASH: "{{automationsPasswordHash}}",
@@ -613,7 +706,17 @@ export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
     dependsOn: ["frontend", "orchestrator", "n8n", ...(cfg.grafana ? ["grafana"] : [])],
   };
 
-  return [...state, ...app, ...observability, ...gateway, caddy];
+  return expandReplicas([...state, ...app, ...observability, ...gateway, caddy]);
+}
+
+/** API_UPSTREAM_1=orchestrator-1:5001, … for each replica of `service`. */
+function upstreamEnv(prefix: string, service: string, port: number): Record<string, string> {
+  return Object.fromEntries(
+    instanceNames({ name: service, replicas: APP_REPLICAS }).map((n, i) => [
+      `${prefix}_${i + 1}`,
+      `${n}:${port}`,
+    ]),
+  );
 }
 
 /** Named volumes the definitions use, each holding state the nightly backup saves. */
@@ -623,17 +726,25 @@ export function volumeNames(services: ServiceDefinition[]): string[] {
 
 /** Labels every container carries, so scripts and Prometheus select by them. */
 export function containerLabels(
-  service: Pick<ServiceDefinition, "name" | "role">,
+  def: Pick<ServiceDefinition, "name" | "service" | "role">,
   stack: string,
 ): Record<string, string> {
-  return { "agency.service": service.name, "agency.role": service.role, "agency.stack": stack };
+  return {
+    "agency.service": def.service,
+    ...(def.service !== def.name ? { "agency.instance": def.name } : {}),
+    "agency.role": def.role,
+    "agency.stack": stack,
+  };
 }
 
 /** The summary a reviewer reads: which container joins which network and publishes what. */
-export function containerInventory(services: ServiceDefinition[]) {
+export function containerInventory(services: ServiceDefinition[], buildHashes: Record<string, string> = {}) {
   return services.map((s) => ({
     name: s.name,
+    container: `agency-${s.name}`,
     image: s.image.ref,
+    // For an image built from the repository: the hash of its build context, so a reviewer sees what rebuilds.
+    ...(s.image.build ? { build_hash: buildHashes[s.image.build.dockerfile] ?? null } : {}),
     networks: s.networks,
     ports: s.ports.map((p) => `${p.ip ? `${p.ip}:` : ""}${p.host}->${p.container}/${p.protocol ?? "tcp"}`),
     memoryMb: s.memoryMb,

@@ -1,21 +1,33 @@
 /**
  * The nightly backup's Postgres dump, encrypted and decrypted with the real openssl, restored into
- * another database with the real pg_dump and psql on this machine and the real Postgres from the test setup. No fakes.
+ * another database with the real pg_dump and psql of the server's major version, on the test
+ * setup's Postgres or, when no pg_dump of its version is here, on a cluster of one that is
+ * (matching-postgres.ts). No fakes.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../scripts/test-db.ts";
+import { inject } from "vitest";
+import { type TestDatabase } from "../../scripts/test-db.ts";
+import { matchingPostgres, type MatchingPostgres } from "./matching-postgres.ts";
 
 const here = import.meta.dirname;
+let server: MatchingPostgres;
 const env = (url: string) => ({
   ...process.env,
   AGENCY_BACKUP_NO_ENV: "1",
-  PG_DUMP: "pg_dump",
-  PSQL: "psql",
+  PG_BINDIRS: server.binDirs,
   DATABASE_URL: url,
   BACKUP_PASSPHRASE: "correct horse battery staple",
 });
@@ -24,7 +36,9 @@ describe("postgres backup and restore", () => {
   let source: TestDatabase;
   let target: TestDatabase;
   beforeAll(async () => {
-    [source, target] = await Promise.all([createTestDatabase(), createTestDatabase()]);
+    server = await matchingPostgres(inject("databaseUrl"));
+    console.log(`backup test on Postgres ${server.major}${server.own ? " (its own cluster)" : ""}`);
+    [source, target] = await Promise.all([server.database(), server.database()]);
     const c = new pg.Client({ connectionString: source.url });
     await c.connect();
     await c.query(
@@ -36,6 +50,23 @@ describe("postgres backup and restore", () => {
   });
   afterAll(async () => {
     await Promise.all([source?.drop(), target?.drop()]);
+    await server?.stop();
+  });
+
+  it("when no pg_dump of the server's major version is given, then the dump fails naming the versions", () => {
+    const fake = mkdtempSync(path.join(tmpdir(), "pg-old-"));
+    // A pg_dump of another major version (a two-line script: only its --version is asked).
+    writeFileSync(path.join(fake, "pg_dump"), "#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\n", {
+      mode: 0o755,
+    });
+    symlinkSync(path.join(server.binDirs.split(":")[0]!, "psql"), path.join(fake, "psql"));
+    const out = path.join(fake, "x.sql.gz");
+    expect(() =>
+      execFileSync("bash", [path.join(here, "agency-backup.sh"), "dump-postgres", out], {
+        env: { ...env(source.url), PG_BINDIRS: fake },
+        stdio: "pipe",
+      }),
+    ).toThrow(new RegExp(`no pg_dump for Postgres ${server.major} in PG_BINDIRS \\(found: 9`));
   });
 
   it("when an encrypted dump is decrypted and restored into an empty database, then the schema and rows come back", async () => {

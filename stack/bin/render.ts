@@ -19,15 +19,23 @@ import {
 import { renderCompose } from "../compose.ts";
 import { REPO_ROOT } from "../delivery.ts";
 import { dnsRecords } from "../components/dns.ts";
-import { firewallRules, renderCloudInit } from "../components/host.ts";
+import { firewallRules, renderAccessScript, renderCloudInit } from "../components/host.ts";
 import { backupEnvTemplate, backupFiles } from "../components/backups.ts";
 import { plainEnv, secretEnv } from "../components/services.ts";
 import { plan, deliveryScript } from "../program.ts";
 import { REMOTE_ROOT, containerInventory } from "../services.ts";
 import { renderProjectFile } from "../projectFile.ts";
+import { buildHashesByDockerfile, formatRelease, pruneRepositories, renderPruneScript } from "../images.ts";
 
 /** A valid bcrypt hash (of the password "test"), so the rendered Caddyfile env validates. */
 export const PLACEHOLDER_HASH = "$2a$14$26tSckCOTLD2AM9knL6YaetTGcGW3udio2BM8jHslJBIr1VDR4jaW";
+
+/** Stands in for the host key the stack generates (an ed25519 key made for the render only). */
+export const PLACEHOLDER_HOST_KEY = {
+  privateKey:
+    "-----BEGIN OPENSSH PRIVATE KEY-----\n<generated at deploy time by the tls provider>\n-----END OPENSSH PRIVATE KEY-----\n",
+  publicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPlaceholderHostKeyGeneratedAtDeployTime",
+};
 
 export function placeholder(name: SecretName): string {
   return name.endsWith("PasswordHash") ? PLACEHOLDER_HASH : `<secret:${name}>`;
@@ -82,14 +90,24 @@ export function render(stack: string, out: string, root = REPO_ROOT): string[] {
       .map((l) => l.replace(/=(.*)$/, "='$1'"))
       .join("\n") + "\n",
   );
-  write("cloud-init/user-data", renderCloudInit({ sshSourceRanges: config.sshSourceRanges }));
+  // The real host key is generated at deploy time; the render carries a placeholder of its shape.
+  write("cloud-init/user-data", renderCloudInit({ hostKey: PLACEHOLDER_HOST_KEY }));
+  write(
+    "access.sh",
+    renderAccessScript({ sshPublicKeys: config.sshPublicKeys, sshSourceRanges: config.sshSourceRanges }),
+  );
   write("docker-compose.yml", renderCompose(p.services, stack));
   write("firewall.json", `${JSON.stringify(firewallRules(config.sshSourceRanges), null, 2)}\n`);
   write(
     "dns.json",
     `${JSON.stringify(dnsRecords(config.hosts, config.dns.provider === "cloudflare" && config.dns.proxied), null, 2)}\n`,
   );
-  write("containers.json", `${JSON.stringify(containerInventory(p.services), null, 2)}\n`);
+  write(
+    "containers.json",
+    `${JSON.stringify(containerInventory(p.services, buildHashesByDockerfile(p.hashes)), null, 2)}\n`,
+  );
+  write("release.txt", `${formatRelease(p.release)}\n`);
+  write("prune-images.sh", renderPruneScript(pruneRepositories(p.services.map((s) => s.image.ref))));
   write("deliver-files.sh", deliveryScript(p));
   write("backup/backup.env", backupEnvTemplate(config));
   for (const f of backupFiles(config)) write(path.join("server", f.path), f.content);

@@ -67,7 +67,12 @@ describe("backup env file", () => {
 
   it("when the database is the container, then the env file names it and needs no databaseUrl", () => {
     const cfg = { ...CFG, database: "container" as const };
-    expect(backupSecretNames(cfg).sort()).toEqual(["backupPassphrase", "s3AccessKeyId", "s3SecretAccessKey"]);
+    expect(backupSecretNames(cfg).sort()).toEqual([
+      "backupPassphrase",
+      "qdrantApiKey",
+      "s3AccessKeyId",
+      "s3SecretAccessKey",
+    ]);
     expect(backupEnvTemplate(cfg)).toContain("POSTGRES_CONTAINER='agency-postgres'\n");
   });
 

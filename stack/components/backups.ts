@@ -1,7 +1,8 @@
 /**
- * Nightly backups on the server: stack/backup/agency-backup.sh dumps Postgres and archives every
- * volume labelled agency.backup=true, uploads to the S3 bucket and prunes what is older than the
- * retention. A systemd timer runs it; its settings (with secrets) sit in a root-only env file.
+ * Nightly backups on the server: stack/backup/agency-backup.sh dumps Postgres (with the server's
+ * major version), Redis (its own RDB dump) and Qdrant (its snapshot API), archives the other
+ * volumes labelled agency.backup=true with their containers paused, uploads to the S3 bucket and
+ * prunes what is older than the retention. A systemd timer runs it; its settings (with secrets) sit in a root-only env file.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -75,6 +76,8 @@ export function backupEnvEntries(cfg: BackupConfig): [string, string][] {
     ["BACKUP_PASSPHRASE", "{{backupPassphrase}}"],
     ["RETENTION_DAYS", String(cfg.backup.retentionDays)],
     ["REDIS_CONTAINER", "agency-redis"],
+    // The snapshot API wants the key Qdrant requires of every client.
+    ["QDRANT_API_KEY", "{{qdrantApiKey}}"],
     cfg.database === "container"
       ? ["POSTGRES_CONTAINER", "agency-postgres"]
       : ["DATABASE_URL", "{{databaseUrl}}"],

@@ -8,7 +8,9 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { REPO_ROOT, renderDeliveryScript, type DeliveredFile } from "../delivery.ts";
+import { pruneRepositories, renderPruneScript } from "../images.ts";
 import { NETWORKS, type ImageSpec, type NetworkName } from "../services.ts";
+import { dockerSshOpts } from "./host.ts";
 
 /**
  * The repository root relative to where Pulumi runs (the project folder), so the state holds "."
@@ -21,6 +23,10 @@ export function buildContext(cwd = process.cwd()): string {
 export interface PlatformArgs {
   /** ssh://root@ip, resolved once the host is ready. Required. */
   dockerHost: pulumi.Input<string>;
+  /** The server's SSH host key, pinned for the docker provider. Required. */
+  hostPublicKey: pulumi.Input<string>;
+  /** Memory a build on the server may use, in MB, so it cannot starve the running containers. Defaults to 1536. */
+  buildMemoryMb?: number;
   /** SSH connection for file delivery. Required. */
   connection: command.types.input.remote.ConnectionArgs;
   /** Stack name, a label on everything. Required. */
@@ -41,8 +47,6 @@ export interface PlatformArgs {
   networks?: NetworkName[];
   /** Build context for images built here. Defaults to the repository root. */
   buildContext?: string;
-  /** Image reference → hash of the sources it is built from; a change rebuilds that image. Defaults to none. */
-  sourceHashes?: Record<string, string>;
 }
 
 export class Platform extends pulumi.ComponentResource {
@@ -51,11 +55,18 @@ export class Platform extends pulumi.ComponentResource {
   readonly volumes: Record<string, docker.Volume>;
   /** Image reference → the id containers should run (changes when the image does). */
   readonly images: Record<string, pulumi.Output<string>>;
+  /** The image resources, for the pruning to wait on. */
+  readonly imageResources: docker.RemoteImage[];
   /** Resources the containers must wait for (file delivery). */
   readonly filesReady: pulumi.Resource[];
 
+  private readonly name: string;
+  private readonly connection: command.types.input.remote.ConnectionArgs;
+
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("agency:stack:Platform", name, {}, opts);
+    this.name = name;
+    this.connection = args.connection;
     const protect = args.protect ?? true;
     const labels = (extra: Record<string, string> = {}) =>
       Object.entries({ "agency.stack": args.stack, ...extra }).map(([label, value]) => ({ label, value }));
@@ -64,7 +75,7 @@ export class Platform extends pulumi.ComponentResource {
       `${name}-docker`,
       {
         host: args.dockerHost,
-        sshOpts: ["-o", "StrictHostKeyChecking=accept-new", "-o", "ServerAliveInterval=30"],
+        sshOpts: pulumi.output(args.hostPublicKey).apply(dockerSshOpts),
       },
       { parent: this },
     );
@@ -80,7 +91,7 @@ export class Platform extends pulumi.ComponentResource {
           name: net.name,
           internal: net.internal,
           driver: "bridge",
-          ipamConfigs: [{ subnet: net.subnet }],
+          ipamConfigs: [{ subnet: net.subnet, gateway: net.gateway }],
           labels: labels(),
         },
         child,
@@ -97,9 +108,15 @@ export class Platform extends pulumi.ComponentResource {
     }
 
     this.images = {};
+    this.imageResources = [];
+    const buildMemory = (args.buildMemoryMb ?? 1536) * 1024 * 1024;
     for (const image of args.images ?? []) {
       if (this.images[image.ref]) continue;
+      // Named by repository, not tag: a new release updates this resource rather than adding one.
       const short = image.ref.replace(/^.*\//, "").replace(/[@:].*$/, "");
+      // keepLocally: the release before stays on the server for a roll back (the pruning
+      // removes older ones). A tag built from the repository is its build hash, so a new tag is
+      // a new build and an old tag (agency:release) is run as it is.
       const remote = new docker.RemoteImage(
         `${name}-image-${short}`,
         image.build
@@ -110,13 +127,15 @@ export class Platform extends pulumi.ComponentResource {
                 context: args.buildContext ?? buildContext(),
                 dockerfile: image.build.dockerfile,
                 label: { "agency.stack": args.stack },
+                memory: buildMemory,
+                memorySwap: buildMemory,
               },
-              triggers: { sources: args.sourceHashes?.[image.ref] ?? "" },
             }
           : { name: image.ref, keepLocally: true },
         child,
       );
       this.images[image.ref] = remote.imageId;
+      this.imageResources.push(remote);
     }
 
     this.filesReady = [];
@@ -149,6 +168,27 @@ export class Platform extends pulumi.ComponentResource {
       );
     }
 
-    this.registerOutputs({});
+    this.registerOutputs({ images: this.images });
+  }
+
+  /**
+   * Removes images older than the last two releases once `after` (the containers) are in place;
+   * runs again whenever an image changes.
+   */
+  pruneImages(after: pulumi.Resource[]): command.remote.Command | undefined {
+    const refs = Object.keys(this.images);
+    const repos = pruneRepositories(refs);
+    if (!repos.length) return undefined;
+    return new command.remote.Command(
+      `${this.name}-prune-images`,
+      {
+        connection: this.connection,
+        create: "bash -s",
+        update: "bash -s",
+        stdin: renderPruneScript(repos),
+        triggers: Object.values(this.images),
+      },
+      { parent: this, dependsOn: after },
+    );
   }
 }

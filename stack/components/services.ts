@@ -18,6 +18,9 @@ import type { Platform } from "./platform.ts";
 
 export type Secrets = Partial<Record<SecretName, pulumi.Output<string>>>;
 
+/** How long a deploy waits for a new container to report healthy: past n8n's start period and five checks. */
+export const WAIT_TIMEOUT_SECONDS = 300;
+
 /** KEY=value lines of the plain env, sorted so diffs stay quiet. */
 export function plainEnv(def: Pick<ServiceDefinition, "env">): string[] {
   return Object.entries(def.env)
@@ -74,6 +77,8 @@ export interface ServicesArgs {
   stack: string;
   /** The delivered files, hashed into a label so a config change replaces its container. Defaults to none. */
   files?: DeliveredFile[];
+  /** Further resources a container waits for, by container name. Defaults to none. */
+  dependsOn?: Record<string, pulumi.Resource[]>;
 }
 
 export class Services extends pulumi.ComponentResource {
@@ -104,7 +109,8 @@ export class Services extends pulumi.ComponentResource {
         const network = platform.networks[n];
         if (!network)
           throw new pulumi.ResourceError(`network ${n} is missing on the platform for ${def.name}`, this);
-        return { name: network.name, aliases: [def.name] };
+        // Replicas share the service's name as an alias besides their own.
+        return { name: network.name, aliases: [...new Set([def.name, def.service])] };
       });
       const hashed = [
         ...def.files.map((f) => `${REMOTE_ROOT}/${f.source}`),
@@ -116,6 +122,7 @@ export class Services extends pulumi.ComponentResource {
       };
       const dependsOn = [
         ...platform.filesReady,
+        ...(args.dependsOn?.[def.name] ?? []),
         ...def.dependsOn.map((d) => this.containers[d]).filter((c): c is docker.Container => c !== undefined),
       ];
 
@@ -167,8 +174,14 @@ export class Services extends pulumi.ComponentResource {
             retries: def.healthcheck.retries,
             startPeriod: def.healthcheck.startPeriod,
           },
+          // The deploy goes on only once the container is healthy, so the next replica is replaced
+          // only when this one serves; a release that never gets healthy stops at the first.
+          wait: true,
+          waitTimeout: WAIT_TIMEOUT_SECONDS,
           memory: def.memoryMb,
-          // stopTimeout covers restarts and docker stop; destroyGraceSeconds the replacement on deploy.
+          // SIGTERM starts the app's drain (the worker finishes its step); stopTimeout covers
+          // restarts and docker stop, destroyGraceSeconds the replacement on deploy.
+          stopSignal: "SIGTERM",
           ...(def.stopGraceSeconds !== undefined
             ? { stopTimeout: def.stopGraceSeconds, destroyGraceSeconds: def.stopGraceSeconds }
             : {}),
@@ -183,6 +196,8 @@ export class Services extends pulumi.ComponentResource {
         { parent: this, provider: platform.provider, dependsOn },
       );
     }
-    this.registerOutputs({});
+    this.registerOutputs({
+      containers: Object.fromEntries(Object.entries(this.containers).map(([k, c]) => [k, c.name])),
+    });
   }
 }

@@ -64,12 +64,12 @@ export interface WorkersArgs {
   secrets: Secrets;
   /** Stack name. Required. */
   stack: string;
-  /** Image reference → hash of its sources. Defaults to none. */
-  sourceHashes?: Record<string, string>;
 }
 
 export class Workers extends pulumi.ComponentResource {
   readonly ips: pulumi.Output<string>[] = [];
+  /** The main server's attachment to the private network; the private gateway binds to its address and waits for it. */
+  readonly mainAttachment: hcloud.ServerNetwork;
 
   constructor(name: string, args: WorkersArgs, opts?: pulumi.ComponentResourceOptions) {
     super("agency:stack:Workers", name, {}, opts);
@@ -95,7 +95,7 @@ export class Workers extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    new hcloud.ServerNetwork(
+    this.mainAttachment = new hcloud.ServerNetwork(
       `${name}-main-attachment`,
       { serverId: args.mainServerId, networkId: network.id.apply(Number), ip: MAIN_PRIVATE_IP },
       { parent: this, dependsOn: [subnet] },
@@ -125,14 +125,14 @@ export class Workers extends pulumi.ComponentResource {
         `${name}-${i}`,
         {
           dockerHost: host.dockerHost,
-          connection: { host: host.ipv4, user: "root", privateKey: args.host.sshPrivateKey },
+          hostPublicKey: host.hostPublicKey,
+          connection: host.connection,
           stack: args.stack,
           images: [def.image],
           networks: ["edge"],
           protect: false,
-          sourceHashes: args.sourceHashes,
         },
-        { parent: this },
+        { parent: this, dependsOn: [this.mainAttachment] },
       );
       new Services(
         `${name}-${i}`,

@@ -1,4 +1,4 @@
-/** The agency's CrossGuard pack; index.js loads this file through tsx. */
+/** The agency's CrossGuard pack; index.cjs loads this file through tsx. */
 import { PolicyPack } from "@pulumi/policy";
 import { policies } from "./rules.ts";
 

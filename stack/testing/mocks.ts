@@ -36,6 +36,11 @@ export function setAgencyMocks(stack: string): void {
         if (args.type === "hcloud:index/server:Server") state.ipv4Address = "203.0.113.10";
         if (args.type === "command:remote:Command") state.stdout = "28.0.0";
         if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = `sha256:${args.name}`;
+        // The tls provider's key, as it reports it (a fixed stand-in: no key is generated here).
+        if (args.type === "tls:index/privateKey:PrivateKey") {
+          state.privateKeyOpenssh = `-----BEGIN OPENSSH PRIVATE KEY-----\nMOCK-${args.name}\n-----END OPENSSH PRIVATE KEY-----\n`;
+          state.publicKeyOpenssh = `ssh-ed25519 AAAAMOCK${Buffer.from(args.name).toString("hex")}\n`;
+        }
         const id = args.type.startsWith("hcloud:") ? String(100 + recorded.length) : `${args.name}-id`;
         return { id, state };
       },
@@ -114,7 +119,13 @@ export const SECRET_VALUES: Record<string, string> = Object.fromEntries(
       // Optional; the stack tests run with it set, so SENTRY_DSN is checked for leaks too.
       "sentryDsn",
     ].map((k) => `agency:${k}`),
-  ].map((k) => [k, `SECRET-${k.split(":")[1]}-4f1c`]),
+  ].map((k) => [
+    k,
+    // The database URL must be one the stack accepts (TLS required); the marker stays in it.
+    k === "agency:databaseUrl"
+      ? "postgres://agency:SECRET-databaseUrl-4f1c@db.example.com:5432/agency?sslmode=require"
+      : `SECRET-${k.split(":")[1]}-4f1c`,
+  ]),
 );
 
 export const PROD_CONFIG: Record<string, string> = {
