@@ -258,9 +258,9 @@ describe("the production stack", () => {
       const holds = ((plain(c.inputs.envs) as string[] | undefined) ?? []).some((e) =>
         e.endsWith(`=${SECRET_VALUES["agency:secretKey"]}`),
       );
-      expect(holds, c.name).toBe(/-(orchestrator|worker|frontend)$/.test(c.name));
+      expect(holds, c.name).toBe(/-(orchestrator|worker|frontend)(-\d+)?$/.test(c.name));
     }
-    expect(envOf("orchestrator")).toEqual(
+    expect(envOf("orchestrator-1")).toEqual(
       expect.arrayContaining([
         `CMS_WEBHOOK_SECRET=${SECRET_VALUES["agency:cmsWebhookSecret"]}`,
         `ALERTMANAGER_TOKEN=${SECRET_VALUES["agency:alertmanagerToken"]}`,

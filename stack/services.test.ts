@@ -219,7 +219,8 @@ describe("service definitions", () => {
     const defs = serviceDefinitions(supa);
     expect(defs.map((d) => d.name)).not.toContain("postgres");
     expect(defs.filter((d) => requiredSecrets(d).includes("supabaseServiceKey")).map((d) => d.name)).toEqual([
-      "orchestrator",
+      "orchestrator-1",
+      "orchestrator-2",
       "worker",
     ]);
     expect(appEnv(cfg).env).not.toHaveProperty("SUPABASE_URL");
