@@ -3,7 +3,7 @@
  * secrets become compose variables (`${DOMAIN}`, `${OPENAI_API_KEY}`) read from `.env`.
  */
 import { stringify } from "yaml";
-import { OPTIONAL_SECRETS, type SecretName } from "./config.ts";
+import { OPTIONAL_SECRETS, POSTING_SECRETS, type SecretName } from "./config.ts";
 import {
   NETWORKS,
   containerLabels,
@@ -17,8 +17,8 @@ import {
 
 /**
  * The configuration compose runs with: one 4 GB host, the container database, Grafana on, and
- * SENTRY_DSN and SECRET_KEY_PREVIOUS passed through (empty when .env leaves them out, which the
- * app reads as off).
+ * SENTRY_DSN, SECRET_KEY_PREVIOUS and the posting credentials passed through (empty when .env
+ * leaves them out, which the app reads as off).
  */
 export function composeConfig(): DefinitionConfig {
   return {
@@ -42,6 +42,7 @@ export function composeConfig(): DefinitionConfig {
     workers: { count: 0, serverType: "cx23" },
     sentry: true,
     rotatingSecretKey: true,
+    posting: [...POSTING_SECRETS],
   };
 }
 

@@ -175,9 +175,49 @@ export const SECRETS = {
   sentryDsn: "Optional: Sentry DSN the orchestrator and worker report errors to; unset sends nothing.",
   uptimeRobotApiKey:
     "Optional: UptimeRobot main API key; set, the stack keeps 1-minute external checks of the public hosts (docs/operations.md).",
+  xApiKey:
+    "Optional: X API key (OAuth 1.0a); with xApiSecret, xAccessToken and xAccessSecret the content flow posts to X.",
+  xApiSecret: "Optional: X API key secret.",
+  xAccessToken: "Optional: X access token of the posting account.",
+  xAccessSecret: "Optional: X access token secret of the posting account.",
+  linkedinAuthorUrn:
+    "Optional: urn:li:organization:<id> or urn:li:person:<id>; with a LinkedIn token the content flow posts to LinkedIn.",
+  linkedinAccessToken: "Optional: LinkedIn access token (or the refresh token and client below).",
+  linkedinRefreshToken: "Optional: LinkedIn refresh token, with linkedinClientId and linkedinClientSecret.",
+  linkedinClientId: "Optional: LinkedIn app client id (for token refresh).",
+  linkedinClientSecret: "Optional: LinkedIn app client secret (for token refresh).",
+  youtubeClientId:
+    "Optional: Google OAuth client id; with the secret and refresh token the explainer goes to YouTube.",
+  youtubeClientSecret: "Optional: Google OAuth client secret.",
+  youtubeRefreshToken: "Optional: refresh token of the channel's owner.",
+  instagramUserId:
+    "Optional: Instagram professional account id; with instagramAccessToken posts go to Instagram.",
+  instagramAccessToken: "Optional: Instagram long-lived access token (refreshed daily by the agency).",
 } as const;
 
 export type SecretName = keyof typeof SECRETS;
+
+/**
+ * The social platforms' credentials (services/orchestrator/src/config.ts, postingFromEnv): each
+ * reaches the API and the worker as its SNAKE_CASE variable when set; a platform without them keeps
+ * the dry-run adapter, and one half set is refused by the orchestrator naming the rest.
+ */
+export const POSTING_SECRETS = [
+  "xApiKey",
+  "xApiSecret",
+  "xAccessToken",
+  "xAccessSecret",
+  "linkedinAuthorUrn",
+  "linkedinAccessToken",
+  "linkedinRefreshToken",
+  "linkedinClientId",
+  "linkedinClientSecret",
+  "youtubeClientId",
+  "youtubeClientSecret",
+  "youtubeRefreshToken",
+  "instagramUserId",
+  "instagramAccessToken",
+] as const satisfies readonly (keyof typeof SECRETS)[];
 
 /** Secrets that switch a feature on when set and are never reported missing. */
 export const OPTIONAL_SECRETS: readonly SecretName[] = [
@@ -186,6 +226,7 @@ export const OPTIONAL_SECRETS: readonly SecretName[] = [
   "backupS3SecretAccessKey",
   "sentryDsn",
   "uptimeRobotApiKey",
+  ...POSTING_SECRETS,
 ];
 
 /** Provider credentials live in the providers' namespaces. */
@@ -298,6 +339,8 @@ export interface AgencyConfig {
   rotatingSecretKey: boolean;
   /** Whether the uptimeRobotApiKey secret is set, so UptimeRobot checks the public hosts. */
   uptime: boolean;
+  /** The posting credentials that are set (POSTING_SECRETS), passed to the app as env. */
+  posting: (typeof POSTING_SECRETS)[number][];
   /** Secrets this configuration needs (then the optional ones set), in the order the docs list them. */
   secrets: SecretName[];
 }
@@ -707,6 +750,7 @@ export function parseConfig(
     sentry: optional.includes("sentryDsn"),
     rotatingSecretKey: optional.includes("secretKeyPrevious"),
     uptime: optional.includes("uptimeRobotApiKey"),
+    posting: POSTING_SECRETS.filter((name) => optional.includes(name)),
     secrets: [...secrets, ...optional],
   };
 }

@@ -196,6 +196,21 @@ describe("service definitions", () => {
     for (const s of ["redis", "qdrant", "postgres"]) expect(byName(defs, s).networks).toEqual(["backend"]);
   });
 
+  it("when a platform's posting credentials are set, then the API replicas and the worker get them as secrets, and nothing otherwise", () => {
+    const off = appEnv({ ...cfg, posting: [] });
+    expect(Object.keys(off.secretEnv).filter((k) => /^(X|LINKEDIN|YOUTUBE|INSTAGRAM)_/.test(k))).toEqual([]);
+    const on = { ...cfg, posting: ["xApiKey", "xApiSecret", "xAccessToken", "xAccessSecret"] as const };
+    const env = appEnv({ ...on, posting: [...on.posting] });
+    expect(env.secretEnv).toMatchObject({ X_API_KEY: "{{xApiKey}}", X_ACCESS_SECRET: "{{xAccessSecret}}" });
+    expect(env.env).not.toHaveProperty("X_API_KEY");
+    const defs = serviceDefinitions({ ...on, posting: [...on.posting] });
+    expect(defs.filter((d) => requiredSecrets(d).includes("xApiKey")).map((d) => d.name)).toEqual([
+      "orchestrator-1",
+      "orchestrator-2",
+      "worker",
+    ]);
+  });
+
   it("when Sentry is configured, then orchestrator and worker get SENTRY_DSN as a secret, and nothing otherwise", () => {
     expect(appEnv({ ...cfg, sentry: true }).secretEnv.SENTRY_DSN).toBe("{{sentryDsn}}");
     expect(appEnv({ ...cfg, sentry: true }).env).not.toHaveProperty("SENTRY_DSN");

@@ -306,6 +306,7 @@ export type DefinitionConfig = Pick<
   | "stack"
   | "sentry"
   | "rotatingSecretKey"
+  | "posting"
 > & {
   /** The server-built images to run (plan() tags them by release); unset builds `:local`. */
   builtImages?: Partial<Record<BuiltImage, ImageSpec>>;
@@ -355,6 +356,7 @@ export function appEnv(
       QDRANT_API_KEY: "{{qdrantApiKey}}",
       ...(cfg.sentry ? { SENTRY_DSN: "{{sentryDsn}}" } : {}),
       ...(cfg.supabase ? { SUPABASE_SERVICE_KEY: "{{supabaseServiceKey}}" } : {}),
+      ...Object.fromEntries(cfg.posting.map((name) => [secretEnvVar(name), `{{${name}}}`])),
     },
   };
 }

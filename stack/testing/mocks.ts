@@ -3,6 +3,7 @@
  * small table, every resource echoes its inputs, and each registration is recorded.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { POSTING_SECRETS } from "../config.ts";
 
 export interface Recorded {
   type: string;
@@ -118,6 +119,8 @@ export const SECRET_VALUES: Record<string, string> = Object.fromEntries(
       "grafanaAdminPassword",
       // Optional; the stack tests run with it set, so SENTRY_DSN is checked for leaks too.
       "sentryDsn",
+      // Optional posting credentials, set so the leak check covers them too.
+      ...POSTING_SECRETS,
     ].map((k) => `agency:${k}`),
   ].map((k) => [
     k,
