@@ -25,6 +25,7 @@ import {
 import { type IdeaReading, isActor, isPeopleNoun, readIdea } from "./idea.ts";
 import { sectorFit, sectorLabel } from "./sectorFit.ts";
 import { agree, isPlural, pluralOf } from "./grammar.ts";
+import { ownWords } from "./rephrase.ts";
 
 const MIN_FEATURES = 3;
 const MAX_FEATURES = 6;
@@ -138,6 +139,15 @@ function impliedFeatures(object: NounPhrase, text: string): { name: string; scre
       ];
 }
 
+// A one-word "object" the tagger misread in "picks one", "track the stock", "rent out gear".
+function readsAsVerb(object: NounPhrase, text: string): boolean {
+  if (object.tokens.length !== 1) return false;
+  const word = object.tokens[0]!.lower.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`\\b${word}\\s+(?:the|a|an|one|out|up|each|every|its|their|his|her|our)\\b`, "iu").test(
+    text,
+  );
+}
+
 function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: string): Feature[] {
   const features: Feature[] = [];
   const ids = new Set<string>();
@@ -152,7 +162,7 @@ function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: stri
   let lastWho: { sentence: number; who: string } | undefined;
   for (const a of reading.actions) {
     if (features.length >= MAX_FEATURES) break;
-    const phrase = shortPhrase(a);
+    const phrase = ownWords(shortPhrase(a), reading.text);
     const stems = stemsOf(phrase);
     const best = bestTemplate(stems, sector);
     const named = a.subject && isActor(a.subject) ? a.subject.text.toLowerCase() : undefined;
@@ -201,6 +211,25 @@ function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: stri
         keywords: [object.head],
       });
     }
+  }
+  // Every object the idea names gets a feature of its own when no action covers it yet ("photos",
+  // "quotes"): the client should find each of their things somewhere in the plan.
+  for (const object of objects) {
+    if (features.length >= MAX_FEATURES) break;
+    if (readsAsVerb(object, reading.text)) continue;
+    const head = stemWord(object.head);
+    if (features.some((f) => stemsOf(`${f.name} ${f.description}`).has(head))) continue;
+    const implied = impliedFeatures(object, reading.text)[0];
+    if (!implied) continue;
+    const best = bestTemplate(stemsOf(implied.name), sector);
+    add(implied.name, {
+      action: implied.name.charAt(0).toLowerCase() + implied.name.slice(1),
+      description: `${sentenceCase(actor)} can ${implied.name.toLowerCase()}.`,
+      screen: implied.screen,
+      source: "idea",
+      ...(best ? { sectorPattern: best.template.name } : {}),
+      keywords: [object.head],
+    });
   }
   // An idea with no object the tagger can read (or not in English): the client's own key words,
   // as written, name the features.
