@@ -10,6 +10,7 @@ import {
   type NounPhrase,
   analyse,
   joinList,
+  nounPhrases,
   parseBudget,
   parseTimeline,
   pick,
@@ -229,6 +230,37 @@ function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: stri
       source: "idea",
       ...(best ? { sectorPattern: best.template.name } : {}),
       keywords: [object.head],
+    });
+  }
+  // Key concepts still unnamed (people in a passive, "a weekly digest", "expiry date") get theirs.
+  const phrases = reading.language.code === "en" ? nounPhrases(reading.text) : [];
+  for (const c of reading.concepts) {
+    if (features.length >= MAX_FEATURES) break;
+    if (features.some((f) => stemsOf(`${f.name} ${f.description}`).has(stemWord(c.lemma)))) continue;
+    const np = phrases.find((p) => p.head === c.lemma && p.tokens.every((t) => !t.stop || t.pos === "ADJ"));
+    if (!np || readsAsVerb(np, reading.text) || np.tokens.length > 3) continue;
+    const head = np.tokens[np.tokens.length - 1]!;
+    // "editors moderate comments" is a clause the tagger read as one phrase, not a thing.
+    if (head.pos !== "NOUN" || np.tokens.slice(0, -1).some((t) => t.pos === "NOUN" && isPlural(t))) continue;
+    if (isPeopleNoun(np.head)) {
+      const people = isPlural(head) ? np.text : pluralOf(np.text);
+      add(`Invite ${people}`, {
+        action: `invite ${people}`,
+        description: `${sentenceCase(actor)} can invite ${people} and give them their own view.`,
+        screen: "form",
+        source: "idea",
+        keywords: [np.head],
+      });
+      continue;
+    }
+    const implied = impliedFeatures(np, reading.text)[0];
+    if (!implied) continue;
+    add(implied.name, {
+      action: implied.name.charAt(0).toLowerCase() + implied.name.slice(1),
+      description: `${sentenceCase(actor)} can ${implied.name.toLowerCase()}.`,
+      screen: implied.screen,
+      source: "idea",
+      keywords: [np.head],
     });
   }
   // An idea with no object the tagger can read (or not in English): the client's own key words,
