@@ -270,10 +270,15 @@ function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: stri
     { verb: "Record", screen: "form" },
     { verb: "See an overview of", screen: "dashboard" },
   ] as const;
+  // Not in English, the tagger reads no objects, so each of the client's key nouns names a feature;
+  // German capitalises its nouns, so a lower-case word there is a verb or an adjective.
+  const foreign = reading.language.code !== "en";
+  const wanted = foreign ? MAX_FEATURES - 1 : MIN_FEATURES;
   reading.concepts.forEach((c, i) => {
-    if (features.length >= MIN_FEATURES) return;
+    if (features.length >= wanted) return;
     const kind = kinds[features.length % kinds.length]!;
     const written = new RegExp(`\\b${c.phrase}\\b`, "iu").exec(reading.text)?.[0] ?? c.phrase;
+    if (reading.language.code === "de" && !/^\p{Lu}/u.test(written)) return;
     const name = `${kind.verb} ${written}`;
     add(name, {
       action: `${kind.verb.toLowerCase()} ${written}`,
