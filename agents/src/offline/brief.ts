@@ -10,6 +10,7 @@ import {
   type NounPhrase,
   analyse,
   joinList,
+  nounPhrases,
   parseBudget,
   parseTimeline,
   pick,
@@ -25,6 +26,7 @@ import {
 import { type IdeaReading, isActor, isPeopleNoun, readIdea } from "./idea.ts";
 import { sectorFit, sectorLabel } from "./sectorFit.ts";
 import { agree, isPlural, pluralOf } from "./grammar.ts";
+import { ownWords } from "./rephrase.ts";
 
 const MIN_FEATURES = 3;
 const MAX_FEATURES = 6;
@@ -138,6 +140,15 @@ function impliedFeatures(object: NounPhrase, text: string): { name: string; scre
       ];
 }
 
+// A one-word "object" the tagger misread in "picks one", "track the stock", "rent out gear".
+function readsAsVerb(object: NounPhrase, text: string): boolean {
+  if (object.tokens.length !== 1) return false;
+  const word = object.tokens[0]!.lower.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`\\b${word}\\s+(?:the|a|an|one|out|up|each|every|its|their|his|her|our)\\b`, "iu").test(
+    text,
+  );
+}
+
 function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: string): Feature[] {
   const features: Feature[] = [];
   const ids = new Set<string>();
@@ -152,7 +163,7 @@ function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: stri
   let lastWho: { sentence: number; who: string } | undefined;
   for (const a of reading.actions) {
     if (features.length >= MAX_FEATURES) break;
-    const phrase = shortPhrase(a);
+    const phrase = ownWords(shortPhrase(a), reading.text);
     const stems = stemsOf(phrase);
     const best = bestTemplate(stems, sector);
     const named = a.subject && isActor(a.subject) ? a.subject.text.toLowerCase() : undefined;
@@ -202,6 +213,56 @@ function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: stri
       });
     }
   }
+  // Every object the idea names gets a feature of its own when no action covers it yet ("photos",
+  // "quotes"): the client should find each of their things somewhere in the plan.
+  for (const object of objects) {
+    if (features.length >= MAX_FEATURES) break;
+    if (readsAsVerb(object, reading.text)) continue;
+    const head = stemWord(object.head);
+    if (features.some((f) => stemsOf(`${f.name} ${f.description}`).has(head))) continue;
+    const implied = impliedFeatures(object, reading.text)[0];
+    if (!implied) continue;
+    const best = bestTemplate(stemsOf(implied.name), sector);
+    add(implied.name, {
+      action: implied.name.charAt(0).toLowerCase() + implied.name.slice(1),
+      description: `${sentenceCase(actor)} can ${implied.name.toLowerCase()}.`,
+      screen: implied.screen,
+      source: "idea",
+      ...(best ? { sectorPattern: best.template.name } : {}),
+      keywords: [object.head],
+    });
+  }
+  // Key concepts still unnamed (people in a passive, "a weekly digest", "expiry date") get theirs.
+  const phrases = reading.language.code === "en" ? nounPhrases(reading.text) : [];
+  for (const c of reading.concepts) {
+    if (features.length >= MAX_FEATURES) break;
+    if (features.some((f) => stemsOf(`${f.name} ${f.description}`).has(stemWord(c.lemma)))) continue;
+    const np = phrases.find((p) => p.head === c.lemma && p.tokens.every((t) => !t.stop || t.pos === "ADJ"));
+    if (!np || readsAsVerb(np, reading.text) || np.tokens.length > 3) continue;
+    const head = np.tokens[np.tokens.length - 1]!;
+    // "editors moderate comments" is a clause the tagger read as one phrase, not a thing.
+    if (head.pos !== "NOUN" || np.tokens.slice(0, -1).some((t) => t.pos === "NOUN" && isPlural(t))) continue;
+    if (isPeopleNoun(np.head)) {
+      const people = isPlural(head) ? np.text : pluralOf(np.text);
+      add(`Invite ${people}`, {
+        action: `invite ${people}`,
+        description: `${sentenceCase(actor)} can invite ${people} and give them their own view.`,
+        screen: "form",
+        source: "idea",
+        keywords: [np.head],
+      });
+      continue;
+    }
+    const implied = impliedFeatures(np, reading.text)[0];
+    if (!implied) continue;
+    add(implied.name, {
+      action: implied.name.charAt(0).toLowerCase() + implied.name.slice(1),
+      description: `${sentenceCase(actor)} can ${implied.name.toLowerCase()}.`,
+      screen: implied.screen,
+      source: "idea",
+      keywords: [np.head],
+    });
+  }
   // An idea with no object the tagger can read (or not in English): the client's own key words,
   // as written, name the features.
   const kinds = [
@@ -209,10 +270,15 @@ function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: stri
     { verb: "Record", screen: "form" },
     { verb: "See an overview of", screen: "dashboard" },
   ] as const;
+  // Not in English, the tagger reads no objects, so each of the client's key nouns names a feature;
+  // German capitalises its nouns, so a lower-case word there is a verb or an adjective.
+  const foreign = reading.language.code !== "en";
+  const wanted = foreign ? MAX_FEATURES - 1 : MIN_FEATURES;
   reading.concepts.forEach((c, i) => {
-    if (features.length >= MIN_FEATURES) return;
+    if (features.length >= wanted) return;
     const kind = kinds[features.length % kinds.length]!;
     const written = new RegExp(`\\b${c.phrase}\\b`, "iu").exec(reading.text)?.[0] ?? c.phrase;
+    if (reading.language.code === "de" && !/^\p{Lu}/u.test(written)) return;
     const name = `${kind.verb} ${written}`;
     add(name, {
       action: `${kind.verb.toLowerCase()} ${written}`,

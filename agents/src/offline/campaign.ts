@@ -14,6 +14,19 @@ function clip(text: string, max: number): string {
   return `${cut.slice(0, cut.lastIndexOf(" "))}...`;
 }
 
+/** Every feature, said by who does it: "tenants can report …; the landlord can get …". */
+function whoDoesWhat(brief: Brief, audience: string): string {
+  const groups = new Map<string, string[]>();
+  for (const f of brief.keyFeatures) {
+    const who = actorOf(f, audience);
+    groups.set(who, [...(groups.get(who) ?? []), featureAction(f)]);
+  }
+  if (groups.size === 0) return "they can try your idea";
+  return [...groups.entries()]
+    .map(([who, acts]) => `${groups.size === 1 && who === audience ? "they" : who} can ${joinList(acts)}`)
+    .join("; ");
+}
+
 export function draftCampaign(
   brief: Brief,
   prd: Prd,
@@ -44,7 +57,7 @@ export function draftCampaign(
         heading: `${brief.productName}, first look`,
         paragraphs: [
           hello,
-          `We turned your idea into a first product plan for ${audience}. In it, they can ${joinList(actions.slice(0, 3))}.`,
+          `We turned your idea into a first product plan for ${audience}. In it, ${whoDoesWhat(brief, audience)}.`,
           `Your project page has the explainer (${explainer.scenes.length} scenes), the market map${closest ? `, with ${closest} as the closest reference,` : ""} and the product requirements.`,
         ],
         cta: { label: "Watch the demo", target: "project" },

@@ -39,7 +39,7 @@ export function draftExplainer(brief: Brief, wireframes: Wireframes): Explainer 
         id: `scene-${i + 2}`,
         screenId: screen.id,
         caption: screen.title,
-        narration: `Step ${i + 1}: ${screen.title.toLowerCase()}. ${feature?.description ?? screen.purpose} The screen shows ${regionSummary(screen)}.`,
+        narration: `Step ${i + 1}: ${(feature ? featureAction(feature) : screen.title).toLowerCase()}. ${feature?.description ?? screen.purpose} The screen shows ${regionSummary(screen)}.`,
       };
     }),
     {

@@ -6,7 +6,7 @@ import type { SectorProfile } from "../kb.ts";
 import type { Brief, Feature, Market, Prd, Region, Screen, Wireframes } from "../schemas.ts";
 import { actions, analyse, sentenceCase, stableHash, stemWord, stemsOf, titleCase } from "../text/index.ts";
 import { featureAction } from "./prd.ts";
-import { audienceOf, pluralOf } from "./grammar.ts";
+import { actorOf, audienceOf, pluralOf } from "./grammar.ts";
 
 const MAX_FEATURE_SCREENS = 4;
 
@@ -77,6 +77,25 @@ function objectOf(feature: Feature): { text: string; head: string; plural: boole
 function headNoun(feature: Feature): string {
   const head = objectOf(feature).head;
   return head.charAt(0).toUpperCase() + head.slice(1);
+}
+
+/**
+ * A feature screen is titled for who works on it and what it does: "Landlord: Get the Quotes from
+ * the Local Contractors", so the idea's own people and objects name the screens.
+ */
+function screenTitle(feature: Feature): string {
+  const actor = actorOf(feature, "")
+    .replace(/^(?:the|a|an)\s+/i, "")
+    .trim();
+  const name = titleCase(feature.name);
+  if (!actor || /^early users$/i.test(actor)) return name;
+  const tokens = analyse(actor);
+  const last = tokens[tokens.length - 1];
+  const singular =
+    last && last.lower !== last.lemma && /s$/.test(last.lower)
+      ? actor.slice(0, actor.length - last.value.length) + last.lemma
+      : actor;
+  return `${sentenceCase(singular)}: ${name}`;
 }
 
 function nav(brief: Brief, screens: { id: string; title: string }[]): Region {
@@ -197,7 +216,7 @@ export function draftWireframes(brief: Brief, market: Market, _prd: Prd, sector:
   const features = brief.keyFeatures.slice(0, MAX_FEATURE_SCREENS);
   const skeleton = [
     { id: "landing", title: "Home" },
-    ...features.map((f) => ({ id: f.id === "landing" ? "landing-feature" : f.id, title: titleCase(f.name) })),
+    ...features.map((f) => ({ id: f.id === "landing" ? "landing-feature" : f.id, title: screenTitle(f) })),
   ];
   const audience = audienceOf(brief);
   const pricing =
@@ -265,7 +284,7 @@ export function draftWireframes(brief: Brief, market: Market, _prd: Prd, sector:
     const id = skeleton[i + 1]?.id ?? feature.id;
     screens.push({
       id,
-      title: titleCase(feature.name),
+      title: screenTitle(feature),
       purpose: `${sentenceCase(feature.description)}`,
       featureId: feature.id,
       regions: [nav(brief, skeleton), ...featureRegions(feature, brief, sector), footer(brief, sector)],
