@@ -214,10 +214,11 @@ function repairTags(out: Token[]): void {
         continue;
       }
     }
-    // "a bot that answers questions": a -s "noun" right after a relative pronoun is its verb.
+    // "a bot that answers questions", "people who love yoga": a -s or base-form "noun" right
+    // after a relative pronoun is its verb.
     if (
       cur.pos === "NOUN" &&
-      /[^s]s$/.test(cur.lower) &&
+      (/[^s]s$/.test(cur.lower) || base(cur)) &&
       same(prev) &&
       /^(?:who|that|which)$/.test(prev!.lower) &&
       same(next) &&
@@ -238,18 +239,6 @@ function repairTags(out: Token[]): void {
       (next!.pos === "ADP" || next!.pos === "PUNCT" || next!.pos === "CCONJ")
     ) {
       retag(cur, "NOUN");
-      continue;
-    }
-    // "people who love yoga": a base-form noun right after a relative pronoun is its verb.
-    if (
-      cur.pos === "NOUN" &&
-      base(cur) &&
-      same(prev) &&
-      /^(?:who|that|which)$/.test(prev!.lower) &&
-      same(next) &&
-      ["DET", "ADJ", "NOUN", "PRON", "NUM", "PROPN"].includes(next!.pos)
-    ) {
-      retag(cur, "VERB");
       continue;
     }
     // ", track walks on a map": a base-form noun opening a clause, then a "verb" in -s.
