@@ -13,7 +13,7 @@ import {
   volumeNames,
   type DefinitionConfig,
   type ServiceDefinition,
-} from "./services.ts";
+} from "./containers.ts";
 
 /**
  * The configuration compose runs with: one 4 GB host, the container database, Grafana on, and

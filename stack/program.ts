@@ -11,7 +11,7 @@ import {
   networkZone,
   type AgencyConfig,
 } from "./config.ts";
-import { renderDeliveryScript, repoFiles, type DeliveredFile } from "./delivery.ts";
+import { renderDeliveryScript, mountedFiles, type DeliveredFile } from "./delivery.ts";
 import { generatedFiles } from "./generated.ts";
 import {
   buildHashes,
@@ -28,7 +28,7 @@ import {
   serviceDefinitions,
   volumeNames,
   type ServiceDefinition,
-} from "./services.ts";
+} from "./containers.ts";
 import { Backups } from "./components/backups.ts";
 import { Dns } from "./components/dns.ts";
 import { Host } from "./components/host.ts";
@@ -60,7 +60,7 @@ export function plan(config: AgencyConfig, root?: string): Plan {
   const release = config.release ?? hashes;
   const services = serviceDefinitions({ ...config, builtImages: releaseImages(hashes, release) });
   checkMemoryBudget(services, config.serverMemoryMb);
-  const repo = repoFiles(services, root);
+  const repo = mountedFiles(services, root);
   const generated = Object.entries(generatedFiles(config)).map(([rel, content]) => ({
     path: `${REMOTE_ROOT}/generated/${rel}`,
     content,

@@ -10,7 +10,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { AgencyConfig, SecretName } from "../config.ts";
 import { REPO_ROOT, renderDeliveryScript, shellQuote, type DeliveredFile } from "../delivery.ts";
-import { fillSecrets, secretRefs } from "../services.ts";
+import { fillSecrets, secretRefs } from "../containerSpec.ts";
 
 export type BackupConfig = Pick<AgencyConfig, "stack" | "backup" | "database">;
 

@@ -9,7 +9,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { REPO_ROOT, renderDeliveryScript, type DeliveredFile } from "../delivery.ts";
 import { pruneRepositories, renderPruneScript } from "../images.ts";
-import { NETWORKS, type ImageSpec, type NetworkName } from "../services.ts";
+import { NETWORKS, type ImageSpec, type NetworkName } from "../containerSpec.ts";
 import { dockerSshOpts } from "./host.ts";
 
 /**

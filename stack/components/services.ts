@@ -13,7 +13,7 @@ import {
   fillSecrets,
   secretRefs,
   type ServiceDefinition,
-} from "../services.ts";
+} from "../containerSpec.ts";
 import type { Platform } from "./platform.ts";
 
 export type Secrets = Partial<Record<SecretName, pulumi.Output<string>>>;

@@ -12,7 +12,7 @@ import {
   workerDefinition,
   type DefinitionConfig,
   type ServiceDefinition,
-} from "../services.ts";
+} from "../containers.ts";
 import { Host } from "./host.ts";
 import { Platform } from "./platform.ts";
 import { Services, type Secrets } from "./services.ts";
