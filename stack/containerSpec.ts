@@ -3,7 +3,7 @@
  * networks, the pinned images, replicas, memory shares, {{secret}} templates, labels and the
  * inventory a reviewer reads. The definitions themselves are in containers.ts.
  */
-import type { SecretName } from "./config.ts";
+import { PROJECT, type SecretName } from "./configSchema.ts";
 
 export type NetworkName = "edge" | "backend" | "observability";
 
@@ -256,10 +256,15 @@ export function containerLabels(
 }
 
 /** The summary a reviewer reads: which container joins which network and publishes what. */
-export function containerInventory(services: ServiceDefinition[], buildHashes: Record<string, string> = {}) {
+export function containerInventory(
+  services: ServiceDefinition[],
+  buildHashes: Record<string, string> = {},
+  /** Services' container name prefix: the main stack's component is named after the project. */
+  prefix = `${PROJECT}-`,
+) {
   return services.map((s) => ({
     name: s.name,
-    container: `agency-${s.name}`,
+    container: `${prefix}${s.name}`,
     image: s.image.ref,
     // For an image built from the repository: the hash of its build context, so a reviewer sees what rebuilds.
     ...(s.image.build ? { build_hash: buildHashes[s.image.build.dockerfile] ?? null } : {}),
