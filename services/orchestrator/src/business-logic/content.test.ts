@@ -1,17 +1,16 @@
 import { describe, expect, it } from "vitest";
+import { splitSentences } from "@roboagency/agents";
 import {
   PLATFORM_RULES,
   adaptPiece,
   extractKeywords,
   hashtag,
-  parsePublishEvent,
-  splitSentences,
   summarise,
   truncate,
-  unsubscribeToken,
-  verifyUnsubscribeToken,
   type Platform,
-} from "./content.ts";
+} from "./content-adaptation.ts";
+import { parsePublishEvent } from "./content-parsing.ts";
+import { unsubscribeToken, verifyUnsubscribeToken } from "./subscriptions.ts";
 
 const ARTICLE = `---
 title: "Waitlists that refill cancelled clinic slots"

@@ -12,7 +12,7 @@ import { durablePipeline } from "../data-access/checkpointer.ts";
 import { connectLocalOrRemoteDatabase, migrate } from "../data-access/database.ts";
 import { checkRedisMaxmemoryPolicy, createBullQueue, createInProcessQueue } from "../data-access/queue.ts";
 import { createRateLimits } from "../data-access/rate-limits.ts";
-import { staleQueuedRuns, unfinishedRuns } from "../data-access/repository.ts";
+import { staleQueuedRuns, unfinishedRuns } from "../data-access/runs.ts";
 import { createSupabaseSignIn } from "../data-access/supabase.ts";
 import { startEmailScheduler } from "../business-logic/campaign.ts";
 import type { Deps, RunJob } from "../business-logic/deps.ts";
