@@ -65,6 +65,38 @@ describe("content: parsing publish events", () => {
     }
   });
 
+  it("when the front matter uses YAML blocks, then folded text and block lists are read as YAML means them", () => {
+    const content = [
+      "---",
+      "title: 'Slots: refilled'",
+      "description: >",
+      "  Small clinics lose revenue",
+      "  to no-shows.",
+      "tags:",
+      "  - healthcare",
+      "  - scheduling # the product's area",
+      "---",
+      "Clinics refill cancelled slots from a waitlist within an hour of the cancellation.",
+    ].join("\n");
+    const piece = parsePublishEvent(mdxEvent({ content }));
+    expect(piece.title).toBe("Slots: refilled");
+    expect(piece.description).toBe("Small clinics lose revenue to no-shows.");
+    expect(piece.tags).toEqual(["healthcare", "scheduling"]);
+    expect(piece.text).not.toContain("no-shows");
+  });
+
+  it("when the front matter is not valid YAML, then the 422 names the content", () => {
+    const content = "---\ntitle: [unclosed\n---\nSome text for the piece.";
+    expect(() => parsePublishEvent(mdxEvent({ content }))).toThrow(
+      expect.objectContaining({
+        status: 422,
+        fields: expect.arrayContaining([
+          expect.objectContaining({ field: "content", message: expect.stringContaining("YAML") }),
+        ]),
+      }),
+    );
+  });
+
   it("when a Wagtail page is published, then its StreamField text is read and images are skipped", () => {
     const piece = parsePublishEvent({
       source: "wagtail",
