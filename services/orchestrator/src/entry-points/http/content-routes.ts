@@ -1,6 +1,7 @@
 /**
  * Content distribution (called by the n8n content flow with the operator token) and the public
- * unsubscribe. Handlers stay thin; the work is in business-logic/content.ts.
+ * unsubscribe. Handlers stay thin; the work is in business-logic (content, posting, newsletter,
+ * subscriptions).
  */
 import express, { Router, type Request } from "express";
 import type { Platform } from "../../business-logic/content-adaptation.ts";
