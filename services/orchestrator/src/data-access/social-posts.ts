@@ -3,7 +3,7 @@
  * (business-logic/posting.ts) and recording each attempt under its claim token, the operator's
  * resolution of a post that needs one, and what the dry-run adapter would have posted.
  */
-import type { Platform } from "../business-logic/content-adaptation.ts";
+import type { AdaptedPost, Platform } from "../business-logic/content-adaptation.ts";
 import type { Queryable } from "./database.ts";
 
 export interface SocialPostRow {
@@ -26,18 +26,7 @@ export interface SocialPostRow {
 export const POST_COLUMNS =
   "id, content_id, platform, title, text_body, hashtags, link, scheduled_at, status, adapter, external_id, attempts, error, posted_at";
 
-export async function insertSocialPost(
-  db: Queryable,
-  contentId: string,
-  p: {
-    platform: Platform;
-    title: string | null;
-    text: string;
-    hashtags: string[];
-    link: string | null;
-    scheduledAt: Date;
-  },
-): Promise<void> {
+export async function insertSocialPost(db: Queryable, contentId: string, p: AdaptedPost): Promise<void> {
   await db.query(
     `INSERT INTO social_posts (content_id, platform, title, text_body, hashtags, link, scheduled_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)`,
