@@ -55,27 +55,20 @@ function frontmatterBlock(mdx: string): { yaml?: string; rest: string } {
 }
 
 /**
- * The front matter's keys, with numbers and booleans (a year as a title) as the text the author
- * wrote. Invalid YAML is reported on `content`.
+ * The front matter's keys. YAML's failsafe schema keeps every scalar as the text the author wrote
+ * (a title "2026" or "1.50", a date as written); invalid YAML is reported on `content`.
  */
 function frontmatterOf(mdx: string, errors: FieldError[]): Json {
   const { yaml } = frontmatterBlock(mdx);
   if (yaml === undefined) return {};
-  let data: unknown;
   try {
-    data = parseYaml(yaml);
+    const data: unknown = parseYaml(yaml, { schema: "failsafe" });
+    return isObject(data) ? data : {};
   } catch (err) {
     const reason = (err instanceof Error ? err.message : String(err)).split("\n")[0];
     errors.push({ field: "content", message: `has front matter that is not valid YAML (${reason})` });
     return {};
   }
-  if (!isObject(data)) return {};
-  return Object.fromEntries(
-    Object.entries(data).map(([k, v]) => [
-      k,
-      typeof v === "number" || typeof v === "boolean" ? String(v) : v,
-    ]),
-  );
 }
 
 const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " " };

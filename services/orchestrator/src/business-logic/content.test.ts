@@ -69,6 +69,7 @@ describe("content: parsing publish events", () => {
     const content = [
       "---",
       "title: 'Slots: refilled'",
+      "slug: 2026",
       "description: >",
       "  Small clinics lose revenue",
       "  to no-shows.",
@@ -78,8 +79,9 @@ describe("content: parsing publish events", () => {
       "---",
       "Clinics refill cancelled slots from a waitlist within an hour of the cancellation.",
     ].join("\n");
-    const piece = parsePublishEvent(mdxEvent({ content }));
+    const piece = parsePublishEvent(mdxEvent({ content, slug: undefined }));
     expect(piece.title).toBe("Slots: refilled");
+    expect(piece.externalId).toBe("2026");
     expect(piece.description).toBe("Small clinics lose revenue to no-shows.");
     expect(piece.tags).toEqual(["healthcare", "scheduling"]);
     expect(piece.text).not.toContain("no-shows");
