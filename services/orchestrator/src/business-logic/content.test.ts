@@ -143,15 +143,6 @@ describe("content: parsing publish events", () => {
 });
 
 describe("content: summary, keywords and hashtags", () => {
-  it("when sentences are split, then abbreviations do not end a sentence", () => {
-    expect(splitSentences("Use tools, e.g. Prometheus. It works! Does it? Yes.")).toEqual([
-      "Use tools, e.g. Prometheus.",
-      "It works!",
-      "Does it?",
-      "Yes.",
-    ]);
-  });
-
   it("when a piece is summarised, then the sentences carrying its main terms win and keep their order", () => {
     const piece = parsePublishEvent(mdxEvent());
     const summary = summarise(piece.text, piece.title, 2);
