@@ -4,7 +4,18 @@
  */
 import type { SectorProfile } from "../kb.ts";
 import type { Brief, Feature, Market, Prd, Region, Screen, Wireframes } from "../schemas.ts";
-import { actions, analyse, sentenceCase, stableHash, stemWord, stemsOf, titleCase } from "../text/index.ts";
+import {
+  type Concept,
+  actions,
+  analyse,
+  keyConcepts,
+  mentions,
+  sentenceCase,
+  stableHash,
+  stemWord,
+  stemsOf,
+  titleCase,
+} from "../text/index.ts";
 import { featureAction } from "./prd.ts";
 import { actorOf, audienceOf, pluralOf } from "./grammar.ts";
 
@@ -212,8 +223,51 @@ function featureRegions(feature: Feature, brief: Brief, sector: SectorProfile): 
   ];
 }
 
+/** The idea's own objects and people: its key concepts plus the users it names. */
+function ideaObjects(brief: Brief): Concept[] {
+  const out: Concept[] = keyConcepts(brief.idea, 10);
+  for (const u of brief.targetUsers) {
+    if (u.source !== "idea") continue;
+    const head = analyse(u.name)
+      .filter((t) => t.pos === "NOUN" || t.pos === "PROPN")
+      .at(-1);
+    if (head) out.push({ lemma: head.lemma, phrase: u.name.toLowerCase() });
+  }
+  const seen = new Set<string>();
+  return out.filter((c) => !seen.has(c.lemma) && seen.add(c.lemma));
+}
+
+/**
+ * Which features get a screen (at most four, in the brief's order): the first (the core action)
+ * always, then each feature whose title reaches an object or person of the idea that no chosen
+ * title reaches yet, then the rest in order. So a fifth feature about "short clips" wins over a
+ * fourth that only repeats "episode".
+ */
+export function screenFeatures(brief: Brief): Feature[] {
+  const all = brief.keyFeatures;
+  if (all.length <= MAX_FEATURE_SCREENS) return [...all];
+  const concepts = ideaObjects(brief);
+  const reach = all.map((f) => concepts.filter((c) => mentions(screenTitle(f), c)));
+  const chosen = new Set<number>([0]);
+  const covered = new Set(reach[0]!.map((c) => c.lemma));
+  while (chosen.size < MAX_FEATURE_SCREENS) {
+    let best = -1;
+    let gain = 0;
+    all.forEach((_, i) => {
+      if (chosen.has(i)) return;
+      const g = reach[i]!.filter((c) => !covered.has(c.lemma)).length;
+      if (g > gain) [best, gain] = [i, g];
+    });
+    if (best < 0) break;
+    chosen.add(best);
+    for (const c of reach[best]!) covered.add(c.lemma);
+  }
+  for (let i = 0; chosen.size < MAX_FEATURE_SCREENS && i < all.length; i++) chosen.add(i);
+  return all.filter((_, i) => chosen.has(i));
+}
+
 export function draftWireframes(brief: Brief, market: Market, _prd: Prd, sector: SectorProfile): Wireframes {
-  const features = brief.keyFeatures.slice(0, MAX_FEATURE_SCREENS);
+  const features = screenFeatures(brief);
   const skeleton = [
     { id: "landing", title: "Home" },
     ...features.map((f) => ({ id: f.id === "landing" ? "landing-feature" : f.id, title: screenTitle(f) })),
