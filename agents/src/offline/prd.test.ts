@@ -6,6 +6,7 @@ import { anIntake } from "../testing/builders.ts";
 import { draftBrief } from "./brief.ts";
 import { draftMarket } from "./market.ts";
 import { draftOkrs } from "./okrs.ts";
+import { prdGates } from "../quality/relevance.ts";
 import { draftPrd, featureAction } from "./prd.ts";
 
 const DENTAL =
@@ -20,6 +21,26 @@ function draft(idea: string, sector: string, extra: Parameters<typeof anIntake>[
 }
 
 describe("draftPrd", () => {
+  it("when the brief misses a constraint the client named (offline, tablets, a system), then the PRD still scopes it, tests it and names the system as a risk", () => {
+    const idea =
+      "Nurses record vital signs on a tablet during home visits. Many houses have no mobile reception, so the app must keep working there, and the office exports the visits to DATEV for billing.";
+    const intake = anIntake({ idea, sector: "healthcare" });
+    const drafted = draftBrief(intake, requireSector("healthcare"));
+    // A brief whose extractor caught none of them.
+    const brief = { ...drafted, constraints: { ...drafted.constraints, platform: [], integrations: [] } };
+    const kb = requireSector(brief.sector.id);
+    const prd = prdSchema.parse(draftPrd(brief, draftMarket(brief, kb), kb));
+    const gate = prdGates(intake, prd).find((g) => g.id === "constraints-in-scope");
+    expect(gate, gate?.reason).toMatchObject({ passed: true });
+    expect(prd.scope.in.join(" ")).toMatch(/offline/);
+    expect(prd.scope.in.join(" ")).toMatch(/tablets/);
+    for (const story of prd.userStories) expect(story.acceptance.join(" ")).toMatch(/offline/);
+    expect(prd.risks.map((r) => r.risk).join(" ")).toMatch(/DATEV/);
+    expect(prd.requirements?.some((r) => r.origin === "integration" && /DATEV/.test(r.requirement))).toBe(
+      true,
+    );
+  });
+
   it("when features are drafted, then the requirement pool traces each to a feature with P0 first", () => {
     const { brief, prd } = draft(DENTAL, "healthcare");
     const pool = prd.requirements ?? [];

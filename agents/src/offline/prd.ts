@@ -5,6 +5,7 @@
 import type { SectorProfile } from "../kb.ts";
 import type { Brief, Feature, Market, Prd } from "../schemas.ts";
 import { analyse, article, joinList, sentenceCase, stemsOf } from "../text/index.ts";
+import { namedConstraints } from "../quality/relevance.ts";
 import { pluralOf } from "./grammar.ts";
 
 type Story = Prd["userStories"][number];
@@ -126,6 +127,25 @@ function userFlow(brief: Brief): NonNullable<Prd["userFlow"]> {
   ];
 }
 
+/**
+ * What the PRD must honour: the brief's constraints plus any the client named in the idea or goals
+ * that the brief missed (working offline, a device, a named system), so a named constraint is
+ * always in scope, in the acceptance criteria and, for a system, a requirement and a risk.
+ */
+export function constraintsOf(brief: Brief): { platform: string[]; integrations: string[] } {
+  const platform = [...(brief.constraints.platform ?? [])];
+  const integrations = [...(brief.constraints.integrations ?? [])];
+  const named = namedConstraints({ idea: brief.idea, goals: brief.goals.join("\n") });
+  for (const c of named) {
+    if (c.kind === "integration") {
+      if (!integrations.some((n) => c.pattern.test(n))) integrations.push(c.name);
+    } else if (!platform.some((p) => c.pattern.test(p))) {
+      platform.push(c.kind === "offline" ? "must work offline" : `must work on ${pluralOf(c.name)}`);
+    }
+  }
+  return { platform, integrations };
+}
+
 export function draftPrd(brief: Brief, market: Market, sector: SectorProfile): Prd {
   // People the client named get needs from their own features; KB personas bring the sector's.
   const personas = brief.targetUsers.map((u) => {
@@ -143,8 +163,7 @@ export function draftPrd(brief: Brief, market: Market, sector: SectorProfile): P
   });
   const primary = personas[0] ?? { name: "Early users", role: "user", needs: ["save time"] };
   const primaryPeople = peopleOf(primary.name, brief.targetUsers[0]?.source !== "kb");
-  const platform = brief.constraints.platform ?? [];
-  const integrations = brief.constraints.integrations ?? [];
+  const { platform, integrations } = constraintsOf(brief);
 
   const rows = market.comparables.map((c) => ({
     product: c.name,

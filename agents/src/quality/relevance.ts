@@ -216,7 +216,7 @@ const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
  * named systems to integrate with (a capitalised name next to "export to", "sync with", "via" …).
  * German capitalises every noun, so there only all-caps names (DATEV, SEPA) count.
  */
-export function namedConstraints(intake: IntakeInput): NamedConstraint[] {
+export function namedConstraints(intake: Pick<IntakeInput, "idea" | "goals">): NamedConstraint[] {
   const text = [intake.idea, intake.goals].filter(Boolean).join("\n");
   const out: NamedConstraint[] = [];
   if (OFFLINE_NAMED.test(text))
