@@ -1,5 +1,5 @@
 /**
- * The containers, one per service definition (stack/services.ts), on a Platform's networks and
+ * The containers, one per service definition (stack/containers.ts), on a Platform's networks and
  * volumes. Plain env and secret env stay apart until here: the secret half arrives as Outputs
  * marked secret, so the merged env list is secret in state and in previews.
  */
