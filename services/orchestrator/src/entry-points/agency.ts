@@ -190,9 +190,9 @@ export async function startApi(
  */
 export async function startWorker(deps: Deps): Promise<{ stop(): Promise<void> }> {
   const { pool, queue, logger, config } = deps;
-  // Each run in a worker thread of its own (AGENCY_RUN_ISOLATION=thread, the default): the CPU-bound
-  // steps (Svelte compile, bundling) block neither each other nor this event loop, which serves
-  // the API locally and renews the queue's locks in production.
+  // Runs in one worker thread (AGENCY_RUN_ISOLATION=thread, the default): the CPU-bound steps
+  // (Svelte compile, bundling) do not block this event loop, which serves the API locally and
+  // renews the queue's locks in production.
   const executor =
     config.runIsolation === "thread"
       ? startRunThreads(deps, config.workerConcurrency)
