@@ -87,10 +87,18 @@ export async function buildDeps(
     closers.unshift(() => queue.close());
 
     const { assets, mailer } = storageAdapters(config, database.pool, env);
-    // The limits are taken inside the intake's transaction, which holds a connection of the main
-    // pool: on that pool, as many parallel intakes as it has connections would wait for each other
-    // until the connect timeout. The Postgres store gets a small pool of its own.
-    const limits = await openDatabase({ url: database.url, max: 4 });
+    // With an Idempotency-Key the limits are taken inside the intake's transaction, which holds a
+    // connection of the main pool: on that pool, as many parallel intakes as it has connections
+    // would wait for each other until the connect timeout. The Postgres store gets a small pool of
+    // its own. Its commits do not wait for the WAL flush: every intake updates the one
+    // daily-ceiling row, whose lock is held until commit, so a flush per intake serialised them
+    // all. A crash of Postgres can forget the last fraction of a second of counts; the counts stay
+    // exact under parallel load (each upsert is still atomic).
+    const limits = await openDatabase({
+      url: database.url,
+      max: 4,
+      sessionOptions: "-c synchronous_commit=off",
+    });
     closers.unshift(() => limits.close());
     // Supabase, when configured, holds the artifacts and issues the portal's sign-in links.
     const { supabase } = config;
@@ -188,9 +196,9 @@ export async function startApi(
  */
 export async function startWorker(deps: Deps): Promise<{ stop(): Promise<void> }> {
   const { pool, queue, logger, config } = deps;
-  // Each run in a worker thread of its own (AGENCY_RUN_ISOLATION=thread, the default): the CPU-bound
-  // steps (Svelte compile, bundling) block neither each other nor this event loop, which serves
-  // the API locally and renews the queue's locks in production.
+  // Runs in one worker thread (AGENCY_RUN_ISOLATION=thread, the default): the CPU-bound steps
+  // (Svelte compile, bundling) do not block this event loop, which serves the API locally and
+  // renews the queue's locks in production.
   const executor =
     config.runIsolation === "thread"
       ? startRunThreads(deps, config.workerConcurrency)
