@@ -9,18 +9,29 @@
  * been posted; a platform's real adapter (data-access/posting/) takes over when it is configured. The SQL lives here rather than in data-access because nothing else reads these tables.
  */
 import { createHmac } from "node:crypto";
+import {
+  PLATFORMS,
+  frontmatterOf,
+  httpUrlOf,
+  parse,
+  publishRequest,
+  publishSourceOf,
+  scheduleOptions,
+  type Platform,
+  type PublishRequest,
+} from "@roboagency/contracts";
+import type { z } from "zod";
 import type pg from "pg";
 import { isStopword, stemWord } from "@roboagency/agents";
 import { withTransaction } from "../data-access/database.ts";
 import { unsubscribeAddress, type Queryable } from "../data-access/repository.ts";
 import type { Deps } from "./deps.ts";
 import type { ContentMedia, ExistingPost, PostAttempt } from "./posting.ts";
-import { HttpError, notFound, type FieldError } from "./errors.ts";
+import { HttpError, notFound } from "./errors.ts";
 import { keysOf } from "./keys.ts";
 import { matchesAny, type Secret, type Secrets } from "./signing.ts";
 
-export const PLATFORMS = ["x", "linkedin", "instagram", "youtube"] as const;
-export type Platform = (typeof PLATFORMS)[number];
+export { PLATFORMS, type Platform };
 
 /**
  * Each platform's limits as its documentation states them. X counts every link as 23 characters
@@ -81,35 +92,9 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === "string" && v.trim() ? v.trim() : undefined);
 
-function invalid(fields: FieldError[]): HttpError {
-  return new HttpError(
-    422,
-    "invalid_request",
-    `The publish event is not usable: ${fields.map((f) => `${f.field} ${f.message}`).join("; ")}.`,
-    fields,
-  );
-}
-
-function httpUrl(value: unknown, field: string, errors: FieldError[]): string {
-  const raw = str(value);
-  try {
-    const url = new URL(raw ?? "");
-    if (url.protocol === "http:" || url.protocol === "https:") return url.toString();
-  } catch {
-    // reported below
-  }
-  errors.push({ field, message: "must be an absolute http(s) URL" });
-  return "";
-}
-
-function date(value: unknown, field: string, errors: FieldError[], fallback: Date): Date {
-  if (value === undefined || value === null || value === "") return fallback;
-  const d = new Date(String(value));
-  if (Number.isNaN(d.getTime())) {
-    errors.push({ field, message: "must be an ISO 8601 date" });
-    return fallback;
-  }
-  return d;
+/** A date the schema accepted (or nothing), as a Date; `fallback` when not given. */
+function dateOr(value: unknown, fallback: Date): Date {
+  return value === undefined || value === null || value === "" ? fallback : new Date(String(value));
 }
 
 function tagList(value: unknown): string[] {
@@ -118,36 +103,6 @@ function tagList(value: unknown): string[] {
     .map((t) => (isObject(t) ? (str(t.name) ?? "") : String(t)).trim())
     .filter((t) => t.length > 0 && t.length <= 60);
 }
-
-/** The `---`-fenced YAML head of an MDX file, for the flat keys a post needs. */
-function frontmatterOf(mdx: string): { data: Json; rest: string } {
-  const m = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?/.exec(mdx);
-  if (!m) return { data: {}, rest: mdx };
-  const data: Json = {};
-  let listKey: string | undefined;
-  for (const line of m[1]!.split(/\r?\n/)) {
-    const item = /^\s+-\s+(.*)$/.exec(line);
-    if (item && listKey) {
-      (data[listKey] as string[]).push(unquote(item[1]!));
-      continue;
-    }
-    const kv = /^([A-Za-z_][\w-]*)\s*:\s*(.*)$/.exec(line);
-    if (!kv) continue;
-    const [, key, value] = kv as unknown as [string, string, string];
-    listKey = undefined;
-    if (value === "") {
-      data[key] = [];
-      listKey = key;
-    } else if (/^\[.*\]$/.test(value)) {
-      data[key] = value.slice(1, -1).split(",").map(unquote).filter(Boolean);
-    } else {
-      data[key] = unquote(value);
-    }
-  }
-  return { data, rest: mdx.slice(m[0].length) };
-}
-
-const unquote = (s: string) => s.trim().replace(/^(["'])(.*)\1$/, "$2");
 
 const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " " };
 function decodeEntities(s: string): string {
@@ -239,74 +194,60 @@ function wagtailBodyText(body: unknown): string {
  *   first_published_at, search_description }, body, tags? } }`.
  */
 export function parsePublishEvent(input: unknown, now = new Date()): ContentPiece {
-  if (!isObject(input)) throw invalid([{ field: "body", message: "must be a JSON object" }]);
-  const source =
-    str(input.source) ?? (isObject(input.page) ? "wagtail" : "content" in input ? "mdx" : undefined);
-  const errors: FieldError[] = [];
-  if (source === "mdx") {
-    const content = typeof input.content === "string" ? input.content : "";
-    if (!content.trim()) errors.push({ field: "content", message: "must be the MDX source of the piece" });
-    const head = frontmatterOf(content).data;
-    const fm = { ...head, ...(isObject(input.frontmatter) ? input.frontmatter : {}) };
-    const slug = str(input.slug) ?? str(fm.slug);
-    if (!slug) errors.push({ field: "slug", message: "is required" });
-    const title = str(fm.title);
-    if (!title) errors.push({ field: "frontmatter.title", message: "is required" });
-    const url = httpUrl(input.url ?? fm.url, "url", errors);
-    const publishedAt = date(fm.date ?? input.published_at, "frontmatter.date", errors, now);
-    const text = content ? mdxToText(content) : "";
-    if (content.trim() && !text)
-      errors.push({ field: "content", message: "has no text once markup is removed" });
-    if (errors.length) throw invalid(errors);
+  return pieceOf(parse(publishEvent, input, "publish event"), now);
+}
+
+/** The contracts' publish request, and the one check only extraction can make: the piece has text. */
+export const publishEvent = publishRequest.superRefine(
+  (body, ctx) => {
+    const source = publishSourceOf(body);
+    if (
+      source === "mdx" &&
+      typeof body.content === "string" &&
+      body.content.trim() &&
+      !mdxToText(body.content)
+    ) {
+      ctx.addIssue({ code: "custom", path: ["content"], message: "has no text once markup is removed" });
+    }
+    if (source === "wagtail" && isObject(body.page) && !wagtailBodyText(body.page.body)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["page", "body"],
+        message: "must hold the page's text (StreamField or HTML)",
+      });
+    }
+  },
+  { when: (payload) => isObject(payload.value) },
+);
+
+/** The piece a valid publish event describes. */
+export function pieceOf(input: PublishRequest, now = new Date()): ContentPiece {
+  if (publishSourceOf(input) === "mdx") {
+    const content = input.content ?? "";
+    const fm: Json = { ...frontmatterOf(content).data, ...(input.frontmatter ?? {}) };
     return {
       source: "mdx",
-      externalId: slug!,
-      title: title!,
-      url,
-      text,
+      externalId: (str(input.slug) ?? str(fm.slug))!,
+      title: str(fm.title)!,
+      url: httpUrlOf(input.url ?? fm.url)!,
+      text: mdxToText(content),
       tags: tagList(fm.tags ?? fm.keywords),
       description: str(fm.description),
-      publishedAt,
+      publishedAt: dateOr(fm.date ?? input.published_at, now),
     };
   }
-  if (source === "wagtail") {
-    const page = isObject(input.page) ? input.page : undefined;
-    if (!page) throw invalid([{ field: "page", message: "must be the Wagtail page object (API v2 shape)" }]);
-    const meta = isObject(page.meta) ? page.meta : {};
-    const id = page.id;
-    if (!(typeof id === "number" || (typeof id === "string" && id.trim()))) {
-      errors.push({ field: "page.id", message: "is required" });
-    }
-    const title = str(page.title);
-    if (!title) errors.push({ field: "page.title", message: "is required" });
-    const url = httpUrl(meta.html_url ?? page.url, "page.meta.html_url", errors);
-    const publishedAt = date(
-      meta.first_published_at ?? meta.last_published_at,
-      "page.meta.first_published_at",
-      errors,
-      now,
-    );
-    const text = wagtailBodyText(page.body);
-    if (!text)
-      errors.push({ field: "page.body", message: "must hold the page's text (StreamField or HTML)" });
-    if (errors.length) throw invalid(errors);
-    return {
-      source: "wagtail",
-      externalId: String(id),
-      title: title!,
-      url,
-      text,
-      tags: tagList(page.tags ?? meta.tags),
-      description: str(meta.search_description),
-      publishedAt,
-    };
-  }
-  throw invalid([
-    {
-      field: "source",
-      message: 'must be "mdx" or "wagtail" (or send `content` for MDX, `page` for Wagtail)',
-    },
-  ]);
+  const page = input.page as Json;
+  const meta = (isObject(page.meta) ? page.meta : {}) as Json;
+  return {
+    source: "wagtail",
+    externalId: String(page.id),
+    title: str(page.title)!,
+    url: httpUrlOf(meta.html_url ?? page.url)!,
+    text: wagtailBodyText(page.body),
+    tags: tagList(page.tags ?? meta.tags),
+    description: str(meta.search_description),
+    publishedAt: dateOr(meta.first_published_at ?? meta.last_published_at, now),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -515,41 +456,15 @@ export function adaptPiece(
 
 /** The optional scheduling fields of a publish request: `platforms`, `start_at`, `offsets_minutes`. */
 export function parseScheduleOptions(input: unknown, now = new Date()) {
-  const body = isObject(input) ? input : {};
-  const errors: FieldError[] = [];
-  let platforms: Platform[] | undefined;
-  if (body.platforms !== undefined) {
-    if (
-      !Array.isArray(body.platforms) ||
-      body.platforms.length === 0 ||
-      body.platforms.some((p) => !(PLATFORMS as readonly unknown[]).includes(p))
-    ) {
-      errors.push({ field: "platforms", message: `must be a non-empty list of: ${PLATFORMS.join(", ")}` });
-    } else platforms = [...new Set(body.platforms as Platform[])];
-  }
-  const start = date(body.start_at, "start_at", errors, now);
-  let offsetsMinutes: Partial<Record<Platform, number>> | undefined;
-  if (body.offsets_minutes !== undefined) {
-    const given = body.offsets_minutes;
-    if (
-      !isObject(given) ||
-      Object.entries(given).some(
-        ([k, v]) =>
-          !(PLATFORMS as readonly string[]).includes(k) ||
-          typeof v !== "number" ||
-          !Number.isInteger(v) ||
-          v < 0 ||
-          v > 60 * 24 * 90,
-      )
-    ) {
-      errors.push({
-        field: "offsets_minutes",
-        message: `must map ${PLATFORMS.join(", ")} to whole minutes from 0 to 129600`,
-      });
-    } else offsetsMinutes = given as Partial<Record<Platform, number>>;
-  }
-  if (errors.length) throw invalid(errors);
-  return { platforms, start, offsetsMinutes };
+  return scheduleOf(parse(scheduleOptions, isObject(input) ? input : {}, "publish event"), now);
+}
+
+export function scheduleOf(body: z.output<typeof scheduleOptions>, now = new Date()) {
+  return {
+    platforms: body.platforms,
+    start: dateOr(body.start_at, now),
+    offsetsMinutes: body.offsets_minutes as Partial<Record<Platform, number>> | undefined,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

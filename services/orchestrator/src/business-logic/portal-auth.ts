@@ -6,12 +6,18 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import type pg from "pg";
-import { z } from "zod";
+import {
+  clientEmailQuery,
+  magicLinkRequest,
+  parse,
+  sessionRequest,
+  type MagicLinkRequested,
+} from "@roboagency/contracts";
 import { withTransaction } from "../data-access/database.ts";
 import { getProject, getRun, listProjectEmails, type Queryable } from "../data-access/repository.ts";
 import type { Deps } from "./deps.ts";
 import { HttpError, notFound } from "./errors.ts";
-import { fieldErrors, mailboxOf } from "./intake.ts";
+import { mailboxOf } from "./intake.ts";
 
 export const MAGIC_LINK_TTL_SECONDS = 15 * 60;
 /** Sign-in links one address may ask for within MAGIC_LINK_TTL_SECONDS. */
@@ -19,42 +25,8 @@ export const MAGIC_LINKS_PER_WINDOW = 5;
 
 const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
 
-/** Only a path of the portal itself: an open redirect would turn the sign-in email into phishing. */
-const portalPath = z
-  .string({ error: "must be a string" })
-  .max(500, { error: "must be at most 500 characters" })
-  .refine(
-    (p) => /^\/portal(\/[\w\-./]*)?(\?[\w\-=&%.]*)?$/.test(p) && !p.includes("//") && !p.includes(".."),
-    {
-      error: "must be a path under /portal, such as /portal/projects/<id>",
-    },
-  );
-
-const emailField = z
-  .string({ error: "is required" })
-  .trim()
-  .max(254, { error: "must be at most 254 characters" })
-  .pipe(z.email({ error: "must be a valid email address" }));
-
-export const magicLinkRequest = z.strictObject(
-  { email: emailField, redirect: portalPath.optional() },
-  { error: (issue) => (issue.code === "unrecognized_keys" ? "is not a field of this request" : undefined) },
-);
-
-function parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
-  const parsed = schema.safeParse(body ?? {});
-  if (parsed.success) return parsed.data;
-  const fields = fieldErrors(parsed.error);
-  throw new HttpError(
-    422,
-    "invalid_request",
-    `Invalid ${what}: ${fields.map((f) => `${f.field} ${f.message}`).join("; ")}.`,
-    fields,
-  );
-}
-
 export function parseEmail(value: unknown): string {
-  return parse(z.object({ email: emailField }), { email: value }, "query").email;
+  return parse(clientEmailQuery, { email: value }, "query").email;
 }
 
 /**
@@ -94,10 +66,7 @@ async function issueWith(signIn: PortalSignIn, email: string, logger: Deps["logg
   }
 }
 
-export interface MagicLinkRequested {
-  /** When the link stops working. The answer is the same whether or not the address is known. */
-  expires_at: string;
-}
+export type { MagicLinkRequested };
 
 /**
  * Sign-in links are bounded per mailbox (MAGIC_LINKS_PER_WINDOW per MAGIC_LINK_TTL_SECONDS, with
@@ -156,7 +125,7 @@ export async function requestMagicLink(
   body: unknown,
   limits?: ReturnType<typeof signInLimits>,
 ): Promise<MagicLinkRequested> {
-  const { email, redirect = "/portal" } = parse(magicLinkRequest, body, "sign-in request");
+  const { email, redirect = "/portal" } = parse(magicLinkRequest, body ?? {}, "sign-in request");
   const { pool, config } = deps;
   await limits?.admit(email);
   const known = await pool.query("SELECT 1 FROM leads WHERE lower(email) = lower($1) LIMIT 1", [email]);
@@ -199,10 +168,6 @@ function signInHtml(link: string): string {
 </body></html>`;
 }
 
-export const sessionRequest = z.strictObject({
-  token: z.string({ error: "is required" }).regex(/^[\w-]{20,100}$/, { error: "is not a sign-in token" }),
-});
-
 /**
  * Uses up a sign-in link: answers whom it signs in, or 401 when it is unknown, used or expired.
  * The row is used up before the provider sees the token, so a token is offered to it at most
@@ -213,7 +178,7 @@ export async function consumeMagicLink(
   body: unknown,
   signIn: PortalSignIn = agencySignIn,
 ): Promise<{ email: string; redirect: string }> {
-  const { token } = parse(sessionRequest, body, "session request");
+  const { token } = parse(sessionRequest, body ?? {}, "session request");
   const signedIn = await withTransaction(pool, async (tx) => {
     const { rows } = await tx.query<{ email: string; redirect: string }>(
       `UPDATE portal_magic_links SET used_at = now()

@@ -15,7 +15,8 @@ import { RunEvents } from "../../business-logic/run-events.ts";
 import { startTestAgency, type TestAgency } from "../../testing/agency-harness.ts";
 import { createApp } from "./app.ts";
 import { DOCS_CSP, OPERATIONS, authOf, type Auth } from "./openapi.ts";
-import { intakeAccepted, intakeRequest, runStatus } from "./schemas.ts";
+import { intakeAccepted, intakeSchema, runView } from "@roboagency/contracts";
+import { listSectors } from "@roboagency/agents";
 
 interface Doc {
   openapi: string;
@@ -95,6 +96,8 @@ function requestFor(path: string, method: string, headers: Record<string, string
     body: body ? JSON.stringify(body.example ?? {}) : undefined,
   });
 }
+
+const intakeRequest = intakeSchema(listSectors().map((s) => s.id));
 
 const errorOf = async (res: Response) =>
   (res.headers.get("content-type") ?? "").includes("json")
@@ -213,7 +216,7 @@ describe("GET /v1/openapi.json", () => {
     const runBody: unknown = await run.json();
     const runValid = documentedSchema("/v1/runs/{runId}", "get", "200");
     expect(runValid(runBody), JSON.stringify(runValid.errors)).toBe(true);
-    const parsed = runStatus.safeParse(runBody);
+    const parsed = runView.safeParse(runBody);
     expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
     expect(parsed.data?.steps).toHaveLength(8);
 
