@@ -48,7 +48,10 @@ function messageOf(issue: z.core.$ZodIssue): string {
  * Each issue as a field and a message; an unknown key is a field of its own. Paths are dotted
  * (`page.meta.html_url`); a body that is not an object is the field `body`.
  */
-export function fieldErrors(error: z.ZodError, unknownKey = "is not a field of this request"): FieldError[] {
+export function fieldErrors(
+  error: z.core.$ZodError,
+  unknownKey = "is not a field of this request",
+): FieldError[] {
   const out: FieldError[] = [];
   for (const issue of error.issues) {
     const at = issue.path.map(String).join(".");
@@ -73,26 +76,26 @@ export function invalidRequest(fields: FieldError[], what = "request"): HttpErro
 }
 
 /** The body as `schema` reads it, or a 422 naming every bad field. */
-export function parse<S extends z.ZodType>(schema: S, body: unknown, what?: string): z.output<S> {
-  const parsed = schema.safeParse(body);
+export function parse<S extends z.core.$ZodType>(schema: S, body: unknown, what?: string): z.output<S> {
+  const parsed = z.safeParse(schema, body);
   if (parsed.success) return parsed.data;
   throw invalidRequest(fieldErrors(parsed.error), what);
 }
 
 /** `parse` for schemas with asynchronous refinements (a check against the database). */
-export async function parseAsync<S extends z.ZodType>(
+export async function parseAsync<S extends z.core.$ZodType>(
   schema: S,
   body: unknown,
   what?: string,
 ): Promise<z.output<S>> {
-  const parsed = await schema.safeParseAsync(body);
+  const parsed = await z.safeParseAsync(schema, body);
   if (parsed.success) return parsed.data;
   throw invalidRequest(fieldErrors(parsed.error), what);
 }
 
 /** Every bad field of `body`, by field (the first message each), for a form to show; {} when fine. */
-export function formErrors(schema: z.ZodType, body: unknown): Record<string, string> {
-  const parsed = schema.safeParse(body);
+export function formErrors(schema: z.core.$ZodType, body: unknown): Record<string, string> {
+  const parsed = z.safeParse(schema, body);
   const errors: Record<string, string> = {};
   if (!parsed.success) for (const f of fieldErrors(parsed.error)) errors[f.field] ??= f.message;
   return errors;

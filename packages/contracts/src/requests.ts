@@ -4,10 +4,9 @@
  * is generated from them. Messages read after the field name ("email must be a valid email address").
  */
 import { z } from "zod";
+import { DEFAULT_WORKFLOW, WORKFLOWS, emailField } from "./intake.ts";
 
-/** C0 and C1 controls (CR and LF among them), DEL and the Unicode line and paragraph separators. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+export * from "./intake.ts";
 
 const unknownKeys = (message: string) => ({
   error: (issue: { code: string }) => (issue.code === "unrecognized_keys" ? message : undefined),
@@ -16,85 +15,6 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 /** Refinements that run even when a field already failed, so one answer names every bad field. */
 const always = { when: (payload: { value: unknown }) => isObject(payload.value) };
-
-// Intake ----------------------------------------------------------------------------------------
-
-export const DEFAULT_WORKFLOW = "proto_v1";
-export const WORKFLOWS = [DEFAULT_WORKFLOW] as const;
-export const INTAKE_FIELDS = [
-  "sector",
-  "email",
-  "name",
-  "company",
-  "idea",
-  "goals",
-  "budget",
-  "timeline",
-] as const;
-export type IntakeField = (typeof INTAKE_FIELDS)[number];
-export const IDEA_MIN_CHARS = 20;
-/** The API's default INTAKE_IDEA_MAX_CHARS. */
-export const IDEA_MAX_CHARS = 4000;
-/** The longest value of each field but the idea, whose limit is the API's INTAKE_IDEA_MAX_CHARS. */
-export const INTAKE_MAX_CHARS = {
-  email: 254,
-  name: 200,
-  company: 200,
-  goals: 2000,
-  budget: 200,
-  timeline: 200,
-} as const;
-
-const optionalText = (max: number) =>
-  z
-    .string({ error: "must be a string" })
-    .trim()
-    .max(max, { error: `must be at most ${max} characters` })
-    .optional()
-    .transform((v) => (v ? v : undefined));
-
-/**
- * A one-line field (a name, a company): control characters, CR/LF among them, become spaces, so
- * a value cannot break a line wherever it is shown, an email header least of all.
- */
-const optionalLine = (max: number) =>
-  z.preprocess((v) => (typeof v === "string" ? v.replace(CONTROL_CHARACTERS, " ") : v), optionalText(max));
-
-const emailField = z
-  .string({ error: "is required" })
-  .trim()
-  .max(INTAKE_MAX_CHARS.email, { error: `must be at most ${INTAKE_MAX_CHARS.email} characters` })
-  .pipe(z.email({ error: "must be a valid email address" }));
-
-/**
- * POST /v1/intake. The sectors are the agents' (GET /v1/sectors), passed in so that the portal's
- * browser code need not load the agents.
- */
-export function intakeSchema(sectorIds: readonly string[], ideaMaxChars = IDEA_MAX_CHARS) {
-  const known = new Set(sectorIds);
-  return z.strictObject(
-    {
-      email: emailField,
-      name: optionalLine(INTAKE_MAX_CHARS.name),
-      company: optionalLine(INTAKE_MAX_CHARS.company),
-      sector: z
-        .string({ error: "is required" })
-        .refine((s) => known.has(s), { error: "is not a known sector (see GET /v1/sectors)" }),
-      idea: z
-        .string({ error: "is required" })
-        .trim()
-        .min(IDEA_MIN_CHARS, {
-          error: `must be at least ${IDEA_MIN_CHARS} characters: describe the idea in a sentence or two`,
-        })
-        .max(ideaMaxChars, { error: `must be at most ${ideaMaxChars} characters` }),
-      goals: optionalText(INTAKE_MAX_CHARS.goals),
-      budget: optionalLine(INTAKE_MAX_CHARS.budget),
-      timeline: optionalLine(INTAKE_MAX_CHARS.timeline),
-    },
-    unknownKeys("is not a field of the intake"),
-  );
-}
-export type IntakeRequest = z.output<ReturnType<typeof intakeSchema>>;
 
 // Runs ------------------------------------------------------------------------------------------
 

@@ -1,12 +1,17 @@
 /**
  * The intake's fields, steps and validation, shared by the browser (inline errors) and the form
- * action (the no-JavaScript path). Validation is the API's own schema (@roboagency/contracts'
- * `intakeSchema`), so the portal never accepts what the API refuses or the other way round; only
+ * action (the no-JavaScript path). Validation is the API's own schema (`intakeSchema` of
+ * @roboagency/contracts/intake, zod's mini build), so the portal never accepts what the API refuses or the other way round; only
  * the words for an empty or malformed field are the portal's.
  */
-import { IDEA_MAX_CHARS, INTAKE_FIELDS, intakeSchema, type IntakeField } from "@roboagency/contracts";
+import { IDEA_MAX_CHARS, INTAKE_FIELDS, intakeSchema, type IntakeField } from "@roboagency/contracts/intake";
 
-export { IDEA_MAX_CHARS, IDEA_MIN_CHARS, INTAKE_FIELDS, type IntakeField } from "@roboagency/contracts";
+export {
+  IDEA_MAX_CHARS,
+  IDEA_MIN_CHARS,
+  INTAKE_FIELDS,
+  type IntakeField,
+} from "@roboagency/contracts/intake";
 export type IntakeValues = Record<IntakeField, string>;
 export type IntakeErrors = Partial<Record<IntakeField, string>>;
 

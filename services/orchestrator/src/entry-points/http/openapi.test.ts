@@ -9,7 +9,7 @@ import SwaggerParser from "@apidevtools/swagger-parser";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { z } from "zod";
+import { z } from "zod";
 import { launchChromium } from "../../../../../agents/src/testing/browser.ts";
 import { RunEvents } from "../../business-logic/run-events.ts";
 import { startTestAgency, type TestAgency } from "../../testing/agency-harness.ts";
@@ -157,7 +157,7 @@ describe("GET /v1/openapi.json", () => {
     let checked = 0;
     for (const op of OPERATIONS) {
       const documented = doc.paths[op.path]![op.method]!;
-      const bodies: Array<[string, z.ZodType | undefined, unknown]> = [];
+      const bodies: Array<[string, z.core.$ZodType | undefined, unknown]> = [];
       if (op.body?.example !== undefined) {
         bodies.push([
           "request",
@@ -175,7 +175,7 @@ describe("GET /v1/openapi.json", () => {
         }
       }
       for (const [which, schema, example] of bodies) {
-        const parsed = schema!.safeParse(example);
+        const parsed = z.safeParse(schema!, example);
         expect(
           parsed.success,
           `${op.method} ${op.path} ${which}: ${JSON.stringify(parsed.error?.issues)}`,

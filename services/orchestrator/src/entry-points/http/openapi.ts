@@ -42,7 +42,7 @@ export function authOf(security: Array<Record<string, string[]>> | undefined): A
 
 const REF = "#/components/schemas/";
 
-function schemaOf(schema: z.ZodType): Record<string, unknown> {
+function schemaOf(schema: z.core.$ZodType): Record<string, unknown> {
   const id = z.globalRegistry.get(schema)?.id;
   if (id) return { $ref: `${REF}${id}` };
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
@@ -53,7 +53,7 @@ function schemaOf(schema: z.ZodType): Record<string, unknown> {
   return rest;
 }
 
-function content(body: Partial<Operation["responses"][number]> & { schema?: z.ZodType }) {
+function content(body: Partial<Operation["responses"][number]> & { schema?: z.core.$ZodType }) {
   if (!body.schema) return undefined;
   return {
     [body.contentType ?? "application/json"]: {

@@ -12,7 +12,7 @@ import { z } from "zod";
 export type Auth = "public" | "operator" | "portal" | "signed";
 
 interface Body {
-  schema: z.ZodType;
+  schema: z.core.$ZodType;
   example?: unknown;
   contentType?: string;
 }
@@ -25,8 +25,8 @@ export interface Operation {
   tag: string;
   summary: string;
   description?: string;
-  query?: Record<string, { schema: z.ZodType; description: string; required?: boolean }>;
-  headers?: Record<string, { schema: z.ZodType; description: string }>;
+  query?: Record<string, { schema: z.core.$ZodType; description: string; required?: boolean }>;
+  headers?: Record<string, { schema: z.core.$ZodType; description: string }>;
   body?: Body;
   responses: Record<number, { description: string } & Partial<Body>>;
 }
@@ -37,9 +37,9 @@ export const intakeRequest = c
     listSectors().map((x) => x.id),
     c.IDEA_MAX_CHARS,
   )
-  .meta({ id: "IntakeRequest" });
+  .register(z.globalRegistry, { id: "IntakeRequest" });
 
-const json = (schema: z.ZodType, example?: unknown): Body => ({ schema, example });
+const json = (schema: z.core.$ZodType, example?: unknown): Body => ({ schema, example });
 const error = (description: string) => ({ description, ...json(errorBody) });
 const notFoundResponse = error("Unknown id (or another client's, for the portal).");
 const invalid = error("A bad field, named in `fields`.");
