@@ -3,7 +3,7 @@
  * secrets become compose variables (`${DOMAIN}`, `${OPENAI_API_KEY}`) read from `.env`.
  */
 import { stringify } from "yaml";
-import { OPTIONAL_SECRETS, POSTING_SECRETS, type SecretName } from "./config.ts";
+import { OPTIONAL_SECRETS, POSTING_SECRETS, PROJECT, type SecretName } from "./config.ts";
 import {
   NETWORKS,
   containerLabels,
@@ -13,7 +13,7 @@ import {
   volumeNames,
   type DefinitionConfig,
   type ServiceDefinition,
-} from "./services.ts";
+} from "./containers.ts";
 
 /**
  * The configuration compose runs with: one 4 GB host, the container database, Grafana on, and
@@ -75,7 +75,7 @@ export function composeService(s: ServiceDefinition, stack: string): Record<stri
   const out: Record<string, unknown> = {};
   if (s.image.build) out.build = { context: s.image.build.context, dockerfile: s.image.build.dockerfile };
   out.image = s.image.ref;
-  out.container_name = `agency-${s.name}`;
+  out.container_name = `${PROJECT}-${s.name}`;
   if (s.entrypoint) out.entrypoint = s.entrypoint.map(escape);
   if (s.command) out.command = s.command.map(escape);
   if (s.user) out.user = s.user;

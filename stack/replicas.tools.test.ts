@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../scripts/test-services.ts";
 import { render } from "./bin/render.ts";
 import { composeConfig } from "./compose.ts";
-import { serviceDefinitions } from "./services.ts";
+import { serviceDefinitions } from "./containers.ts";
 
 const UPSTREAM = `
 const http = require("node:http");

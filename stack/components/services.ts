@@ -13,7 +13,7 @@ import {
   fillSecrets,
   secretRefs,
   type ServiceDefinition,
-} from "../services.ts";
+} from "../containerSpec.ts";
 import type { Platform } from "./platform.ts";
 
 export type Secrets = Partial<Record<SecretName, pulumi.Output<string>>>;
@@ -79,6 +79,8 @@ export interface ServicesArgs {
   files?: DeliveredFile[];
   /** Further resources a container waits for, by container name. Defaults to none. */
   dependsOn?: Record<string, pulumi.Resource[]>;
+  /** Prefix of the container names, so two instances on one Docker host cannot collide. Defaults to `<name>-` (agency-caddy for Services "agency"). */
+  containerNamePrefix?: string;
 }
 
 export class Services extends pulumi.ComponentResource {
@@ -95,6 +97,7 @@ export class Services extends pulumi.ComponentResource {
       );
     }
 
+    const prefix = args.containerNamePrefix ?? `${name}-`;
     this.containers = {};
     for (const def of args.definitions) {
       const refs = requiredSecrets(def);
@@ -129,7 +132,7 @@ export class Services extends pulumi.ComponentResource {
       this.containers[def.name] = new docker.Container(
         `${name}-${def.name}`,
         {
-          name: `agency-${def.name}`,
+          name: `${prefix}${def.name}`,
           hostname: def.name,
           image,
           entrypoints: def.entrypoint,

@@ -6,13 +6,14 @@
 import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import { networkZone } from "../config.ts";
+import { CONFIG_SCHEMA, SERVER_MEMORY_MB } from "../configSchema.ts";
 import {
   MAIN_PRIVATE_IP,
   PRIVATE_NETWORK_RANGE,
   workerDefinition,
   type DefinitionConfig,
   type ServiceDefinition,
-} from "../services.ts";
+} from "../containers.ts";
 import { Host } from "./host.ts";
 import { Platform } from "./platform.ts";
 import { Services, type Secrets } from "./services.ts";
@@ -37,13 +38,13 @@ export function workerIp(i: number): string {
 }
 
 export interface WorkersArgs {
-  /** Number of worker servers. Defaults to 0. */
+  /** Number of worker servers. Defaults to agency:workerServers' default (0). */
   count?: number;
-  /** Server type of each. Defaults to cx23. */
+  /** Server type of each. Defaults to agency:workerServerType's default. */
   serverType?: string;
-  /** Memory of that type in MB. Defaults to 4096. */
+  /** Memory of that type in MB. Defaults to that of `serverType`. */
   serverMemoryMb?: number;
-  /** Hetzner location. Defaults to nbg1. */
+  /** Hetzner location. Defaults to agency:location's default. */
   location?: string;
   /** Network zone of the location. Defaults to the zone of `location`. */
   networkZone?: string;
@@ -64,6 +65,11 @@ export interface WorkersArgs {
   secrets: Secrets;
   /** Stack name. Required. */
   stack: string;
+  /**
+   * Prefix of the worker container's name on each worker server (its own Docker host, so the
+   * main stack's prefix cannot collide there). Defaults to `<name>-<i>-`.
+   */
+  containerNamePrefix?: string;
 }
 
 export class Workers extends pulumi.ComponentResource {
@@ -73,7 +79,9 @@ export class Workers extends pulumi.ComponentResource {
 
   constructor(name: string, args: WorkersArgs, opts?: pulumi.ComponentResourceOptions) {
     super("agency:stack:Workers", name, {}, opts);
-    const count = args.count ?? 0;
+    const count = args.count ?? CONFIG_SCHEMA.workerServers.default;
+    const serverType = args.serverType ?? CONFIG_SCHEMA.workerServerType.default;
+    const location = args.location ?? CONFIG_SCHEMA.location.default;
     if (count > 0 && args.definitionConfig.database !== "external") {
       throw new pulumi.ResourceError(
         "worker servers need an external database: pulumi config set agency:database external",
@@ -90,7 +98,7 @@ export class Workers extends pulumi.ComponentResource {
       {
         networkId: network.id.apply(Number),
         type: "cloud",
-        networkZone: args.networkZone ?? networkZone(args.location ?? "nbg1"),
+        networkZone: args.networkZone ?? networkZone(location),
         ipRange: "10.70.0.0/24",
       },
       { parent: this },
@@ -101,16 +109,21 @@ export class Workers extends pulumi.ComponentResource {
       { parent: this, dependsOn: [subnet] },
     );
 
-    const memory = args.serverMemoryMb ?? 4096;
+    const memory = args.serverMemoryMb ?? SERVER_MEMORY_MB[serverType];
+    if (memory === undefined)
+      throw new pulumi.ResourceError(
+        `no memory known for server type ${serverType}; pass serverMemoryMb`,
+        this,
+      );
     const def = remoteWorkerDefinition(args.definitionConfig, memory);
     for (let i = 0; i < count; i++) {
       const host = new Host(
         `${name}-${i}`,
         {
           role: "worker",
-          serverType: args.serverType,
+          serverType,
           plannedMemoryMb: memory,
-          location: args.location,
+          location,
           sshPublicKeys: args.host.sshPublicKeys,
           sshKeyIds: args.host.sshKeyIds,
           sshSourceRanges: args.host.sshSourceRanges,
@@ -125,18 +138,27 @@ export class Workers extends pulumi.ComponentResource {
         `${name}-${i}`,
         {
           dockerHost: host.dockerHost,
+          hostReadiness: host.readiness,
           hostPublicKey: host.hostPublicKey,
           connection: host.connection,
           stack: args.stack,
           images: [def.image],
           networks: ["edge"],
           protect: false,
+          // Its own Docker host: the plain network name, as on the main server.
+          dockerNamePrefix: "",
         },
         { parent: this, dependsOn: [this.mainAttachment] },
       );
       new Services(
         `${name}-${i}`,
-        { definitions: [def], platform, secrets: args.secrets, stack: args.stack },
+        {
+          definitions: [def],
+          platform,
+          secrets: args.secrets,
+          stack: args.stack,
+          containerNamePrefix: args.containerNamePrefix ?? `${name}-${i}-`,
+        },
         { parent: this },
       );
       this.ips.push(host.ipv4);

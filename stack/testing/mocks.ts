@@ -11,6 +11,9 @@ export interface Recorded {
   inputs: Record<string, unknown>;
 }
 
+/** What each registration asked the engine, by `${type}::${name}`: its parent's URN and explicit dependencies (URNs). */
+export const registrations = new Map<string, { parent: string; dependencies: string[] }>();
+
 export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 
 export const recorded: Recorded[] = [];
@@ -71,6 +74,24 @@ export function setAgencyMocks(stack: string): void {
     stack,
     false,
   );
+  // The mocks see only type, name and inputs; the dependencies are on the request itself.
+  type Request = {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getDependenciesList(): string[];
+  };
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(req: Request, cb: unknown): unknown;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    registrations.set(`${req.getType()}::${req.getName()}`, {
+      parent: req.getParent(),
+      dependencies: req.getDependenciesList(),
+    });
+    return register(req, cb);
+  };
 }
 
 /**

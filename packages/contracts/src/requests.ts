@@ -176,36 +176,6 @@ export function httpUrlOf(value: unknown): string | undefined {
   return undefined;
 }
 
-const unquote = (s: string) => s.trim().replace(/^(["'])(.*)\1$/, "$2");
-
-/** The `---`-fenced YAML head of an MDX file, for the flat keys a post needs. */
-export function frontmatterOf(mdx: string): { data: Record<string, unknown>; rest: string } {
-  const m = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?/.exec(mdx);
-  if (!m) return { data: {}, rest: mdx };
-  const data: Record<string, unknown> = {};
-  let listKey: string | undefined;
-  for (const line of m[1]!.split(/\r?\n/)) {
-    const item = /^\s+-\s+(.*)$/.exec(line);
-    if (item && listKey) {
-      (data[listKey] as string[]).push(unquote(item[1]!));
-      continue;
-    }
-    const kv = /^([A-Za-z_][\w-]*)\s*:\s*(.*)$/.exec(line);
-    if (!kv) continue;
-    const [, key, value] = kv as unknown as [string, string, string];
-    listKey = undefined;
-    if (value === "") {
-      data[key] = [];
-      listKey = key;
-    } else if (/^\[.*\]$/.test(value)) {
-      data[key] = value.slice(1, -1).split(",").map(unquote).filter(Boolean);
-    } else {
-      data[key] = unquote(value);
-    }
-  }
-  return { data, rest: mdx.slice(m[0].length) };
-}
-
 /** Which CMS sent the event: `source`, else a `page` object is Wagtail's and `content` is MDX. */
 export function publishSourceOf(body: Record<string, unknown>): "mdx" | "wagtail" | undefined {
   const source =
@@ -249,53 +219,10 @@ const wagtailPage = z
   .meta({ description: "A Wagtail API v2 page." });
 
 /**
- * The fields each CMS must send, whichever way it sends them (MDX's title may sit in the head of
- * its content). The text of the piece is checked where it is extracted (the orchestrator).
- */
-function requirePublished(body: Record<string, unknown>, ctx: z.RefinementCtx): void {
-  const source = publishSourceOf(body);
-  const issue = (path: Array<string | number>, message: string) =>
-    ctx.addIssue({ code: "custom", path, message });
-  // A value of the wrong type is already named by its field's schema.
-  const absentOr = (v: unknown) => v === undefined || typeof v === "string";
-  const checkDate = (value: unknown, path: string[]) => {
-    if (
-      value !== undefined &&
-      value !== null &&
-      value !== "" &&
-      Number.isNaN(new Date(String(value)).getTime())
-    )
-      issue(path, "must be an ISO 8601 date");
-  };
-  if (source === "mdx") {
-    const content = typeof body.content === "string" ? body.content : "";
-    if (!content.trim() && absentOr(body.content)) issue(["content"], "must be the MDX source of the piece");
-    const fm = { ...frontmatterOf(content).data, ...(isObject(body.frontmatter) ? body.frontmatter : {}) };
-    if (!(str(body.slug) ?? str(fm.slug)) && absentOr(body.slug)) issue(["slug"], "is required");
-    if (!str(fm.title)) issue(["frontmatter", "title"], "is required");
-    if (!httpUrlOf(body.url ?? fm.url)) issue(["url"], "must be an absolute http(s) URL");
-    checkDate(fm.date ?? body.published_at, ["frontmatter", "date"]);
-  } else if (source === "wagtail") {
-    if (!isObject(body.page)) {
-      issue(["page"], "must be the Wagtail page object (API v2 shape)");
-      return;
-    }
-    const page = body.page;
-    const meta = isObject(page.meta) ? page.meta : {};
-    if (!(typeof page.id === "number" || str(page.id))) issue(["page", "id"], "is required");
-    if (!str(page.title)) issue(["page", "title"], "is required");
-    if (!httpUrlOf(meta.html_url ?? page.url))
-      issue(["page", "meta", "html_url"], "must be an absolute http(s) URL");
-    checkDate(meta.first_published_at ?? meta.last_published_at, ["page", "meta", "first_published_at"]);
-  } else {
-    issue(["source"], 'must be "mdx" or "wagtail" (or send `content` for MDX, `page` for Wagtail)');
-  }
-}
-
-/**
  * POST /v1/content and the CMS webhook: a publish event, MDX (`{ source: "mdx", slug, url,
  * content, frontmatter? }`) or a Wagtail API v2 page (`{ source: "wagtail", page }`), with the
- * optional schedule and media fields.
+ * optional schedule and media fields. The fields' types; what each CMS must send (a title may sit
+ * in the front matter) and that the piece has text are the orchestrator's refinements.
  */
 export const publishRequest = z
   .looseObject({
@@ -304,7 +231,6 @@ export const publishRequest = z
     ...scheduleOptions.shape,
     ...mediaOptions.shape,
   })
-  .superRefine(requirePublished, always)
   .meta({ id: "PublishRequest", description: "A CMS publish event: MDX or a Wagtail API v2 page." });
 export type PublishRequest = z.output<typeof publishRequest>;
 

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../../scripts/test-services.ts";
-import { unsubscribeToken } from "../../orchestrator/src/business-logic/content.ts";
+import { unsubscribeToken } from "../../orchestrator/src/business-logic/subscriptions.ts";
 import { anIntake, startTestAgency, type TestAgency } from "../../orchestrator/src/testing/agency-harness.ts";
 import { startPortal, type RunningPortal } from "../start.ts";
 import { keysOf } from "../../orchestrator/src/business-logic/keys.ts";

@@ -7,7 +7,8 @@ import { DEFAULT_WORKFLOW, intakeSchema, parse, type IntakeAccepted } from "@rob
 import { listSectors } from "@roboagency/agents";
 import type pg from "pg";
 import { withTransaction } from "../data-access/database.ts";
-import { findIdempotent, insertIntake, type IntakeRecord } from "../data-access/repository.ts";
+import { findIdempotent, insertIntake, type IntakeRecord } from "../data-access/leads-projects.ts";
+import { lockForTransaction } from "../data-access/locks.ts";
 import type { Limit, RateLimits } from "../data-access/rate-limits.ts";
 import { HttpError } from "./errors.ts";
 
@@ -179,7 +180,7 @@ export async function submitIntake(
     return await withTransaction(pool, async (tx) => {
       if (idempotencyKey) {
         // Serialises concurrent submits with one key, so exactly one of them creates the rows.
-        await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [`idem:${idempotencyKey}`]);
+        await lockForTransaction(tx, `idem:${idempotencyKey}`);
         const previous = await findIdempotent(tx, idempotencyKey);
         if (previous) {
           if (previous.request_hash !== requestHash) {

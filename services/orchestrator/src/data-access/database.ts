@@ -10,6 +10,9 @@ import path from "node:path";
 import pg from "pg";
 import { startEmbeddedPostgres } from "./embedded-postgres.ts";
 
+/** The pool or a transaction's client: every repository function runs on either. */
+export type Queryable = Pick<pg.Pool | pg.PoolClient, "query">;
+
 export interface Database {
   pool: pg.Pool;
   /** Connection URL, password included: do not log it (use `redactUrl`). */
@@ -176,6 +179,11 @@ export async function withTransaction<T>(
   } finally {
     client.release(broken);
   }
+}
+
+/** A round trip to Postgres, for the readiness probe. */
+export async function ping(db: Queryable): Promise<void> {
+  await db.query("SELECT 1");
 }
 
 export interface LocalOrRemoteOptions {

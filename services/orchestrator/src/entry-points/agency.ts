@@ -5,14 +5,13 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import pg from "pg";
 import type { Config } from "../config.ts";
 import { draftingModelFromEnv } from "@roboagency/agents";
 import { durablePipeline } from "../data-access/checkpointer.ts";
-import { connectLocalOrRemoteDatabase, migrate } from "../data-access/database.ts";
+import { connectLocalOrRemoteDatabase, migrate, openDatabase } from "../data-access/database.ts";
 import { checkRedisMaxmemoryPolicy, createBullQueue, createInProcessQueue } from "../data-access/queue.ts";
 import { createRateLimits } from "../data-access/rate-limits.ts";
-import { staleQueuedRuns, unfinishedRuns } from "../data-access/repository.ts";
+import { staleQueuedRuns, unfinishedRuns } from "../data-access/runs.ts";
 import { createSupabaseSignIn } from "../data-access/supabase.ts";
 import { startEmailScheduler } from "../business-logic/campaign.ts";
 import type { Deps, RunJob } from "../business-logic/deps.ts";
@@ -90,18 +89,13 @@ export async function buildDeps(
     // The limits are taken inside the intake's transaction, which holds a connection of the main
     // pool: on that pool, as many parallel intakes as it has connections would wait for each other
     // until the connect timeout. The Postgres store gets a small pool of its own.
-    const limitsPool = new pg.Pool({
-      connectionString: database.url,
-      max: 4,
-      connectionTimeoutMillis: 15_000,
-    });
-    limitsPool.on("error", () => undefined);
-    closers.unshift(() => limitsPool.end());
+    const limits = await openDatabase({ url: database.url, max: 4 });
+    closers.unshift(() => limits.close());
     // Supabase, when configured, holds the artifacts and issues the portal's sign-in links.
     const { supabase } = config;
     const portalSignIn = supabase ? createSupabaseSignIn(supabase) : undefined;
     const rateLimits = createRateLimits({
-      pool: limitsPool,
+      pool: limits.pool,
       redisUrl: config.redisUrl,
       namespace: config.queueName,
     });

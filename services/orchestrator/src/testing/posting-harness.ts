@@ -5,7 +5,9 @@
  */
 import type pg from "pg";
 import { createTestDatabase, type TestDatabase } from "../../../../scripts/test-db.ts";
-import { publishContent, type Platform, type SocialPostRow } from "../business-logic/content.ts";
+import type { Platform } from "../business-logic/content-adaptation.ts";
+import { publishContent } from "../business-logic/content.ts";
+import type { SocialPostRow } from "../data-access/social-posts.ts";
 import type { ContentMedia } from "../business-logic/posting.ts";
 import { migrate, openDatabase, type Database } from "../data-access/database.ts";
 import { createLogger } from "../observability/logger.ts";

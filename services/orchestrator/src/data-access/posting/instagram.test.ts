@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createDryRunAdapter } from "../../business-logic/content.ts";
+import { createDryRunAdapter } from "../../business-logic/posting.ts";
 import { dispatchDuePosts } from "../../business-logic/posting.ts";
 import { fakeInstagram } from "../../testing/fake-platforms.ts";
 import {
@@ -19,7 +19,8 @@ import {
   startPostingDb,
 } from "../../testing/posting-harness.ts";
 import { createLocalAssetStore, type AssetStore } from "../assets.ts";
-import { insertLead, insertProject, insertRun, upsertAsset } from "../repository.ts";
+import { insertLead, insertProject } from "../leads-projects.ts";
+import { insertRun, upsertAsset } from "../runs.ts";
 import { tokenStore } from "./http.ts";
 import { createInstagramAdapter } from "./instagram.ts";
 

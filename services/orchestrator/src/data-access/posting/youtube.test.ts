@@ -18,7 +18,8 @@ import {
   startPostingDb,
 } from "../../testing/posting-harness.ts";
 import { createLocalAssetStore, type AssetStore } from "../assets.ts";
-import { insertLead, insertProject, insertRun, upsertAsset } from "../repository.ts";
+import { insertLead, insertProject } from "../leads-projects.ts";
+import { insertRun, upsertAsset } from "../runs.ts";
 import { createYouTubeAdapter, markerTag } from "./youtube.ts";
 
 let db: Awaited<ReturnType<typeof startPostingDb>>;

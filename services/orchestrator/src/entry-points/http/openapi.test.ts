@@ -14,7 +14,8 @@ import { launchChromium } from "../../../../../agents/src/testing/browser.ts";
 import { RunEvents } from "../../business-logic/run-events.ts";
 import { startTestAgency, type TestAgency } from "../../testing/agency-harness.ts";
 import { createApp } from "./app.ts";
-import { DOCS_CSP, OPERATIONS, authOf, type Auth } from "./openapi.ts";
+import { OPERATIONS, type Auth } from "./openapi-operations.ts";
+import { DOCS_CSP, authOf } from "./openapi.ts";
 import { intakeAccepted, intakeSchema, runView } from "@roboagency/contracts";
 import { listSectors } from "@roboagency/agents";
 

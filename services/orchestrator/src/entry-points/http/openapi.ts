@@ -1,6 +1,7 @@
 /**
- * The API reference: the OpenAPI 3.1 document built from the contracts' zod schemas (@roboagency/contracts) of operations.ts (zod 4's
- * JSON Schema output is draft 2020-12, the dialect OpenAPI 3.1 uses), served at
+ * The API reference: the OpenAPI 3.1 document built from openapi-operations.ts, whose bodies and
+ * answers are the zod schemas of @roboagency/contracts (zod 4's JSON Schema output is draft
+ * 2020-12, the dialect OpenAPI 3.1 uses), served at
  * GET /v1/openapi.json, and rendered at GET /v1/docs by Swagger UI from npm (swagger-ui-dist),
  * served from this API under a CSP that allows only itself.
  */
@@ -12,9 +13,7 @@ import { z } from "zod";
 import type { Deps } from "../../business-logic/deps.ts";
 import { notFound } from "../../business-logic/errors.ts";
 import { listSectors } from "@roboagency/agents";
-import { OPERATIONS, type Auth, type Operation } from "./operations.ts";
-
-export { OPERATIONS, type Auth, type Operation } from "./operations.ts";
+import { OPERATIONS, type Auth, type Operation } from "./openapi-operations.ts";
 
 const SECURITY: Record<Auth, Array<Record<string, string[]>>> = {
   public: [],

@@ -15,7 +15,7 @@ import {
   type StepName,
   type UsageRecord,
 } from "@roboagency/agents";
-import { projectSpend } from "../../data-access/repository.ts";
+import { projectSpend } from "../../data-access/runs.ts";
 import { anIntake, eventually, startTestAgency, type TestAgency } from "../../testing/agency-harness.ts";
 
 class MeteredModel implements DraftingModel {

@@ -3,8 +3,8 @@
  * agency (API and worker, real Postgres and Redis) from the harness; nothing is faked.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Queryable } from "../../data-access/repository.ts";
-import { notifyRun } from "../../data-access/repository.ts";
+import type { Queryable } from "../../data-access/database.ts";
+import { notifyRun } from "../../data-access/run-channel.ts";
 import { anIntake, eventually, startTestAgency, type TestAgency } from "../../testing/agency-harness.ts";
 import { RUN_THREAD_APPLICATION_NAME } from "../run-threads.ts";
 
