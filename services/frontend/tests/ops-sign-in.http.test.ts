@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../../scripts/test-services.ts";
 import { startTestAgency, type TestAgency } from "../../orchestrator/src/testing/agency-harness.ts";
-import { ATTEMPTS_PER_NAME_AND_ADDRESS } from "../../orchestrator/src/business-logic/operator-sign-in.ts";
+import { ATTEMPTS_PER_NAME_AND_ADDRESS } from "@roboagency/contracts";
 import { startPortal, type RunningPortal } from "../start.ts";
 
 let agency: TestAgency;
