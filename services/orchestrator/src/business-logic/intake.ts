@@ -70,13 +70,21 @@ export function fieldErrors(error: z.ZodError): FieldError[] {
   return out;
 }
 
+// Building the schema costs more than checking a body with it: one per limit, made once.
+const schemas = new Map<number, ReturnType<typeof intakeSchema>>();
+function cachedIntakeSchema(ideaMaxChars: number) {
+  let schema = schemas.get(ideaMaxChars);
+  if (!schema) schemas.set(ideaMaxChars, (schema = intakeSchema(ideaMaxChars)));
+  return schema;
+}
+
 export function parseIntake(body: unknown, ideaMaxChars: number): IntakeRecord {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new HttpError(422, "invalid_request", "The body must be a JSON object.", [
       { field: "body", message: "must be a JSON object" },
     ]);
   }
-  const parsed = intakeSchema(ideaMaxChars).safeParse(body);
+  const parsed = cachedIntakeSchema(ideaMaxChars).safeParse(body);
   if (!parsed.success) {
     const fields = fieldErrors(parsed.error);
     throw new HttpError(
