@@ -20,6 +20,7 @@ import { RunEvents } from "../business-logic/run-events.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
 import { createMetrics } from "../observability/metrics.ts";
 import { createApp } from "./http/app.ts";
+import { drainable, type DrainOptions } from "./http/drain.ts";
 import { storageAdapters } from "./storage-adapters.ts";
 import { inlineRunExecutor, startRunThreads } from "./run-threads.ts";
 
@@ -152,11 +153,16 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts the API; resolves once it listens. `stop` lets in-flight requests finish. */
+/**
+ * Starts the API; resolves once it listens. `stop` lets in-flight requests finish. Behind Caddy
+ * (bin/server.ts) idle connections stay open through the drain's grace; with nothing in front
+ * (tests, local) they close at once.
+ */
 export async function startApi(
   deps: Deps,
   port = deps.config.apiPort,
   host = deps.config.apiHost,
+  drainOptions: DrainOptions = { idleGraceMs: 0 },
 ): Promise<RunningServer> {
   const events = new RunEvents(deps.databaseUrl, deps.pool, deps.logger, deps.config.eventStreams);
   await events.start();
@@ -166,6 +172,7 @@ export async function startApi(
   // kept-alive connection just as a client sends on it.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  const { drain } = drainable(server, drainOptions);
   await once(server, "listening");
   const address = server.address() as AddressInfo;
   const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host;
@@ -173,13 +180,10 @@ export async function startApi(
     url: `http://${shownHost}:${address.port}`,
     port: address.port,
     stop: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
+      // Event streams never go idle; the drain cuts them after its grace periods.
+      const drained = drain();
       await events.stop();
-      // Event streams never go idle; past a grace period the remaining connections are cut.
-      const grace = setTimeout(() => server.closeAllConnections(), 5000);
-      await closed;
-      clearTimeout(grace);
+      await drained;
     },
   };
 }
