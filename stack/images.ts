@@ -18,9 +18,16 @@ const WORKSPACE_ROOT = ["package.json", "package-lock.json", "tsconfig.base.json
  * change leaves the orchestrator and the worker running.
  */
 export const IMAGE_SOURCES: Record<BuiltImage, string[]> = {
-  orchestrator: [...WORKSPACE_ROOT, "agents", "services/orchestrator", "stack/package.json"],
+  orchestrator: [
+    ...WORKSPACE_ROOT,
+    "packages/contracts",
+    "agents",
+    "services/orchestrator",
+    "stack/package.json",
+  ],
   frontend: [
     ...WORKSPACE_ROOT,
+    "packages/contracts",
     "agents/package.json",
     "services/orchestrator/package.json",
     "stack/package.json",

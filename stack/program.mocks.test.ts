@@ -348,7 +348,7 @@ describe("mounted repository files", () => {
 });
 
 describe("image source hashes", () => {
-  it("when only the portal changes, then only the frontend image's hash changes", () => {
+  it("when only the portal changes, then only the frontend image's hash changes; the contracts change both", () => {
     const root = mkdtempSync(path.join(tmpdir(), "agency-sources-"));
     const put = (rel: string, text: string) => {
       mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
@@ -370,6 +370,11 @@ describe("image source hashes", () => {
     const afterAgents = imageSourceHashes(root);
     expect(afterAgents.orchestrator).not.toBe(afterPortal.orchestrator);
     expect(afterAgents.frontend).toBe(afterPortal.frontend);
+    // The contracts are bundled into both images.
+    put("packages/contracts/src/index.ts", "export const y = 1;");
+    const afterContracts = imageSourceHashes(root);
+    expect(afterContracts.orchestrator).not.toBe(afterAgents.orchestrator);
+    expect(afterContracts.frontend).not.toBe(afterAgents.frontend);
   });
 });
 

@@ -6,14 +6,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../../scripts/test-services.ts";
 import { startTestAgency, type TestAgency } from "../../orchestrator/src/testing/agency-harness.ts";
-import { ATTEMPTS_PER_NAME_AND_ADDRESS } from "../../orchestrator/src/business-logic/operator-sign-in.ts";
+import { ATTEMPTS_PER_NAME_AND_ADDRESS } from "@roboagency/contracts";
 import { startPortal, type RunningPortal } from "../start.ts";
 
 let agency: TestAgency;
 let portal: RunningPortal;
 
 beforeAll(async () => {
-  // What stack/services.ts gives the deployed portal: the client is the last X-Forwarded-For hop.
+  // What stack/containers.ts gives the deployed portal: the client is the last X-Forwarded-For hop.
   process.env.ADDRESS_HEADER = "x-forwarded-for";
   process.env.XFF_DEPTH = "1";
   const port = await freePort();

@@ -2,21 +2,12 @@
  * The orchestrator's configuration, read once from the environment.
  * Every production part is optional: without it the embedded default serves (see docs/decisions.md).
  */
-import { hkdfSync, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseReviewGates, type ReviewGate } from "@roboagency/agents";
+import { portalToken, portalTokenFrom } from "@roboagency/contracts/portal-token";
 import type { RetentionWindows } from "./data-access/retention.ts";
-
-/**
- * The portal's API token as both sides derive it from the SECRET_KEY they share, so a deployment
- * needs no extra secret. services/frontend/src/lib/server/config.ts derives it the same way.
- */
-export function portalTokenFrom(secretKey: string): string {
-  return Buffer.from(hkdfSync("sha256", secretKey, "", "roboagency portal api token v1", 32)).toString(
-    "base64url",
-  );
-}
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -142,8 +133,9 @@ export interface Config {
   /** Runs one worker process executes at once (WORKER_CONCURRENCY). Defaults to 2. */
   workerConcurrency: number;
   /**
-   * Where a run executes (AGENCY_RUN_ISOLATION): "thread", one worker thread per concurrent run,
-   * or "inline", on the worker's own event loop. Defaults to thread.
+   * Where a run executes (AGENCY_RUN_ISOLATION): "thread", in one long-lived worker thread that
+   * runs the worker's concurrent runs, or "inline", on the worker's own event loop. Defaults to
+   * thread.
    */
   runIsolation: "thread" | "inline";
   /** Name of the run queue; separate agencies on one Redis need separate names. */
@@ -510,7 +502,7 @@ export function loadConfig(env: Env = process.env): Config {
     automationWebhookSecret,
     alertmanagerToken: own("ALERTMANAGER_TOKEN", "alertmanager-token"),
     adminToken: adminToken!,
-    portalToken: env.AGENCY_PORTAL_TOKEN || portalTokenFrom(secretKey!),
+    portalToken: portalToken(env.AGENCY_PORTAL_TOKEN, secretKey!),
     previousPortalToken:
       !env.AGENCY_PORTAL_TOKEN && secretKeyPrevious ? portalTokenFrom(secretKeyPrevious) : undefined,
     adminTokenGenerated,

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { listSectors } from "@roboagency/agents";
-import { fieldErrors, intakeSchema } from "../../../orchestrator/src/business-logic/intake.ts";
+import { fieldErrors, intakeSchema } from "@roboagency/contracts";
 import { emptyIntake, firstStepWithError, intakeBody, validateIntake, type IntakeValues } from "./intake.ts";
 
 const sectorIds = listSectors().map((s) => s.id);
@@ -40,7 +40,7 @@ describe("intake validation", () => {
     it(`when the intake has ${name}, then the portal and the API name the same bad fields`, () => {
       const values = { ...valid, ...overrides };
       const portal = Object.keys(validateIntake(values, sectorIds)).sort();
-      const parsed = intakeSchema(4000).safeParse(intakeBody(values));
+      const parsed = intakeSchema(sectorIds, 4000).safeParse(intakeBody(values));
       const api = parsed.success ? [] : [...new Set(fieldErrors(parsed.error).map((f) => f.field))].sort();
       expect(portal).toEqual(api);
     });

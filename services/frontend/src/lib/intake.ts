@@ -1,39 +1,37 @@
 /**
  * The intake's fields, steps and validation, shared by the browser (inline errors) and the form
- * action (the no-JavaScript path). The rules mirror the API's `intakeSchema`
- * (services/orchestrator/src/business-logic/intake.ts); intake.test.ts holds both to the same
- * verdicts, so the portal never accepts what the API refuses or the other way round.
+ * action (the no-JavaScript path). Validation is the API's own schema (`intakeSchema` of
+ * @roboagency/contracts/intake, zod's mini build), so the portal never accepts what the API refuses or the other way round; only
+ * the words for an empty or malformed field are the portal's.
  */
+import { IDEA_MAX_CHARS, INTAKE_FIELDS, intakeSchema, type IntakeField } from "@roboagency/contracts/intake";
 
-export const INTAKE_FIELDS = [
-  "sector",
-  "email",
-  "name",
-  "company",
-  "idea",
-  "goals",
-  "budget",
-  "timeline",
-] as const;
-export type IntakeField = (typeof INTAKE_FIELDS)[number];
+export {
+  IDEA_MAX_CHARS,
+  IDEA_MIN_CHARS,
+  INTAKE_FIELDS,
+  type IntakeField,
+} from "@roboagency/contracts/intake";
 export type IntakeValues = Record<IntakeField, string>;
 export type IntakeErrors = Partial<Record<IntakeField, string>>;
 
-export const IDEA_MIN_CHARS = 20;
-/** The API's default INTAKE_IDEA_MAX_CHARS. */
-export const IDEA_MAX_CHARS = 4000;
-const MAX: Record<Exclude<IntakeField, "sector" | "idea">, number> = {
-  email: 254,
-  name: 200,
-  company: 200,
-  goals: 2000,
-  budget: 200,
-  timeline: 200,
+/** How the portal words what the API's schema says more tersely. */
+const PORTAL_WORDS: Partial<Record<IntakeField, { empty: string; invalid?: string }>> = {
+  sector: { empty: "Pick a sector.", invalid: "is not a known sector; pick one from the list." },
+  email: {
+    empty: "Enter your email address.",
+    invalid: "must be a valid email address, such as ada@example.com",
+  },
+  idea: { empty: "Describe your idea in a sentence or two." },
 };
 
-/** zod's `z.email()` pattern, which the API uses. */
-const EMAIL =
-  /^(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$/;
+const schemas = new Map<string, ReturnType<typeof intakeSchema>>();
+function schemaFor(sectorIds: readonly string[], ideaMaxChars: number) {
+  const key = `${ideaMaxChars}\0${sectorIds.join("\0")}`;
+  let schema = schemas.get(key);
+  if (!schema) schemas.set(key, (schema = intakeSchema(sectorIds, ideaMaxChars)));
+  return schema;
+}
 
 export const INTAKE_STEPS: ReadonlyArray<{ id: string; title: string; fields: readonly IntakeField[] }> = [
   { id: "sector", title: "Sector", fields: ["sector"] },
@@ -56,30 +54,20 @@ export function intakeFromForm(form: FormData): IntakeValues {
   return values;
 }
 
-/** The message for one field, or undefined when it is fine. Messages read as the API's do. */
+/** The message for one field, or undefined when it is fine: the API's schema decides. */
 export function fieldError(
   field: IntakeField,
   raw: string,
   sectorIds: readonly string[],
   ideaMaxChars = IDEA_MAX_CHARS,
 ): string | undefined {
-  const value = raw.trim();
-  switch (field) {
-    case "sector":
-      if (!raw) return "Pick a sector.";
-      return sectorIds.includes(raw) ? undefined : "is not a known sector; pick one from the list.";
-    case "email":
-      if (!value) return "Enter your email address.";
-      if (value.length > MAX.email) return `must be at most ${MAX.email} characters`;
-      return EMAIL.test(value) ? undefined : "must be a valid email address, such as ada@example.com";
-    case "idea":
-      if (!value) return "Describe your idea in a sentence or two.";
-      if (value.length < IDEA_MIN_CHARS)
-        return `must be at least ${IDEA_MIN_CHARS} characters: describe the idea in a sentence or two`;
-      return value.length > ideaMaxChars ? `must be at most ${ideaMaxChars} characters` : undefined;
-    default:
-      return value.length > MAX[field] ? `must be at most ${MAX[field]} characters` : undefined;
-  }
+  const words = PORTAL_WORDS[field];
+  if (words && !(field === "sector" ? raw : raw.trim())) return words.empty;
+  const parsed = schemaFor(sectorIds, ideaMaxChars).shape[field].safeParse(raw);
+  if (parsed.success) return undefined;
+  const { message, code } = parsed.error.issues[0]!;
+  const malformed = code === "invalid_format" || (field === "sector" && code === "custom");
+  return malformed && words?.invalid ? words.invalid : message;
 }
 
 export function validateIntake(

@@ -5,8 +5,9 @@
  */
 import { isStopword, splitSentences, stemWord, tokenize } from "@roboagency/agents";
 
-export const PLATFORMS = ["x", "linkedin", "instagram", "youtube"] as const;
-export type Platform = (typeof PLATFORMS)[number];
+import { PLATFORMS, type Platform } from "@roboagency/contracts";
+
+export { PLATFORMS, type Platform };
 
 /**
  * Each platform's limits as its documentation states them. X counts every link as 23 characters

@@ -1,44 +1,27 @@
 /**
  * The CMS publish event (an MDX file or a Wagtail page) as a `ContentPiece`: front matter read with
- * the `yaml` package, HTML and MDX reduced to text, and the optional scheduling fields.
+ * the `yaml` package, HTML and MDX reduced to text, and the optional scheduling fields; validated
+ * by the contracts' schemas.
  */
 import { parse as parseYaml } from "yaml";
-import { PLATFORMS, type ContentPiece, type Platform } from "./content-adaptation.ts";
-import { HttpError, type FieldError } from "./errors.ts";
+import {
+  httpUrlOf,
+  parse,
+  publishRequest,
+  publishSourceOf,
+  scheduleOptions,
+  type PublishRequest,
+} from "@roboagency/contracts";
+import type { z } from "zod";
+import type { ContentPiece, Platform } from "./content-adaptation.ts";
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === "string" && v.trim() ? v.trim() : undefined);
 
-function invalid(fields: FieldError[]): HttpError {
-  return new HttpError(
-    422,
-    "invalid_request",
-    `The publish event is not usable: ${fields.map((f) => `${f.field} ${f.message}`).join("; ")}.`,
-    fields,
-  );
-}
-
-function httpUrl(value: unknown, field: string, errors: FieldError[]): string {
-  const raw = str(value);
-  try {
-    const url = new URL(raw ?? "");
-    if (url.protocol === "http:" || url.protocol === "https:") return url.toString();
-  } catch {
-    // reported below
-  }
-  errors.push({ field, message: "must be an absolute http(s) URL" });
-  return "";
-}
-
-function date(value: unknown, field: string, errors: FieldError[], fallback: Date): Date {
-  if (value === undefined || value === null || value === "") return fallback;
-  const d = new Date(String(value));
-  if (Number.isNaN(d.getTime())) {
-    errors.push({ field, message: "must be an ISO 8601 date" });
-    return fallback;
-  }
-  return d;
+/** A date the schema accepted (or nothing), as a Date; `fallback` when not given. */
+function dateOr(value: unknown, fallback: Date): Date {
+  return value === undefined || value === null || value === "" ? fallback : new Date(String(value));
 }
 
 function tagList(value: unknown): string[] {
@@ -58,16 +41,15 @@ function frontmatterBlock(mdx: string): { yaml?: string; rest: string } {
  * The front matter's keys. YAML's failsafe schema keeps every scalar as the text the author wrote
  * (a title "2026" or "1.50", a date as written); invalid YAML is reported on `content`.
  */
-function frontmatterOf(mdx: string, errors: FieldError[]): Json {
+function frontmatterOf(mdx: string): { data: Json; error?: string } {
   const { yaml } = frontmatterBlock(mdx);
-  if (yaml === undefined) return {};
+  if (yaml === undefined) return { data: {} };
   try {
     const data: unknown = parseYaml(yaml, { schema: "failsafe" });
-    return isObject(data) ? data : {};
+    return { data: isObject(data) ? data : {} };
   } catch (err) {
     const reason = (err instanceof Error ? err.message : String(err)).split("\n")[0];
-    errors.push({ field: "content", message: `has front matter that is not valid YAML (${reason})` });
-    return {};
+    return { data: {}, error: `has front matter that is not valid YAML (${reason})` };
   }
 }
 
@@ -154,118 +136,104 @@ function wagtailBodyText(body: unknown): string {
 }
 
 /**
+ * What a publish event must hold beyond its fields' types (the contracts' `publishRequest`): the
+ * fields each CMS must send, wherever it sends them (an MDX title may sit in the front matter at
+ * the head of its content), and text once the markup is removed. A refinement of the same schema,
+ * run even when a field already failed, so one 422 names every bad field.
+ */
+function requirePublished(body: Json, ctx: z.RefinementCtx): void {
+  const issue = (path: string[], message: string) => ctx.addIssue({ code: "custom", path, message });
+  // A value of the wrong type is already named by its field's schema.
+  const absentOr = (v: unknown) => v === undefined || typeof v === "string";
+  const checkDate = (value: unknown, path: string[]) => {
+    if (value === undefined || value === null || value === "") return;
+    if (Number.isNaN(new Date(String(value)).getTime())) issue(path, "must be an ISO 8601 date");
+  };
+  const source = publishSourceOf(body);
+  if (source === "mdx") {
+    const content = typeof body.content === "string" ? body.content : "";
+    if (!content.trim() && absentOr(body.content)) issue(["content"], "must be the MDX source of the piece");
+    const head = frontmatterOf(content);
+    if (head.error) issue(["content"], head.error);
+    const fm = { ...head.data, ...(isObject(body.frontmatter) ? body.frontmatter : {}) };
+    if (!(str(body.slug) ?? str(fm.slug)) && absentOr(body.slug)) issue(["slug"], "is required");
+    if (!str(fm.title)) issue(["frontmatter", "title"], "is required");
+    if (!httpUrlOf(body.url ?? fm.url)) issue(["url"], "must be an absolute http(s) URL");
+    checkDate(fm.date ?? body.published_at, ["frontmatter", "date"]);
+    if (content.trim() && !mdxToText(content)) issue(["content"], "has no text once markup is removed");
+  } else if (source === "wagtail") {
+    if (!isObject(body.page)) {
+      issue(["page"], "must be the Wagtail page object (API v2 shape)");
+      return;
+    }
+    const page = body.page;
+    const meta = isObject(page.meta) ? page.meta : {};
+    if (!(typeof page.id === "number" || str(page.id))) issue(["page", "id"], "is required");
+    if (!str(page.title)) issue(["page", "title"], "is required");
+    if (!httpUrlOf(meta.html_url ?? page.url))
+      issue(["page", "meta", "html_url"], "must be an absolute http(s) URL");
+    checkDate(meta.first_published_at ?? meta.last_published_at, ["page", "meta", "first_published_at"]);
+    if (!wagtailBodyText(page.body))
+      issue(["page", "body"], "must hold the page's text (StreamField or HTML)");
+  } else {
+    issue(["source"], 'must be "mdx" or "wagtail" (or send `content` for MDX, `page` for Wagtail)');
+  }
+}
+
+/**
  * The CMS publish event, in either shape:
  * - MDX: `{ source: "mdx", slug, url, content, frontmatter?: { title, description?, tags?, date? } }`
  *   (frontmatter may instead be the head of `content`);
  * - Wagtail (API v2 page): `{ source: "wagtail", page: { id, title, meta: { slug, html_url,
  *   first_published_at, search_description }, body, tags? } }`.
  */
+export const publishEvent = publishRequest.superRefine(requirePublished, {
+  when: (payload) => isObject(payload.value),
+});
+
 export function parsePublishEvent(input: unknown, now = new Date()): ContentPiece {
-  if (!isObject(input)) throw invalid([{ field: "body", message: "must be a JSON object" }]);
-  const source =
-    str(input.source) ?? (isObject(input.page) ? "wagtail" : "content" in input ? "mdx" : undefined);
-  const errors: FieldError[] = [];
-  if (source === "mdx") {
-    const content = typeof input.content === "string" ? input.content : "";
-    if (!content.trim()) errors.push({ field: "content", message: "must be the MDX source of the piece" });
-    const head = frontmatterOf(content, errors);
-    const fm = { ...head, ...(isObject(input.frontmatter) ? input.frontmatter : {}) };
-    const slug = str(input.slug) ?? str(fm.slug);
-    if (!slug) errors.push({ field: "slug", message: "is required" });
-    const title = str(fm.title);
-    if (!title) errors.push({ field: "frontmatter.title", message: "is required" });
-    const url = httpUrl(input.url ?? fm.url, "url", errors);
-    const publishedAt = date(fm.date ?? input.published_at, "frontmatter.date", errors, now);
-    const text = content ? mdxToText(content) : "";
-    if (content.trim() && !text)
-      errors.push({ field: "content", message: "has no text once markup is removed" });
-    if (errors.length) throw invalid(errors);
+  return pieceOf(parse(publishEvent, input, "publish event"), now);
+}
+
+/** The piece a valid publish event describes. */
+export function pieceOf(input: PublishRequest, now = new Date()): ContentPiece {
+  if (publishSourceOf(input) === "mdx") {
+    const content = input.content ?? "";
+    const fm: Json = { ...frontmatterOf(content).data, ...(input.frontmatter ?? {}) };
     return {
       source: "mdx",
-      externalId: slug!,
-      title: title!,
-      url,
-      text,
+      externalId: (str(input.slug) ?? str(fm.slug))!,
+      title: str(fm.title)!,
+      url: httpUrlOf(input.url ?? fm.url)!,
+      text: mdxToText(content),
       tags: tagList(fm.tags ?? fm.keywords),
       description: str(fm.description),
-      publishedAt,
+      publishedAt: dateOr(fm.date ?? input.published_at, now),
     };
   }
-  if (source === "wagtail") {
-    const page = isObject(input.page) ? input.page : undefined;
-    if (!page) throw invalid([{ field: "page", message: "must be the Wagtail page object (API v2 shape)" }]);
-    const meta = isObject(page.meta) ? page.meta : {};
-    const id = page.id;
-    if (!(typeof id === "number" || (typeof id === "string" && id.trim()))) {
-      errors.push({ field: "page.id", message: "is required" });
-    }
-    const title = str(page.title);
-    if (!title) errors.push({ field: "page.title", message: "is required" });
-    const url = httpUrl(meta.html_url ?? page.url, "page.meta.html_url", errors);
-    const publishedAt = date(
-      meta.first_published_at ?? meta.last_published_at,
-      "page.meta.first_published_at",
-      errors,
-      now,
-    );
-    const text = wagtailBodyText(page.body);
-    if (!text)
-      errors.push({ field: "page.body", message: "must hold the page's text (StreamField or HTML)" });
-    if (errors.length) throw invalid(errors);
-    return {
-      source: "wagtail",
-      externalId: String(id),
-      title: title!,
-      url,
-      text,
-      tags: tagList(page.tags ?? meta.tags),
-      description: str(meta.search_description),
-      publishedAt,
-    };
-  }
-  throw invalid([
-    {
-      field: "source",
-      message: 'must be "mdx" or "wagtail" (or send `content` for MDX, `page` for Wagtail)',
-    },
-  ]);
+  const page = input.page as Json;
+  const meta = (isObject(page.meta) ? page.meta : {}) as Json;
+  return {
+    source: "wagtail",
+    externalId: String(page.id),
+    title: str(page.title)!,
+    url: httpUrlOf(meta.html_url ?? page.url)!,
+    text: wagtailBodyText(page.body),
+    tags: tagList(page.tags ?? meta.tags),
+    description: str(meta.search_description),
+    publishedAt: dateOr(meta.first_published_at ?? meta.last_published_at, now),
+  };
 }
 
 /** The optional scheduling fields of a publish request: `platforms`, `start_at`, `offsets_minutes`. */
 export function parseScheduleOptions(input: unknown, now = new Date()) {
-  const body = isObject(input) ? input : {};
-  const errors: FieldError[] = [];
-  let platforms: Platform[] | undefined;
-  if (body.platforms !== undefined) {
-    if (
-      !Array.isArray(body.platforms) ||
-      body.platforms.length === 0 ||
-      body.platforms.some((p) => !(PLATFORMS as readonly unknown[]).includes(p))
-    ) {
-      errors.push({ field: "platforms", message: `must be a non-empty list of: ${PLATFORMS.join(", ")}` });
-    } else platforms = [...new Set(body.platforms as Platform[])];
-  }
-  const start = date(body.start_at, "start_at", errors, now);
-  let offsetsMinutes: Partial<Record<Platform, number>> | undefined;
-  if (body.offsets_minutes !== undefined) {
-    const given = body.offsets_minutes;
-    if (
-      !isObject(given) ||
-      Object.entries(given).some(
-        ([k, v]) =>
-          !(PLATFORMS as readonly string[]).includes(k) ||
-          typeof v !== "number" ||
-          !Number.isInteger(v) ||
-          v < 0 ||
-          v > 60 * 24 * 90,
-      )
-    ) {
-      errors.push({
-        field: "offsets_minutes",
-        message: `must map ${PLATFORMS.join(", ")} to whole minutes from 0 to 129600`,
-      });
-    } else offsetsMinutes = given as Partial<Record<Platform, number>>;
-  }
-  if (errors.length) throw invalid(errors);
-  return { platforms, start, offsetsMinutes };
+  return scheduleOf(parse(scheduleOptions, isObject(input) ? input : {}, "publish event"), now);
+}
+
+export function scheduleOf(body: z.output<typeof scheduleOptions>, now = new Date()) {
+  return {
+    platforms: body.platforms,
+    start: dateOr(body.start_at, now),
+    offsetsMinutes: body.offsets_minutes as Partial<Record<Platform, number>> | undefined,
+  };
 }

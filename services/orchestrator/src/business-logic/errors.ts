@@ -1,20 +1,6 @@
-/** Errors the HTTP layer turns into 4xx answers; anything else is a 500. */
-export interface FieldError {
-  field: string;
-  message: string;
-}
+/** Errors the HTTP layer turns into 4xx answers (the contracts' one error format); anything else is a 500. */
+import { HttpError } from "@roboagency/contracts";
 
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly fields?: FieldError[],
-    /** Sent with the answer, e.g. Retry-After. */
-    readonly headers?: Record<string, string>,
-  ) {
-    super(message);
-  }
-}
+export { HttpError, type FieldError } from "@roboagency/contracts";
 
 export const notFound = (what: string) => new HttpError(404, "not_found", `${what} was not found.`);

@@ -1,102 +1,39 @@
 /**
- * The intake: validation that names every bad field, and the one transaction that creates the
- * lead, the project and the run. Idempotency keys make a retried submit answer as the first did.
+ * The intake: validation by the contracts' schema (every bad field named), and the one
+ * transaction that creates the lead, the project and the run. Idempotency keys make a retried submit answer as the first did.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { z } from "zod";
+import { DEFAULT_WORKFLOW, intakeSchema, parse, type IntakeAccepted } from "@roboagency/contracts";
 import { listSectors } from "@roboagency/agents";
 import type pg from "pg";
 import { withTransaction } from "../data-access/database.ts";
-import { CONTROL_CHARACTERS } from "../data-access/mailer.ts";
 import { findIdempotent, insertIntake, type IntakeRecord } from "../data-access/leads-projects.ts";
 import { lockForTransaction } from "../data-access/locks.ts";
 import type { Limit, RateLimits } from "../data-access/rate-limits.ts";
-import { HttpError, type FieldError } from "./errors.ts";
+import { HttpError } from "./errors.ts";
 
-export const DEFAULT_WORKFLOW = "proto_v1";
-export const WORKFLOWS = [DEFAULT_WORKFLOW] as const;
+export { DEFAULT_WORKFLOW, WORKFLOWS } from "@roboagency/contracts";
 
-const optionalText = (max: number) =>
-  z
-    .string({ error: "must be a string" })
-    .trim()
-    .max(max, { error: `must be at most ${max} characters` })
-    .optional()
-    .transform((v) => (v ? v : undefined));
+const schemas = new Map<number, ReturnType<typeof intakeSchema>>();
 
-/**
- * A one-line field (a name, a company): control characters, CR/LF among them, become spaces, so
- * a value cannot break a line wherever it is shown, an email header least of all.
- */
-const optionalLine = (max: number) =>
-  z.preprocess((v) => (typeof v === "string" ? v.replace(CONTROL_CHARACTERS, " ") : v), optionalText(max));
-
-export function intakeSchema(ideaMaxChars: number) {
-  const sectorIds = new Set(listSectors().map((s) => s.id));
-  return z.strictObject(
-    {
-      email: z
-        .string({ error: "is required" })
-        .trim()
-        .max(254, { error: "must be at most 254 characters" })
-        .pipe(z.email({ error: "must be a valid email address" })),
-      name: optionalLine(200),
-      company: optionalLine(200),
-      sector: z
-        .string({ error: "is required" })
-        .refine((s) => sectorIds.has(s), { error: "is not a known sector (see GET /v1/sectors)" }),
-      idea: z
-        .string({ error: "is required" })
-        .trim()
-        .min(20, { error: "must be at least 20 characters: describe the idea in a sentence or two" })
-        .max(ideaMaxChars, { error: `must be at most ${ideaMaxChars} characters` }),
-      goals: optionalText(2000),
-      budget: optionalLine(200),
-      timeline: optionalLine(200),
-    },
-    { error: (issue) => (issue.code === "unrecognized_keys" ? "is not a field of the intake" : undefined) },
-  );
-}
-
-export function fieldErrors(error: z.ZodError): FieldError[] {
-  const out: FieldError[] = [];
-  for (const issue of error.issues) {
-    if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys) out.push({ field: key, message: "is not a field of the intake" });
-    } else {
-      out.push({ field: issue.path.join(".") || "body", message: issue.message });
-    }
+/** The intake as POST /v1/intake reads it: the contracts' schema with the agents' sectors. */
+export function apiIntakeSchema(ideaMaxChars: number) {
+  let schema = schemas.get(ideaMaxChars);
+  if (!schema) {
+    schema = intakeSchema(
+      listSectors().map((s) => s.id),
+      ideaMaxChars,
+    );
+    schemas.set(ideaMaxChars, schema);
   }
-  return out;
+  return schema;
 }
 
 export function parseIntake(body: unknown, ideaMaxChars: number): IntakeRecord {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new HttpError(422, "invalid_request", "The body must be a JSON object.", [
-      { field: "body", message: "must be a JSON object" },
-    ]);
-  }
-  const parsed = intakeSchema(ideaMaxChars).safeParse(body);
-  if (!parsed.success) {
-    const fields = fieldErrors(parsed.error);
-    throw new HttpError(
-      422,
-      "invalid_request",
-      `Invalid intake: ${fields.map((f) => `${f.field} ${f.message}`).join("; ")}.`,
-      fields,
-    );
-  }
-  return parsed.data;
+  return parse(apiIntakeSchema(ideaMaxChars), body, "intake");
 }
 
-export interface IntakeAccepted {
-  lead_id: string;
-  project_id: string;
-  run_id: string;
-  status: "queued";
-  status_url: string;
-  events_url: string;
-}
+export type { IntakeAccepted };
 
 const hashBody = (body: unknown) => createHash("sha256").update(JSON.stringify(body)).digest("hex");
 
@@ -240,6 +177,9 @@ export async function submitIntake(
   const requestHash = hashBody(intake);
   let admission: Admission | undefined;
   try {
+    // Without a key nothing can be a replay: the limits are taken before the transaction, so its
+    // connection is not held through their round trips.
+    if (!idempotencyKey) admission = await admit?.();
     return await withTransaction(pool, async (tx) => {
       if (idempotencyKey) {
         // Serialises concurrent submits with one key, so exactly one of them creates the rows.
@@ -257,7 +197,7 @@ export async function submitIntake(
           return { response: previous.response_body as IntakeAccepted, created: false };
         }
       }
-      admission = await admit?.();
+      if (idempotencyKey) admission = await admit?.();
       const [leadId, projectId, runId] = [randomUUID(), randomUUID(), randomUUID()];
       const response: IntakeAccepted = {
         lead_id: leadId,

@@ -6,7 +6,13 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import type pg from "pg";
-import { z } from "zod";
+import {
+  clientEmailQuery,
+  magicLinkRequest,
+  parse,
+  sessionRequest,
+  type MagicLinkRequested,
+} from "@roboagency/contracts";
 import { withTransaction } from "../data-access/database.ts";
 import { listProjectEmails } from "../data-access/campaigns.ts";
 import type { Queryable } from "../data-access/database.ts";
@@ -15,7 +21,7 @@ import { insertMagicLink, isKnownLead, useMagicLink } from "../data-access/porta
 import { getRun, runFile } from "../data-access/runs.ts";
 import type { Deps } from "./deps.ts";
 import { HttpError, notFound } from "./errors.ts";
-import { fieldErrors, mailboxOf } from "./intake.ts";
+import { mailboxOf } from "./intake.ts";
 
 export const MAGIC_LINK_TTL_SECONDS = 15 * 60;
 /** Sign-in links one address may ask for within MAGIC_LINK_TTL_SECONDS. */
@@ -23,42 +29,8 @@ export const MAGIC_LINKS_PER_WINDOW = 5;
 
 const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
 
-/** Only a path of the portal itself: an open redirect would turn the sign-in email into phishing. */
-const portalPath = z
-  .string({ error: "must be a string" })
-  .max(500, { error: "must be at most 500 characters" })
-  .refine(
-    (p) => /^\/portal(\/[\w\-./]*)?(\?[\w\-=&%.]*)?$/.test(p) && !p.includes("//") && !p.includes(".."),
-    {
-      error: "must be a path under /portal, such as /portal/projects/<id>",
-    },
-  );
-
-const emailField = z
-  .string({ error: "is required" })
-  .trim()
-  .max(254, { error: "must be at most 254 characters" })
-  .pipe(z.email({ error: "must be a valid email address" }));
-
-export const magicLinkRequest = z.strictObject(
-  { email: emailField, redirect: portalPath.optional() },
-  { error: (issue) => (issue.code === "unrecognized_keys" ? "is not a field of this request" : undefined) },
-);
-
-function parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
-  const parsed = schema.safeParse(body ?? {});
-  if (parsed.success) return parsed.data;
-  const fields = fieldErrors(parsed.error);
-  throw new HttpError(
-    422,
-    "invalid_request",
-    `Invalid ${what}: ${fields.map((f) => `${f.field} ${f.message}`).join("; ")}.`,
-    fields,
-  );
-}
-
 export function parseEmail(value: unknown): string {
-  return parse(z.object({ email: emailField }), { email: value }, "query").email;
+  return parse(clientEmailQuery, { email: value }, "query").email;
 }
 
 /**
@@ -98,10 +70,7 @@ async function issueWith(signIn: PortalSignIn, email: string, logger: Deps["logg
   }
 }
 
-export interface MagicLinkRequested {
-  /** When the link stops working. The answer is the same whether or not the address is known. */
-  expires_at: string;
-}
+export type { MagicLinkRequested };
 
 /**
  * Sign-in links are bounded per mailbox (MAGIC_LINKS_PER_WINDOW per MAGIC_LINK_TTL_SECONDS, with
@@ -160,7 +129,7 @@ export async function requestMagicLink(
   body: unknown,
   limits?: ReturnType<typeof signInLimits>,
 ): Promise<MagicLinkRequested> {
-  const { email, redirect = "/portal" } = parse(magicLinkRequest, body, "sign-in request");
+  const { email, redirect = "/portal" } = parse(magicLinkRequest, body ?? {}, "sign-in request");
   const { pool, config } = deps;
   await limits?.admit(email);
   const delivered = await isKnownLead(pool, email);
@@ -204,10 +173,6 @@ function signInHtml(link: string): string {
 </body></html>`;
 }
 
-export const sessionRequest = z.strictObject({
-  token: z.string({ error: "is required" }).regex(/^[\w-]{20,100}$/, { error: "is not a sign-in token" }),
-});
-
 /**
  * Uses up a sign-in link: answers whom it signs in, or 401 when it is unknown, used or expired.
  * The row is used up before the provider sees the token, so a token is offered to it at most
@@ -218,7 +183,7 @@ export async function consumeMagicLink(
   body: unknown,
   signIn: PortalSignIn = agencySignIn,
 ): Promise<{ email: string; redirect: string }> {
-  const { token } = parse(sessionRequest, body, "session request");
+  const { token } = parse(sessionRequest, body ?? {}, "session request");
   const signedIn = await withTransaction(pool, async (tx) => {
     const link = await useMagicLink(tx, hashToken(token));
     return link && (await verifyWith(signIn, token, link.email)) ? link : undefined;

@@ -8,6 +8,7 @@
  * been accepted: its adapter looks for it on the platform first. Found: recorded as posted. Surely
  * absent: posted now. The platform cannot tell: `needs_operator`, never a second post.
  */
+import { parse, parseAsync, resolvePostRequest } from "@roboagency/contracts";
 import type { Queryable } from "../data-access/database.ts";
 import { projectExists } from "../data-access/leads-projects.ts";
 import {
@@ -26,7 +27,8 @@ import {
 } from "../data-access/social-posts.ts";
 import { PLATFORMS, type Platform } from "./content-adaptation.ts";
 import type { Deps } from "./deps.ts";
-import { HttpError, notFound, type FieldError } from "./errors.ts";
+import { HttpError, notFound } from "./errors.ts";
+import { pieceOf, publishEvent, scheduleOf } from "./content-parsing.ts";
 
 /** What a platform's refusal or a failed call means for the post. */
 export type PostingErrorKind =
@@ -238,45 +240,28 @@ export interface ContentMedia {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * The optional media fields of a publish request: `video_url`, `image_url` (public https URLs, as
- * Instagram fetches them itself) and `project_id` (an existing project, for its explainer MP4).
+ * A whole publish request (POST /v1/content), parsed in one pass so the answer names every bad
+ * field: the piece, its schedule and its media. `project_id` must name an existing project (for
+ * its explainer MP4); `video_url` and `image_url` are public https URLs, as Instagram fetches them.
  */
-export async function parseMediaOptions(db: Queryable, input: unknown): Promise<ContentMedia> {
-  const body = (typeof input === "object" && input !== null ? input : {}) as Record<string, unknown>;
-  const errors: FieldError[] = [];
+export async function parseContentRequest(db: Queryable, input: unknown, now = new Date()) {
+  const schema = publishEvent.superRefine(
+    async (body, ctx) => {
+      const id = body.project_id;
+      if (typeof id === "string" && UUID.test(id)) {
+        if (!(await projectExists(db, id))) {
+          ctx.addIssue({ code: "custom", path: ["project_id"], message: "names no project" });
+        }
+      }
+    },
+    { when: (payload) => typeof payload.value === "object" && payload.value !== null },
+  );
+  const body = await parseAsync(schema, input, "publish event");
   const media: ContentMedia = {};
-  for (const [field, key] of [
-    ["video_url", "videoUrl"],
-    ["image_url", "imageUrl"],
-  ] as const) {
-    const value = body[field];
-    if (value === undefined || value === null) continue;
-    let ok = false;
-    try {
-      ok = typeof value === "string" && new URL(value).protocol === "https:";
-    } catch {
-      ok = false;
-    }
-    if (ok) media[key] = value as string;
-    else errors.push({ field, message: "must be a public https URL" });
-  }
-  if (body.project_id !== undefined && body.project_id !== null) {
-    const id = body.project_id;
-    if (typeof id !== "string" || !UUID.test(id))
-      errors.push({ field: "project_id", message: "must be a UUID" });
-    else if (!(await projectExists(db, id))) {
-      errors.push({ field: "project_id", message: "names no project" });
-    } else media.projectId = id;
-  }
-  if (errors.length) {
-    throw new HttpError(
-      422,
-      "invalid_request",
-      `The publish event is not usable: ${errors.map((f) => `${f.field} ${f.message}`).join("; ")}.`,
-      errors,
-    );
-  }
-  return media;
+  if (body.video_url) media.videoUrl = body.video_url;
+  if (body.image_url) media.imageUrl = body.image_url;
+  if (body.project_id) media.projectId = body.project_id;
+  return { piece: pieceOf(body, now), options: scheduleOf(body, now), media };
 }
 
 /**
@@ -285,28 +270,8 @@ export async function parseMediaOptions(db: Queryable, input: unknown): Promise<
  * at the next dispatch). Any other post answers 409: this is not a way to post twice.
  */
 export async function resolvePost(db: Queryable, postId: string, input: unknown) {
-  const body = (typeof input === "object" && input !== null ? input : {}) as Record<string, unknown>;
-  const externalId = typeof body.external_id === "string" ? body.external_id.trim() : "";
-  const requeue = body.requeue === true;
-  if (externalId === "" && !requeue) {
-    throw new HttpError(
-      422,
-      "invalid_request",
-      "Send external_id (the post is on the platform) or requeue: true.",
-      [{ field: "external_id", message: "or requeue: true is required" }],
-    );
-  }
-  if (externalId && requeue) {
-    throw new HttpError(422, "invalid_request", "Send external_id or requeue, not both.", [
-      { field: "requeue", message: "cannot go with external_id" },
-    ]);
-  }
-  if (externalId.length > 200) {
-    throw new HttpError(422, "invalid_request", "external_id is too long.", [
-      { field: "external_id", message: "must be at most 200 characters" },
-    ]);
-  }
-  const resolved = await resolveNeedsOperator(db, postId, externalId || null);
+  const body = parse(resolvePostRequest, input ?? {}, "resolution");
+  const resolved = await resolveNeedsOperator(db, postId, body.external_id || null);
   if (resolved) return resolved;
   const status = await postStatus(db, postId);
   if (!status) throw notFound("The post");

@@ -4,6 +4,7 @@
  * (any worker) resumes the pipeline from its checkpoint.
  */
 import { REVIEW_GATES, ReviewEditError, applyReviewEdits, type ReviewGate } from "@roboagency/agents";
+import { parse, reviewRequest, type Decision } from "@roboagency/contracts";
 import { withTransaction } from "../data-access/database.ts";
 import { notifyRun } from "../data-access/run-channel.ts";
 import { decideReview, openReviewForUpdate } from "../data-access/run-reviews.ts";
@@ -11,9 +12,6 @@ import { requeueRun, runStatusForUpdate } from "../data-access/runs.ts";
 import type { Deps } from "./deps.ts";
 import { HttpError, notFound } from "./errors.ts";
 import { enqueueRun, runConfig } from "./runs.ts";
-
-const DECISIONS = ["approve", "edit", "send_back"] as const;
-type Decision = (typeof DECISIONS)[number];
 
 interface ParsedReview {
   decision: Decision;
@@ -25,42 +23,9 @@ interface ParsedReview {
 const invalid = (field: string, message: string) =>
   new HttpError(422, "invalid_request", `${field} ${message}.`, [{ field, message }]);
 
+/** The decision as the contracts' schema reads it: every bad field at once. */
 export function parseReview(body: unknown): ParsedReview {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw invalid("body", "must be a JSON object");
-  }
-  const b = body as Record<string, unknown>;
-  for (const key of Object.keys(b)) {
-    if (!["decision", "comment", "edits", "reviewer"].includes(key)) {
-      throw invalid(key, "is not a field of a review (decision, comment, edits, reviewer)");
-    }
-  }
-  if (!DECISIONS.includes(b.decision as Decision)) {
-    throw invalid("decision", `must be one of: ${DECISIONS.join(", ")}`);
-  }
-  const decision = b.decision as Decision;
-  if (b.comment !== undefined && (typeof b.comment !== "string" || b.comment.length > 4000)) {
-    throw invalid("comment", "must be text of at most 4000 characters");
-  }
-  const comment = typeof b.comment === "string" && b.comment.trim() ? b.comment.trim() : undefined;
-  if (decision === "send_back" && !comment) {
-    throw invalid("comment", "is required to send a step back: say what to change");
-  }
-  if (b.reviewer !== undefined && (typeof b.reviewer !== "string" || !/^.{1,200}$/.test(b.reviewer.trim()))) {
-    throw invalid("reviewer", "must be a name of 1 to 200 characters");
-  }
-  const reviewer = typeof b.reviewer === "string" ? b.reviewer.trim() : "operator";
-  if (decision === "edit") {
-    if (typeof b.edits !== "object" || b.edits === null || Array.isArray(b.edits)) {
-      throw invalid(
-        "edits",
-        "is required with decision edit: an object such as { prd: {...} } or { emails: [...] }",
-      );
-    }
-    return { decision, comment, edits: b.edits as Record<string, unknown>, reviewer };
-  }
-  if (b.edits !== undefined) throw invalid("edits", "is only accepted with decision edit");
-  return { decision, comment, reviewer };
+  return parse(reviewRequest, body, "review");
 }
 
 /** Records the decision on the open review and enqueues the run's resume. */

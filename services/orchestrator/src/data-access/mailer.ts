@@ -5,6 +5,7 @@
  * key with a different message is refused. Both validate messages by Resend's rules, so what works
  * locally works in production.
  */
+import { CONTROL_CHARACTERS } from "@roboagency/contracts";
 import { createHash } from "node:crypto";
 import type pg from "pg";
 import { Resend } from "resend";
@@ -59,10 +60,6 @@ export class MailError extends Error {
     this.name = "MailError";
   }
 }
-
-/** C0 and C1 controls (CR and LF among them), DEL and the Unicode line and paragraph separators. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
 
 /**
  * The header fields with every control character replaced by a space: a CR/LF in a subject (a

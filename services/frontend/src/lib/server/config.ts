@@ -3,7 +3,7 @@
  * SECRET_KEY must never reach a browser). `startPortal` sets these before the app loads; they are
  * read on first use, since the build imports this module without them.
  */
-import { hkdfSync } from "node:crypto";
+import { portalToken } from "@roboagency/contracts/portal-token";
 import { env } from "$env/dynamic/private";
 import { createApi, type Api } from "./api.ts";
 import { operatorDirectory, type OperatorDirectory } from "./operators.ts";
@@ -18,16 +18,6 @@ export interface Portal {
   operators: OperatorDirectory;
   /** Local mode: the single `admin` operator signs in with the operator token. */
   localAdmin: boolean;
-}
-
-/**
- * The portal's API token as the orchestrator derives it from the SECRET_KEY both share
- * (services/orchestrator/src/config.ts, portalTokenFrom); AGENCY_PORTAL_TOKEN overrides it.
- */
-function portalTokenFrom(secretKey: string): string {
-  return Buffer.from(hkdfSync("sha256", secretKey, "", "roboagency portal api token v1", 32)).toString(
-    "base64url",
-  );
 }
 
 function required(name: string): string {
@@ -49,7 +39,8 @@ export function server(): Portal {
   const baseUrl = env.AGENCY_API_URL || "http://127.0.0.1:5001";
   const secretKey = required("SECRET_KEY");
   portal = {
-    api: createApi({ baseUrl, token: env.AGENCY_PORTAL_TOKEN || portalTokenFrom(secretKey) }),
+    // The token the orchestrator derives from the same SECRET_KEY, unless AGENCY_PORTAL_TOKEN names one.
+    api: createApi({ baseUrl, token: portalToken(env.AGENCY_PORTAL_TOKEN, secretKey) }),
     ops: createApi({ baseUrl, token: adminToken }),
     signer: createSigner(secretKey, env.SECRET_KEY_PREVIOUS || undefined),
     operators,

@@ -5,7 +5,6 @@
  */
 import express, { Router, type Request } from "express";
 import type { Platform } from "../../business-logic/content-adaptation.ts";
-import { parsePublishEvent, parseScheduleOptions } from "../../business-logic/content-parsing.ts";
 import { publishContent } from "../../business-logic/content.ts";
 import { sendNewsletter } from "../../business-logic/newsletter.ts";
 import { dispatchDuePosts, type PostingAdapter } from "../../business-logic/posting.ts";
@@ -13,7 +12,7 @@ import { unsubscribe } from "../../business-logic/subscriptions.ts";
 import { getContent } from "../../data-access/content.ts";
 import type { Deps } from "../../business-logic/deps.ts";
 import { keysOf } from "../../business-logic/keys.ts";
-import { parseMediaOptions, resolvePost } from "../../business-logic/posting.ts";
+import { parseContentRequest, resolvePost } from "../../business-logic/posting.ts";
 import { postingAdapters } from "../../data-access/posting/index.ts";
 import { HttpError, notFound } from "../../business-logic/errors.ts";
 import { jsonBody, refuseUnstorableBody, requireOperator } from "./middleware.ts";
@@ -42,9 +41,7 @@ export function contentRoutes(
     auth,
     ...jsonBody(Math.max(config.bodyLimitBytes, CONTENT_BODY_LIMIT)),
     async (req, res) => {
-      const piece = parsePublishEvent(req.body);
-      const options = parseScheduleOptions(req.body);
-      const media = await parseMediaOptions(pool, req.body);
+      const { piece, options, media } = await parseContentRequest(pool, req.body);
       const { contentId: id, created } = await publishContent(pool, piece, options, media);
       res
         .status(created ? 201 : 200)

@@ -1,19 +1,18 @@
 /**
- * Every operation of the API as the OpenAPI document describes it: path, auth, parameters, bodies
- * and answers, with the zod schemas of schemas.ts. The document itself is built in openapi.ts.
+ * Every route the API serves, with the contracts' schema of what it accepts and answers: the
+ * OpenAPI document (openapi.ts) is generated from this list, and openapi.test.ts checks the list
+ * against the Express router.
  */
+import * as c from "@roboagency/contracts";
+import { RUN_STATES, errorBody } from "@roboagency/contracts";
+import { listSectors } from "@roboagency/agents";
 import { z } from "zod";
-import {
-  attemptBody as operatorAttemptBody,
-  sessionBody as operatorSessionBody,
-} from "../../business-logic/operator-sign-in.ts";
-import * as s from "./schemas.ts";
 
 /** Who may call an operation; each maps to the security of the document. */
 export type Auth = "public" | "operator" | "portal" | "signed";
 
-export interface Body {
-  schema: z.ZodType;
+interface Body {
+  schema: z.core.$ZodType;
   example?: unknown;
   contentType?: string;
 }
@@ -26,14 +25,22 @@ export interface Operation {
   tag: string;
   summary: string;
   description?: string;
-  query?: Record<string, { schema: z.ZodType; description: string; required?: boolean }>;
-  headers?: Record<string, { schema: z.ZodType; description: string }>;
+  query?: Record<string, { schema: z.core.$ZodType; description: string; required?: boolean }>;
+  headers?: Record<string, { schema: z.core.$ZodType; description: string }>;
   body?: Body;
   responses: Record<number, { description: string } & Partial<Body>>;
 }
 
-const json = (schema: z.ZodType, example?: unknown): Body => ({ schema, example });
-const error = (description: string) => ({ description, ...json(s.errorBody) });
+/** The intake exactly as POST /v1/intake validates it (default idea limit), with the agents' sectors. */
+export const intakeRequest = c
+  .intakeSchema(
+    listSectors().map((x) => x.id),
+    c.IDEA_MAX_CHARS,
+  )
+  .register(z.globalRegistry, { id: "IntakeRequest" });
+
+const json = (schema: z.core.$ZodType, example?: unknown): Body => ({ schema, example });
+const error = (description: string) => ({ description, ...json(errorBody) });
 const notFoundResponse = error("Unknown id (or another client's, for the portal).");
 const invalid = error("A bad field, named in `fields`.");
 const unauthorized = error("Missing or wrong token.");
@@ -47,9 +54,6 @@ const clientEmail = {
     description: "The client the portal acts for (required with the portal token).",
   },
 };
-const operatorSession = z
-  .object({ id: z.uuid(), operator: z.string(), expires_at: z.string() })
-  .meta({ id: "OperatorSession", description: "An operator's session in the ops console." });
 const file = (description: string) => ({ description, schema: z.string(), contentType: "*/*" });
 
 const intakeExample = {
@@ -63,7 +67,7 @@ const intakeExample = {
   timeline: "8 weeks",
 };
 
-/** Every route the API serves. openapi.test.ts checks this list against the Express router. */
+/** Every route the API serves. */
 export const OPERATIONS: Operation[] = [
   {
     method: "post",
@@ -77,9 +81,9 @@ export const OPERATIONS: Operation[] = [
         description: "A retry with the same key and body answers the first result.",
       },
     },
-    body: json(s.intakeRequest, intakeExample),
+    body: json(intakeRequest, intakeExample),
     responses: {
-      202: { description: "Accepted; the run is queued.", ...json(s.intakeAccepted) },
+      202: { description: "Accepted; the run is queued.", ...json(c.intakeAccepted) },
       415: error("The body is not JSON."),
       422: invalid,
       429: error("Too many intakes from this address or today."),
@@ -91,7 +95,7 @@ export const OPERATIONS: Operation[] = [
     auth: "public",
     tag: "Intake",
     summary: "The sectors the intake accepts",
-    responses: { 200: { description: "The sectors.", ...json(s.sectorsResponse) } },
+    responses: { 200: { description: "The sectors.", ...json(c.sectorsResponse) } },
   },
   {
     method: "get",
@@ -102,7 +106,7 @@ export const OPERATIONS: Operation[] = [
     description:
       "The run id is the capability: whoever has it may read the run. The answer carries a strong `ETag`; with `If-None-Match` and no change since, it is a 304 without a body.",
     responses: {
-      200: { description: "The run.", ...json(s.runStatus) },
+      200: { description: "The run.", ...json(c.runView) },
       304: { description: "Not modified: the run is as the `If-None-Match` ETag names it." },
       404: notFoundResponse,
     },
@@ -127,7 +131,7 @@ export const OPERATIONS: Operation[] = [
     auth: "public",
     tag: "Runs",
     summary: "A short-lived signed URL to an artifact",
-    responses: { 200: { description: "The signed link.", ...json(s.assetLink) }, 404: notFoundResponse },
+    responses: { 200: { description: "The signed link.", ...json(c.assetLink) }, 404: notFoundResponse },
   },
   {
     method: "get",
@@ -153,9 +157,9 @@ export const OPERATIONS: Operation[] = [
     tag: "Campaigns",
     summary: "Stop warm-up emails (project_id) or the newsletter (token)",
     description: "Also accepts a form post to ?token= (RFC 8058 one-click unsubscribe).",
-    body: json(s.unsubscribeRequest, { project_id: "00000000-0000-4000-8000-000000000000" }),
+    body: json(c.unsubscribeRequest, { project_id: "00000000-0000-4000-8000-000000000000" }),
     responses: {
-      200: { description: "Unsubscribed.", ...json(s.looseObject) },
+      200: { description: "Unsubscribed.", ...json(c.looseObject) },
       404: notFoundResponse,
       422: invalid,
     },
@@ -168,7 +172,7 @@ export const OPERATIONS: Operation[] = [
     summary: "Leads, newest first",
     query: { ...page, email: { schema: z.string(), description: "Only this address." } },
     responses: {
-      200: { description: "Leads.", ...json(s.listResponse("leads", "Leads")) },
+      200: { description: "Leads.", ...json(c.listResponse("leads", "Leads")) },
       401: unauthorized,
       422: invalid,
     },
@@ -179,9 +183,9 @@ export const OPERATIONS: Operation[] = [
     auth: "operator",
     tag: "Operators",
     summary: "Runs, newest first",
-    query: { ...page, status: { schema: z.enum(s.RUN_STATES), description: "Only runs in this state." } },
+    query: { ...page, status: { schema: z.enum(RUN_STATES), description: "Only runs in this state." } },
     responses: {
-      200: { description: "Runs.", ...json(s.listResponse("runs", "Runs")) },
+      200: { description: "Runs.", ...json(c.listResponse("runs", "Runs")) },
       401: unauthorized,
       422: invalid,
     },
@@ -193,7 +197,7 @@ export const OPERATIONS: Operation[] = [
     tag: "Operators",
     summary: "A project with its lead and runs",
     responses: {
-      200: { description: "The project.", ...json(s.projectResponse) },
+      200: { description: "The project.", ...json(c.projectView) },
       401: unauthorized,
       404: notFoundResponse,
     },
@@ -205,7 +209,7 @@ export const OPERATIONS: Operation[] = [
     tag: "Campaigns",
     summary: "The project's campaign emails and their delivery state",
     responses: {
-      200: { description: "Emails.", ...json(s.listResponse("emails", "Emails")) },
+      200: { description: "Emails.", ...json(c.listResponse("emails", "Emails")) },
       401: unauthorized,
       404: notFoundResponse,
     },
@@ -218,7 +222,7 @@ export const OPERATIONS: Operation[] = [
     summary: "Mail the agency sent (or, without Resend, kept in its outbox)",
     query: { to: { schema: z.string(), description: "Only to this address." }, limit: page.limit },
     responses: {
-      200: { description: "Messages, newest first.", ...json(s.outboxResponse) },
+      200: { description: "Messages, newest first.", ...json(c.outboxResponse) },
       401: unauthorized,
     },
   },
@@ -228,9 +232,9 @@ export const OPERATIONS: Operation[] = [
     auth: "operator",
     tag: "Runs",
     summary: "Start or re-run a project's workflow",
-    body: json(s.workflowRequest, { workflow: "proto_v1" }),
+    body: json(c.workflowRequest, { workflow: "proto_v1" }),
     responses: {
-      202: { description: "Queued.", ...json(s.runAccepted) },
+      202: { description: "Queued.", ...json(c.runAccepted) },
       401: unauthorized,
       404: notFoundResponse,
       422: invalid,
@@ -242,13 +246,13 @@ export const OPERATIONS: Operation[] = [
     auth: "operator",
     tag: "Runs",
     summary: "Decide on a run awaiting review",
-    body: json(s.reviewRequest, {
+    body: json(c.reviewRequest, {
       decision: "send_back",
       comment: "Name the clinics' booking system.",
       reviewer: "ops",
     }),
     responses: {
-      202: { description: "Recorded; the run resumes.", ...json(s.runAccepted) },
+      202: { description: "Recorded; the run resumes.", ...json(c.runAccepted) },
       401: unauthorized,
       404: notFoundResponse,
       409: error("Nothing awaits review."),
@@ -262,7 +266,7 @@ export const OPERATIONS: Operation[] = [
     tag: "Runs",
     summary: "Resume a failed or budget_exceeded run at the step that stopped it",
     responses: {
-      202: { description: "Queued.", ...json(s.runAccepted) },
+      202: { description: "Queued.", ...json(c.runAccepted) },
       401: unauthorized,
       404: notFoundResponse,
       409: error("The run is neither failed nor budget_exceeded."),
@@ -275,7 +279,7 @@ export const OPERATIONS: Operation[] = [
     tag: "Campaigns",
     summary: "Send one warm-up email (asked by n8n); exactly once",
     responses: {
-      200: { description: "The email's delivery state.", ...json(s.looseObject) },
+      200: { description: "The email's delivery state.", ...json(c.looseObject) },
       401: unauthorized,
       404: notFoundResponse,
     },
@@ -286,7 +290,7 @@ export const OPERATIONS: Operation[] = [
     auth: "operator",
     tag: "Content",
     summary: "A published piece: summary, keywords and per-platform posts on a schedule",
-    body: json(s.publishRequest, {
+    body: json(c.publishRequest, {
       source: "mdx",
       slug: "no-shows",
       url: "https://blog.example.com/no-shows",
@@ -296,8 +300,8 @@ export const OPERATIONS: Operation[] = [
       platforms: ["x", "linkedin"],
     }),
     responses: {
-      200: { description: "Already published; the stored piece.", ...json(s.contentResponse) },
-      201: { description: "Published.", ...json(s.contentResponse) },
+      200: { description: "Already published; the stored piece.", ...json(c.contentResponse) },
+      201: { description: "Published.", ...json(c.contentResponse) },
       401: unauthorized,
       422: invalid,
     },
@@ -309,7 +313,7 @@ export const OPERATIONS: Operation[] = [
     tag: "Content",
     summary: "A piece with its posts and their state",
     responses: {
-      200: { description: "The piece.", ...json(s.contentResponse) },
+      200: { description: "The piece.", ...json(c.contentResponse) },
       401: unauthorized,
       404: notFoundResponse,
     },
@@ -321,7 +325,7 @@ export const OPERATIONS: Operation[] = [
     tag: "Content",
     summary: "Send the piece's newsletter once to each subscribed lead",
     responses: {
-      200: { description: "What was sent.", ...json(s.looseObject) },
+      200: { description: "What was sent.", ...json(c.looseObject) },
       401: unauthorized,
       404: notFoundResponse,
     },
@@ -332,7 +336,7 @@ export const OPERATIONS: Operation[] = [
     auth: "operator",
     tag: "Content",
     summary: "Post whatever is due (called by the content flow on its schedule)",
-    responses: { 200: { description: "What was posted.", ...json(s.looseObject) }, 401: unauthorized },
+    responses: { 200: { description: "What was posted.", ...json(c.looseObject) }, 401: unauthorized },
   },
   {
     method: "post",
@@ -340,15 +344,7 @@ export const OPERATIONS: Operation[] = [
     auth: "operator",
     tag: "Content",
     summary: "Settle a post that needs an operator (its platform could not tell whether it went out)",
-    body: json(
-      z
-        .union([
-          z.object({ external_id: z.string().min(1).max(200) }),
-          z.object({ requeue: z.literal(true) }),
-        ])
-        .meta({ id: "ResolvePostRequest" }),
-      { external_id: "1848392016473829376" },
-    ),
+    body: json(c.resolvePostRequest, { external_id: "1848392016473829376" }),
     responses: {
       200: {
         description: "The post's new status.",
@@ -366,13 +362,13 @@ export const OPERATIONS: Operation[] = [
     auth: "operator",
     tag: "Webhooks",
     summary: "Alertmanager's notifications, recorded",
-    body: json(s.alertmanagerRequest, {
+    body: json(c.alertmanagerRequest, {
       version: "4",
       groupKey: '{}:{alertname="ApiDown"}',
       status: "firing",
       alerts: [],
     }),
-    responses: { 202: { description: "Recorded.", ...json(s.received) }, 401: unauthorized, 422: invalid },
+    responses: { 202: { description: "Recorded.", ...json(c.received) }, 401: unauthorized, 422: invalid },
   },
   {
     method: "post",
@@ -380,9 +376,9 @@ export const OPERATIONS: Operation[] = [
     auth: "signed",
     tag: "Webhooks",
     summary: "An internal agent event, recorded",
-    body: json(s.agentEventRequest, { run_id: "00000000-0000-4000-8000-000000000000" }),
+    body: json(c.agentEventRequest, { run_id: "00000000-0000-4000-8000-000000000000" }),
     responses: {
-      202: { description: "Recorded.", ...json(s.received) },
+      202: { description: "Recorded.", ...json(c.received) },
       401: error("Bad, old or replayed signature."),
       422: invalid,
     },
@@ -393,9 +389,9 @@ export const OPERATIONS: Operation[] = [
     auth: "signed",
     tag: "Webhooks",
     summary: "A CMS's publish event (MDX or Wagtail), into the content pipeline",
-    body: json(s.publishRequest),
+    body: json(c.publishRequest),
     responses: {
-      202: { description: "Recorded and published.", ...json(s.received) },
+      202: { description: "Recorded and published.", ...json(c.received) },
       401: error("Bad, old or replayed signature."),
       422: invalid,
     },
@@ -408,9 +404,9 @@ export const OPERATIONS: Operation[] = [
     summary: "Email a client a single-use sign-in link",
     description:
       "The answer is the same whether or not the address is a client's. The link's token is the agency's own, or Supabase Auth's when SUPABASE_URL is set.",
-    body: json(s.magicLinkBody, { email: "ada@example.com", redirect: "/portal/projects" }),
+    body: json(c.magicLinkRequest, { email: "ada@example.com", redirect: "/portal/projects" }),
     responses: {
-      202: { description: "Sent if the address is a client's.", ...json(s.magicLinkRequested) },
+      202: { description: "Sent if the address is a client's.", ...json(c.magicLinkRequested) },
       401: unauthorized,
       422: invalid,
       429: error("Too many links for this address."),
@@ -423,9 +419,9 @@ export const OPERATIONS: Operation[] = [
     auth: "portal",
     tag: "Portal",
     summary: "Use up a sign-in link's token: whom it signs in",
-    body: json(s.sessionBody, { token: "Kp0n7Q8rWm3xYd2v5sLq9tHc4bZa6eJf1gUo8iNy0k" }),
+    body: json(c.sessionRequest, { token: "Kp0n7Q8rWm3xYd2v5sLq9tHc4bZa6eJf1gUo8iNy0k" }),
     responses: {
-      200: { description: "Signed in.", ...json(s.portalSession) },
+      200: { description: "Signed in.", ...json(c.portalSession) },
       401: error("Unknown, used or expired link (or a wrong token)."),
       422: invalid,
       503: error("The sign-in provider cannot be reached."),
@@ -439,7 +435,7 @@ export const OPERATIONS: Operation[] = [
     summary: "Count an ops sign-in attempt before the password is checked",
     description:
       "The portal's ops console asks before it runs scrypt; over the limit (per name and address, and per address) it answers 429.",
-    body: json(operatorAttemptBody, { name: "alice", address: "203.0.113.7" }),
+    body: json(c.operatorAttemptRequest, { name: "alice", address: "203.0.113.7" }),
     responses: {
       200: { description: "The attempt may go ahead.", ...json(z.object({ allowed: z.literal(true) })) },
       401: unauthorized,
@@ -453,9 +449,9 @@ export const OPERATIONS: Operation[] = [
     auth: "operator",
     tag: "Portal",
     summary: "Open an operator session after a good password",
-    body: json(operatorSessionBody, { operator: "alice", address: "203.0.113.7", ttl_seconds: 43200 }),
+    body: json(c.operatorSessionRequest, { operator: "alice", address: "203.0.113.7", ttl_seconds: 43200 }),
     responses: {
-      201: { description: "The session; its id goes in the ops cookie.", ...json(operatorSession) },
+      201: { description: "The session; its id goes in the ops cookie.", ...json(c.operatorSession) },
       401: unauthorized,
       422: invalid,
     },
@@ -467,7 +463,7 @@ export const OPERATIONS: Operation[] = [
     tag: "Portal",
     summary: "A live operator session",
     responses: {
-      200: { description: "The session is open.", ...json(operatorSession) },
+      200: { description: "The session is open.", ...json(c.operatorSession) },
       401: unauthorized,
       404: error("Unknown, revoked or expired session."),
     },
@@ -488,7 +484,7 @@ export const OPERATIONS: Operation[] = [
     summary: "A client's projects",
     query: { email: { ...clientEmail.email, required: true } },
     responses: {
-      200: { description: "Projects.", ...json(s.listResponse("projects", "ClientProjects")) },
+      200: { description: "Projects.", ...json(c.clientProjectsResponse) },
       401: unauthorized,
       422: invalid,
     },
@@ -501,7 +497,7 @@ export const OPERATIONS: Operation[] = [
     summary: "A client's project with its latest run and campaign",
     query: clientEmail,
     responses: {
-      200: { description: "The project.", ...json(s.projectResponse) },
+      200: { description: "The project.", ...json(c.clientProjectView) },
       401: unauthorized,
       404: notFoundResponse,
     },
@@ -521,7 +517,7 @@ export const OPERATIONS: Operation[] = [
     auth: "public",
     tag: "Reference",
     summary: "This document",
-    responses: { 200: { description: "OpenAPI 3.1.", ...json(s.looseObject) } },
+    responses: { 200: { description: "OpenAPI 3.1.", ...json(c.looseObject) } },
   },
   {
     method: "get",
@@ -546,8 +542,8 @@ export const OPERATIONS: Operation[] = [
     tag: "Infrastructure",
     summary: "Dependency health",
     responses: {
-      200: { description: "Healthy: every dependency answers.", ...json(s.healthResponse) },
-      503: { description: "Degraded or unhealthy (no database).", ...json(s.healthResponse) },
+      200: { description: "Healthy: every dependency answers.", ...json(c.healthResponse) },
+      503: { description: "Degraded or unhealthy (no database).", ...json(c.healthResponse) },
     },
   },
   {

@@ -9,14 +9,15 @@ import SwaggerParser from "@apidevtools/swagger-parser";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { z } from "zod";
+import { z } from "zod";
 import { launchChromium } from "../../../../../agents/src/testing/browser.ts";
 import { RunEvents } from "../../business-logic/run-events.ts";
 import { startTestAgency, type TestAgency } from "../../testing/agency-harness.ts";
 import { createApp } from "./app.ts";
 import { OPERATIONS, type Auth } from "./openapi-operations.ts";
 import { DOCS_CSP, authOf } from "./openapi.ts";
-import { intakeAccepted, intakeRequest, runStatus } from "./schemas.ts";
+import { intakeAccepted, intakeSchema, runView } from "@roboagency/contracts";
+import { listSectors } from "@roboagency/agents";
 
 interface Doc {
   openapi: string;
@@ -97,6 +98,8 @@ function requestFor(path: string, method: string, headers: Record<string, string
   });
 }
 
+const intakeRequest = intakeSchema(listSectors().map((s) => s.id));
+
 const errorOf = async (res: Response) =>
   (res.headers.get("content-type") ?? "").includes("json")
     ? ((await res.json()) as { error?: string }).error
@@ -155,7 +158,7 @@ describe("GET /v1/openapi.json", () => {
     let checked = 0;
     for (const op of OPERATIONS) {
       const documented = doc.paths[op.path]![op.method]!;
-      const bodies: Array<[string, z.ZodType | undefined, unknown]> = [];
+      const bodies: Array<[string, z.core.$ZodType | undefined, unknown]> = [];
       if (op.body?.example !== undefined) {
         bodies.push([
           "request",
@@ -173,7 +176,7 @@ describe("GET /v1/openapi.json", () => {
         }
       }
       for (const [which, schema, example] of bodies) {
-        const parsed = schema!.safeParse(example);
+        const parsed = z.safeParse(schema!, example);
         expect(
           parsed.success,
           `${op.method} ${op.path} ${which}: ${JSON.stringify(parsed.error?.issues)}`,
@@ -214,7 +217,7 @@ describe("GET /v1/openapi.json", () => {
     const runBody: unknown = await run.json();
     const runValid = documentedSchema("/v1/runs/{runId}", "get", "200");
     expect(runValid(runBody), JSON.stringify(runValid.errors)).toBe(true);
-    const parsed = runStatus.safeParse(runBody);
+    const parsed = runView.safeParse(runBody);
     expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
     expect(parsed.data?.steps).toHaveLength(8);
 

@@ -1,6 +1,7 @@
 /**
- * The API reference: the OpenAPI 3.1 document built from the zod schemas of schemas.ts (zod 4's
- * JSON Schema output is draft 2020-12, the dialect OpenAPI 3.1 uses), served at
+ * The API reference: the OpenAPI 3.1 document built from openapi-operations.ts, whose bodies and
+ * answers are the zod schemas of @roboagency/contracts (zod 4's JSON Schema output is draft
+ * 2020-12, the dialect OpenAPI 3.1 uses), served at
  * GET /v1/openapi.json, and rendered at GET /v1/docs by Swagger UI from npm (swagger-ui-dist),
  * served from this API under a CSP that allows only itself.
  */
@@ -11,8 +12,8 @@ import { Router } from "express";
 import { z } from "zod";
 import type { Deps } from "../../business-logic/deps.ts";
 import { notFound } from "../../business-logic/errors.ts";
-import { OPERATIONS, type Auth, type Body } from "./openapi-operations.ts";
-import { documentedExtras } from "./schemas.ts";
+import { listSectors } from "@roboagency/agents";
+import { OPERATIONS, type Auth, type Operation } from "./openapi-operations.ts";
 
 const SECURITY: Record<Auth, Array<Record<string, string[]>>> = {
   public: [],
@@ -40,7 +41,7 @@ export function authOf(security: Array<Record<string, string[]>> | undefined): A
 
 const REF = "#/components/schemas/";
 
-function schemaOf(schema: z.ZodType): Record<string, unknown> {
+function schemaOf(schema: z.core.$ZodType): Record<string, unknown> {
   const id = z.globalRegistry.get(schema)?.id;
   if (id) return { $ref: `${REF}${id}` };
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
@@ -51,12 +52,33 @@ function schemaOf(schema: z.ZodType): Record<string, unknown> {
   return rest;
 }
 
-function content(body: Partial<Body> & { schema?: z.ZodType }) {
+function content(body: Partial<Operation["responses"][number]> & { schema?: z.core.$ZodType }) {
   if (!body.schema) return undefined;
   return {
     [body.contentType ?? "application/json"]: {
       schema: schemaOf(body.schema),
       ...(body.example !== undefined ? { example: body.example } : {}),
+    },
+  };
+}
+
+/**
+ * What the JSON Schema of an input cannot say by itself: the intake's email is checked after
+ * trimming (a pipe, whose input side is a plain string) and its sector by a refinement.
+ */
+function documentedExtras(id: string, schema: Record<string, unknown>): Record<string, unknown> {
+  if (id !== "IntakeRequest") return schema;
+  const properties = schema.properties as Record<string, Record<string, unknown>>;
+  return {
+    ...schema,
+    properties: {
+      ...properties,
+      email: { ...properties.email, format: "email" },
+      sector: {
+        ...properties.sector,
+        enum: listSectors().map((x) => x.id),
+        description: "See GET /v1/sectors.",
+      },
     },
   };
 }

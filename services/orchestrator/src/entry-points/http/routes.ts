@@ -1,27 +1,29 @@
 /**
  * The API's routes. Handlers stay thin: they parse, call business logic and shape the answer.
  */
+import {
+  alertmanagerRequest,
+  idempotencyKey as idempotencyKeySchema,
+  pageQuery,
+  parse,
+  runsQuery,
+  workflowRequest,
+} from "@roboagency/contracts";
 import { Router, type Request, type Response } from "express";
+import { z } from "zod";
 import { listSectors } from "@roboagency/agents";
 import { verifyLocalAssetUrl } from "../../data-access/assets.ts";
 import { listOutbox } from "../../data-access/mailer.ts";
 import { listProjectEmails } from "../../data-access/campaigns.ts";
 import { getProject, listLeads, type Page } from "../../data-access/leads-projects.ts";
-import {
-  getAsset,
-  listRuns,
-  readRun,
-  TERMINAL_RUN_STATES,
-  type RunState,
-  type RunView,
-} from "../../data-access/runs.ts";
+import { getAsset, listRuns, readRun, TERMINAL_RUN_STATES, type RunView } from "../../data-access/runs.ts";
 import { recordAlertNotification, recordWebhook } from "../../data-access/webhooks.ts";
 import { sendCampaignStep } from "../../business-logic/campaign.ts";
 import { parsePublishEvent, parseScheduleOptions } from "../../business-logic/content-parsing.ts";
 import { publishContent } from "../../business-logic/content.ts";
 import type { Deps } from "../../business-logic/deps.ts";
 import { HttpError, notFound } from "../../business-logic/errors.ts";
-import { DEFAULT_WORKFLOW, intakeAdmission, parseIntake, submitIntake } from "../../business-logic/intake.ts";
+import { intakeAdmission, parseIntake, submitIntake } from "../../business-logic/intake.ts";
 import type { RunEvents } from "../../business-logic/run-events.ts";
 import { enqueueRun, startWorkflow } from "../../business-logic/runs.ts";
 import { keysOf } from "../../business-logic/keys.ts";
@@ -35,6 +37,7 @@ import { isOperator, jsonBody, requireOperator, requireToken } from "./middlewar
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SIGNED_URL_TTL_SECONDS = 300;
+const idempotencyHeader = z.object({ "Idempotency-Key": idempotencyKeySchema });
 
 function uuidParam(req: Request, name: string, what: string): string {
   const value = req.params[name];
@@ -43,33 +46,13 @@ function uuidParam(req: Request, name: string, what: string): string {
 }
 
 function page(req: Request): Page {
-  const limit = req.query.limit === undefined ? 50 : Number(req.query.limit);
-  const offset = req.query.offset === undefined ? 0 : Number(req.query.offset);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
-    throw new HttpError(422, "invalid_request", "limit must be a whole number from 1 to 500.", [
-      { field: "limit", message: "must be a whole number from 1 to 500" },
-    ]);
-  }
-  if (!Number.isInteger(offset) || offset < 0) {
-    throw new HttpError(422, "invalid_request", "offset must be a whole number of at least 0.", [
-      { field: "offset", message: "must be a whole number of at least 0" },
-    ]);
-  }
-  return { limit, offset };
+  return parse(pageQuery, req.query, "query");
 }
 
-function idempotencyKey(req: Request): string | undefined {
-  const key = req.get("idempotency-key");
-  if (key === undefined) return undefined;
-  if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
-    throw new HttpError(
-      422,
-      "invalid_request",
-      "Idempotency-Key must be 1 to 255 visible ASCII characters.",
-      [{ field: "Idempotency-Key", message: "must be 1 to 255 visible ASCII characters" }],
-    );
-  }
-  return key;
+function idempotencyKeyOf(req: Request): string | undefined {
+  return parse(idempotencyHeader, { "Idempotency-Key": req.get("idempotency-key") }, "header")[
+    "Idempotency-Key"
+  ];
 }
 
 export function publicRoutes(deps: Deps, events: RunEvents): Router {
@@ -89,7 +72,7 @@ export function publicRoutes(deps: Deps, events: RunEvents): Router {
   });
 
   router.post("/v1/intake", ...json, async (req, res) => {
-    const key = idempotencyKey(req);
+    const key = idempotencyKeyOf(req);
     const intake = parseIntake(req.body, config.ideaMaxChars);
     // req.ip is the client's address behind the trusted proxy ("trust proxy" in app.ts).
     const { response, created } = await submitIntake(pool, intake, key, () =>
@@ -294,21 +277,8 @@ export function operatorRoutes(deps: Deps): Router {
   });
 
   router.get("/v1/runs", auth, async (req, res) => {
-    const status = req.query.status;
-    const allowed: RunState[] = [
-      "queued",
-      "running",
-      "awaiting_review",
-      "completed",
-      "failed",
-      "budget_exceeded",
-    ];
-    if (status !== undefined && !allowed.includes(status as RunState)) {
-      throw new HttpError(422, "invalid_request", `status must be one of: ${allowed.join(", ")}.`, [
-        { field: "status", message: `must be one of: ${allowed.join(", ")}` },
-      ]);
-    }
-    res.json({ runs: await listRuns(pool, page(req), status as RunState | undefined) });
+    const { status, ...listed } = parse(runsQuery, req.query, "query");
+    res.json({ runs: await listRuns(pool, listed, status) });
   });
 
   router.get("/v1/projects/:projectId", auth, async (req, res) => {
@@ -334,13 +304,7 @@ export function operatorRoutes(deps: Deps): Router {
 
   router.post("/v1/workflows/:projectId", auth, ...json, async (req, res) => {
     const projectId = uuidParam(req, "projectId", "The project");
-    const body = (req.body ?? {}) as { workflow?: unknown };
-    const workflow = body.workflow === undefined ? DEFAULT_WORKFLOW : body.workflow;
-    if (typeof workflow !== "string") {
-      throw new HttpError(422, "invalid_request", "workflow must be a string.", [
-        { field: "workflow", message: "must be a string" },
-      ]);
-    }
+    const { workflow } = parse(workflowRequest, req.body ?? {}, "workflow request");
     const started = await startWorkflow(deps, projectId, workflow);
     res
       .status(202)
@@ -377,11 +341,11 @@ export function webhookRoutes(deps: Deps): Router {
     eventOf: (req: Request) => string,
     {
       eventInPath = false,
-      prepare = () => undefined as T,
+      prepare = async () => undefined as T,
       act = async () => ({}),
     }: {
       eventInPath?: boolean;
-      prepare?: (body: unknown) => T;
+      prepare?: (body: unknown) => T | Promise<T>;
       act?: (prepared: T) => Promise<Record<string, unknown>>;
     } = {},
   ) =>
@@ -406,7 +370,7 @@ export function webhookRoutes(deps: Deps): Router {
           [{ field: "event", message: "must match ^[a-z][a-z0-9_.-]{0,63}$" }],
         );
       }
-      const prepared = prepare(req.body);
+      const prepared = await prepare(req.body);
       const fresh = await recordWebhook(pool, signature!, source, event, req.body ?? null);
       if (!fresh) throw new HttpError(401, "replayed", "Webhook refused: this signature was already used.");
       req.log.info({ source, event }, "webhook received");
@@ -431,17 +395,7 @@ export function webhookRoutes(deps: Deps): Router {
     "The Alertmanager webhook",
   );
   router.post("/v1/webhooks/alertmanager", alertmanager, ...json, async (req, res) => {
-    const body = req.body as { groupKey?: unknown; status?: unknown; alerts?: unknown } | undefined;
-    if (
-      !body ||
-      typeof body.groupKey !== "string" ||
-      typeof body.status !== "string" ||
-      !Array.isArray(body.alerts)
-    ) {
-      throw new HttpError(422, "invalid_request", "Expected Alertmanager's webhook body (version 4).", [
-        { field: "body", message: "must have groupKey, status and alerts" },
-      ]);
-    }
+    const body = parse(alertmanagerRequest, req.body, "Alertmanager notification");
     await recordAlertNotification(pool, body.groupKey, body.status, body.alerts);
     req.log.warn(
       { status: body.status, alerts: body.alerts.length, groupKey: body.groupKey },
