@@ -63,6 +63,33 @@ describe("draftCampaign over the tune intakes", () => {
     expect(failing).toEqual([]);
   });
 
+  it("when the client names several kinds of users, then the first email says the plan is for all of them", () => {
+    const intake = tune[0]!.intake;
+    const brief = draftBrief(intake, requireSector(intake.sector));
+    const users = [
+      { ...brief.targetUsers[0]!, name: "Small clinics", source: "idea" as const },
+      { ...brief.targetUsers[0]!, name: "Patients", source: "idea" as const },
+    ];
+    const withUsers = {
+      ...brief,
+      targetUsers: users,
+      keyFeatures: brief.keyFeatures.map((f) => ({
+        ...f,
+        description: `Small clinics can ${f.name.toLowerCase()}.`,
+      })),
+    };
+    const sector = requireSector(brief.sector.id);
+    const market = draftMarket(withUsers, sector);
+    const prd = draftPrd(withUsers, market, sector);
+    const campaign = draftCampaign(
+      withUsers,
+      prd,
+      draftExplainer(withUsers, draftWireframes(withUsers, market, prd, sector)),
+      "Ana",
+    );
+    expect(campaign.emails[0]!.paragraphs[1]).toMatch(/for small clinics and patients\./);
+  });
+
   it("when a sentence breaks agreement, then the grammar check over the emails finds it", () => {
     const intake = tune[0]!.intake;
     const campaign = campaignFor(intake);

@@ -35,6 +35,12 @@ export function draftCampaign(
 ): CampaignCopy {
   const hello = recipientName?.trim() ? `Hi ${recipientName.trim()},` : "Hi,";
   const audience = audienceOf(brief);
+  // Everyone the client named, not only the first: "for landlords and tenants".
+  const named = brief.targetUsers
+    .filter((u) => u.source === "idea")
+    .slice(0, 3)
+    .map((u) => (/^\p{Lu}{2,}/u.test(u.name) ? u.name : u.name.charAt(0).toLowerCase() + u.name.slice(1)));
+  const everyone = named.length > 1 ? joinList(named) : audience;
   const actions = brief.keyFeatures.map(featureAction);
   const core = actions[0] ?? "try your idea";
   const coreActor = brief.keyFeatures[0] ? actorOf(brief.keyFeatures[0], audience) : audience;
@@ -57,7 +63,7 @@ export function draftCampaign(
         heading: `${brief.productName}, first look`,
         paragraphs: [
           hello,
-          `We turned your idea into a first product plan for ${audience}. In it, ${whoDoesWhat(brief, audience)}.`,
+          `We turned your idea into a first product plan for ${everyone}. In it, ${whoDoesWhat(brief, audience)}.`,
           `Your project page has the explainer (${explainer.scenes.length} scenes), the market map${closest ? `, with ${closest} as the closest reference,` : ""} and the product requirements.`,
         ],
         cta: { label: "Watch the demo", target: "project" },
