@@ -46,7 +46,7 @@ export function composeConfig(): DefinitionConfig {
   };
 }
 
-export const COMPOSE_HEADER = `# Generated from stack/services.ts by \`npm run stack:render -- --write-compose\`: do not edit.
+export const COMPOSE_HEADER = `# Generated from stack/containers.ts by \`npm run stack:render -- --write-compose\`: do not edit.
 # The same containers as the Pulumi stack, for one Docker host without Pulumi:
 #   write .env with DOMAIN, ACME_EMAIL, S3_* and the secrets (docs/stack.md, "Without Pulumi")
 #   npm run stack:render -- --stack prod --out render   # probe targets and alert recipients

@@ -5,6 +5,12 @@
  */
 import { PROJECT, type SecretName } from "./configSchema.ts";
 
+/**
+ * Secrets the stack makes itself (components/privateTls.ts) rather than reads from config: the
+ * private CA's certificate and the private gateway's certificate and key.
+ */
+export type GeneratedSecret = "privateTlsCa" | "privateTlsCert" | "privateTlsKey";
+
 export type NetworkName = "edge" | "backend" | "observability";
 
 export interface NetworkDefinition {
@@ -69,7 +75,7 @@ export interface ServiceDefinition {
   /** Values with {{secretName}} placeholders, filled from Pulumi secrets or compose's .env. */
   secretEnv: Record<string, string>;
   /** Secrets written to files the container reads (mode 0400, owned by `fileOwner`). */
-  secretFiles: { secret: SecretName; target: string }[];
+  secretFiles: { secret: SecretName | GeneratedSecret; target: string }[];
   fileOwner?: string;
   volumes: { volume: string; target: string }[];
   /** Repo paths (files or folders) mounted read-only. */
@@ -233,7 +239,7 @@ export function fillSecrets(template: string, value: (name: SecretName) => strin
 }
 
 /** openaiApiKey → OPENAI_API_KEY: the variable compose reads a secret from. */
-export function secretEnvVar(name: SecretName): string {
+export function secretEnvVar(name: SecretName | GeneratedSecret): string {
   return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase();
 }
 

@@ -30,6 +30,8 @@ import {
   type ServiceDefinition,
 } from "./containerSpec.ts";
 
+import { GATEWAY_PORTS, PRIVATE_TLS_FILES, gatewayCommand } from "./privateLink.ts";
+
 export * from "./containerSpec.ts";
 
 /** Monitoring files go where monitoring/files.ts says; that list is the one source of container paths. */
@@ -453,14 +455,18 @@ export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
           ...base("private-gateway", "edge", { ref: IMAGES.socat }, cfg),
           user: "65534:65534",
           entrypoint: ["/bin/sh", "-c"],
-          command: [
-            "socat TCP-LISTEN:6379,fork,reuseaddr TCP:redis:6379 & exec socat TCP-LISTEN:6333,fork,reuseaddr TCP:qdrant:6333",
-          ],
+          // TLS on the private network (privateLink.ts); in the clear only inside this server.
+          command: [gatewayCommand({ redis: "redis:6379", qdrant: "qdrant:6333" })],
           networks: ["edge", "backend"],
           ports: [
-            { host: 6379, container: 6379, ip: MAIN_PRIVATE_IP },
-            { host: 6333, container: 6333, ip: MAIN_PRIVATE_IP },
+            { host: GATEWAY_PORTS.redis, container: GATEWAY_PORTS.redis, ip: MAIN_PRIVATE_IP },
+            { host: GATEWAY_PORTS.qdrant, container: GATEWAY_PORTS.qdrant, ip: MAIN_PRIVATE_IP },
           ],
+          secretFiles: [
+            { secret: "privateTlsCert", target: PRIVATE_TLS_FILES.cert },
+            { secret: "privateTlsKey", target: PRIVATE_TLS_FILES.key },
+          ],
+          fileOwner: "65534",
           healthcheck: health(["CMD-SHELL", "nc -z 127.0.0.1 6379 && nc -z 127.0.0.1 6333 || exit 1"]),
           dependsOn: ["redis", "qdrant"],
         },

@@ -33,7 +33,7 @@ import { Backups } from "./components/backups.ts";
 import { Dns } from "./components/dns.ts";
 import { Host } from "./components/host.ts";
 import { Platform } from "./components/platform.ts";
-import { Services, secretFiles } from "./components/services.ts";
+import { Services, secretFiles, type Secrets } from "./components/services.ts";
 import { UptimeChecks } from "./components/uptime.ts";
 import { Workers } from "./components/workers.ts";
 
@@ -119,26 +119,9 @@ export function defineAgency(config: AgencyConfig = loadConfig(), root?: string)
     );
   }
 
-  const connection = host.connection;
-  const platform = new Platform(name, {
-    dockerHost: host.dockerHost,
-    hostReadiness: host.readiness,
-    hostPublicKey: host.hostPublicKey,
-    connection,
-    // Created before names were prefixed; renaming would replace every container and start the
-    // volumes empty, so the main server's networks and volumes keep their plain names.
-    dockerNamePrefix: "",
-    stack: config.stack,
-    volumes: volumeNames(p.services),
-    images: p.services.map((s) => s.image),
-    files: p.files,
-    dirs: p.dirs,
-    secretFiles: secretFiles(p.services, secrets),
-    protect: config.protect,
-  });
-
   let workerIps: pulumi.Output<string[]> = pulumi.output([]);
   const extraDeps: Record<string, pulumi.Resource[]> = {};
+  const mainSecrets: Secrets = { ...secrets };
   if (config.workers.count > 0) {
     const workers = new Workers(`${name}-worker`, {
       count: config.workers.count,
@@ -164,12 +147,32 @@ export function defineAgency(config: AgencyConfig = loadConfig(), root?: string)
     workerIps = pulumi.all(workers.ips);
     // The gateway binds the private address, which exists only once the server is attached.
     extraDeps["private-gateway"] = [workers.mainAttachment];
+    // The gateway's certificate and key, made by the stack (components/privateTls.ts).
+    Object.assign(mainSecrets, workers.tls.secrets);
   }
+
+  const connection = host.connection;
+  const platform = new Platform(name, {
+    dockerHost: host.dockerHost,
+    hostReadiness: host.readiness,
+    hostPublicKey: host.hostPublicKey,
+    connection,
+    // Created before names were prefixed; renaming would replace every container and start the
+    // volumes empty, so the main server's networks and volumes keep their plain names.
+    dockerNamePrefix: "",
+    stack: config.stack,
+    volumes: volumeNames(p.services),
+    images: p.services.map((s) => s.image),
+    files: p.files,
+    dirs: p.dirs,
+    secretFiles: secretFiles(p.services, mainSecrets),
+    protect: config.protect,
+  });
 
   const services = new Services(name, {
     definitions: p.services,
     platform,
-    secrets,
+    secrets: mainSecrets,
     stack: config.stack,
     files: p.files,
     dependsOn: extraDeps,

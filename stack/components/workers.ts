@@ -14,18 +14,21 @@ import {
   type DefinitionConfig,
   type ServiceDefinition,
 } from "../containers.ts";
+import { PRIVATE_TLS_FILES, clearTextProblems, remoteWorkerEnv } from "../privateLink.ts";
 import { Host } from "./host.ts";
+import { PrivateTls } from "./privateTls.ts";
 import { Platform } from "./platform.ts";
-import { Services, type Secrets } from "./services.ts";
+import { Services, secretFiles, type Secrets } from "./services.ts";
 
-/** The worker as it runs on a worker server: queue and vectors on the main server's private address. */
+/** The worker as it runs on a worker server: queue and vectors through the main server's TLS gateway. */
 export function remoteWorkerDefinition(cfg: DefinitionConfig, serverMemoryMb: number): ServiceDefinition {
   const def = workerDefinition(cfg, serverMemoryMb);
   return {
     ...def,
     networks: ["edge"],
-    env: { ...def.env, QDRANT_URL: `http://${MAIN_PRIVATE_IP}:6333` },
-    secretEnv: { ...def.secretEnv, REDIS_URL: `redis://:{{redisPassword}}@${MAIN_PRIVATE_IP}:6379` },
+    ...remoteWorkerEnv(def),
+    secretFiles: [...def.secretFiles, { secret: "privateTlsCa", target: PRIVATE_TLS_FILES.ca }],
+    fileOwner: "1000",
     // The whole server is the worker's.
     memoryMb: serverMemoryMb - 640,
     dependsOn: [],
@@ -76,6 +79,8 @@ export class Workers extends pulumi.ComponentResource {
   readonly ips: pulumi.Output<string>[] = [];
   /** The main server's attachment to the private network; the private gateway binds to its address and waits for it. */
   readonly mainAttachment: hcloud.ServerNetwork;
+  /** The private CA and the gateway's certificate and key, for the main server's private gateway. */
+  readonly tls: PrivateTls;
 
   constructor(name: string, args: WorkersArgs, opts?: pulumi.ComponentResourceOptions) {
     super("agency:stack:Workers", name, {}, opts);
@@ -109,6 +114,9 @@ export class Workers extends pulumi.ComponentResource {
       { parent: this, dependsOn: [subnet] },
     );
 
+    this.tls = new PrivateTls(`${name}-tls`, { ipAddresses: [MAIN_PRIVATE_IP] }, { parent: this });
+    const secrets: Secrets = { ...args.secrets, ...this.tls.secrets };
+
     const memory = args.serverMemoryMb ?? SERVER_MEMORY_MB[serverType];
     if (memory === undefined)
       throw new pulumi.ResourceError(
@@ -116,6 +124,12 @@ export class Workers extends pulumi.ComponentResource {
         this,
       );
     const def = remoteWorkerDefinition(args.definitionConfig, memory);
+    const clear = clearTextProblems(def);
+    if (clear.length)
+      throw new pulumi.ResourceError(
+        `traffic between servers would go in the clear: ${clear.join("; ")}`,
+        this,
+      );
     for (let i = 0; i < count; i++) {
       const host = new Host(
         `${name}-${i}`,
@@ -147,6 +161,7 @@ export class Workers extends pulumi.ComponentResource {
           protect: false,
           // Its own Docker host: the plain network name, as on the main server.
           dockerNamePrefix: "",
+          secretFiles: secretFiles([def], secrets),
         },
         { parent: this, dependsOn: [this.mainAttachment] },
       );
@@ -155,7 +170,7 @@ export class Workers extends pulumi.ComponentResource {
         {
           definitions: [def],
           platform,
-          secrets: args.secrets,
+          secrets,
           stack: args.stack,
           containerNamePrefix: args.containerNamePrefix ?? `${name}-${i}-`,
         },

@@ -44,7 +44,16 @@ export function setAgencyMocks(stack: string): void {
         if (args.type === "tls:index/privateKey:PrivateKey") {
           state.privateKeyOpenssh = `-----BEGIN OPENSSH PRIVATE KEY-----\nMOCK-${args.name}\n-----END OPENSSH PRIVATE KEY-----\n`;
           state.publicKeyOpenssh = `ssh-ed25519 AAAAMOCK${Buffer.from(args.name).toString("hex")}\n`;
+          state.privateKeyPem = `-----BEGIN PRIVATE KEY-----\nMOCK-${args.name}\n-----END PRIVATE KEY-----\n`;
         }
+        // The private CA's certificates, likewise stand-ins (components/privateTls.ts).
+        if (args.type === "tls:index/certRequest:CertRequest")
+          state.certRequestPem = `-----BEGIN CERTIFICATE REQUEST-----\nMOCK-${args.name}\n-----END CERTIFICATE REQUEST-----\n`;
+        if (
+          args.type === "tls:index/selfSignedCert:SelfSignedCert" ||
+          args.type === "tls:index/locallySignedCert:LocallySignedCert"
+        )
+          state.certPem = `-----BEGIN CERTIFICATE-----\nMOCK-${args.name}\n-----END CERTIFICATE-----\n`;
         const id = args.type.startsWith("hcloud:") ? String(100 + recorded.length) : `${args.name}-id`;
         return { id, state };
       },

@@ -177,6 +177,9 @@ export async function submitIntake(
   const requestHash = hashBody(intake);
   let admission: Admission | undefined;
   try {
+    // Without a key nothing can be a replay: the limits are taken before the transaction, so its
+    // connection is not held through their round trips.
+    if (!idempotencyKey) admission = await admit?.();
     return await withTransaction(pool, async (tx) => {
       if (idempotencyKey) {
         // Serialises concurrent submits with one key, so exactly one of them creates the rows.
@@ -194,7 +197,7 @@ export async function submitIntake(
           return { response: previous.response_body as IntakeAccepted, created: false };
         }
       }
-      admission = await admit?.();
+      if (idempotencyKey) admission = await admit?.();
       const [leadId, projectId, runId] = [randomUUID(), randomUUID(), randomUUID()];
       const response: IntakeAccepted = {
         lead_id: leadId,

@@ -26,6 +26,8 @@ export interface OpenDatabaseOptions {
   max?: number;
   /** Told about errors on idle connections (the pool replaces them). Defaults to ignoring them. */
   onIdleError?: (err: Error) => void;
+  /** Settings for every connection of the pool, as libpq's `options` (e.g. "-c synchronous_commit=off"). */
+  sessionOptions?: string;
 }
 
 /**
@@ -57,6 +59,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.max ?? 10,
+    ...(options.sessionOptions ? { options: options.sessionOptions } : {}),
     // A pool that cannot hand out a connection says so instead of waiting forever.
     connectionTimeoutMillis: 15_000,
   });

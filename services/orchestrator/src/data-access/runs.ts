@@ -153,10 +153,12 @@ export async function readRun(
   runId: string,
   knownRevisions: readonly number[] = [],
 ): Promise<{ revision: number; json: string | null } | null> {
-  const { rows } = await db.query<{ revision: string; json: string | null }>(RUN_VIEW_SQL, [
-    runId,
-    knownRevisions,
-  ]);
+  // Named, so each connection parses and plans the statement once, not on every read.
+  const { rows } = await db.query<{ revision: string; json: string | null }>({
+    name: "run-view",
+    text: RUN_VIEW_SQL,
+    values: [runId, knownRevisions],
+  });
   const row = rows[0];
   return row ? { revision: Number(row.revision), json: row.json } : null;
 }

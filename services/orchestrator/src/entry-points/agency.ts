@@ -20,6 +20,7 @@ import { RunEvents } from "../business-logic/run-events.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
 import { createMetrics } from "../observability/metrics.ts";
 import { createApp } from "./http/app.ts";
+import { drainable, type DrainOptions } from "./http/drain.ts";
 import { storageAdapters } from "./storage-adapters.ts";
 import { inlineRunExecutor, startRunThreads } from "./run-threads.ts";
 
@@ -86,10 +87,18 @@ export async function buildDeps(
     closers.unshift(() => queue.close());
 
     const { assets, mailer } = storageAdapters(config, database.pool, env);
-    // The limits are taken inside the intake's transaction, which holds a connection of the main
-    // pool: on that pool, as many parallel intakes as it has connections would wait for each other
-    // until the connect timeout. The Postgres store gets a small pool of its own.
-    const limits = await openDatabase({ url: database.url, max: 4 });
+    // With an Idempotency-Key the limits are taken inside the intake's transaction, which holds a
+    // connection of the main pool: on that pool, as many parallel intakes as it has connections
+    // would wait for each other until the connect timeout. The Postgres store gets a small pool of
+    // its own. Its commits do not wait for the WAL flush: every intake updates the one
+    // daily-ceiling row, whose lock is held until commit, so a flush per intake serialised them
+    // all. A crash of Postgres can forget the last fraction of a second of counts; the counts stay
+    // exact under parallel load (each upsert is still atomic).
+    const limits = await openDatabase({
+      url: database.url,
+      max: 4,
+      sessionOptions: "-c synchronous_commit=off",
+    });
     closers.unshift(() => limits.close());
     // Supabase, when configured, holds the artifacts and issues the portal's sign-in links.
     const { supabase } = config;
@@ -144,11 +153,16 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts the API; resolves once it listens. `stop` lets in-flight requests finish. */
+/**
+ * Starts the API; resolves once it listens. `stop` lets in-flight requests finish. Behind Caddy
+ * (bin/server.ts) idle connections stay open through the drain's grace; with nothing in front
+ * (tests, local) they close at once.
+ */
 export async function startApi(
   deps: Deps,
   port = deps.config.apiPort,
   host = deps.config.apiHost,
+  drainOptions: DrainOptions = { idleGraceMs: 0 },
 ): Promise<RunningServer> {
   const events = new RunEvents(deps.databaseUrl, deps.pool, deps.logger, deps.config.eventStreams);
   await events.start();
@@ -158,6 +172,7 @@ export async function startApi(
   // kept-alive connection just as a client sends on it.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  const { drain } = drainable(server, drainOptions);
   await once(server, "listening");
   const address = server.address() as AddressInfo;
   const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host;
@@ -165,13 +180,10 @@ export async function startApi(
     url: `http://${shownHost}:${address.port}`,
     port: address.port,
     stop: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
+      // Event streams never go idle; the drain cuts them after its grace periods.
+      const drained = drain();
       await events.stop();
-      // Event streams never go idle; past a grace period the remaining connections are cut.
-      const grace = setTimeout(() => server.closeAllConnections(), 5000);
-      await closed;
-      clearTimeout(grace);
+      await drained;
     },
   };
 }
@@ -184,9 +196,9 @@ export async function startApi(
  */
 export async function startWorker(deps: Deps): Promise<{ stop(): Promise<void> }> {
   const { pool, queue, logger, config } = deps;
-  // Each run in a worker thread of its own (AGENCY_RUN_ISOLATION=thread, the default): the CPU-bound
-  // steps (Svelte compile, bundling) block neither each other nor this event loop, which serves
-  // the API locally and renews the queue's locks in production.
+  // Runs in one worker thread (AGENCY_RUN_ISOLATION=thread, the default): the CPU-bound steps
+  // (Svelte compile, bundling) do not block this event loop, which serves the API locally and
+  // renews the queue's locks in production.
   const executor =
     config.runIsolation === "thread"
       ? startRunThreads(deps, config.workerConcurrency)

@@ -135,7 +135,9 @@ async function countQueries(db: { query: (...args: never[]) => unknown }, fn: ()
   const original = db.query;
   let n = 0;
   db.query = function (this: unknown, ...args: never[]) {
-    const sql = String((args as unknown[])[0]);
+    // A statement is its text, or a config object with a `text` (the named run view).
+    const first = (args as unknown[])[0];
+    const sql = typeof first === "string" ? first : String((first as { text?: string })?.text);
     if (/workflow_runs|run_steps|run_reviews|run_usage|assets/.test(sql)) n++;
     return (original as (...a: never[]) => unknown).apply(this, args);
   } as typeof db.query;
