@@ -4,9 +4,9 @@
  * in front of a real agency on the real Postgres. Nothing is faked.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../scripts/test-services.ts";
-import { startTestAgency, type TestAgency } from "../../orchestrator/src/testing/agency-harness.ts";
-import { ATTEMPTS_PER_NAME_AND_ADDRESS } from "../../orchestrator/src/business-logic/operator-sign-in.ts";
+import { freePort } from "@roboagency/testing/ports";
+import { startTestAgency, type TestAgency } from "@roboagency/testing/agency";
+import { ATTEMPTS_PER_NAME_AND_ADDRESS } from "@roboagency/orchestrator";
 import { startPortal, type RunningPortal } from "../start.ts";
 
 let agency: TestAgency;
