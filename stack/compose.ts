@@ -3,7 +3,7 @@
  * secrets become compose variables (`${DOMAIN}`, `${OPENAI_API_KEY}`) read from `.env`.
  */
 import { stringify } from "yaml";
-import { OPTIONAL_SECRETS, POSTING_SECRETS, type SecretName } from "./config.ts";
+import { OPTIONAL_SECRETS, POSTING_SECRETS, PROJECT, type SecretName } from "./config.ts";
 import {
   NETWORKS,
   containerLabels,
@@ -13,7 +13,7 @@ import {
   volumeNames,
   type DefinitionConfig,
   type ServiceDefinition,
-} from "./services.ts";
+} from "./containers.ts";
 
 /**
  * The configuration compose runs with: one 4 GB host, the container database, Grafana on, and
@@ -46,7 +46,7 @@ export function composeConfig(): DefinitionConfig {
   };
 }
 
-export const COMPOSE_HEADER = `# Generated from stack/services.ts by \`npm run stack:render -- --write-compose\`: do not edit.
+export const COMPOSE_HEADER = `# Generated from stack/containers.ts by \`npm run stack:render -- --write-compose\`: do not edit.
 # The same containers as the Pulumi stack, for one Docker host without Pulumi:
 #   write .env with DOMAIN, ACME_EMAIL, S3_* and the secrets (docs/stack.md, "Without Pulumi")
 #   npm run stack:render -- --stack prod --out render   # probe targets and alert recipients
@@ -75,7 +75,7 @@ export function composeService(s: ServiceDefinition, stack: string): Record<stri
   const out: Record<string, unknown> = {};
   if (s.image.build) out.build = { context: s.image.build.context, dockerfile: s.image.build.dockerfile };
   out.image = s.image.ref;
-  out.container_name = `agency-${s.name}`;
+  out.container_name = `${PROJECT}-${s.name}`;
   if (s.entrypoint) out.entrypoint = s.entrypoint.map(escape);
   if (s.command) out.command = s.command.map(escape);
   if (s.user) out.user = s.user;

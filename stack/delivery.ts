@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { REMOTE_ROOT, type ServiceDefinition } from "./services.ts";
+import { REMOTE_ROOT, type ServiceDefinition } from "./containerSpec.ts";
 
 export interface DeliveredFile {
   /** Absolute path on the server. */
@@ -39,10 +39,10 @@ function listFiles(dir: string): string[] {
 }
 
 /**
- * The repository files the services mount, read from `root`. A mounted folder may be empty
+ * The repository files the containers mount, read from `root`. A mounted folder may be empty
  * (the n8n workflows) but must exist; a mounted file must exist.
  */
-export function repoFiles(
+export function mountedFiles(
   services: ServiceDefinition[],
   root = REPO_ROOT,
 ): { files: DeliveredFile[]; dirs: string[] } {

@@ -5,7 +5,7 @@
  */
 import { renderAlertRecipients, renderHttpsProbeTargets } from "../monitoring/files.ts";
 import type { AgencyConfig } from "./config.ts";
-import { GENERATED } from "./services.ts";
+import { GENERATED } from "./containers.ts";
 
 export type GeneratedConfig = Pick<AgencyConfig, "hosts" | "acmeEmail" | "mailFrom">;
 

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { REPO_ROOT } from "./delivery.ts";
-import { DOCKERFILES, LOCAL_IMAGES, localImage, type BuiltImage, type ImageSpec } from "./services.ts";
+import { DOCKERFILES, LOCAL_IMAGES, localImage, type BuiltImage, type ImageSpec } from "./containerSpec.ts";
 
 const WORKSPACE_ROOT = ["package.json", "package-lock.json", "tsconfig.base.json"];
 

@@ -5,6 +5,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   PROD_CONFIG,
+  SECRET_SIG_KEY,
   SECRET_VALUES,
   plain,
   recorded,
@@ -69,6 +70,52 @@ describe("two worker servers with an external database", () => {
       .map(inputs)
       .filter((c) => c.name === "agency-worker");
     expect(workers.map((w) => w.memory).sort()).toContain(16384 - 640);
+  });
+
+  it("must not send Redis or Qdrant traffic between servers in the clear", () => {
+    const containers = resources.filter((r) => r.type === "docker:index/container:Container").map(inputs);
+    const gateway = containers.find((c) => c.name === "agency-private-gateway")!;
+    const command = (gateway.command as string[]).join(" ");
+    expect(command).toContain("OPENSSL-LISTEN:6379");
+    expect(command).toContain("OPENSSL-LISTEN:6333");
+    expect(command).not.toContain("TCP-LISTEN");
+    const remote = containers.filter(
+      (c) => c.name === "agency-worker" && (c.envs as string[]).some((e) => e.includes("10.70.0.2")),
+    );
+    expect(remote).toHaveLength(2);
+    for (const w of remote) {
+      const env = w.envs as string[];
+      expect(env.find((e) => e.startsWith("REDIS_URL="))).toMatch(
+        /^REDIS_URL=rediss:\/\/:.+@10\.70\.0\.2:6379$/,
+      );
+      expect(env).toContain("QDRANT_URL=https://10.70.0.2:6333");
+      expect(env).toContain("NODE_EXTRA_CA_CERTS=/run/agency/tls/private-ca.crt");
+      expect((w.volumes as { containerPath: string }[]).map((v) => v.containerPath)).toContain(
+        "/run/agency/tls/private-ca.crt",
+      );
+    }
+    // The gateway's certificate is for the main server's private address, signed by the stack's CA.
+    const request = resources.find((r) => r.type === "tls:index/certRequest:CertRequest")!;
+    expect(inputs(request).ipAddresses).toEqual(["10.70.0.2"]);
+  });
+
+  it("must keep the gateway's private key a secret wherever it goes", () => {
+    const key = "MOCK-agency-worker-tls-gateway-key";
+    const leaks = resources.filter((r) => {
+      const strip = (v: unknown): unknown =>
+        Array.isArray(v)
+          ? v.map(strip)
+          : v && typeof v === "object"
+            ? SECRET_SIG_KEY in (v as object)
+              ? null
+              : Object.fromEntries(Object.entries(v as object).map(([k, x]) => [k, strip(x)]))
+            : v;
+      return JSON.stringify(strip(r.inputs)).includes(key);
+    });
+    expect(leaks.map((r) => r.name)).toEqual([]);
+    // And it does reach the gateway, through the secret-files command.
+    const delivery = resources.find((r) => r.name === "agency-secret-files")!;
+    expect(JSON.stringify(delivery.inputs)).toContain(SECRET_SIG_KEY);
   });
 
   it("when the private subnet is created, then it sits in the network zone of the configured location", () => {

@@ -14,6 +14,7 @@ import {
   SECRET_VALUES,
   plain,
   recorded,
+  registrations,
   setAgencyMocks,
   settle,
   useConfig,
@@ -369,5 +370,80 @@ describe("image source hashes", () => {
     const afterAgents = imageSourceHashes(root);
     expect(afterAgents.orchestrator).not.toBe(afterPortal.orchestrator);
     expect(afterAgents.frontend).toBe(afterPortal.frontend);
+  });
+});
+
+describe("names and dependencies a live stack relies on", () => {
+  let resources: Recorded[];
+  beforeAll(async () => {
+    ({ resources } = await run(PROD_CONFIG));
+  });
+  const urnOf = (type: string, name: string) =>
+    [...registrations.keys()].includes(`${type}::${name}`) ? `${type}::${name}` : undefined;
+
+  it("must keep the logical names of the deployed resources (a renamed one would be replaced)", () => {
+    const names = resources.map((r) => `${r.type}::${r.name}`);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "hcloud:index/server:Server::agency-server",
+        "hcloud:index/firewall:Firewall::agency-firewall",
+        "tls:index/privateKey:PrivateKey::agency-host-key",
+        "command:remote:Command::agency-cloud-init",
+        "command:remote:Command::agency-access",
+        "pulumi:providers:docker::agency-docker",
+        "docker:index/network:Network::agency-edge",
+        "docker:index/network:Network::agency-backend",
+        "docker:index/volume:Volume::agency-postgres-data",
+        "docker:index/volume:Volume::agency-caddy-data",
+        "docker:index/remoteImage:RemoteImage::agency-image-orchestrator",
+        "docker:index/container:Container::agency-caddy",
+        "docker:index/container:Container::agency-orchestrator-1",
+        "docker:index/container:Container::agency-postgres",
+        "command:remote:Command::agency-files",
+        "command:remote:Command::agency-secret-files",
+        "command:remote:Command::agency-env",
+        "command:remote:Command::agency-timer",
+        "cloudflare:index/dnsRecord:DnsRecord::agency-api",
+      ]),
+    );
+    // And the Docker names the runbook uses: containers agency-<name>, networks and volumes as created.
+    const dockerName = (type: string, name: string) =>
+      (plain(resources.find((r) => r.type === type && r.name === name)!.inputs) as { name: string }).name;
+    expect(dockerName("docker:index/container:Container", "agency-caddy")).toBe("agency-caddy");
+    expect(dockerName("docker:index/network:Network", "agency-edge")).toBe("edge");
+    expect(dockerName("docker:index/volume:Volume", "agency-postgres-data")).toBe("postgres-data");
+  });
+
+  it("when anything connects to the server, then it waits for cloud-init and the access command by an explicit dependency", () => {
+    const ready = [
+      "urn:pulumi:prod::agency::agency:stack:Host$command:remote:Command::agency-cloud-init",
+      "urn:pulumi:prod::agency::agency:stack:Host$command:remote:Command::agency-access",
+    ];
+    for (const [type, name] of [
+      ["pulumi:providers:docker", "agency-docker"],
+      ["command:remote:Command", "agency-files"],
+      ["command:remote:Command", "agency-secret-files"],
+      ["command:remote:Command", "agency-env"],
+      ["command:remote:Command", "agency-timer"],
+      ["command:remote:Command", "agency-prune-images"],
+    ] as const) {
+      expect(urnOf(type, name), name).toBeDefined();
+      expect(registrations.get(`${type}::${name}`)!.dependencies, name).toEqual(
+        expect.arrayContaining(ready),
+      );
+    }
+    // The address itself no longer carries the wait: it is the server's, as Hetzner reports it.
+    const files = plain(resources.find((r) => r.name === "agency-files")!.inputs) as {
+      connection: { host: string };
+    };
+    expect(files.connection.host).toBe("203.0.113.10");
+  });
+
+  it("when the backups are set up, then the env file names the containers Services deployed", () => {
+    const env = resources.find((r) => r.name === "agency-env")!;
+    const [, encoded] = /<<'AGENCY_EOF'\n(.*)\nAGENCY_EOF/.exec(String(plain(env.inputs.stdin)))!;
+    const script = Buffer.from(encoded!, "base64").toString("utf8");
+    expect(script).toContain("REDIS_CONTAINER='agency-redis'");
+    expect(script).toContain("POSTGRES_CONTAINER='agency-postgres'");
   });
 });

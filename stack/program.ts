@@ -11,7 +11,7 @@ import {
   networkZone,
   type AgencyConfig,
 } from "./config.ts";
-import { renderDeliveryScript, repoFiles, type DeliveredFile } from "./delivery.ts";
+import { renderDeliveryScript, mountedFiles, type DeliveredFile } from "./delivery.ts";
 import { generatedFiles } from "./generated.ts";
 import {
   buildHashes,
@@ -28,12 +28,12 @@ import {
   serviceDefinitions,
   volumeNames,
   type ServiceDefinition,
-} from "./services.ts";
+} from "./containers.ts";
 import { Backups } from "./components/backups.ts";
 import { Dns } from "./components/dns.ts";
 import { Host } from "./components/host.ts";
 import { Platform } from "./components/platform.ts";
-import { Services, secretFiles } from "./components/services.ts";
+import { Services, secretFiles, type Secrets } from "./components/services.ts";
 import { UptimeChecks } from "./components/uptime.ts";
 import { Workers } from "./components/workers.ts";
 
@@ -60,7 +60,7 @@ export function plan(config: AgencyConfig, root?: string): Plan {
   const release = config.release ?? hashes;
   const services = serviceDefinitions({ ...config, builtImages: releaseImages(hashes, release) });
   checkMemoryBudget(services, config.serverMemoryMb);
-  const repo = repoFiles(services, root);
+  const repo = mountedFiles(services, root);
   const generated = Object.entries(generatedFiles(config)).map(([rel, content]) => ({
     path: `${REMOTE_ROOT}/generated/${rel}`,
     content,
@@ -92,7 +92,10 @@ export function defineAgency(config: AgencyConfig = loadConfig(), root?: string)
     ...(config.preview ? { "agency-preview": config.preview } : {}),
   };
 
-  const host = new Host("agency", {
+  // Components are named after the project, so the children keep the names a live stack has
+  // (agency-server, agency-caddy, agency-edge): a new name would replace them.
+  const name = PROJECT;
+  const host = new Host(name, {
     serverType: config.serverType,
     plannedMemoryMb: config.serverMemoryMb,
     location: config.location,
@@ -103,7 +106,7 @@ export function defineAgency(config: AgencyConfig = loadConfig(), root?: string)
     labels,
   });
 
-  const dns = new Dns("agency", {
+  const dns = new Dns(name, {
     hosts: config.hosts,
     ipv4: host.ipv4,
     zoneId: config.dns.provider === "cloudflare" ? config.dns.zoneId : undefined,
@@ -116,24 +119,11 @@ export function defineAgency(config: AgencyConfig = loadConfig(), root?: string)
     );
   }
 
-  const connection = host.connection;
-  const platform = new Platform("agency", {
-    dockerHost: host.dockerHost,
-    hostPublicKey: host.hostPublicKey,
-    connection,
-    stack: config.stack,
-    volumes: volumeNames(p.services),
-    images: p.services.map((s) => s.image),
-    files: p.files,
-    dirs: p.dirs,
-    secretFiles: secretFiles(p.services, secrets),
-    protect: config.protect,
-  });
-
   let workerIps: pulumi.Output<string[]> = pulumi.output([]);
   const extraDeps: Record<string, pulumi.Resource[]> = {};
+  const mainSecrets: Secrets = { ...secrets };
   if (config.workers.count > 0) {
-    const workers = new Workers("agency-worker", {
+    const workers = new Workers(`${name}-worker`, {
       count: config.workers.count,
       serverType: config.workers.serverType,
       serverMemoryMb: SERVER_MEMORY_MB[config.workers.serverType],
@@ -151,35 +141,66 @@ export function defineAgency(config: AgencyConfig = loadConfig(), root?: string)
       definitionConfig: { ...config, builtImages: releaseImages(p.hashes, p.release) },
       secrets,
       stack: config.stack,
+      // agency-worker on every worker server, as on the main one (docs/runbook.md).
+      containerNamePrefix: `${name}-`,
     });
     workerIps = pulumi.all(workers.ips);
     // The gateway binds the private address, which exists only once the server is attached.
     extraDeps["private-gateway"] = [workers.mainAttachment];
+    // The gateway's certificate and key, made by the stack (components/privateTls.ts).
+    Object.assign(mainSecrets, workers.tls.secrets);
   }
 
-  const services = new Services("agency", {
+  const connection = host.connection;
+  const platform = new Platform(name, {
+    dockerHost: host.dockerHost,
+    hostReadiness: host.readiness,
+    hostPublicKey: host.hostPublicKey,
+    connection,
+    // Created before names were prefixed; renaming would replace every container and start the
+    // volumes empty, so the main server's networks and volumes keep their plain names.
+    dockerNamePrefix: "",
+    stack: config.stack,
+    volumes: volumeNames(p.services),
+    images: p.services.map((s) => s.image),
+    files: p.files,
+    dirs: p.dirs,
+    secretFiles: secretFiles(p.services, mainSecrets),
+    protect: config.protect,
+  });
+
+  const services = new Services(name, {
     definitions: p.services,
     platform,
-    secrets,
+    secrets: mainSecrets,
     stack: config.stack,
     files: p.files,
     dependsOn: extraDeps,
   });
   platform.pruneImages(Object.values(services.containers));
 
-  new Backups("agency", { config, connection, secrets }, { dependsOn: platform.filesReady });
+  new Backups(name, {
+    config,
+    connection,
+    secrets,
+    containers: {
+      redis: services.containers.redis!.name,
+      postgres: services.containers.postgres?.name,
+    },
+    after: [...host.readiness, ...platform.filesReady],
+  });
 
   // External checks alert the ops email, as Alertmanager does (generated.ts).
   if (config.uptime && secrets.uptimeRobotApiKey) {
     new UptimeChecks(
-      "agency",
+      name,
       {
         stack: config.stack,
         hosts: config.hosts,
         alertEmail: config.acmeEmail,
         apiKey: secrets.uptimeRobotApiKey,
       },
-      { dependsOn: [services, dns] },
+      { dependsOn: [services, ...Object.values(dns.cloudflareRecords)] },
     );
   }
 
@@ -196,7 +217,7 @@ export function defineAgency(config: AgencyConfig = loadConfig(), root?: string)
     },
     dnsRecords: dns.records,
     workerIps,
-    containers: containerInventory(p.services, buildHashesByDockerfile(p.hashes)),
+    containers: containerInventory(p.services, buildHashesByDockerfile(p.hashes), `${name}-`),
     release: formatRelease(p.release),
     deleteProtection: config.protect,
   };

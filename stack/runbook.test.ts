@@ -7,7 +7,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { composeConfig } from "./compose.ts";
 import { REPO_ROOT } from "./delivery.ts";
-import { serviceDefinitions } from "./services.ts";
+import { serviceDefinitions } from "./containers.ts";
 
 const DOCS = ["docs/runbook.md", "docs/operations.md", "docs/stack.md"];
 const ONE = new Set(["exec", "logs", "inspect"]);

@@ -55,7 +55,9 @@ export {
   mentions,
   stableHash,
   stemWord,
+  tokenize,
   withoutQuotedRuns,
   grammarReport,
   type Concept,
 } from "./text/index.ts";
+export { splitSentences } from "./text/split-sentences.ts";

@@ -23,7 +23,7 @@ import { firewallRules, renderAccessScript, renderCloudInit } from "../component
 import { backupEnvTemplate, backupFiles } from "../components/backups.ts";
 import { plainEnv, secretEnv } from "../components/services.ts";
 import { plan, deliveryScript } from "../program.ts";
-import { REMOTE_ROOT, containerInventory } from "../services.ts";
+import { REMOTE_ROOT, containerInventory } from "../containerSpec.ts";
 import { renderProjectFile } from "../projectFile.ts";
 import { buildHashesByDockerfile, formatRelease, pruneRepositories, renderPruneScript } from "../images.ts";
 

@@ -9,10 +9,24 @@ import path from "node:path";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { AgencyConfig, SecretName } from "../config.ts";
+import { PROJECT } from "../configSchema.ts";
 import { REPO_ROOT, renderDeliveryScript, shellQuote, type DeliveredFile } from "../delivery.ts";
-import { fillSecrets, secretRefs } from "../services.ts";
+import { fillSecrets, secretRefs } from "../containerSpec.ts";
 
 export type BackupConfig = Pick<AgencyConfig, "stack" | "backup" | "database">;
+
+/** The containers the script dumps through, by their deployed names. */
+export interface BackupContainers {
+  redis: string;
+  /** With the container Postgres only. */
+  postgres?: string;
+}
+
+/** The names the main stack's Services give them (the component is named after the project). */
+export const DEFAULT_BACKUP_CONTAINERS: BackupContainers = {
+  redis: `${PROJECT}-redis`,
+  postgres: `${PROJECT}-postgres`,
+};
 
 /** Script, restore script and systemd units, as delivered to the server. */
 export function backupFiles(cfg: BackupConfig, root = REPO_ROOT): DeliveredFile[] {
@@ -62,7 +76,10 @@ export function backupFiles(cfg: BackupConfig, root = REPO_ROOT): DeliveredFile[
  * The env file's settings, secret values as {{secret}} placeholders. The file is sourced by bash
  * as root, so every value becomes one quoted shell word only when it is written (backupEnv).
  */
-export function backupEnvEntries(cfg: BackupConfig): [string, string][] {
+export function backupEnvEntries(
+  cfg: BackupConfig,
+  containers: BackupContainers = DEFAULT_BACKUP_CONTAINERS,
+): [string, string][] {
   return [
     ["STACK", cfg.stack],
     ["S3_ENDPOINT", cfg.backup.s3.endpoint],
@@ -75,11 +92,11 @@ export function backupEnvEntries(cfg: BackupConfig): [string, string][] {
     ],
     ["BACKUP_PASSPHRASE", "{{backupPassphrase}}"],
     ["RETENTION_DAYS", String(cfg.backup.retentionDays)],
-    ["REDIS_CONTAINER", "agency-redis"],
+    ["REDIS_CONTAINER", containers.redis],
     // The snapshot API wants the key Qdrant requires of every client.
     ["QDRANT_API_KEY", "{{qdrantApiKey}}"],
     cfg.database === "container"
-      ? ["POSTGRES_CONTAINER", "agency-postgres"]
+      ? ["POSTGRES_CONTAINER", containers.postgres ?? DEFAULT_BACKUP_CONTAINERS.postgres!]
       : ["DATABASE_URL", "{{databaseUrl}}"],
   ];
 }
@@ -90,8 +107,12 @@ export function backupSecretNames(cfg: BackupConfig): SecretName[] {
 }
 
 /** The env file with `secret` filling the placeholders, every value shell-quoted. */
-export function backupEnv(cfg: BackupConfig, secret: (name: SecretName) => string): string {
-  return backupEnvEntries(cfg)
+export function backupEnv(
+  cfg: BackupConfig,
+  secret: (name: SecretName) => string,
+  containers?: BackupContainers,
+): string {
+  return backupEnvEntries(cfg, containers)
     .map(([key, value]) => `${key}=${shellQuote(fillSecrets(value, secret))}`)
     .join("\n")
     .concat("\n");
@@ -109,9 +130,18 @@ export interface BackupsArgs {
   connection: command.types.input.remote.ConnectionArgs;
   /** Secrets the env file refers to. Required. */
   secrets: Partial<Record<SecretName, pulumi.Output<string>>>;
+  /** The deployed Redis and Postgres containers' names (Services.containers). Defaults to DEFAULT_BACKUP_CONTAINERS. */
+  containers?: { redis: pulumi.Input<string>; postgres?: pulumi.Input<string> };
+  /** What must be done before the commands connect (Host.readiness, file delivery). Defaults to none. */
+  after?: pulumi.Resource[];
 }
 
 export class Backups extends pulumi.ComponentResource {
+  /** Writes /etc/agency/backup.env (secret input). */
+  readonly env: command.remote.Command;
+  /** Delivers the scripts and units and enables the timer. */
+  readonly timer: command.remote.Command;
+
   constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("agency:stack:Backups", name, {}, opts);
     const names = backupSecretNames(args.config);
@@ -122,22 +152,26 @@ export class Backups extends pulumi.ComponentResource {
           this,
         );
     }
-    const envScript = pulumi.all(names.map((n) => args.secrets[n]!)).apply((values) => {
-      const byName = Object.fromEntries(names.map((n, i) => [n, values[i]!]));
-      const content = backupEnv(args.config, (n) => byName[n]!);
+    const containers = pulumi.output(
+      args.containers ?? DEFAULT_BACKUP_CONTAINERS,
+    ) as pulumi.Output<BackupContainers>;
+    const values = pulumi.all(names.map((n) => args.secrets[n]!));
+    const envScript = pulumi.all([containers, values]).apply(([c, secretValues]) => {
+      const byName = Object.fromEntries(names.map((n, i) => [n, secretValues[i]!]));
+      const content = backupEnv(args.config, (n) => byName[n]!, c);
       return renderDeliveryScript([
         { path: "/etc/agency/backup.env", content, mode: "0600", owner: "root:root" },
       ]);
     });
-    const env = new command.remote.Command(
+    this.env = new command.remote.Command(
       `${name}-env`,
       { connection: args.connection, create: "bash -s", update: "bash -s", stdin: pulumi.secret(envScript) },
-      { parent: this },
+      { parent: this, dependsOn: args.after },
     );
     const script = renderDeliveryScript(backupFiles(args.config), {
       after: ["systemctl daemon-reload", "systemctl enable --now agency-backup.timer"],
     });
-    new command.remote.Command(
+    this.timer = new command.remote.Command(
       `${name}-timer`,
       {
         connection: args.connection,
@@ -146,8 +180,8 @@ export class Backups extends pulumi.ComponentResource {
         delete: "systemctl disable --now agency-backup.timer || true",
         stdin: script,
       },
-      { parent: this, dependsOn: [env] },
+      { parent: this, dependsOn: [...(args.after ?? []), this.env] },
     );
-    this.registerOutputs({});
+    this.registerOutputs({ envId: this.env.id, timerId: this.timer.id, schedule: args.config.backup.time });
   }
 }

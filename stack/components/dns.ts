@@ -35,14 +35,17 @@ export interface DnsArgs {
 export class Dns extends pulumi.ComponentResource {
   /** The records, as lines to paste into another provider when no zone is managed here. */
   readonly records: pulumi.Output<string[]>;
+  /** The Cloudflare records by host name (none without a zone), for whatever waits for DNS. */
+  readonly cloudflareRecords: Record<string, cloudflare.DnsRecord>;
 
   constructor(name: string, args: DnsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("agency:stack:Dns", name, {}, opts);
     const specs = dnsRecords(args.hosts, args.proxied ?? false);
+    this.cloudflareRecords = {};
     if (args.zoneId) {
       for (const spec of specs) {
         const label = spec.name.split(".")[0];
-        new cloudflare.DnsRecord(
+        this.cloudflareRecords[spec.name] = new cloudflare.DnsRecord(
           `${name}-${label}`,
           {
             zoneId: args.zoneId,
@@ -58,6 +61,11 @@ export class Dns extends pulumi.ComponentResource {
       }
     }
     this.records = pulumi.output(args.ipv4).apply((ip) => specs.map((s) => `${s.name}. ${s.ttl} IN A ${ip}`));
-    this.registerOutputs({ records: this.records });
+    this.registerOutputs({
+      records: this.records,
+      cloudflareRecordIds: Object.fromEntries(
+        Object.entries(this.cloudflareRecords).map(([host, r]) => [host, r.id]),
+      ),
+    });
   }
 }

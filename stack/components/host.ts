@@ -9,7 +9,15 @@ import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { stringify } from "yaml";
+import { CONFIG_SCHEMA, SERVER_MEMORY_MB } from "../configSchema.ts";
 import { shellQuote } from "../delivery.ts";
+
+/** The defaults a Host takes from the stack's config schema, which writes them once. */
+export const HOST_DEFAULTS = {
+  serverType: CONFIG_SCHEMA.serverType.default,
+  location: CONFIG_SCHEMA.location.default,
+  plannedMemoryMb: SERVER_MEMORY_MB[CONFIG_SCHEMA.serverType.default]!,
+} as const;
 
 export interface FirewallRule {
   direction: "in";
@@ -193,11 +201,11 @@ export function checkServerType(
 export interface HostArgs {
   /** Role of the server, a label and part of its name. Defaults to main. */
   role?: "main" | "worker";
-  /** Hetzner server type. Defaults to cx23. */
+  /** Hetzner server type. Defaults to agency:serverType's default (HOST_DEFAULTS). */
   serverType?: string;
-  /** Memory the container limits were planned for, in MB; checked against the real type. Defaults to 4096. */
+  /** Memory the container limits were planned for, in MB; checked against the real type. Defaults to that of the default server type. */
   plannedMemoryMb?: number;
-  /** Hetzner location. Defaults to nbg1. */
+  /** Hetzner location. Defaults to agency:location's default (HOST_DEFAULTS). */
   location?: string;
   /** OpenSSH public keys for root. Required, at least one. */
   sshPublicKeys: string[];
@@ -227,9 +235,14 @@ export class Host extends pulumi.ComponentResource {
   readonly ready: command.remote.Command;
   /** Applies the SSH keys and ranges to the running server; re-runs when they change. */
   readonly access: command.remote.Command;
-  /** SSH connection for remote commands, host key pinned, usable once the server is ready. */
+  /**
+   * What anything that connects to the server depends on (cloud-init finished, access applied):
+   * pass it as dependsOn with `connection` or `dockerHost`.
+   */
+  readonly readiness: pulumi.Resource[];
+  /** SSH connection for remote commands, host key pinned; use with dependsOn `readiness`. */
   readonly connection: command.types.input.remote.ConnectionArgs;
-  /** ssh://root@ip, known only after cloud-init has finished. */
+  /** ssh://root@ip for the docker provider; use with dependsOn `readiness`. */
   readonly dockerHost: pulumi.Output<string>;
 
   constructor(name: string, args: HostArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -238,8 +251,8 @@ export class Host extends pulumi.ComponentResource {
       throw new pulumi.ResourceError("Host needs at least one SSH public key (agency:sshPublicKeys)", this);
     }
     const role = args.role ?? "main";
-    const location = args.location ?? "nbg1";
-    const serverType = args.serverType ?? "cx23";
+    const location = args.location ?? HOST_DEFAULTS.location;
+    const serverType = args.serverType ?? HOST_DEFAULTS.serverType;
     const labels = { ...args.labels, "agency-role": role };
     const protect = args.protect ?? true;
 
@@ -262,7 +275,11 @@ export class Host extends pulumi.ComponentResource {
         hcloud.getLocationOutput({ name: location }, { parent: this }),
       ])
       .apply(([type, loc]) => {
-        const problem = checkServerType(type, loc.name ?? location, args.plannedMemoryMb ?? 4096);
+        const problem = checkServerType(
+          type,
+          loc.name ?? location,
+          args.plannedMemoryMb ?? HOST_DEFAULTS.plannedMemoryMb,
+        );
         if (problem) throw new pulumi.ResourceError(`${problem} (agency:serverType / agency:location)`, this);
         return type.name ?? serverType;
       });
@@ -326,12 +343,16 @@ export class Host extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [this.ready] },
     );
-    // The address only once cloud-init is done and access applied: whoever connects waits for both.
-    const readyIp = pulumi.all([this.ipv4, this.ready.stdout, this.access.stdout]).apply(([ip]) => ip);
-    this.connection = { ...dial, host: readyIp };
-    this.dockerHost = pulumi.interpolate`ssh://root@${readyIp}`;
+    this.readiness = [this.ready, this.access];
+    this.connection = dial;
+    this.dockerHost = pulumi.interpolate`ssh://root@${this.ipv4}`;
 
-    this.registerOutputs({ ipv4: this.ipv4, dockerHost: this.dockerHost, hostPublicKey: this.hostPublicKey });
+    this.registerOutputs({
+      ipv4: this.ipv4,
+      dockerHost: this.dockerHost,
+      hostPublicKey: this.hostPublicKey,
+      dockerVersion: this.ready.stdout,
+    });
   }
 }
 

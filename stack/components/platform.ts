@@ -9,7 +9,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { REPO_ROOT, renderDeliveryScript, type DeliveredFile } from "../delivery.ts";
 import { pruneRepositories, renderPruneScript } from "../images.ts";
-import { NETWORKS, type ImageSpec, type NetworkName } from "../services.ts";
+import { NETWORKS, type ImageSpec, type NetworkName } from "../containerSpec.ts";
 import { dockerSshOpts } from "./host.ts";
 
 /**
@@ -21,8 +21,15 @@ export function buildContext(cwd = process.cwd()): string {
 }
 
 export interface PlatformArgs {
-  /** ssh://root@ip, resolved once the host is ready. Required. */
+  /** ssh://root@ip of the server. Required. */
   dockerHost: pulumi.Input<string>;
+  /** What must be done before anything here connects to the server (Host.readiness). Defaults to none. */
+  hostReadiness?: pulumi.Resource[];
+  /**
+   * Prefix of the Docker network and volume names, so two platforms on one Docker host cannot
+   * collide. Defaults to `<name>-`.
+   */
+  dockerNamePrefix?: string;
   /** The server's SSH host key, pinned for the docker provider. Required. */
   hostPublicKey: pulumi.Input<string>;
   /** Memory a build on the server may use, in MB, so it cannot starve the running containers. Defaults to 1536. */
@@ -62,12 +69,15 @@ export class Platform extends pulumi.ComponentResource {
 
   private readonly name: string;
   private readonly connection: command.types.input.remote.ConnectionArgs;
+  private readonly afterHost: pulumi.Resource[];
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("agency:stack:Platform", name, {}, opts);
     this.name = name;
     this.connection = args.connection;
+    this.afterHost = args.hostReadiness ?? [];
     const protect = args.protect ?? true;
+    const prefix = args.dockerNamePrefix ?? `${name}-`;
     const labels = (extra: Record<string, string> = {}) =>
       Object.entries({ "agency.stack": args.stack, ...extra }).map(([label, value]) => ({ label, value }));
 
@@ -77,7 +87,7 @@ export class Platform extends pulumi.ComponentResource {
         host: args.dockerHost,
         sshOpts: pulumi.output(args.hostPublicKey).apply(dockerSshOpts),
       },
-      { parent: this },
+      { parent: this, dependsOn: this.afterHost },
     );
     const child = { parent: this, provider: this.provider };
 
@@ -88,7 +98,7 @@ export class Platform extends pulumi.ComponentResource {
       this.networks[net.name] = new docker.Network(
         `${name}-${net.name}`,
         {
-          name: net.name,
+          name: `${prefix}${net.name}`,
           internal: net.internal,
           driver: "bridge",
           ipamConfigs: [{ subnet: net.subnet, gateway: net.gateway }],
@@ -102,7 +112,7 @@ export class Platform extends pulumi.ComponentResource {
     for (const volume of args.volumes ?? []) {
       this.volumes[volume] = new docker.Volume(
         `${name}-${volume}`,
-        { name: volume, labels: labels({ "agency.backup": "true" }) },
+        { name: `${prefix}${volume}`, labels: labels({ "agency.backup": "true" }) },
         { ...child, protect, retainOnDelete: protect },
       );
     }
@@ -149,7 +159,7 @@ export class Platform extends pulumi.ComponentResource {
             update: "bash -s",
             stdin: renderDeliveryScript(args.files ?? [], { dirs: args.dirs }),
           },
-          { parent: this },
+          { parent: this, dependsOn: this.afterHost },
         ),
       );
     }
@@ -163,12 +173,16 @@ export class Platform extends pulumi.ComponentResource {
             update: "bash -s",
             stdin: pulumi.secret(args.secretFiles.apply((files) => renderDeliveryScript(files))),
           },
-          { parent: this },
+          { parent: this, dependsOn: this.afterHost },
         ),
       );
     }
 
-    this.registerOutputs({ images: this.images });
+    this.registerOutputs({
+      images: this.images,
+      networks: Object.fromEntries(Object.entries(this.networks).map(([k, n]) => [k, n.name])),
+      volumes: Object.fromEntries(Object.entries(this.volumes).map(([k, v]) => [k, v.name])),
+    });
   }
 
   /**
@@ -188,7 +202,7 @@ export class Platform extends pulumi.ComponentResource {
         stdin: renderPruneScript(repos),
         triggers: Object.values(this.images),
       },
-      { parent: this, dependsOn: after },
+      { parent: this, dependsOn: [...this.afterHost, ...after] },
     );
   }
 }

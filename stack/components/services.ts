@@ -1,5 +1,5 @@
 /**
- * The containers, one per service definition (stack/services.ts), on a Platform's networks and
+ * The containers, one per service definition (stack/containers.ts), on a Platform's networks and
  * volumes. Plain env and secret env stay apart until here: the secret half arrives as Outputs
  * marked secret, so the merged env list is secret in state and in previews.
  */
@@ -12,11 +12,12 @@ import {
   containerLabels,
   fillSecrets,
   secretRefs,
+  type GeneratedSecret,
   type ServiceDefinition,
-} from "../services.ts";
+} from "../containerSpec.ts";
 import type { Platform } from "./platform.ts";
 
-export type Secrets = Partial<Record<SecretName, pulumi.Output<string>>>;
+export type Secrets = Partial<Record<SecretName | GeneratedSecret, pulumi.Output<string>>>;
 
 /** How long a deploy waits for a new container to report healthy: past n8n's start period and five checks. */
 export const WAIT_TIMEOUT_SECONDS = 300;
@@ -29,7 +30,9 @@ export function plainEnv(def: Pick<ServiceDefinition, "env">): string[] {
 }
 
 /** The secrets a definition needs, so a missing one is named before anything is created. */
-export function requiredSecrets(def: Pick<ServiceDefinition, "secretEnv" | "secretFiles">): SecretName[] {
+export function requiredSecrets(
+  def: Pick<ServiceDefinition, "secretEnv" | "secretFiles">,
+): (SecretName | GeneratedSecret)[] {
   return [
     ...new Set([
       ...Object.values(def.secretEnv).flatMap(secretRefs),
@@ -79,6 +82,8 @@ export interface ServicesArgs {
   files?: DeliveredFile[];
   /** Further resources a container waits for, by container name. Defaults to none. */
   dependsOn?: Record<string, pulumi.Resource[]>;
+  /** Prefix of the container names, so two instances on one Docker host cannot collide. Defaults to `<name>-` (agency-caddy for Services "agency"). */
+  containerNamePrefix?: string;
 }
 
 export class Services extends pulumi.ComponentResource {
@@ -95,6 +100,7 @@ export class Services extends pulumi.ComponentResource {
       );
     }
 
+    const prefix = args.containerNamePrefix ?? `${name}-`;
     this.containers = {};
     for (const def of args.definitions) {
       const refs = requiredSecrets(def);
@@ -129,7 +135,7 @@ export class Services extends pulumi.ComponentResource {
       this.containers[def.name] = new docker.Container(
         `${name}-${def.name}`,
         {
-          name: `agency-${def.name}`,
+          name: `${prefix}${def.name}`,
           hostname: def.name,
           image,
           entrypoints: def.entrypoint,

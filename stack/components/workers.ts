@@ -6,25 +6,29 @@
 import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import { networkZone } from "../config.ts";
+import { CONFIG_SCHEMA, SERVER_MEMORY_MB } from "../configSchema.ts";
 import {
   MAIN_PRIVATE_IP,
   PRIVATE_NETWORK_RANGE,
   workerDefinition,
   type DefinitionConfig,
   type ServiceDefinition,
-} from "../services.ts";
+} from "../containers.ts";
+import { PRIVATE_TLS_FILES, clearTextProblems, remoteWorkerEnv } from "../privateLink.ts";
 import { Host } from "./host.ts";
+import { PrivateTls } from "./privateTls.ts";
 import { Platform } from "./platform.ts";
-import { Services, type Secrets } from "./services.ts";
+import { Services, secretFiles, type Secrets } from "./services.ts";
 
-/** The worker as it runs on a worker server: queue and vectors on the main server's private address. */
+/** The worker as it runs on a worker server: queue and vectors through the main server's TLS gateway. */
 export function remoteWorkerDefinition(cfg: DefinitionConfig, serverMemoryMb: number): ServiceDefinition {
   const def = workerDefinition(cfg, serverMemoryMb);
   return {
     ...def,
     networks: ["edge"],
-    env: { ...def.env, QDRANT_URL: `http://${MAIN_PRIVATE_IP}:6333` },
-    secretEnv: { ...def.secretEnv, REDIS_URL: `redis://:{{redisPassword}}@${MAIN_PRIVATE_IP}:6379` },
+    ...remoteWorkerEnv(def),
+    secretFiles: [...def.secretFiles, { secret: "privateTlsCa", target: PRIVATE_TLS_FILES.ca }],
+    fileOwner: "1000",
     // The whole server is the worker's.
     memoryMb: serverMemoryMb - 640,
     dependsOn: [],
@@ -37,13 +41,13 @@ export function workerIp(i: number): string {
 }
 
 export interface WorkersArgs {
-  /** Number of worker servers. Defaults to 0. */
+  /** Number of worker servers. Defaults to agency:workerServers' default (0). */
   count?: number;
-  /** Server type of each. Defaults to cx23. */
+  /** Server type of each. Defaults to agency:workerServerType's default. */
   serverType?: string;
-  /** Memory of that type in MB. Defaults to 4096. */
+  /** Memory of that type in MB. Defaults to that of `serverType`. */
   serverMemoryMb?: number;
-  /** Hetzner location. Defaults to nbg1. */
+  /** Hetzner location. Defaults to agency:location's default. */
   location?: string;
   /** Network zone of the location. Defaults to the zone of `location`. */
   networkZone?: string;
@@ -64,16 +68,25 @@ export interface WorkersArgs {
   secrets: Secrets;
   /** Stack name. Required. */
   stack: string;
+  /**
+   * Prefix of the worker container's name on each worker server (its own Docker host, so the
+   * main stack's prefix cannot collide there). Defaults to `<name>-<i>-`.
+   */
+  containerNamePrefix?: string;
 }
 
 export class Workers extends pulumi.ComponentResource {
   readonly ips: pulumi.Output<string>[] = [];
   /** The main server's attachment to the private network; the private gateway binds to its address and waits for it. */
   readonly mainAttachment: hcloud.ServerNetwork;
+  /** The private CA and the gateway's certificate and key, for the main server's private gateway. */
+  readonly tls: PrivateTls;
 
   constructor(name: string, args: WorkersArgs, opts?: pulumi.ComponentResourceOptions) {
     super("agency:stack:Workers", name, {}, opts);
-    const count = args.count ?? 0;
+    const count = args.count ?? CONFIG_SCHEMA.workerServers.default;
+    const serverType = args.serverType ?? CONFIG_SCHEMA.workerServerType.default;
+    const location = args.location ?? CONFIG_SCHEMA.location.default;
     if (count > 0 && args.definitionConfig.database !== "external") {
       throw new pulumi.ResourceError(
         "worker servers need an external database: pulumi config set agency:database external",
@@ -90,7 +103,7 @@ export class Workers extends pulumi.ComponentResource {
       {
         networkId: network.id.apply(Number),
         type: "cloud",
-        networkZone: args.networkZone ?? networkZone(args.location ?? "nbg1"),
+        networkZone: args.networkZone ?? networkZone(location),
         ipRange: "10.70.0.0/24",
       },
       { parent: this },
@@ -101,16 +114,30 @@ export class Workers extends pulumi.ComponentResource {
       { parent: this, dependsOn: [subnet] },
     );
 
-    const memory = args.serverMemoryMb ?? 4096;
+    this.tls = new PrivateTls(`${name}-tls`, { ipAddresses: [MAIN_PRIVATE_IP] }, { parent: this });
+    const secrets: Secrets = { ...args.secrets, ...this.tls.secrets };
+
+    const memory = args.serverMemoryMb ?? SERVER_MEMORY_MB[serverType];
+    if (memory === undefined)
+      throw new pulumi.ResourceError(
+        `no memory known for server type ${serverType}; pass serverMemoryMb`,
+        this,
+      );
     const def = remoteWorkerDefinition(args.definitionConfig, memory);
+    const clear = clearTextProblems(def);
+    if (clear.length)
+      throw new pulumi.ResourceError(
+        `traffic between servers would go in the clear: ${clear.join("; ")}`,
+        this,
+      );
     for (let i = 0; i < count; i++) {
       const host = new Host(
         `${name}-${i}`,
         {
           role: "worker",
-          serverType: args.serverType,
+          serverType,
           plannedMemoryMb: memory,
-          location: args.location,
+          location,
           sshPublicKeys: args.host.sshPublicKeys,
           sshKeyIds: args.host.sshKeyIds,
           sshSourceRanges: args.host.sshSourceRanges,
@@ -125,18 +152,28 @@ export class Workers extends pulumi.ComponentResource {
         `${name}-${i}`,
         {
           dockerHost: host.dockerHost,
+          hostReadiness: host.readiness,
           hostPublicKey: host.hostPublicKey,
           connection: host.connection,
           stack: args.stack,
           images: [def.image],
           networks: ["edge"],
           protect: false,
+          // Its own Docker host: the plain network name, as on the main server.
+          dockerNamePrefix: "",
+          secretFiles: secretFiles([def], secrets),
         },
         { parent: this, dependsOn: [this.mainAttachment] },
       );
       new Services(
         `${name}-${i}`,
-        { definitions: [def], platform, secrets: args.secrets, stack: args.stack },
+        {
+          definitions: [def],
+          platform,
+          secrets,
+          stack: args.stack,
+          containerNamePrefix: args.containerNamePrefix ?? `${name}-${i}-`,
+        },
         { parent: this },
       );
       this.ips.push(host.ipv4);

@@ -11,6 +11,9 @@ export interface Recorded {
   inputs: Record<string, unknown>;
 }
 
+/** What each registration asked the engine, by `${type}::${name}`: its parent's URN and explicit dependencies (URNs). */
+export const registrations = new Map<string, { parent: string; dependencies: string[] }>();
+
 export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 
 export const recorded: Recorded[] = [];
@@ -41,7 +44,16 @@ export function setAgencyMocks(stack: string): void {
         if (args.type === "tls:index/privateKey:PrivateKey") {
           state.privateKeyOpenssh = `-----BEGIN OPENSSH PRIVATE KEY-----\nMOCK-${args.name}\n-----END OPENSSH PRIVATE KEY-----\n`;
           state.publicKeyOpenssh = `ssh-ed25519 AAAAMOCK${Buffer.from(args.name).toString("hex")}\n`;
+          state.privateKeyPem = `-----BEGIN PRIVATE KEY-----\nMOCK-${args.name}\n-----END PRIVATE KEY-----\n`;
         }
+        // The private CA's certificates, likewise stand-ins (components/privateTls.ts).
+        if (args.type === "tls:index/certRequest:CertRequest")
+          state.certRequestPem = `-----BEGIN CERTIFICATE REQUEST-----\nMOCK-${args.name}\n-----END CERTIFICATE REQUEST-----\n`;
+        if (
+          args.type === "tls:index/selfSignedCert:SelfSignedCert" ||
+          args.type === "tls:index/locallySignedCert:LocallySignedCert"
+        )
+          state.certPem = `-----BEGIN CERTIFICATE-----\nMOCK-${args.name}\n-----END CERTIFICATE-----\n`;
         const id = args.type.startsWith("hcloud:") ? String(100 + recorded.length) : `${args.name}-id`;
         return { id, state };
       },
@@ -71,6 +83,24 @@ export function setAgencyMocks(stack: string): void {
     stack,
     false,
   );
+  // The mocks see only type, name and inputs; the dependencies are on the request itself.
+  type Request = {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getDependenciesList(): string[];
+  };
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(req: Request, cb: unknown): unknown;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    registrations.set(`${req.getType()}::${req.getName()}`, {
+      parent: req.getParent(),
+      dependencies: req.getDependenciesList(),
+    });
+    return register(req, cb);
+  };
 }
 
 /**

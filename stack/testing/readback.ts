@@ -5,7 +5,7 @@
  * An input that reads back differently shows as a change, and for these fields a replacement,
  * on every later `pulumi up`. Used by the tests to find such inputs in the program.
  */
-import { goDuration } from "../services.ts";
+import { goDuration } from "../containerSpec.ts";
 
 const CONTAINER = "docker:index/container:Container";
 const NETWORK = "docker:index/network:Network";

@@ -2,13 +2,28 @@
  * The one place that runs the English NLP model (wink-nlp with its English lite model): tokens with
  * part-of-speech tags, lemmas and Porter2 stems. Everything else in the text toolkit reads these.
  */
-import winkNLP, { type ItemToken } from "wink-nlp";
-import model from "wink-eng-lite-web-model";
+import { createRequire } from "node:module";
+import type winkNLP from "wink-nlp";
+import type { ItemToken } from "wink-nlp";
+import type model from "wink-eng-lite-web-model";
 
-const nlp = winkNLP(model);
-const its = nlp.its;
-// wink's typings declare the addon-backed helpers with a signature its own `out()` rejects.
-const addon = its as unknown as Record<"stem" | "lemma", typeof its.value>;
+type Nlp = ReturnType<typeof winkNLP>;
+let wink: { nlp: Nlp; its: Nlp["its"]; addon: Record<"stem" | "lemma", Nlp["its"]["value"]> } | undefined;
+
+/**
+ * The model, loaded on first use (about 55 MiB resident): a process that never drafts (the API
+ * serving run status, the worker's main thread) does not carry it.
+ */
+function loadWink() {
+  if (!wink) {
+    const require = createRequire(import.meta.url);
+    const nlp = (require("wink-nlp") as typeof winkNLP)(require("wink-eng-lite-web-model") as typeof model);
+    const its = nlp.its;
+    // wink's typings declare the addon-backed helpers with a signature its own `out()` rejects.
+    wink = { nlp, its, addon: its as unknown as Record<"stem" | "lemma", typeof its.value> };
+  }
+  return wink;
+}
 
 export type Pos =
   | "ADJ"
@@ -66,6 +81,7 @@ const cache = new Map<string, Token[]>();
 
 function stemOf(word: string): string {
   if (!/\p{L}/u.test(word)) return word;
+  const { nlp, addon } = loadWink();
   const doc = nlp.readDoc(word);
   return doc.tokens().out(addon.stem)[0] ?? word;
 }
@@ -74,6 +90,7 @@ function stemOf(word: string): string {
 export function analyse(text: string): Token[] {
   const hit = cache.get(text);
   if (hit) return hit;
+  const { nlp, its, addon } = loadWink();
   const doc = nlp.readDoc(text);
   const out: Token[] = [];
   doc.sentences().each((sentence, s) => {
@@ -289,11 +306,13 @@ function repairTags(out: Token[]): void {
 }
 
 function nounLemma(word: string): string {
+  const { nlp, addon } = loadWink();
   const doc = nlp.readDoc(`the ${word}`);
   return (doc.tokens().out(addon.lemma)[1] ?? word).toLowerCase();
 }
 
 function verbLemma(word: string): string {
+  const { nlp, addon } = loadWink();
   const doc = nlp.readDoc(`they ${word.replace(/([^s])s$/, "$1")}`);
   return (doc.tokens().out(addon.lemma)[1] ?? word).toLowerCase();
 }

@@ -2,7 +2,8 @@
  * Which language an intake is written in (tinyld, a maintained n-gram detector), and the stopword
  * lists of languages the English model does not cover (stopwords-iso).
  */
-import { detectAll } from "tinyld";
+import { createRequire } from "node:module";
+import type { detectAll as DetectAll } from "tinyld";
 import stopwordsIso from "stopwords-iso" with { type: "json" };
 import { tokenize } from "./format.ts";
 
@@ -42,10 +43,18 @@ export function detectLanguage(text: string): Language {
   if (words.length < 6 || english / Math.max(1, words.length) >= 0.12) {
     return { code: "en", name: "English", confident: words.length >= 6 };
   }
-  const best = detectAll(text)[0];
+  const best = detector()(text)[0];
   if (!best || best.accuracy < 0.5 || best.lang === "en")
     return { code: "en", name: "English", confident: false };
   return { code: best.lang, name: NAMES[best.lang] ?? best.lang, confident: true };
+}
+
+let detect: typeof DetectAll | undefined;
+
+/** tinyld, loaded on first use (about 50 MiB resident), so a process that never drafts does not carry it. */
+function detector(): typeof DetectAll {
+  detect ??= (createRequire(import.meta.url)("tinyld") as { detectAll: typeof DetectAll }).detectAll;
+  return detect;
 }
 
 const lists = stopwordsIso as Record<string, string[]>;

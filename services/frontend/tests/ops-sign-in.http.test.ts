@@ -13,7 +13,7 @@ let agency: TestAgency;
 let portal: RunningPortal;
 
 beforeAll(async () => {
-  // What stack/services.ts gives the deployed portal: the client is the last X-Forwarded-For hop.
+  // What stack/containers.ts gives the deployed portal: the client is the last X-Forwarded-For hop.
   process.env.ADDRESS_HEADER = "x-forwarded-for";
   process.env.XFF_DEPTH = "1";
   const port = await freePort();

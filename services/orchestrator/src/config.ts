@@ -142,8 +142,9 @@ export interface Config {
   /** Runs one worker process executes at once (WORKER_CONCURRENCY). Defaults to 2. */
   workerConcurrency: number;
   /**
-   * Where a run executes (AGENCY_RUN_ISOLATION): "thread", one worker thread per concurrent run,
-   * or "inline", on the worker's own event loop. Defaults to thread.
+   * Where a run executes (AGENCY_RUN_ISOLATION): "thread", in one long-lived worker thread that
+   * runs the worker's concurrent runs, or "inline", on the worker's own event loop. Defaults to
+   * thread.
    */
   runIsolation: "thread" | "inline";
   /** Name of the run queue; separate agencies on one Redis need separate names. */

@@ -7,7 +7,8 @@ import { initSentry } from "../observability/sentry.ts";
 const config = loadConfig();
 const sentry = initSentry({ dsn: process.env.SENTRY_DSN, service: "orchestrator", release: config.version });
 const agency = await buildDeps(config, "orchestrator");
-const api = await startApi(agency);
+// Behind Caddy's two replicas: the drain's defaults keep idle connections until Caddy has let go.
+const api = await startApi(agency, config.apiPort, config.apiHost, {});
 agency.logger.info({ url: api.url, adapters: agency.adapters, sentry: Boolean(sentry) }, "API listening");
 runUntilSignal(agency.logger, async () => {
   await api.stop();

@@ -13,7 +13,7 @@ import {
   markEmailFailed,
   markEmailSent,
   type OutgoingEmail,
-} from "../data-access/repository.ts";
+} from "../data-access/campaigns.ts";
 import type { Deps, RunDeps } from "./deps.ts";
 import { HttpError, notFound } from "./errors.ts";
 import { signedHeaders } from "./signing.ts";

@@ -1,17 +1,16 @@
 import { describe, expect, it } from "vitest";
+import { splitSentences } from "@roboagency/agents";
 import {
   PLATFORM_RULES,
   adaptPiece,
   extractKeywords,
   hashtag,
-  parsePublishEvent,
-  splitSentences,
   summarise,
   truncate,
-  unsubscribeToken,
-  verifyUnsubscribeToken,
   type Platform,
-} from "./content.ts";
+} from "./content-adaptation.ts";
+import { parsePublishEvent } from "./content-parsing.ts";
+import { unsubscribeToken, verifyUnsubscribeToken } from "./subscriptions.ts";
 
 const ARTICLE = `---
 title: "Waitlists that refill cancelled clinic slots"
@@ -66,6 +65,40 @@ describe("content: parsing publish events", () => {
     }
   });
 
+  it("when the front matter uses YAML blocks, then folded text and block lists are read as YAML means them", () => {
+    const content = [
+      "---",
+      "title: 'Slots: refilled'",
+      "slug: 2026",
+      "description: >",
+      "  Small clinics lose revenue",
+      "  to no-shows.",
+      "tags:",
+      "  - healthcare",
+      "  - scheduling # the product's area",
+      "---",
+      "Clinics refill cancelled slots from a waitlist within an hour of the cancellation.",
+    ].join("\n");
+    const piece = parsePublishEvent(mdxEvent({ content, slug: undefined }));
+    expect(piece.title).toBe("Slots: refilled");
+    expect(piece.externalId).toBe("2026");
+    expect(piece.description).toBe("Small clinics lose revenue to no-shows.");
+    expect(piece.tags).toEqual(["healthcare", "scheduling"]);
+    expect(piece.text).not.toContain("no-shows");
+  });
+
+  it("when the front matter is not valid YAML, then the 422 names the content", () => {
+    const content = "---\ntitle: [unclosed\n---\nSome text for the piece.";
+    expect(() => parsePublishEvent(mdxEvent({ content }))).toThrow(
+      expect.objectContaining({
+        status: 422,
+        fields: expect.arrayContaining([
+          expect.objectContaining({ field: "content", message: expect.stringContaining("YAML") }),
+        ]),
+      }),
+    );
+  });
+
   it("when a Wagtail page is published, then its StreamField text is read and images are skipped", () => {
     const piece = parsePublishEvent({
       source: "wagtail",
@@ -110,15 +143,6 @@ describe("content: parsing publish events", () => {
 });
 
 describe("content: summary, keywords and hashtags", () => {
-  it("when sentences are split, then abbreviations do not end a sentence", () => {
-    expect(splitSentences("Use tools, e.g. Prometheus. It works! Does it? Yes.")).toEqual([
-      "Use tools, e.g. Prometheus.",
-      "It works!",
-      "Does it?",
-      "Yes.",
-    ]);
-  });
-
   it("when a piece is summarised, then the sentences carrying its main terms win and keep their order", () => {
     const piece = parsePublishEvent(mdxEvent());
     const summary = summarise(piece.text, piece.title, 2);

@@ -8,7 +8,8 @@ import { listSectors } from "@roboagency/agents";
 import type pg from "pg";
 import { withTransaction } from "../data-access/database.ts";
 import { CONTROL_CHARACTERS } from "../data-access/mailer.ts";
-import { findIdempotent, insertIntake, type IntakeRecord } from "../data-access/repository.ts";
+import { findIdempotent, insertIntake, type IntakeRecord } from "../data-access/leads-projects.ts";
+import { lockForTransaction } from "../data-access/locks.ts";
 import type { Limit, RateLimits } from "../data-access/rate-limits.ts";
 import { HttpError, type FieldError } from "./errors.ts";
 
@@ -239,10 +240,13 @@ export async function submitIntake(
   const requestHash = hashBody(intake);
   let admission: Admission | undefined;
   try {
+    // Without a key nothing can be a replay: the limits are taken before the transaction, so its
+    // connection is not held through their round trips.
+    if (!idempotencyKey) admission = await admit?.();
     return await withTransaction(pool, async (tx) => {
       if (idempotencyKey) {
         // Serialises concurrent submits with one key, so exactly one of them creates the rows.
-        await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [`idem:${idempotencyKey}`]);
+        await lockForTransaction(tx, `idem:${idempotencyKey}`);
         const previous = await findIdempotent(tx, idempotencyKey);
         if (previous) {
           if (previous.request_hash !== requestHash) {
@@ -256,7 +260,7 @@ export async function submitIntake(
           return { response: previous.response_body as IntakeAccepted, created: false };
         }
       }
-      admission = await admit?.();
+      if (idempotencyKey) admission = await admit?.();
       const [leadId, projectId, runId] = [randomUUID(), randomUUID(), randomUUID()];
       const response: IntakeAccepted = {
         lead_id: leadId,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createLocalAssetStore, verifyLocalAssetUrl } from "../data-access/assets.ts";
-import { unsubscribeToken, verifyUnsubscribeToken } from "./content.ts";
+import { unsubscribeToken, verifyUnsubscribeToken } from "./subscriptions.ts";
 import { deriveKeys, type KeyPurpose } from "./keys.ts";
 import { signedHeaders, verifySignature } from "./signing.ts";
 

@@ -8,7 +8,11 @@ import { createHash, randomBytes } from "node:crypto";
 import type pg from "pg";
 import { z } from "zod";
 import { withTransaction } from "../data-access/database.ts";
-import { getProject, getRun, listProjectEmails, type Queryable } from "../data-access/repository.ts";
+import { listProjectEmails } from "../data-access/campaigns.ts";
+import type { Queryable } from "../data-access/database.ts";
+import { getProject } from "../data-access/leads-projects.ts";
+import { insertMagicLink, isKnownLead, useMagicLink } from "../data-access/portal-sessions.ts";
+import { getRun, runFile } from "../data-access/runs.ts";
 import type { Deps } from "./deps.ts";
 import { HttpError, notFound } from "./errors.ts";
 import { fieldErrors, mailboxOf } from "./intake.ts";
@@ -159,8 +163,7 @@ export async function requestMagicLink(
   const { email, redirect = "/portal" } = parse(magicLinkRequest, body, "sign-in request");
   const { pool, config } = deps;
   await limits?.admit(email);
-  const known = await pool.query("SELECT 1 FROM leads WHERE lower(email) = lower($1) LIMIT 1", [email]);
-  const delivered = known.rowCount === 1;
+  const delivered = await isKnownLead(pool, email);
   // An unknown address never reaches the provider (no Auth user is made for a stranger). The
   // token is made before the email budget is taken, so a provider outage does not spend it.
   const token = delivered
@@ -168,11 +171,13 @@ export async function requestMagicLink(
     : newToken();
   if (delivered) await limits?.send();
   const tokenHash = hashToken(token);
-  const { rows } = await pool.query<{ expires_at: Date }>(
-    `INSERT INTO portal_magic_links (token_hash, email, redirect, delivered, expires_at)
-     VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5)) RETURNING expires_at`,
-    [tokenHash, email, redirect, delivered, MAGIC_LINK_TTL_SECONDS],
-  );
+  const expiresAt = await insertMagicLink(pool, {
+    tokenHash,
+    email,
+    redirect,
+    delivered,
+    ttlSeconds: MAGIC_LINK_TTL_SECONDS,
+  });
   if (delivered) {
     const link = `${config.publicPortalUrl}/portal/auth?token=${token}`;
     await deps.mailer.send({
@@ -186,7 +191,7 @@ export async function requestMagicLink(
     });
   }
   deps.logger.info({ delivered }, "portal sign-in link requested");
-  return { expires_at: rows[0]!.expires_at.toISOString() };
+  return { expires_at: expiresAt.toISOString() };
 }
 
 function signInHtml(link: string): string {
@@ -215,13 +220,8 @@ export async function consumeMagicLink(
 ): Promise<{ email: string; redirect: string }> {
   const { token } = parse(sessionRequest, body, "session request");
   const signedIn = await withTransaction(pool, async (tx) => {
-    const { rows } = await tx.query<{ email: string; redirect: string }>(
-      `UPDATE portal_magic_links SET used_at = now()
-       WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() AND delivered
-       RETURNING email, redirect`,
-      [hashToken(token)],
-    );
-    return rows[0] && (await verifyWith(signIn, token, rows[0].email)) ? rows[0] : undefined;
+    const link = await useMagicLink(tx, hashToken(token));
+    return link && (await verifyWith(signIn, token, link.email)) ? link : undefined;
   });
   if (!signedIn) {
     throw new HttpError(
@@ -241,20 +241,7 @@ async function verifyWith(signIn: PortalSignIn, token: string, email: string): P
   }
 }
 
-export async function listClientProjects(pool: Queryable, email: string) {
-  const { rows } = await pool.query(
-    `SELECT p.id, p.sector, p.idea, p.created_at,
-            CASE WHEN r.id IS NULL THEN NULL ELSE json_build_object(
-              'id', r.id, 'status', r.status, 'created_at', r.created_at, 'finished_at', r.finished_at) END AS latest_run
-     FROM projects p JOIN leads l ON l.id = p.lead_id
-     LEFT JOIN LATERAL (SELECT id, status, created_at, finished_at FROM workflow_runs
-                        WHERE project_id = p.id ORDER BY created_at DESC LIMIT 1) r ON true
-     WHERE lower(l.email) = lower($1)
-     ORDER BY p.created_at DESC LIMIT 200`,
-    [email],
-  );
-  return rows;
-}
+export { listClientProjects } from "../data-access/portal-sessions.ts";
 
 /**
  * A project as its client sees it: the project, its latest run with steps and artifacts, and the
@@ -284,15 +271,7 @@ export async function readRunFile(
   name: string,
   email?: string,
 ) {
-  const { rows } = await deps.pool.query<{ storage_key: string; content_type: string }>(
-    `SELECT a.storage_key, a.content_type FROM assets a
-     WHERE a.run_id = $1 AND a.name = $2
-       AND ($3::text IS NULL OR EXISTS (
-         SELECT 1 FROM workflow_runs r JOIN projects p ON p.id = r.project_id JOIN leads l ON l.id = p.lead_id
-         WHERE r.id = a.run_id AND lower(l.email) = lower($3)))`,
-    [runId, name, email ?? null],
-  );
-  const asset = rows[0];
+  const asset = await runFile(deps.pool, runId, name, email);
   if (!asset) throw notFound("The file");
   const stored = await deps.assets.get(asset.storage_key);
   if (!stored) throw notFound("The file");

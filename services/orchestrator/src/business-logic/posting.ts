@@ -8,10 +8,25 @@
  * been accepted: its adapter looks for it on the platform first. Found: recorded as posted. Surely
  * absent: posted now. The platform cannot tell: `needs_operator`, never a second post.
  */
-import type { Queryable } from "../data-access/repository.ts";
+import type { Queryable } from "../data-access/database.ts";
+import { projectExists } from "../data-access/leads-projects.ts";
+import {
+  claimDuePosts,
+  dryRunRecorded,
+  holdPost,
+  markInFlight,
+  markNeedsOperator,
+  postStatus,
+  recordDryRun,
+  recordPosted,
+  recordPostFailure,
+  resolveNeedsOperator,
+  savePlatformState,
+  type SocialPostRow,
+} from "../data-access/social-posts.ts";
+import { PLATFORMS, type Platform } from "./content-adaptation.ts";
 import type { Deps } from "./deps.ts";
 import { HttpError, notFound, type FieldError } from "./errors.ts";
-import { POST_COLUMNS, type Platform, type PostingAdapter, type SocialPostRow } from "./content.ts";
 
 /** What a platform's refusal or a failed call means for the post. */
 export type PostingErrorKind =
@@ -36,6 +51,58 @@ export class PostingError extends Error {
   }
 }
 
+/**
+ * Posts one queued post on its platform; throws (a `PostingError` says how) when it did not.
+ * The real adapters live in data-access/posting/.
+ */
+export interface PostingAdapter {
+  readonly platform: Platform;
+  /** Stored with the post, e.g. "dry-run". */
+  readonly name: string;
+  post(post: SocialPostRow, attempt: PostAttempt): Promise<{ externalId: string }>;
+  /**
+   * After an attempt that may have reached the platform: the post when it is there, null when it
+   * surely is not, "unknown" when the platform cannot tell. Without it such a post awaits an operator.
+   */
+  findExisting?(post: SocialPostRow, attempt: PostAttempt): Promise<ExistingPost>;
+}
+
+/**
+ * The default adapter: records what would have been posted and posts nothing. The real adapters
+ * (data-access/posting/) replace it per platform when that platform's credentials are configured.
+ */
+export function createDryRunAdapter(db: Queryable, platform: Platform): PostingAdapter {
+  return {
+    platform,
+    name: "dry-run",
+    async post(post) {
+      if (post.platform !== platform) {
+        throw new Error(`the ${platform} adapter was handed a ${post.platform} post`);
+      }
+      const payload = {
+        platform,
+        title: post.title,
+        text: post.text_body,
+        hashtags: post.hashtags,
+        link: post.link,
+        scheduled_at: post.scheduled_at,
+      };
+      await recordDryRun(db, post.id, platform, payload);
+      return { externalId: `dry-run:${post.id}` };
+    },
+    async findExisting(post) {
+      return (await dryRunRecorded(db, post.id)) ? { externalId: `dry-run:${post.id}` } : null;
+    },
+  };
+}
+
+export function dryRunAdapters(db: Queryable): Record<Platform, PostingAdapter> {
+  return Object.fromEntries(PLATFORMS.map((p) => [p, createDryRunAdapter(db, p)])) as Record<
+    Platform,
+    PostingAdapter
+  >;
+}
+
 /** One attempt at one post, handed to the adapter. */
 export interface PostAttempt {
   /** When the earlier, unfinished attempt began (in `findExisting`), or this one (in `post`). */
@@ -53,12 +120,6 @@ const POST_MAX_ATTEMPTS = 5;
 /** Longest wait a Retry-After may impose before the post is tried again; a day. */
 const MAX_RETRY_AFTER_SECONDS = 86_400;
 
-type ClaimedPost = SocialPostRow & {
-  claim_token: string;
-  in_flight_since: Date | null;
-  platform_state: Record<string, unknown>;
-};
-
 const errorKind = (err: unknown): PostingErrorKind => (err instanceof PostingError ? err.kind : "unknown");
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -74,42 +135,11 @@ export async function dispatchDuePosts(
   opts: { limit?: number; leaseSeconds?: number } = {},
 ): Promise<{ attempted: number; posted: number; failed: number }> {
   const { pool, logger } = deps;
-  const { rows } = await pool.query<ClaimedPost>(
-    `UPDATE social_posts SET status = 'posting', claim_token = gen_random_uuid(), updated_at = now()
-     WHERE id IN (
-       SELECT id FROM social_posts
-       WHERE scheduled_at <= now()
-         AND (status = 'scheduled' OR (status = 'posting' AND updated_at < now() - make_interval(secs => $2)))
-       ORDER BY scheduled_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-     RETURNING ${POST_COLUMNS}, claim_token, in_flight_since, platform_state`,
-    [opts.limit ?? 50, opts.leaseSeconds ?? 300],
-  );
+  const rows = await claimDuePosts(pool, opts.limit ?? 50, opts.leaseSeconds ?? 300);
   let posted = 0;
   let failed = 0;
   /** Platforms that asked us to wait, until when. */
   const pausedUntil = new Map<Platform, Date>();
-
-  const update = (post: ClaimedPost, set: string, params: unknown[] = []) =>
-    pool.query(`UPDATE social_posts SET ${set}, updated_at = now() WHERE id = $1 AND claim_token = $2`, [
-      post.id,
-      post.claim_token,
-      ...params,
-    ]);
-  const recordPosted = (post: ClaimedPost, adapter: PostingAdapter, externalId: string) =>
-    update(
-      post,
-      `status = 'posted', adapter = $3, external_id = $4, posted_at = now(), error = NULL,
-       in_flight_since = NULL, claim_token = NULL`,
-      [adapter.name, externalId],
-    );
-  /** Back to the queue until `until`; the in-flight mark stays unless this attempt settled it. */
-  const holdUntil = (post: ClaimedPost, until: Date, message: string, settled: boolean) =>
-    update(
-      post,
-      `status = 'scheduled', scheduled_at = $3, error = $4, claim_token = NULL,
-       in_flight_since = CASE WHEN $5 THEN NULL ELSE in_flight_since END`,
-      [until, message, settled],
-    );
 
   for (const post of rows) {
     const adapter = adapters[post.platform];
@@ -120,7 +150,7 @@ export async function dispatchDuePosts(
       state: post.platform_state ?? {},
       async save(state) {
         post.platform_state = { ...post.platform_state, ...state };
-        await update(post, "platform_state = $3", [JSON.stringify(post.platform_state)]);
+        await savePlatformState(pool, post);
       },
     });
     try {
@@ -128,7 +158,8 @@ export async function dispatchDuePosts(
         throw new PostingError("refused", `no posting adapter is configured for ${post.platform}`);
       const paused = pausedUntil.get(post.platform);
       if (paused) {
-        await holdUntil(
+        await holdPost(
+          pool,
           post,
           paused,
           `${post.platform} asked us to wait until ${paused.toISOString()}`,
@@ -144,29 +175,27 @@ export async function dispatchDuePosts(
           ? await adapter.findExisting(post, attempt(since))
           : "unknown";
         if (existing === "unknown") {
-          await update(post, "status = 'needs_operator', error = $3, claim_token = NULL", [
+          await markNeedsOperator(
+            pool,
+            post,
             `an attempt at ${since.toISOString()} may have been accepted by ${post.platform}, which cannot ` +
               "tell us: check the account, then record the post's id or requeue it (docs/operations.md)",
-          ]);
+          );
           logger.warn({ postId: post.id, platform: post.platform }, "social post needs an operator");
           failed++;
           continue;
         }
         if (existing) {
-          await recordPosted(post, adapter, existing.externalId);
+          await recordPosted(pool, post, adapter.name, existing.externalId);
           posted++;
           continue;
         }
         phase = "post";
       }
-      const started = await pool.query<{ in_flight_since: Date }>(
-        `UPDATE social_posts SET in_flight_since = now(), updated_at = now()
-         WHERE id = $1 AND claim_token = $2 RETURNING in_flight_since`,
-        [post.id, post.claim_token],
-      );
-      if (!started.rows[0]) continue; // claimed again by another dispatcher after our lease ran out
-      const { externalId } = await adapter.post(post, attempt(started.rows[0].in_flight_since));
-      await recordPosted(post, adapter, externalId);
+      const inFlightSince = await markInFlight(pool, post);
+      if (!inFlightSince) continue; // claimed again by another dispatcher after our lease ran out
+      const { externalId } = await adapter.post(post, attempt(inFlightSince));
+      await recordPosted(pool, post, adapter.name, externalId);
       posted++;
     } catch (err) {
       const kind = errorKind(err);
@@ -178,20 +207,17 @@ export async function dispatchDuePosts(
         );
         const until = new Date(Date.now() + seconds * 1000);
         pausedUntil.set(post.platform, until);
-        await holdUntil(post, until, message, phase === "post");
+        await holdPost(pool, post, until, message, phase === "post");
         logger.warn({ postId: post.id, platform: post.platform, seconds }, "social platform rate-limited us");
         continue;
       }
       // A refusal fails at once; anything else is retried with backoff. An unknown outcome (or a
       // failed look for an earlier attempt) keeps the in-flight mark: the next attempt looks first.
-      await update(
-        post,
-        `attempts = attempts + 1, error = $3, claim_token = NULL,
-         in_flight_since = CASE WHEN $5 THEN in_flight_since ELSE NULL END,
-         status = CASE WHEN $4 OR attempts + 1 >= ${POST_MAX_ATTEMPTS} THEN 'failed' ELSE 'scheduled' END,
-         scheduled_at = CASE WHEN $4 THEN scheduled_at ELSE now() + make_interval(secs => 60 * power(2, attempts)) END`,
-        [message, kind === "refused" && phase === "post", kind === "unknown" || phase === "find"],
-      );
+      await recordPostFailure(pool, post, message, {
+        refused: kind === "refused" && phase === "post",
+        keepInFlight: kind === "unknown" || phase === "find",
+        maxAttempts: POST_MAX_ATTEMPTS,
+      });
       logger.warn({ postId: post.id, platform: post.platform, kind, err }, "social post failed");
       failed++;
     }
@@ -238,7 +264,7 @@ export async function parseMediaOptions(db: Queryable, input: unknown): Promise<
     const id = body.project_id;
     if (typeof id !== "string" || !UUID.test(id))
       errors.push({ field: "project_id", message: "must be a UUID" });
-    else if (!(await db.query("SELECT 1 FROM projects WHERE id = $1", [id])).rows.length) {
+    else if (!(await projectExists(db, id))) {
       errors.push({ field: "project_id", message: "names no project" });
     } else media.projectId = id;
   }
@@ -280,18 +306,9 @@ export async function resolvePost(db: Queryable, postId: string, input: unknown)
       { field: "external_id", message: "must be at most 200 characters" },
     ]);
   }
-  const { rows } = await db.query<{ id: string; status: string }>(
-    externalId
-      ? `UPDATE social_posts SET status = 'posted', external_id = $2, adapter = coalesce(adapter, 'operator'),
-                posted_at = now(), error = NULL, in_flight_since = NULL, updated_at = now()
-         WHERE id = $1 AND status = 'needs_operator' RETURNING id, status`
-      : `UPDATE social_posts SET status = 'scheduled', scheduled_at = now(), error = NULL, in_flight_since = NULL,
-                platform_state = '{}', updated_at = now()
-         WHERE id = $1 AND status = 'needs_operator' RETURNING id, status`,
-    externalId ? [postId, externalId] : [postId],
-  );
-  if (rows[0]) return rows[0];
-  const exists = await db.query("SELECT status FROM social_posts WHERE id = $1", [postId]);
-  if (!exists.rows[0]) throw notFound("The post");
-  throw new HttpError(409, "conflict", `The post is ${exists.rows[0].status}, not waiting for an operator.`);
+  const resolved = await resolveNeedsOperator(db, postId, externalId || null);
+  if (resolved) return resolved;
+  const status = await postStatus(db, postId);
+  if (!status) throw notFound("The post");
+  throw new HttpError(409, "conflict", `The post is ${status}, not waiting for an operator.`);
 }

@@ -3,6 +3,7 @@
  * window (data-access/retention.ts). Several workers may run it; an advisory lock lets one at a
  * time do the work and the others skip that round.
  */
+import { withSessionLock } from "../data-access/locks.ts";
 import { pruneExpired, type PruneCounts } from "../data-access/retention.ts";
 import type { Deps } from "./deps.ts";
 
@@ -13,22 +14,12 @@ export async function runRetention(
   deps: Pick<Deps, "pool" | "config" | "logger">,
   now = new Date(),
 ): Promise<PruneCounts | null> {
-  const lock = await deps.pool.connect();
-  try {
-    const { rows } = await lock.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [
-      RETENTION_LOCK_KEY,
-    ]);
-    if (!rows[0]!.ok) return null;
-    try {
-      const counts = await pruneExpired(deps.pool, deps.config.retention, now);
-      deps.logger.info({ pruned: counts }, "retention: pruned what is past its window");
-      return counts;
-    } finally {
-      await lock.query("SELECT pg_advisory_unlock($1)", [RETENTION_LOCK_KEY]).catch(() => undefined);
-    }
-  } finally {
-    lock.release();
-  }
+  const held = await withSessionLock(deps.pool, RETENTION_LOCK_KEY, async () => {
+    const counts = await pruneExpired(deps.pool, deps.config.retention, now);
+    deps.logger.info({ pruned: counts }, "retention: pruned what is past its window");
+    return counts;
+  });
+  return held.acquired ? held.value : null;
 }
 
 export function startRetention(deps: Pick<Deps, "pool" | "config" | "logger">): { stop(): void } {

@@ -5,13 +5,9 @@
  */
 import { REVIEW_GATES, ReviewEditError, applyReviewEdits, type ReviewGate } from "@roboagency/agents";
 import { withTransaction } from "../data-access/database.ts";
-import {
-  decideReview,
-  finishRun,
-  notifyRun,
-  openReviewForUpdate,
-  runStatusForUpdate,
-} from "../data-access/repository.ts";
+import { notifyRun } from "../data-access/run-channel.ts";
+import { decideReview, openReviewForUpdate } from "../data-access/run-reviews.ts";
+import { requeueRun, runStatusForUpdate } from "../data-access/runs.ts";
 import type { Deps } from "./deps.ts";
 import { HttpError, notFound } from "./errors.ts";
 import { enqueueRun, runConfig } from "./runs.ts";
@@ -92,7 +88,7 @@ export async function submitReview(deps: Deps, runId: string, body: unknown) {
       }
     }
     await decideReview(tx, open.id, review);
-    await finishRun(tx, runId, "queued");
+    await requeueRun(tx, runId);
     await notifyRun(tx, runId);
     return open;
   });
@@ -129,7 +125,7 @@ export async function retryRun(deps: Deps, runId: string) {
         `The run is ${run.status}; only a failed or budget_exceeded run can be retried.`,
       );
     }
-    await finishRun(tx, runId, "queued");
+    await requeueRun(tx, runId);
     await notifyRun(tx, runId);
     return run.attempts;
   });

@@ -6,8 +6,9 @@
  * subscriber of the run (a notice during a read makes one more read, so none is lost), and its
  * JSON is serialised once for all. Streams are capped per process and per client address.
  */
-import pg from "pg";
-import { readRun, RUN_CHANNEL, type Queryable, type RunView } from "../data-access/repository.ts";
+import type { Queryable } from "../data-access/database.ts";
+import { listenToRuns, type RunChannelListener } from "../data-access/run-channel.ts";
+import { readRun, type RunView } from "../data-access/runs.ts";
 import type { Logger } from "../observability/logger.ts";
 
 /** A run as read once and fanned out: the view and its serialised JSON. */
@@ -48,7 +49,7 @@ export type Admission =
   { ok: true; release: () => void } | { ok: false; retryAfterSeconds: number; message: string };
 
 export class RunEvents {
-  private client?: pg.Client;
+  private listener?: RunChannelListener;
   private readonly channels = new Map<string, Channel>();
   private stopped = false;
   private restarting?: NodeJS.Timeout;
@@ -76,25 +77,16 @@ export class RunEvents {
   }
 
   private async listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.databaseUrl });
-    client.on("notification", (msg) => {
-      if (msg.payload && this.channels.get(msg.payload)?.listeners.size) void this.refresh(msg.payload);
+    this.listener = await listenToRuns(this.databaseUrl, {
+      onRun: (runId) => {
+        if (this.channels.get(runId)?.listeners.size) void this.refresh(runId);
+      },
+      onLost: (err) => {
+        this.logger.warn({ err }, "run events connection lost; reconnecting");
+        this.listener = undefined;
+        this.scheduleRestart(1000);
+      },
     });
-    client.on("error", (err) => {
-      if (this.client !== client) return;
-      this.logger.warn({ err }, "run events connection lost; reconnecting");
-      this.client = undefined;
-      void client.end().catch(() => undefined);
-      this.scheduleRestart(1000);
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${RUN_CHANNEL}`);
-    } catch (err) {
-      await client.end().catch(() => undefined);
-      throw err;
-    }
-    this.client = client;
   }
 
   /** One reconnect at a time, however many errors arrive. */
@@ -230,6 +222,6 @@ export class RunEvents {
     this.stopped = true;
     clearTimeout(this.restarting);
     clearInterval(this.sweep);
-    await this.client?.end().catch(() => undefined);
+    await this.listener?.close();
   }
 }

@@ -18,25 +18,32 @@ import {
   type UsageRecord,
 } from "@roboagency/agents";
 import { withTransaction } from "../data-access/database.ts";
+import { insertCampaign } from "../data-access/campaigns.ts";
+import { projectExists } from "../data-access/leads-projects.ts";
+import { lockForTransaction, withSessionLock } from "../data-access/locks.ts";
+import { notifyRun } from "../data-access/run-channel.ts";
+import { requestReview, reviewOf } from "../data-access/run-reviews.ts";
 import {
   activeRun,
   beginRun,
+  checkpointUsageCount,
+  completeSteps,
   finishRun,
-  insertCampaign,
+  firstUnfinishedStep,
   insertRun,
   insertUsage,
-  notifyRun,
-  projectExists,
+  leadReadySeconds,
+  parkRunForReview,
   projectSpend,
-  requestReview,
+  requeueRun,
   resetSteps,
-  reviewOf,
-  setStep,
   setRunQuality,
+  setStep,
+  storedArtifactHashes,
   upsertAsset,
-} from "../data-access/repository.ts";
+} from "../data-access/runs.ts";
 import { fireLeadReady } from "./campaign.ts";
-import { unsubscribeToken } from "./content.ts";
+import { unsubscribeToken } from "./subscriptions.ts";
 import { captureError } from "../observability/sentry.ts";
 import type { Deps, RunDeps } from "./deps.ts";
 import { HttpError, notFound } from "./errors.ts";
@@ -73,7 +80,7 @@ export async function startWorkflow(
     ]);
   }
   const runId = await withTransaction(deps.pool, async (tx) => {
-    await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [`project:${projectId}`]);
+    await lockForTransaction(tx, `project:${projectId}`);
     if (!(await projectExists(tx, projectId))) throw notFound("The project");
     const active = await activeRun(tx, projectId);
     if (active) {
@@ -144,29 +151,10 @@ function paidUsage(err: unknown): UsageRecord[] {
  * Postgres when a worker dies, guards it.
  */
 export async function executeRun(deps: RunDeps, runId: string, finalAttempt = true): Promise<void> {
-  const lock = await deps.pool.connect();
-  let broken: Error | undefined;
-  try {
-    const { rows } = await lock.query<{ ok: boolean }>(
-      "SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok",
-      [`run:${runId}`],
-    );
-    if (!rows[0]?.ok) {
-      deps.logger.info({ runId }, "run is being executed by another worker; job skipped");
-      return;
-    }
-    try {
-      await executeLocked(deps, runId, finalAttempt);
-    } finally {
-      await lock
-        .query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [`run:${runId}`])
-        .catch((err) => {
-          broken = err as Error;
-        });
-    }
-  } finally {
-    lock.release(broken);
-  }
+  const held = await withSessionLock(deps.pool, `run:${runId}`, () =>
+    executeLocked(deps, runId, finalAttempt),
+  );
+  if (!held.acquired) deps.logger.info({ runId }, "run is being executed by another worker; job skipped");
 }
 
 async function executeLocked(deps: RunDeps, runId: string, finalAttempt: boolean): Promise<void> {
@@ -303,7 +291,7 @@ async function executeLocked(deps: RunDeps, runId: string, finalAttempt: boolean
       await finishRun(pool, runId, "failed", `${current}: ${message}`);
       metrics.runs.inc({ status: "failed" });
     } else {
-      await finishRun(pool, runId, "queued", `${current}: ${message} (will be retried)`);
+      await requeueRun(pool, runId, `${current}: ${message} (will be retried)`);
     }
     await notifyRun(pool, runId);
     log.error({ err, step: current, finalAttempt }, "run failed");
@@ -328,11 +316,7 @@ async function failedStep(
   const named = (err as { step?: unknown }).step;
   if (typeof named === "string" && isStep(named)) return named;
   if (lastStarted) return lastStarted;
-  const { rows } = await deps.pool.query<{ step: string }>(
-    "SELECT step FROM run_steps WHERE run_id = $1 AND status <> 'completed' ORDER BY position LIMIT 1",
-    [runnable.configurable.thread_id],
-  );
-  const step = rows[0]?.step;
+  const step = await firstUnfinishedStep(deps.pool, runnable.configurable.thread_id);
   return step && isStep(step) ? step : STEP_NAMES[STEP_NAMES.length - 1]!;
 }
 
@@ -373,22 +357,11 @@ class RunProjection {
   ) {}
 
   static async load(deps: RunDeps, runId: string, projectId: string): Promise<RunProjection> {
-    const [assets, usage] = await Promise.all([
-      deps.pool.query<{ name: string; sha256: string }>("SELECT name, sha256 FROM assets WHERE run_id = $1", [
-        runId,
-      ]),
-      deps.pool.query<{ n: number }>(
-        "SELECT count(*)::int AS n FROM run_usage WHERE run_id = $1 AND from_checkpoint",
-        [runId],
-      ),
+    const [stored, usageStored] = await Promise.all([
+      storedArtifactHashes(deps.pool, runId),
+      checkpointUsageCount(deps.pool, runId),
     ]);
-    return new RunProjection(
-      deps,
-      runId,
-      projectId,
-      new Map(assets.rows.map((r) => [r.name, r.sha256])),
-      usage.rows[0]?.n ?? 0,
-    );
+    return new RunProjection(deps, runId, projectId, stored, usageStored);
   }
 
   /** Stores new or changed artifacts (the newest of each name) and new usage rows. */
@@ -418,13 +391,8 @@ class RunProjection {
     const done = new Set((values.artifacts ?? []).map((a) => a.step));
     for (const step of snapshot.next) if (isStep(step)) done.delete(step);
     if (done.size === 0) return;
-    const { rowCount } = await this.deps.pool.query(
-      `UPDATE run_steps SET status = 'completed', finished_at = now(), error = NULL,
-              started_at = coalesce(started_at, now())
-       WHERE run_id = $1 AND step = ANY($2::text[]) AND status <> 'completed'`,
-      [this.runId, [...done]],
-    );
-    if (rowCount) await notifyRun(this.deps.pool, this.runId);
+    const changed = await completeSteps(this.deps.pool, this.runId, [...done]);
+    if (changed) await notifyRun(this.deps.pool, this.runId);
   }
 
   private async store(artifact: Artifact): Promise<void> {
@@ -459,7 +427,7 @@ async function parkForReview(deps: RunDeps, runId: string, waiting: { id: string
       interruptId: waiting.id,
       artifacts: waiting.request.artifacts,
     });
-    await finishRun(tx, runId, "awaiting_review");
+    await parkRunForReview(tx, runId);
     await notifyRun(tx, runId);
   });
   deps.logger.info({ runId, gate: waiting.request.gate }, "run awaiting review");
@@ -498,10 +466,7 @@ async function completeRun(
     return created;
   });
   metrics.runs.inc({ status: "completed" });
-  const { rows } = await pool.query<{ seconds: number }>(
-    "SELECT extract(epoch FROM lead_ready_at - created_at)::float8 AS seconds FROM workflow_runs WHERE id = $1",
-    [run.runId],
-  );
-  if (rows[0]) metrics.leadReadySeconds.observe(rows[0].seconds);
+  const seconds = await leadReadySeconds(pool, run.runId);
+  if (seconds !== null) metrics.leadReadySeconds.observe(seconds);
   await fireLeadReady(deps, { ...run, campaignId: campaign.campaignId, dispatch });
 }

@@ -6,16 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CAMPAIGN_STEPS } from "@roboagency/agents";
 import { createTestDatabase, type TestDatabase } from "@roboagency/testing/database";
 import { migrate, openDatabase, type Database } from "./database.ts";
-import {
-  claimCampaignStep,
-  claimDueEmails,
-  insertCampaign,
-  insertLead,
-  insertProject,
-  insertRun,
-  unsubscribeAddress,
-  type IntakeRecord,
-} from "./repository.ts";
+import { claimCampaignStep, claimDueEmails, insertCampaign, unsubscribeAddress } from "./campaigns.ts";
+import { insertLead, insertProject, type IntakeRecord } from "./leads-projects.ts";
+import { insertRun } from "./runs.ts";
 
 let testDb: TestDatabase;
 let db: Database;

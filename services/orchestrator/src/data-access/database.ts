@@ -10,6 +10,9 @@ import path from "node:path";
 import pg from "pg";
 import { startEmbeddedPostgres } from "./embedded-postgres.ts";
 
+/** The pool or a transaction's client: every repository function runs on either. */
+export type Queryable = Pick<pg.Pool | pg.PoolClient, "query">;
+
 export interface Database {
   pool: pg.Pool;
   /** Connection URL, password included: do not log it (use `redactUrl`). */
@@ -23,6 +26,8 @@ export interface OpenDatabaseOptions {
   max?: number;
   /** Told about errors on idle connections (the pool replaces them). Defaults to ignoring them. */
   onIdleError?: (err: Error) => void;
+  /** Settings for every connection of the pool, as libpq's `options` (e.g. "-c synchronous_commit=off"). */
+  sessionOptions?: string;
 }
 
 /**
@@ -54,6 +59,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.max ?? 10,
+    ...(options.sessionOptions ? { options: options.sessionOptions } : {}),
     // A pool that cannot hand out a connection says so instead of waiting forever.
     connectionTimeoutMillis: 15_000,
   });
@@ -176,6 +182,11 @@ export async function withTransaction<T>(
   } finally {
     client.release(broken);
   }
+}
+
+/** A round trip to Postgres, for the readiness probe. */
+export async function ping(db: Queryable): Promise<void> {
+  await db.query("SELECT 1");
 }
 
 export interface LocalOrRemoteOptions {

@@ -5,7 +5,7 @@
  */
 import type pg from "pg";
 import { RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
-import type { Queryable } from "./repository.ts";
+import type { Queryable } from "./database.ts";
 
 export const SIGN_IN_LIMIT_TABLE = "operator_sign_in_limits";
 

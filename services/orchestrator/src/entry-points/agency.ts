@@ -5,14 +5,13 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import pg from "pg";
 import type { Config } from "../config.ts";
 import { draftingModelFromEnv } from "@roboagency/agents";
 import { durablePipeline } from "../data-access/checkpointer.ts";
-import { connectLocalOrRemoteDatabase, migrate } from "../data-access/database.ts";
+import { connectLocalOrRemoteDatabase, migrate, openDatabase } from "../data-access/database.ts";
 import { checkRedisMaxmemoryPolicy, createBullQueue, createInProcessQueue } from "../data-access/queue.ts";
 import { createRateLimits } from "../data-access/rate-limits.ts";
-import { staleQueuedRuns, unfinishedRuns } from "../data-access/repository.ts";
+import { staleQueuedRuns, unfinishedRuns } from "../data-access/runs.ts";
 import { createSupabaseSignIn } from "../data-access/supabase.ts";
 import { startEmailScheduler } from "../business-logic/campaign.ts";
 import type { Deps, RunJob } from "../business-logic/deps.ts";
@@ -21,6 +20,7 @@ import { RunEvents } from "../business-logic/run-events.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
 import { createMetrics } from "../observability/metrics.ts";
 import { createApp } from "./http/app.ts";
+import { drainable, type DrainOptions } from "./http/drain.ts";
 import { storageAdapters } from "./storage-adapters.ts";
 import { inlineRunExecutor, startRunThreads } from "./run-threads.ts";
 
@@ -87,21 +87,24 @@ export async function buildDeps(
     closers.unshift(() => queue.close());
 
     const { assets, mailer } = storageAdapters(config, database.pool, env);
-    // The limits are taken inside the intake's transaction, which holds a connection of the main
-    // pool: on that pool, as many parallel intakes as it has connections would wait for each other
-    // until the connect timeout. The Postgres store gets a small pool of its own.
-    const limitsPool = new pg.Pool({
-      connectionString: database.url,
+    // With an Idempotency-Key the limits are taken inside the intake's transaction, which holds a
+    // connection of the main pool: on that pool, as many parallel intakes as it has connections
+    // would wait for each other until the connect timeout. The Postgres store gets a small pool of
+    // its own. Its commits do not wait for the WAL flush: every intake updates the one
+    // daily-ceiling row, whose lock is held until commit, so a flush per intake serialised them
+    // all. A crash of Postgres can forget the last fraction of a second of counts; the counts stay
+    // exact under parallel load (each upsert is still atomic).
+    const limits = await openDatabase({
+      url: database.url,
       max: 4,
-      connectionTimeoutMillis: 15_000,
+      sessionOptions: "-c synchronous_commit=off",
     });
-    limitsPool.on("error", () => undefined);
-    closers.unshift(() => limitsPool.end());
+    closers.unshift(() => limits.close());
     // Supabase, when configured, holds the artifacts and issues the portal's sign-in links.
     const { supabase } = config;
     const portalSignIn = supabase ? createSupabaseSignIn(supabase) : undefined;
     const rateLimits = createRateLimits({
-      pool: limitsPool,
+      pool: limits.pool,
       redisUrl: config.redisUrl,
       namespace: config.queueName,
     });
@@ -150,11 +153,16 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts the API; resolves once it listens. `stop` lets in-flight requests finish. */
+/**
+ * Starts the API; resolves once it listens. `stop` lets in-flight requests finish. Behind Caddy
+ * (bin/server.ts) idle connections stay open through the drain's grace; with nothing in front
+ * (tests, local) they close at once.
+ */
 export async function startApi(
   deps: Deps,
   port = deps.config.apiPort,
   host = deps.config.apiHost,
+  drainOptions: DrainOptions = { idleGraceMs: 0 },
 ): Promise<RunningServer> {
   const events = new RunEvents(deps.databaseUrl, deps.pool, deps.logger, deps.config.eventStreams);
   await events.start();
@@ -164,6 +172,7 @@ export async function startApi(
   // kept-alive connection just as a client sends on it.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  const { drain } = drainable(server, drainOptions);
   await once(server, "listening");
   const address = server.address() as AddressInfo;
   const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host;
@@ -171,13 +180,10 @@ export async function startApi(
     url: `http://${shownHost}:${address.port}`,
     port: address.port,
     stop: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
+      // Event streams never go idle; the drain cuts them after its grace periods.
+      const drained = drain();
       await events.stop();
-      // Event streams never go idle; past a grace period the remaining connections are cut.
-      const grace = setTimeout(() => server.closeAllConnections(), 5000);
-      await closed;
-      clearTimeout(grace);
+      await drained;
     },
   };
 }
@@ -190,9 +196,9 @@ export async function startApi(
  */
 export async function startWorker(deps: Deps): Promise<{ stop(): Promise<void> }> {
   const { pool, queue, logger, config } = deps;
-  // Each run in a worker thread of its own (AGENCY_RUN_ISOLATION=thread, the default): the CPU-bound
-  // steps (Svelte compile, bundling) block neither each other nor this event loop, which serves
-  // the API locally and renews the queue's locks in production.
+  // Runs in one worker thread (AGENCY_RUN_ISOLATION=thread, the default): the CPU-bound steps
+  // (Svelte compile, bundling) do not block this event loop, which serves the API locally and
+  // renews the queue's locks in production.
   const executor =
     config.runIsolation === "thread"
       ? startRunThreads(deps, config.workerConcurrency)

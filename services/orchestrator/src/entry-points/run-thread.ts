@@ -1,6 +1,6 @@
 /**
- * A run thread (see run-threads.ts): builds what executing a run needs, then runs one run at a
- * time as the parent asks, until it is told to stop.
+ * A run thread (see run-threads.ts): builds what executing a run needs once, then runs each run
+ * the parent sends (several at a time, as many as the parent allows), until it is told to stop.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { draftingModelFromEnv } from "@roboagency/agents";
@@ -38,11 +38,14 @@ function relayedMetrics(): Metrics {
 
 const config = { ...data.config, databaseUrl: data.databaseUrl };
 const logger = createLogger(data.logLevel, "worker");
-// A run holds one connection for its lock and uses a few for its writes and the checkpointer.
-// Named, so pg_stat_activity tells the runs' connections from the API's.
+// A run holds one connection for its lock and uses a few for its writes and the checkpointer;
+// the thread runs the worker's concurrent runs. Named, so pg_stat_activity tells the runs' connections from the API's.
 const url = new URL(data.databaseUrl);
 url.searchParams.set("application_name", RUN_THREAD_APPLICATION_NAME);
-const database = await openDatabase({ url: url.toString(), max: 4 });
+const database = await openDatabase({
+  url: url.toString(),
+  max: 2 + 2 * Math.max(1, config.workerConcurrency),
+});
 const { pipeline } = await durablePipeline(database.pool);
 const deps: RunDeps = {
   config,

@@ -1,9 +1,11 @@
 /**
  * Where runs execute. A pipeline step can hold the CPU for a while (the Svelte compiler and the
- * bundler of the prototyper), so by default each concurrent run gets a worker thread of its own:
- * steps of two runs do not wait for each other, and the event loop that serves the API (locally)
- * or renews the queue's locks (in production) never waits for a step. A thread builds its own
- * connections, pipeline and stores; its metrics are relayed here, so /metrics shows them.
+ * bundler of the prototyper), so by default runs execute in one long-lived worker thread: the
+ * event loop that serves the API (locally) or renews the queue's locks (in production) never
+ * waits for a step. The thread runs the worker's concurrent runs side by side (their CPU-bound
+ * steps take turns, their I/O overlaps) and loads the agents once: a thread per run cost about
+ * 110 MiB each. A thread builds its own connections, pipeline and stores; its metrics are relayed
+ * here, so /metrics shows them.
  */
 import { existsSync } from "node:fs";
 import { Worker } from "node:worker_threads";
@@ -60,11 +62,17 @@ const METHODS = new Set(["inc", "dec", "set", "observe"]);
 interface Slot {
   worker: Worker;
   ready: Promise<void>;
-  busy?: { id: number; resolve: () => void; reject: (err: Error) => void };
+  /** Runs in this thread, by message id; a place is taken (id 0 → reserved) before it is ready. */
+  running: Map<number, { resolve: () => void; reject: (err: Error) => void }>;
+  reserved: number;
 }
 
-/** `size` threads, each running one run at a time; more calls wait for a free thread. */
-export function startRunThreads(deps: Deps, size: number): RunExecutor {
+/**
+ * One long-lived thread (the pipeline and the agents are loaded once, not once per run) running
+ * up to `capacity` runs at a time; more calls wait for a free place. A thread that dies is
+ * replaced, and the runs it held fail (the queue retries them).
+ */
+export function startRunThreads(deps: Deps, capacity: number, threads = 1): RunExecutor {
   const { logger } = deps;
   const module = threadModule();
   const data: RunThreadData = {
@@ -74,6 +82,7 @@ export function startRunThreads(deps: Deps, size: number): RunExecutor {
     env: { ...process.env },
     entry: module.entry,
   };
+  const perThread = Math.max(1, Math.ceil(capacity / threads));
   const slots = new Set<Slot>();
   const waiting: Array<() => void> = [];
   let nextId = 1;
@@ -89,6 +98,8 @@ export function startRunThreads(deps: Deps, size: number): RunExecutor {
         readyResolve = resolve;
         readyReject = reject;
       }),
+      running: new Map(),
+      reserved: 0,
     };
     worker.on("message", (msg: FromThread) => {
       if (msg.type === "ready") readyResolve();
@@ -97,16 +108,17 @@ export function startRunThreads(deps: Deps, size: number): RunExecutor {
         if (metric && msg.name !== "registry" && METHODS.has(msg.method)) {
           (metric as unknown as Record<string, (...a: unknown[]) => void>)[msg.method]!(...msg.args);
         }
-      } else if (slot.busy && msg.id === slot.busy.id) {
-        const busy = slot.busy;
-        slot.busy = undefined;
-        if (msg.type === "done") busy.resolve();
+      } else {
+        const run = slot.running.get(msg.id);
+        if (!run) return;
+        slot.running.delete(msg.id);
+        if (msg.type === "done") run.resolve();
         else {
           const err = Object.assign(new Error(msg.error.message), {
             name: msg.error.name,
             stack: msg.error.stack,
           });
-          busy.reject(err);
+          run.reject(err);
         }
         waiting.shift()?.();
       }
@@ -118,10 +130,9 @@ export function startRunThreads(deps: Deps, size: number): RunExecutor {
     worker.on("exit", (code) => {
       slots.delete(slot);
       readyReject(new Error(`the run thread exited (${code}) before it was ready`));
-      if (slot.busy) {
-        slot.busy.reject(new Error(`the run thread exited (${code}) during the run`));
-        slot.busy = undefined;
-      }
+      for (const run of slot.running.values())
+        run.reject(new Error(`the run thread exited (${code}) during the run`));
+      slot.running.clear();
       if (!stopping) {
         // A thread that died is replaced (after a pause, in case it dies on start), so the worker
         // keeps its concurrency.
@@ -129,7 +140,7 @@ export function startRunThreads(deps: Deps, size: number): RunExecutor {
         setTimeout(() => {
           if (stopping) return;
           spawn();
-          waiting.shift()?.();
+          for (const wake of waiting.splice(0)) wake();
         }, 1000).unref();
       }
     });
@@ -140,21 +151,21 @@ export function startRunThreads(deps: Deps, size: number): RunExecutor {
     return slot;
   };
 
-  for (let i = 0; i < size; i++) spawn();
+  for (let i = 0; i < Math.max(1, threads); i++) spawn();
 
   const freeSlot = async (): Promise<Slot> => {
     for (;;) {
       if (stopping) throw new Error("the worker is stopping; the run was not started");
       for (const slot of slots) {
-        if (slot.busy) continue;
-        // Reserved at once: a second caller must not pick the same thread while this one waits.
-        slot.busy = { id: 0, resolve: () => {}, reject: () => {} };
+        if (slot.running.size + slot.reserved >= perThread) continue;
+        // Reserved at once: a second caller must not take the same place while this one waits.
+        slot.reserved++;
         try {
           await slot.ready;
-        } catch (err) {
-          slot.busy = undefined;
-          throw err;
+        } finally {
+          slot.reserved--;
         }
+        if (!slots.has(slot)) throw new Error("the run thread exited before the run started");
         return slot;
       }
       await new Promise<void>((resolve) => waiting.push(resolve));
@@ -167,7 +178,7 @@ export function startRunThreads(deps: Deps, size: number): RunExecutor {
       const id = nextId++;
       try {
         await new Promise<void>((resolve, reject) => {
-          slot.busy = { id, resolve, reject };
+          slot.running.set(id, { resolve, reject });
           slot.worker.postMessage({ type: "run", id, runId, finalAttempt } satisfies ToThread);
         });
       } catch (err) {

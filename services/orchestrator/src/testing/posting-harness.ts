@@ -8,11 +8,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type pg from "pg";
 import { createTestDatabase, type TestDatabase } from "@roboagency/testing/database";
-import { publishContent, type Platform, type SocialPostRow } from "../business-logic/content.ts";
+import type { Platform } from "../business-logic/content-adaptation.ts";
+import { publishContent } from "../business-logic/content.ts";
+import type { SocialPostRow } from "../data-access/social-posts.ts";
 import type { ContentMedia } from "../business-logic/posting.ts";
 import { createLocalAssetStore, type AssetStore } from "../data-access/assets.ts";
 import { migrate, openDatabase, type Database } from "../data-access/database.ts";
-import { insertLead, insertProject, insertRun, upsertAsset } from "../data-access/repository.ts";
+import { insertLead, insertProject } from "../data-access/leads-projects.ts";
+import { insertRun, upsertAsset } from "../data-access/runs.ts";
 import { createLogger } from "../observability/logger.ts";
 
 export const quietLogger = createLogger("silent", "posting-test");

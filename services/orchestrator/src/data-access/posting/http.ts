@@ -6,7 +6,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 import { PostingError } from "../../business-logic/posting.ts";
 import type { AssetStore } from "../assets.ts";
-import type { Queryable } from "../repository.ts";
+import type { Queryable } from "../database.ts";
 
 /** Seconds to wait from a Retry-After header (delta-seconds or an HTTP date); undefined without one. */
 export function retryAfterSeconds(value: string | null | undefined, now = Date.now()): number | undefined {

@@ -2,7 +2,8 @@
  * The posting adapters the content flow uses: a platform's real adapter when its credentials are
  * configured (PostingConfig), the dry-run adapter otherwise.
  */
-import { dryRunAdapters, type Platform, type PostingAdapter } from "../../business-logic/content.ts";
+import type { Platform } from "../../business-logic/content-adaptation.ts";
+import { dryRunAdapters, type PostingAdapter } from "../../business-logic/posting.ts";
 import type { Deps } from "../../business-logic/deps.ts";
 import { tokenStore } from "./http.ts";
 import { createInstagramAdapter, type InstagramOptions } from "./instagram.ts";

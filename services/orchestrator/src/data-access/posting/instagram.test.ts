@@ -4,7 +4,7 @@
  * Postgres and the project's explainer in a real local asset store.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createDryRunAdapter } from "../../business-logic/content.ts";
+import { createDryRunAdapter } from "../../business-logic/posting.ts";
 import { dispatchDuePosts } from "../../business-logic/posting.ts";
 import { fakeInstagram } from "@roboagency/testing/fake-platforms";
 import {

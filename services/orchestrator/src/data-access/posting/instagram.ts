@@ -8,11 +8,11 @@
  */
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { PostingAdapter } from "../../business-logic/content.ts";
+import type { PostingAdapter } from "../../business-logic/posting.ts";
 import { PostingError } from "../../business-logic/posting.ts";
 import type { PostingConfig } from "../../config.ts";
 import type { AssetStore } from "../assets.ts";
-import type { Queryable } from "../repository.ts";
+import type { Queryable } from "../database.ts";
 import { platformFetch, postMedia, sameText, type TokenStore } from "./http.ts";
 
 /** Graph API error codes that mean "too many calls" (app, user, page) or the 24-hour publishing limit. */

@@ -4,7 +4,7 @@
  * real dispatcher on real Postgres.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createDryRunAdapter } from "../../business-logic/content.ts";
+import { createDryRunAdapter } from "../../business-logic/posting.ts";
 import { dispatchDuePosts } from "../../business-logic/posting.ts";
 import { fakeLinkedIn } from "@roboagency/testing/fake-platforms";
 import {

@@ -6,7 +6,7 @@
  * commentary; reading them needs r_organization_social / r_member_social, and without it nobody can
  * tell, so the post waits for an operator.
  */
-import type { PostingAdapter } from "../../business-logic/content.ts";
+import type { PostingAdapter } from "../../business-logic/posting.ts";
 import { PostingError } from "../../business-logic/posting.ts";
 import type { PostingConfig } from "../../config.ts";
 import { platformFetch } from "./http.ts";

@@ -14,7 +14,7 @@ import {
   type UserV2Result,
 } from "twitter-api-v2";
 import type { Agent } from "node:https";
-import type { PostingAdapter } from "../../business-logic/content.ts";
+import type { PostingAdapter } from "../../business-logic/posting.ts";
 import { PostingError } from "../../business-logic/posting.ts";
 import type { PostingConfig } from "../../config.ts";
 import { retryAfterSeconds, sameText } from "./http.ts";

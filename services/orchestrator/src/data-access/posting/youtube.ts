@@ -9,11 +9,12 @@
  */
 import { Readable } from "node:stream";
 import { auth as googleAuth, youtube as youtubeApi } from "@googleapis/youtube";
-import type { PostingAdapter, SocialPostRow } from "../../business-logic/content.ts";
+import type { PostingAdapter } from "../../business-logic/posting.ts";
+import type { SocialPostRow } from "../social-posts.ts";
 import { PostingError } from "../../business-logic/posting.ts";
 import type { PostingConfig } from "../../config.ts";
 import type { AssetStore } from "../assets.ts";
-import type { Queryable } from "../repository.ts";
+import type { Queryable } from "../database.ts";
 import { postMedia, retryAfterSeconds } from "./http.ts";
 
 /** The client-side idempotency marker, one tag per post. */

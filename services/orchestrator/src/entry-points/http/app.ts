@@ -3,6 +3,7 @@
  * local start wire in whichever adapters they run with.
  */
 import express, { type Express, type RequestHandler } from "express";
+import { ping } from "../../data-access/database.ts";
 import { slowRequests } from "../../observability/sentry.ts";
 import type { Deps } from "../../business-logic/deps.ts";
 import type { RunEvents } from "../../business-logic/run-events.ts";
@@ -57,7 +58,7 @@ export async function health(
   deps: Pick<Deps, "pool" | "queue" | "assets" | "config">,
 ): Promise<HealthReport> {
   const [database, queue, storage] = await Promise.all([
-    probe(() => deps.pool.query("SELECT 1")),
+    probe(() => ping(deps.pool)),
     probe(() => deps.queue.depth()),
     probe(() => deps.assets.ping()),
   ]);

@@ -1,19 +1,16 @@
 /**
  * Content distribution (called by the n8n content flow with the operator token) and the public
- * unsubscribe. Handlers stay thin; the work is in business-logic/content.ts.
+ * unsubscribe. Handlers stay thin; the work is in business-logic (content, posting, newsletter,
+ * subscriptions).
  */
 import express, { Router, type Request } from "express";
-import {
-  dispatchDuePosts,
-  getContent,
-  parsePublishEvent,
-  parseScheduleOptions,
-  publishContent,
-  sendNewsletter,
-  unsubscribe,
-  type PostingAdapter,
-  type Platform,
-} from "../../business-logic/content.ts";
+import type { Platform } from "../../business-logic/content-adaptation.ts";
+import { parsePublishEvent, parseScheduleOptions } from "../../business-logic/content-parsing.ts";
+import { publishContent } from "../../business-logic/content.ts";
+import { sendNewsletter } from "../../business-logic/newsletter.ts";
+import { dispatchDuePosts, type PostingAdapter } from "../../business-logic/posting.ts";
+import { unsubscribe } from "../../business-logic/subscriptions.ts";
+import { getContent } from "../../data-access/content.ts";
 import type { Deps } from "../../business-logic/deps.ts";
 import { keysOf } from "../../business-logic/keys.ts";
 import { parseMediaOptions, resolvePost } from "../../business-logic/posting.ts";

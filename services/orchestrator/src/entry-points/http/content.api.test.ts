@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { anIntake, startTestAgency, type TestAgency } from "@roboagency/testing/agency";
-import { unsubscribeToken } from "../../business-logic/content.ts";
+import { unsubscribeToken } from "../../business-logic/subscriptions.ts";
 import { keysOf } from "../../business-logic/keys.ts";
 
 let t: TestAgency;

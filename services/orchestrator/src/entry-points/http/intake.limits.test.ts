@@ -82,6 +82,40 @@ describe.each([["redis"], ["memory"]] as const)("POST /v1/intake, limits under l
   });
 });
 
+describe.each([["redis"], ["memory"]] as const)(
+  "POST /v1/intake, the daily ceiling under load (queue: %s)",
+  (queue) => {
+    let a: TestAgency;
+    beforeAll(async () => {
+      a = await startTestAgency(
+        { AGENCY_INTAKES_PER_DAY: "7", AGENCY_INTAKES_PER_CLIENT_PER_HOUR: "0" },
+        { worker: false, queue },
+      );
+    });
+    afterAll(async () => {
+      await a?.stop();
+    });
+
+    it("when 24 intakes from 24 addresses arrive at once with a ceiling of 7, then exactly 7 are accepted", async () => {
+      // Every intake counts on the one daily-ceiling counter (Redis, or the Postgres row whose
+      // commits do not wait for the WAL flush): the counts must stay exact all the same.
+      const answers = await Promise.all(
+        Array.from({ length: 24 }, (_, i) =>
+          a.api("/v1/intake", {
+            method: "POST",
+            json: anIntake({ email: `ceiling-${i}@example.com` }),
+          }),
+        ),
+      );
+      const statuses = answers.map((r) => r.status);
+      expect(statuses.filter((s) => s === 202)).toHaveLength(7);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(17);
+      const { rows } = await a.agency.pool.query("SELECT count(*)::int AS n FROM leads");
+      expect(rows[0].n).toBe(7);
+    });
+  },
+);
+
 describe("POST /v1/intake, the daily ceiling and addresses", () => {
   let a: TestAgency;
   beforeAll(async () => {

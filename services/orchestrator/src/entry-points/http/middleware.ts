@@ -18,20 +18,43 @@ declare module "express-serve-static-core" {
 }
 
 export function requestContext(logger: Logger, metrics: Metrics): RequestHandler {
+  // One labelled child per route and status, made once: labelling hashes the label set.
+  const series = new Map<string, { duration: { observe(v: number): void }; count: { inc(): void } }>();
+  const seriesOf = (method: string, route: string, status: number) => {
+    const key = `${method} ${status} ${route}`;
+    let found = series.get(key);
+    if (!found) {
+      const labels = { method, route, status_code: String(status) };
+      found = { duration: metrics.httpDuration.labels(labels), count: metrics.httpRequests.labels(labels) };
+      series.set(key, found);
+    }
+    return found;
+  };
   return (req, res, next) => {
     const given = req.get("x-request-id");
-    req.id = given && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
-    req.log = logger.child({ requestId: req.id });
-    res.setHeader("x-request-id", req.id);
+    const id = given && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+    req.id = id;
+    // The request's logger is made when something logs, not for every request.
+    let log: Logger | undefined;
+    Object.defineProperty(req, "log", {
+      configurable: true,
+      enumerable: false,
+      get: () => (log ??= logger.child({ requestId: id })),
+      set: (value: Logger) => {
+        log = value;
+      },
+    });
+    res.setHeader("x-request-id", id);
     const started = process.hrtime.bigint();
     res.on("finish", () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       // The route template, never the raw path: ids would explode the label set.
       const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : "unmatched";
-      const labels = { method: req.method, route, status_code: String(res.statusCode) };
-      metrics.httpDuration.observe(labels, seconds);
-      metrics.httpRequests.inc(labels);
+      const { duration, count } = seriesOf(req.method, route, res.statusCode);
+      duration.observe(seconds);
+      count.inc();
       const level = res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info";
+      if (!logger.isLevelEnabled(level)) return;
       req.log[level](
         { method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000) },
         "request",

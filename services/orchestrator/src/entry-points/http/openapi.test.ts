@@ -14,7 +14,8 @@ import { launchChromium } from "@roboagency/testing/browser";
 import { RunEvents } from "../../business-logic/run-events.ts";
 import { startTestAgency, type TestAgency } from "@roboagency/testing/agency";
 import { createApp } from "./app.ts";
-import { DOCS_CSP, OPERATIONS, authOf, type Auth } from "./openapi.ts";
+import { OPERATIONS, type Auth } from "./openapi-operations.ts";
+import { DOCS_CSP, authOf } from "./openapi.ts";
 import { intakeAccepted, intakeRequest, runStatus } from "./schemas.ts";
 
 interface Doc {

@@ -5,22 +5,20 @@ import { Router, type Request, type Response } from "express";
 import { listSectors } from "@roboagency/agents";
 import { verifyLocalAssetUrl } from "../../data-access/assets.ts";
 import { listOutbox } from "../../data-access/mailer.ts";
+import { listProjectEmails } from "../../data-access/campaigns.ts";
+import { getProject, listLeads, type Page } from "../../data-access/leads-projects.ts";
 import {
   getAsset,
-  getProject,
-  listLeads,
-  listProjectEmails,
   listRuns,
-  recordAlertNotification,
   readRun,
-  recordWebhook,
   TERMINAL_RUN_STATES,
-  type Page,
   type RunState,
   type RunView,
-} from "../../data-access/repository.ts";
+} from "../../data-access/runs.ts";
+import { recordAlertNotification, recordWebhook } from "../../data-access/webhooks.ts";
 import { sendCampaignStep } from "../../business-logic/campaign.ts";
-import { parsePublishEvent, parseScheduleOptions, publishContent } from "../../business-logic/content.ts";
+import { parsePublishEvent, parseScheduleOptions } from "../../business-logic/content-parsing.ts";
+import { publishContent } from "../../business-logic/content.ts";
 import type { Deps } from "../../business-logic/deps.ts";
 import { HttpError, notFound } from "../../business-logic/errors.ts";
 import { DEFAULT_WORKFLOW, intakeAdmission, parseIntake, submitIntake } from "../../business-logic/intake.ts";

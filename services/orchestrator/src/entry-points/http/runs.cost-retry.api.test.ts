@@ -15,7 +15,7 @@ import {
   type StepName,
   type UsageRecord,
 } from "@roboagency/agents";
-import { projectSpend } from "../../data-access/repository.ts";
+import { projectSpend } from "../../data-access/runs.ts";
 import { anIntake, eventually, startTestAgency, type TestAgency } from "@roboagency/testing/agency";
 
 class MeteredModel implements DraftingModel {

@@ -3,8 +3,8 @@
  * agency (API and worker, real Postgres and Redis) from the harness; nothing is faked.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Queryable } from "../../data-access/repository.ts";
-import { notifyRun } from "../../data-access/repository.ts";
+import type { Queryable } from "../../data-access/database.ts";
+import { notifyRun } from "../../data-access/run-channel.ts";
 import { anIntake, eventually, startTestAgency, type TestAgency } from "@roboagency/testing/agency";
 import { RUN_THREAD_APPLICATION_NAME } from "../run-threads.ts";
 
@@ -135,7 +135,9 @@ async function countQueries(db: { query: (...args: never[]) => unknown }, fn: ()
   const original = db.query;
   let n = 0;
   db.query = function (this: unknown, ...args: never[]) {
-    const sql = String((args as unknown[])[0]);
+    // A statement is its text, or a config object with a `text` (the named run view).
+    const first = (args as unknown[])[0];
+    const sql = typeof first === "string" ? first : String((first as { text?: string })?.text);
     if (/workflow_runs|run_steps|run_reviews|run_usage|assets/.test(sql)) n++;
     return (original as (...a: never[]) => unknown).apply(this, args);
   } as typeof db.query;

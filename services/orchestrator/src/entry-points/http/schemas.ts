@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { listSectors } from "@roboagency/agents";
-import { PLATFORMS } from "../../business-logic/content.ts";
+import { PLATFORMS } from "../../business-logic/content-adaptation.ts";
 import { intakeSchema } from "../../business-logic/intake.ts";
 import { magicLinkRequest, sessionRequest } from "../../business-logic/portal-auth.ts";
 

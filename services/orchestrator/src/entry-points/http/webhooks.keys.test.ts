@@ -3,7 +3,7 @@
  * one in the middle of a rotation (SECRET_KEY_PREVIOUS set) and one after it (removed).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { unsubscribeToken } from "../../business-logic/content.ts";
+import { unsubscribeToken } from "../../business-logic/subscriptions.ts";
 import { createLocalAssetStore } from "../../data-access/assets.ts";
 import { deriveKey } from "../../business-logic/keys.ts";
 import { signedHeaders } from "../../business-logic/signing.ts";

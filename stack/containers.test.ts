@@ -15,7 +15,7 @@ import {
   secretEnvVar,
   serviceDefinitions,
   type ServiceDefinition,
-} from "./services.ts";
+} from "./containers.ts";
 
 const cfg = composeConfig();
 const WORKFLOWS = path.join(REPO_ROOT, "services/automation/workflows");
