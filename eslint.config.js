@@ -23,7 +23,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["scripts/**", "**/*.test.ts", "**/bin/**"],
+    files: ["scripts/**", "packages/testing/**", "**/*.test.ts", "**/bin/**"],
     rules: { "no-console": "off" },
   },
 );

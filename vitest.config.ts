@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     include: ["**/*.test.ts"],
     exclude: ["**/node_modules/**", "**/dist/**", "**/build/**", "**/.svelte-kit/**"],
-    globalSetup: ["./scripts/test-services.ts"],
+    globalSetup: ["./packages/testing/src/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",

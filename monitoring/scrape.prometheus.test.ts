@@ -15,14 +15,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../scripts/test-services.ts";
-import { healthHandler } from "../services/orchestrator/src/entry-points/http/app.ts";
-import {
-  anIntake,
-  eventually,
-  startTestAgency,
-  type TestAgency,
-} from "../services/orchestrator/src/testing/agency-harness.ts";
+import { freePort } from "@roboagency/testing/ports";
+import { healthHandler } from "@roboagency/orchestrator";
+import { anIntake, eventually, startTestAgency, type TestAgency } from "@roboagency/testing/agency";
 import { alertRules, loadYaml, monitoringDir } from "./test-support.ts";
 
 /**

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../services/orchestrator/src/config.ts";
+import { loadConfig } from "@roboagency/orchestrator";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 /** tsx's loader by absolute URL, so a process started in another folder finds it. */

@@ -3,11 +3,11 @@
  * when they are missing and the test-only n8n, then runs vitest (extra arguments pass through,
  * e.g. a folder).
  * Postgres and Redis come from DATABASE_URL / REDIS_URL when set, otherwise the suite starts
- * them itself (scripts/test-services.ts).
+ * them itself (@roboagency/testing/global-setup).
  */
 import { spawnSync } from "node:child_process";
 import { ensureN8n } from "../services/automation/scripts/ensure-n8n.ts";
-import { ensurePackages } from "./os-packages.ts";
+import { ensurePackages } from "@roboagency/testing/os-packages";
 
 try {
   ensurePackages();

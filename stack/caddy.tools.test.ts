@@ -9,7 +9,7 @@ import https from "node:https";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../scripts/test-services.ts";
+import { freePort } from "@roboagency/testing/ports";
 import { PLACEHOLDER_HASH } from "./bin/render.ts";
 import { REPO_ROOT } from "./delivery.ts";
 

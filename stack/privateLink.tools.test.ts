@@ -12,7 +12,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../scripts/test-services.ts";
+import { freePort } from "@roboagency/testing/ports";
 import { MAIN_PRIVATE_IP } from "./containerSpec.ts";
 import { REPO_ROOT } from "./delivery.ts";
 import { clearTextProblems, gatewayCommand, remoteWorkerEnv } from "./privateLink.ts";

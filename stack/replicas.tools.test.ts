@@ -15,7 +15,7 @@ import https from "node:https";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../scripts/test-services.ts";
+import { freePort } from "@roboagency/testing/ports";
 import { pathToFileURL } from "node:url";
 import { render } from "./bin/render.ts";
 import { composeConfig } from "./compose.ts";

@@ -26,8 +26,8 @@ import {
 } from "../src/quality/relevance.ts";
 import type { QualityReport } from "../src/quality/report.ts";
 import type { Brief, Prd, Prototype, Wireframes } from "../src/schemas.ts";
-import { launchChromium, openSandboxed } from "../src/testing/browser.ts";
-import { startFakeLlmServer } from "../src/testing/fakeLlmServer.ts";
+import { launchChromium, openSandboxed } from "@roboagency/testing/browser";
+import { startFakeLlmServer } from "@roboagency/testing/fake-llm";
 import { listSectors, requireSector } from "../src/kb.ts";
 import { grammarReport, lemmas, mentions, sentences, withoutQuotedRuns } from "../src/text/index.ts";
 

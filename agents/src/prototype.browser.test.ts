@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPrototype } from "./render/prototype.ts";
 import { draftsFor } from "./render/render.fixtures.ts";
 import type { Wireframes } from "./schemas.ts";
-import { launchChromium, openSandboxed, SANDBOX_ORIGIN } from "./testing/browser.ts";
+import { launchChromium, openSandboxed, SANDBOX_ORIGIN } from "@roboagency/testing/browser";
 import { anIntake, body, runPipeline, type CollectedRun } from "./testing/builders.ts";
 
 const ORIGIN = SANDBOX_ORIGIN;

@@ -7,13 +7,8 @@
 import { createHmac } from "node:crypto";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../scripts/test-services.ts";
-import {
-  anIntake,
-  eventually,
-  startTestAgency,
-  type TestAgency,
-} from "../orchestrator/src/testing/agency-harness.ts";
+import { freePort } from "@roboagency/testing/ports";
+import { anIntake, eventually, startTestAgency, type TestAgency } from "@roboagency/testing/agency";
 import { WORKFLOWS_DIR, ensureN8n, startN8n, type RunningN8n } from "./testing/n8n.ts";
 
 const SECRET = "test-secret-key-for-n8n-flows-0123456789";

@@ -2,7 +2,7 @@
  * The nightly backup's Postgres dump, encrypted and decrypted with the real openssl, restored into
  * another database with the real pg_dump and psql of the server's major version, on the test
  * setup's Postgres or, when no pg_dump of its version is here, on a cluster of one that is
- * (matching-postgres.ts). No fakes.
+ * (@roboagency/testing/matching-postgres). No fakes.
  */
 import { execFileSync } from "node:child_process";
 import {
@@ -19,8 +19,8 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { type TestDatabase } from "../../scripts/test-db.ts";
-import { matchingPostgres, type MatchingPostgres } from "./matching-postgres.ts";
+import { type TestDatabase } from "@roboagency/testing/database";
+import { matchingPostgres, type MatchingPostgres } from "@roboagency/testing/matching-postgres";
 
 const here = import.meta.dirname;
 let server: MatchingPostgres;

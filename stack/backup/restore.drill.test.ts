@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import S3rver from "s3rver";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "../../scripts/test-services.ts";
+import { freePort } from "@roboagency/testing/ports";
 
 const here = import.meta.dirname;
 const script = (name: string) => path.join(here, name);

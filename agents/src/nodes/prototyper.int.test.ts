@@ -9,7 +9,7 @@ import { offlineDraftingModel } from "../offline/model.ts";
 import { draftingModelFromEnv } from "../providers/env.ts";
 import type { QualityReport } from "../quality/report.ts";
 import type { Prototype } from "../schemas.ts";
-import { type FakeAnswer, startFakeLlmServer } from "../testing/fakeLlmServer.ts";
+import { type FakeAnswer, startFakeLlmServer } from "@roboagency/testing/fake-llm";
 import { aContext, anIntake } from "../testing/builders.ts";
 
 async function runWith(screens: ((example: string) => string)[]) {

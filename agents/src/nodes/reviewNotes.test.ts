@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { draftingModelFromEnv } from "../providers/env.ts";
 import type { PipelineState } from "../state.ts";
-import { startFakeLlmServer } from "../testing/fakeLlmServer.ts";
+import { startFakeLlmServer } from "@roboagency/testing/fake-llm";
 import { aContext, anIntake, runPipeline } from "../testing/builders.ts";
 import { productDocWriter } from "./productDocWriter.ts";
 

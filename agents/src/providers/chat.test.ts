@@ -7,7 +7,7 @@ import { requireSector } from "../kb.ts";
 import { offlineDraftingModel } from "../offline/model.ts";
 import { INSTRUCTIONS } from "../prompts.ts";
 import { briefSchema } from "../schemas.ts";
-import { type FakeLlmServer, startFakeLlmServer } from "../testing/fakeLlmServer.ts";
+import { type FakeLlmServer, startFakeLlmServer } from "@roboagency/testing/fake-llm";
 import { anIntake } from "../testing/builders.ts";
 import { ChatDraftingModel, isTransient } from "./chat.ts";
 import { draftingModelFromEnv } from "./env.ts";

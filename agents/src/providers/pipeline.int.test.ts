@@ -8,7 +8,7 @@ import { type Artifact, STEP_NAMES, type UsageRecord } from "../contracts.ts";
 import { pipeline } from "../graph.ts";
 import { offlineDraftingModel } from "../offline/model.ts";
 import { costUsd } from "./prices.ts";
-import { type FakeLlmServer, startFakeLlmServer } from "../testing/fakeLlmServer.ts";
+import { type FakeLlmServer, startFakeLlmServer } from "@roboagency/testing/fake-llm";
 import { aContext, anIntake, HOSTILE_IDEA } from "../testing/builders.ts";
 import { draftingModelFromEnv } from "./env.ts";
 

@@ -1,7 +1,7 @@
 /**
  * The provider path's repair loop and retry layer, shown working end to end: the real
  * @langchain/openai client talks to the FAKE OpenAI-compatible server on loopback
- * (src/testing/fakeLlmServer.ts; this machine has no vendor access), whose scripted answers are an
+ * (@roboagency/testing/fake-llm; this machine has no vendor access), whose scripted answers are an
  * off-topic draft, a schema violation, rate limits and server errors.
  */
 import { ChatOpenAI } from "@langchain/openai";
@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type Artifact, type UsageRecord } from "../contracts.ts";
 import { pipeline } from "../graph.ts";
 import { offlineDraftingModel } from "../offline/model.ts";
-import { type FakeAnswer, type FakeLlmServer, startFakeLlmServer } from "../testing/fakeLlmServer.ts";
+import { type FakeAnswer, type FakeLlmServer, startFakeLlmServer } from "@roboagency/testing/fake-llm";
 import { aContext, anIntake } from "../testing/builders.ts";
 import { DENTAL_WAITLIST, dentalBriefInOwnWords, karaokeBrief } from "../testing/dishonest.ts";
 import type { DraftStep } from "../configuration.ts";

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFakeLlmServer } from "../testing/fakeLlmServer.ts";
-import { type FakeQdrant, startFakeQdrant } from "../testing/fakeQdrantServer.ts";
+import { startFakeLlmServer } from "@roboagency/testing/fake-llm";
+import { type FakeQdrant, startFakeQdrant } from "@roboagency/testing/fake-qdrant";
 import { EmbeddedVectorStore } from "./embeddedStore.ts";
 import { hashedEmbedder } from "./embedders.ts";
 import {

@@ -1,4 +1,7 @@
-/** The contracts on their own: one error format, every bad field at once, the portal token. */
+/**
+ * The contracts on their own: one error format, every bad field at once, the portal token. (What
+ * a publish event must hold beyond types is the orchestrator's: content-parsing.ts, content.test.ts.)
+ */
 import { hkdfSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
@@ -51,15 +54,10 @@ describe("parse", () => {
     expect(fieldsOf(intakeSchema(["saas"]), "text")).toEqual(["body"]);
   });
 
-  it("when a publish event misses fields its frontmatter could have given, then each is named with the schedule's", () => {
+  it("when a publish event's fields have the wrong types, then each is named with the schedule's and the media's", () => {
     expect(
-      fieldsOf(publishRequest, {
-        content: "no frontmatter",
-        url: "ftp://x",
-        platforms: [],
-        start_at: "soon",
-      }),
-    ).toEqual(["platforms", "start_at", "slug", "frontmatter.title", "url"]);
+      fieldsOf(publishRequest, { content: 5, platforms: [], start_at: "soon", video_url: "http://x" }),
+    ).toEqual(["content", "platforms", "start_at", "video_url"]);
     expect(
       fieldsOf(publishRequest, {
         content: "---\ntitle: Filling slots\nslug: slots\n---\nBody.",

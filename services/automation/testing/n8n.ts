@@ -14,8 +14,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { freePort } from "../../../scripts/test-services.ts";
-import { createTestDatabase, type TestDatabase } from "../../../scripts/test-db.ts";
+import { freePort } from "@roboagency/testing/ports";
+import { createTestDatabase, type TestDatabase } from "@roboagency/testing/database";
 import { RUNTIME_DIR } from "../scripts/ensure-n8n.ts";
 
 export { RUNTIME_DIR, ensureN8n, pinnedN8nVersion } from "../scripts/ensure-n8n.ts";

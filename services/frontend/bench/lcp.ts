@@ -17,8 +17,8 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import type { Browser, BrowserContext } from "playwright-core";
-import { launchChromium } from "../../../agents/src/testing/browser.ts";
-import { buildDeps, loadConfig, startApi, startWorker } from "../../orchestrator/src/index.ts";
+import { launchChromium } from "@roboagency/testing/browser";
+import { buildDeps, loadConfig, startApi, startWorker } from "@roboagency/orchestrator";
 import { startPortal } from "../start.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");

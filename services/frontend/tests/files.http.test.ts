@@ -6,13 +6,8 @@
  */
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../scripts/test-services.ts";
-import {
-  anIntake,
-  eventually,
-  startTestAgency,
-  type TestAgency,
-} from "../../orchestrator/src/testing/agency-harness.ts";
+import { freePort } from "@roboagency/testing/ports";
+import { anIntake, eventually, startTestAgency, type TestAgency } from "@roboagency/testing/agency";
 import { startPortal, type RunningPortal } from "../start.ts";
 
 let agency: TestAgency;

@@ -4,8 +4,8 @@
  * in front of a real agency on the real Postgres. Nothing is faked.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../scripts/test-services.ts";
-import { startTestAgency, type TestAgency } from "../../orchestrator/src/testing/agency-harness.ts";
+import { freePort } from "@roboagency/testing/ports";
+import { startTestAgency, type TestAgency } from "@roboagency/testing/agency";
 import { ATTEMPTS_PER_NAME_AND_ADDRESS } from "@roboagency/contracts";
 import { startPortal, type RunningPortal } from "../start.ts";
 

@@ -8,14 +8,9 @@ import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { launchChromium } from "../../../agents/src/testing/browser.ts";
-import { freePort } from "../../../scripts/test-services.ts";
-import {
-  anIntake,
-  eventually,
-  startTestAgency,
-  type TestAgency,
-} from "../../orchestrator/src/testing/agency-harness.ts";
+import { launchChromium } from "@roboagency/testing/browser";
+import { freePort } from "@roboagency/testing/ports";
+import { anIntake, eventually, startTestAgency, type TestAgency } from "@roboagency/testing/agency";
 import { BUILD_DIR, startPortal, type RunningPortal } from "../start.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");

@@ -3,11 +3,10 @@
  * (real Postgres and Redis). Opening the link changes nothing; the button unsubscribes.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../scripts/test-services.ts";
-import { unsubscribeToken } from "../../orchestrator/src/business-logic/subscriptions.ts";
-import { anIntake, startTestAgency, type TestAgency } from "../../orchestrator/src/testing/agency-harness.ts";
+import { keysOf, unsubscribeToken } from "@roboagency/orchestrator";
+import { anIntake, startTestAgency, type TestAgency } from "@roboagency/testing/agency";
+import { freePort } from "@roboagency/testing/ports";
 import { startPortal, type RunningPortal } from "../start.ts";
-import { keysOf } from "../../orchestrator/src/business-logic/keys.ts";
 
 let agency: TestAgency;
 let portal: RunningPortal;

@@ -4,31 +4,25 @@
  * process. No fakes. The first worker gets SIGKILL right after a chosen step completes; a second
  * worker must finish the run from the checkpoint without redoing what was done.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STEP_NAMES } from "@roboagency/agents";
-import { freePort } from "../../../../scripts/test-services.ts";
-import { createTestDatabase, redisUrl, type TestDatabase } from "../../../../scripts/test-db.ts";
-import { loadConfig } from "../config.ts";
-import { buildDeps, startApi, type Agency, type RunningServer } from "../entry-points/agency.ts";
-import { createLogger } from "../observability/logger.ts";
-import { anIntake, eventually } from "../testing/agency-harness.ts";
+import { anIntake, eventually } from "@roboagency/testing/agency";
+import { createTestDatabase, redisUrl, type TestDatabase } from "@roboagency/testing/database";
+import type { Agency, RunningServer } from "../entry-points/agency.ts";
+import {
+  spawnWorker,
+  startApiFor,
+  stopWorkerProcess,
+  type WorkerProcess,
+} from "../testing/worker-process.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "../../../..");
-const WORKER = path.join(import.meta.dirname, "worker.ts");
 /** The step after which the first worker dies; the prototyper after it is the slowest step. */
 const KILL_AFTER = "wireframer";
 const LOCK_SECONDS = 3;
-
-interface WorkerProcess {
-  child: ChildProcess;
-  lines: string[];
-  exited: Promise<number | null>;
-}
 
 let db: TestDatabase;
 let dataDir: string;
@@ -38,32 +32,10 @@ let api: RunningServer;
 const workers: WorkerProcess[] = [];
 
 async function startWorkerProcess(): Promise<WorkerProcess> {
-  // One process (node with tsx's loader), not the tsx CLI, which runs the worker in a child that a
-  // SIGKILL of the CLI would leave running.
-  const child = spawn(process.execPath, ["--import", "tsx", WORKER], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "",
-      ...env,
-      WORKER_METRICS_PORT: String(await freePort()),
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const lines: string[] = [];
-  for (const stream of [child.stdout!, child.stderr!]) {
-    let rest = "";
-    stream.on("data", (chunk: Buffer) => {
-      const parts = (rest + chunk.toString("utf8")).split("\n");
-      rest = parts.pop() ?? "";
-      lines.push(...parts);
-    });
-  }
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const worker = { child, lines, exited };
+  const worker = await spawnWorker(env);
   workers.push(worker);
   await eventually(
-    async () => (lines.some((l) => l.includes('"worker started"')) ? true : undefined),
+    async () => (worker.lines.some((l) => l.includes('"worker started"')) ? true : undefined),
     60_000,
   );
   return worker;
@@ -94,19 +66,11 @@ beforeAll(async () => {
     CAMPAIGN_DELAYS: "0,0,0",
     LOG_LEVEL: "info",
   };
-  const config = loadConfig({ ...env, API_PORT: String(await freePort()) });
-  agency = await buildDeps(
-    config,
-    "orchestrator",
-    createLogger(process.env.TEST_LOG_LEVEL ?? "silent", "test"),
-  );
-  api = await startApi(agency);
+  ({ agency, api } = await startApiFor(env));
 });
 
 afterAll(async () => {
-  for (const w of workers)
-    if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill("SIGTERM");
-  await Promise.all(workers.map((w) => w.exited));
+  await Promise.all(workers.map(stopWorkerProcess));
   await api?.stop();
   await agency?.close();
   await db?.drop();

@@ -10,20 +10,21 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../../scripts/test-services.ts";
-import { createTestDatabase, type TestDatabase } from "../../../../scripts/test-db.ts";
-import { loadConfig } from "../config.ts";
-import { buildDeps, startApi, type Agency, type RunningServer } from "../entry-points/agency.ts";
-import { createLogger } from "../observability/logger.ts";
-import { anIntake, eventually } from "../testing/agency-harness.ts";
-
-const ROOT = path.resolve(import.meta.dirname, "../../../..");
-const WORKER = path.join(import.meta.dirname, "worker.ts");
+import { anIntake, eventually } from "@roboagency/testing/agency";
+import { createTestDatabase, type TestDatabase } from "@roboagency/testing/database";
+import { freePort } from "@roboagency/testing/ports";
+import type { Agency, RunningServer } from "../entry-points/agency.ts";
+import {
+  spawnWorker,
+  startApiFor,
+  stopWorkerProcess,
+  type WorkerProcess,
+} from "../testing/worker-process.ts";
 
 let db: TestDatabase;
 let dataDir: string;
 let redisPort: number;
-let worker: { child: ChildProcess; lines: string[]; exited: Promise<number | null> } | undefined;
+let worker: WorkerProcess | undefined;
 let redis: ChildProcess | undefined;
 let agency: Agency | undefined;
 let api: RunningServer | undefined;
@@ -35,10 +36,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (worker && worker.child.exitCode === null && worker.child.signalCode === null) {
-    worker.child.kill("SIGTERM");
-    await worker.exited;
-  }
+  if (worker) await stopWorkerProcess(worker);
   await api?.stop();
   await agency?.close();
   if (redis && redis.exitCode === null) {
@@ -62,26 +60,8 @@ describe("a worker started while Redis is down", () => {
       CAMPAIGN_DELAYS: "0,0,0",
       LOG_LEVEL: "info",
     };
-    const child = spawn(process.execPath, ["--import", "tsx", WORKER], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: process.env.HOME ?? "",
-        ...env,
-        WORKER_METRICS_PORT: String(await freePort()),
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const lines: string[] = [];
-    for (const stream of [child.stdout!, child.stderr!]) {
-      let rest = "";
-      stream.on("data", (chunk: Buffer) => {
-        const parts = (rest + chunk.toString("utf8")).split("\n");
-        rest = parts.pop() ?? "";
-        lines.push(...parts);
-      });
-    }
-    worker = { child, lines, exited: new Promise((resolve) => child.once("exit", (code) => resolve(code))) };
+    worker = await spawnWorker(env);
+    const { child, lines } = worker;
     const waits = () => lines.filter((l) => l.includes("redis does not answer yet; waiting")).length;
 
     // Three tries (0.5 s, 1 s, 2 s apart) and still alive: it waits instead of crash-looping.
@@ -110,13 +90,7 @@ describe("a worker started while Redis is down", () => {
       60_000,
     );
 
-    const config = loadConfig({ ...env, API_PORT: String(await freePort()) });
-    agency = await buildDeps(
-      config,
-      "orchestrator",
-      createLogger(process.env.TEST_LOG_LEVEL ?? "silent", "test"),
-    );
-    api = await startApi(agency);
+    ({ agency, api } = await startApiFor(env));
     const res = await fetch(`${api.url}/v1/intake`, {
       method: "POST",
       headers: { "content-type": "application/json" },

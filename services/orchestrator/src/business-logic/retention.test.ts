@@ -12,7 +12,7 @@ import {
   type DraftStep,
   type DraftTasks,
 } from "@roboagency/agents";
-import { anIntake, eventually, startTestAgency, type TestAgency } from "../testing/agency-harness.ts";
+import { anIntake, eventually, startTestAgency, type TestAgency } from "@roboagency/testing/agency";
 import { runRetention } from "./retention.ts";
 
 class SwitchableModel implements DraftingModel {

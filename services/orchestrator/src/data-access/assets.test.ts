@@ -7,7 +7,7 @@
  *   s3rver checks the access key id and the expiry of presigned URLs but not SigV4 signatures, so
  *   a small loopback proxy in front of it verifies presigned GETs the way S3 does (SigV4 query
  *   signing, written out here from the spec rather than reusing the SDK's signer);
- * - Supabase Storage: a FAKE Supabase Storage API on loopback (testing/fake-supabase.ts) that signs
+ * - Supabase Storage: a FAKE Supabase Storage API on loopback (@roboagency/testing/fake-supabase) that signs
  *   and checks its URLs' tokens as storage-api does, reached through @supabase/supabase-js.
  *   Storage refuses a bad signed URL with 400 (InvalidJWT), where S3 and our API answer 403.
  */
@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import S3rver from "s3rver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFakeSupabase } from "../testing/fake-supabase.ts";
+import { startFakeSupabase } from "@roboagency/testing/fake-supabase";
 import {
   createLocalAssetStore,
   createS3AssetStore,

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CAMPAIGN_STEPS } from "@roboagency/agents";
-import { createTestDatabase, type TestDatabase } from "../../../../scripts/test-db.ts";
+import { createTestDatabase, type TestDatabase } from "@roboagency/testing/database";
 import { migrate, openDatabase, type Database } from "./database.ts";
 import { claimCampaignStep, claimDueEmails, insertCampaign, unsubscribeAddress } from "./campaigns.ts";
 import { insertLead, insertProject, type IntakeRecord } from "./leads-projects.ts";

@@ -2,8 +2,8 @@ import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../../scripts/test-services.ts";
-import { createTestDatabase, type TestDatabase } from "../../../../scripts/test-db.ts";
+import { freePort } from "@roboagency/testing/ports";
+import { createTestDatabase, type TestDatabase } from "@roboagency/testing/database";
 import {
   connectLocalOrRemoteDatabase,
   migrate,

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../../scripts/test-services.ts";
+import { freePort } from "@roboagency/testing/ports";
 import { startEmbeddedPostgres } from "./embedded-postgres.ts";
 
 async function query(url: string, sql: string): Promise<unknown[]> {

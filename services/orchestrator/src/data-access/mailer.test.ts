@@ -10,8 +10,8 @@ import { createHash, randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../../scripts/test-services.ts";
-import { createTestDatabase, type TestDatabase } from "../../../../scripts/test-db.ts";
+import { freePort } from "@roboagency/testing/ports";
+import { createTestDatabase, type TestDatabase } from "@roboagency/testing/database";
 import { migrate, openDatabase, type Database } from "./database.ts";
 import {
   createOutboxMailer,

@@ -5,8 +5,8 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { freePort } from "../../../../scripts/test-services.ts";
-import { redisUrl } from "../../../../scripts/test-db.ts";
+import { freePort } from "@roboagency/testing/ports";
+import { redisUrl } from "@roboagency/testing/database";
 import {
   checkRedisMaxmemoryPolicy,
   createBullQueue,

@@ -1,15 +1,21 @@
 /**
  * What the posting adapters' tests share: a real Postgres database (from the global setup) with
- * the migrations, pieces with posts due now, and a pool that "crashes" the dispatcher right after
+ * the migrations, pieces with posts due now, a project with an explainer MP4, and a pool that "crashes" the dispatcher right after
  * a platform accepted a post and before our record of it.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type pg from "pg";
-import { createTestDatabase, type TestDatabase } from "../../../../scripts/test-db.ts";
+import { createTestDatabase, type TestDatabase } from "@roboagency/testing/database";
 import type { Platform } from "../business-logic/content-adaptation.ts";
 import { publishContent } from "../business-logic/content.ts";
 import type { SocialPostRow } from "../data-access/social-posts.ts";
 import type { ContentMedia } from "../business-logic/posting.ts";
+import { createLocalAssetStore, type AssetStore } from "../data-access/assets.ts";
 import { migrate, openDatabase, type Database } from "../data-access/database.ts";
+import { insertLead, insertProject } from "../data-access/leads-projects.ts";
+import { insertRun, upsertAsset } from "../data-access/runs.ts";
 import { createLogger } from "../observability/logger.ts";
 
 export const quietLogger = createLogger("silent", "posting-test");
@@ -87,4 +93,42 @@ export function crashingOnRecord(pool: pg.Pool): pg.Pool {
       };
     },
   });
+}
+
+/** Marks every post posted, so the next test starts with nothing due. */
+export async function nothingDue(pool: pg.Pool) {
+  await pool.query("UPDATE social_posts SET status = 'posted' WHERE status <> 'posted'");
+}
+
+/**
+ * A project whose run stored `video` as its explainer MP4, in a real local asset store of its own
+ * (served under `baseUrl`); `cleanup` removes the store's folder.
+ */
+export async function aProjectWithExplainer(
+  pool: pg.Pool,
+  { baseUrl, video }: { baseUrl: string; video: Buffer },
+): Promise<{ projectId: string; assets: AssetStore; cleanup(): void }> {
+  const dir = mkdtempSync(path.join(tmpdir(), "posting-assets-"));
+  const assets = createLocalAssetStore({ dir, baseUrl, signingSecret: "a-signing-secret-of-length" });
+  const intake = {
+    email: "ada@example.com",
+    sector: "saas",
+    idea: "A scheduling assistant for small clinics",
+  };
+  const projectId = await insertProject(pool, await insertLead(pool, intake), intake);
+  const runId = await insertRun(pool, projectId, "proto_v1");
+  const key = `videos/${projectId}/${runId}/explainer.mp4`;
+  const stored = await assets.put(key, video, "video/mp4");
+  await upsertAsset(pool, {
+    projectId,
+    runId,
+    step: "explainer_producer",
+    kind: "video",
+    name: "explainer/explainer.mp4",
+    contentType: "video/mp4",
+    storageKey: key,
+    ...stored,
+    offlineDraft: true,
+  });
+  return { projectId, assets, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -1,26 +1,23 @@
 /**
  * The Instagram adapter (Graph API content publishing) against a fake Instagram Graph API on
- * loopback (testing/fake-platforms.ts: a fake server, not Meta), with the real dispatcher on real
+ * loopback (@roboagency/testing/fake-platforms: a fake server, not Meta), with the real dispatcher on real
  * Postgres and the project's explainer in a real local asset store.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDryRunAdapter } from "../../business-logic/posting.ts";
 import { dispatchDuePosts } from "../../business-logic/posting.ts";
-import { fakeInstagram } from "../../testing/fake-platforms.ts";
+import { fakeInstagram } from "@roboagency/testing/fake-platforms";
 import {
   aDuePiece,
+  aProjectWithExplainer,
   crashingOnRecord,
+  nothingDue,
   leaseRunsOut,
   postsOf,
   quietLogger as logger,
   startPostingDb,
 } from "../../testing/posting-harness.ts";
-import { createLocalAssetStore, type AssetStore } from "../assets.ts";
-import { insertLead, insertProject } from "../leads-projects.ts";
-import { insertRun, upsertAsset } from "../runs.ts";
+import type { AssetStore } from "../assets.ts";
 import { tokenStore } from "./http.ts";
 import { createInstagramAdapter } from "./instagram.ts";
 
@@ -28,46 +25,24 @@ const SECRET = "a-secret-key-of-enough-length";
 let db: Awaited<ReturnType<typeof startPostingDb>>;
 let ig: Awaited<ReturnType<typeof fakeInstagram>>;
 let assets: AssetStore;
-let dir: string;
 let projectId: string;
+let cleanup: (() => void) | undefined;
 
 beforeAll(async () => {
   db = await startPostingDb();
   ig = await fakeInstagram({ userId: "1784", token: "IGQ-long-lived-1", processingPolls: 2 });
-  dir = mkdtempSync(path.join(tmpdir(), "ig-assets-"));
-  assets = createLocalAssetStore({
-    dir,
+  ({ projectId, assets, cleanup } = await aProjectWithExplainer(db.pool, {
     baseUrl: "https://api.agency.example",
-    signingSecret: "a-signing-secret-of-length",
-  });
-  const intake = {
-    email: "ada@example.com",
-    sector: "saas",
-    idea: "A scheduling assistant for small clinics",
-  };
-  projectId = await insertProject(db.pool, await insertLead(db.pool, intake), intake);
-  const runId = await insertRun(db.pool, projectId, "proto_v1");
-  const key = `videos/${projectId}/${runId}/explainer.mp4`;
-  const stored = await assets.put(key, Buffer.alloc(2048, 1), "video/mp4");
-  await upsertAsset(db.pool, {
-    projectId,
-    runId,
-    step: "explainer_producer",
-    kind: "video",
-    name: "explainer/explainer.mp4",
-    contentType: "video/mp4",
-    storageKey: key,
-    ...stored,
-    offlineDraft: true,
-  });
+    video: Buffer.alloc(2048, 1),
+  }));
 });
 afterAll(async () => {
   await ig?.close();
   await db?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  cleanup?.();
 });
 afterEach(async () => {
-  await db.pool.query("UPDATE social_posts SET status = 'posted' WHERE status <> 'posted'");
+  await nothingDue(db.pool);
   ig.nextCreate.length = 0;
 });
 

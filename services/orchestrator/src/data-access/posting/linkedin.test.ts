@@ -1,15 +1,16 @@
 /**
- * The LinkedIn adapter (REST Posts API) against a fake LinkedIn on loopback (testing/fake-platforms.ts:
+ * The LinkedIn adapter (REST Posts API) against a fake LinkedIn on loopback (@roboagency/testing/fake-platforms:
  * a fake server that speaks the Posts API and the OAuth2 token endpoint, not LinkedIn), with the
  * real dispatcher on real Postgres.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDryRunAdapter } from "../../business-logic/posting.ts";
 import { dispatchDuePosts } from "../../business-logic/posting.ts";
-import { fakeLinkedIn } from "../../testing/fake-platforms.ts";
+import { fakeLinkedIn } from "@roboagency/testing/fake-platforms";
 import {
   aDuePiece,
   crashingOnRecord,
+  nothingDue,
   leaseRunsOut,
   postsOf,
   quietLogger as logger,
@@ -28,7 +29,7 @@ afterAll(async () => {
   await db?.stop();
 });
 afterEach(async () => {
-  await db.pool.query("UPDATE social_posts SET status = 'posted' WHERE status <> 'posted'");
+  await nothingDue(db.pool);
   li.nextCreate.length = 0;
   li.readsRefused = false;
 });

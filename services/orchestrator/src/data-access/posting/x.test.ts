@@ -1,15 +1,16 @@
 /**
- * The X adapter (twitter-api-v2) against a fake X API v2 on loopback (testing/fake-platforms.ts:
+ * The X adapter (twitter-api-v2) against a fake X API v2 on loopback (@roboagency/testing/fake-platforms:
  * a fake server, not X), with the real dispatcher on real Postgres.
  */
 import { Agent } from "node:https";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDryRunAdapter } from "../../business-logic/posting.ts";
 import { dispatchDuePosts } from "../../business-logic/posting.ts";
-import { fakeX } from "../../testing/fake-platforms.ts";
+import { fakeX } from "@roboagency/testing/fake-platforms";
 import {
   aDuePiece,
   crashingOnRecord,
+  nothingDue,
   leaseRunsOut,
   postsOf,
   quietLogger as logger,
@@ -29,7 +30,7 @@ afterAll(async () => {
 });
 afterEach(async () => {
   // Each test starts with nothing due.
-  await db.pool.query("UPDATE social_posts SET status = 'posted' WHERE status <> 'posted'");
+  await nothingDue(db.pool);
   x.nextCreate.length = 0;
   x.readsRefused = false;
 });

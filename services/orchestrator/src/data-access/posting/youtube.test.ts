@@ -1,73 +1,47 @@
 /**
  * The YouTube adapter (googleapis) against a fake YouTube Data API v3 and Google OAuth2 token
- * endpoint on loopback (testing/fake-platforms.ts: a fake server, not Google), with the real
+ * endpoint on loopback (@roboagency/testing/fake-platforms: a fake server, not Google), with the real
  * dispatcher on real Postgres and the project's explainer MP4 in a real local asset store.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { dispatchDuePosts } from "../../business-logic/posting.ts";
-import { fakeYouTube } from "../../testing/fake-platforms.ts";
+import { fakeYouTube } from "@roboagency/testing/fake-platforms";
 import {
   aDuePiece,
+  aProjectWithExplainer,
   crashingOnRecord,
+  nothingDue,
   leaseRunsOut,
   postsOf,
   quietLogger as logger,
   startPostingDb,
 } from "../../testing/posting-harness.ts";
-import { createLocalAssetStore, type AssetStore } from "../assets.ts";
-import { insertLead, insertProject } from "../leads-projects.ts";
-import { insertRun, upsertAsset } from "../runs.ts";
+import type { AssetStore } from "../assets.ts";
 import { createYouTubeAdapter, markerTag } from "./youtube.ts";
 
 let db: Awaited<ReturnType<typeof startPostingDb>>;
 let yt: Awaited<ReturnType<typeof fakeYouTube>>;
 let assets: AssetStore;
-let dir: string;
 let projectId: string;
+let cleanup: (() => void) | undefined;
 /** Stands in for the explainer: what matters is that these exact bytes are uploaded. */
 const MP4 = Buffer.concat([Buffer.from("\x00\x00\x00\x18ftypmp42", "latin1"), Buffer.alloc(4096, 7)]);
 
 beforeAll(async () => {
   db = await startPostingDb();
   yt = await fakeYouTube();
-  dir = mkdtempSync(path.join(tmpdir(), "yt-assets-"));
-  assets = createLocalAssetStore({
-    dir,
+  ({ projectId, assets, cleanup } = await aProjectWithExplainer(db.pool, {
     baseUrl: "http://127.0.0.1:5001",
-    signingSecret: "a-signing-secret-of-length",
-  });
-  const intake = {
-    email: "ada@example.com",
-    sector: "saas",
-    idea: "A scheduling assistant for small clinics",
-  };
-  const leadId = await insertLead(db.pool, intake);
-  projectId = await insertProject(db.pool, leadId, intake);
-  const runId = await insertRun(db.pool, projectId, "proto_v1");
-  const key = `videos/${projectId}/${runId}/explainer.mp4`;
-  const stored = await assets.put(key, MP4, "video/mp4");
-  await upsertAsset(db.pool, {
-    projectId,
-    runId,
-    step: "explainer_producer",
-    kind: "video",
-    name: "explainer/explainer.mp4",
-    contentType: "video/mp4",
-    storageKey: key,
-    ...stored,
-    offlineDraft: true,
-  });
+    video: MP4,
+  }));
 });
 afterAll(async () => {
   await yt?.close();
   await db?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  cleanup?.();
 });
 afterEach(async () => {
-  await db.pool.query("UPDATE social_posts SET status = 'posted' WHERE status <> 'posted'");
+  await nothingDue(db.pool);
   yt.nextCreate.length = 0;
 });
 

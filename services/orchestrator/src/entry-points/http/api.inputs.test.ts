@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signedHeaders } from "../../business-logic/signing.ts";
-import { anIntake, eventually, startTestAgency, type TestAgency } from "../../testing/agency-harness.ts";
+import { anIntake, eventually, startTestAgency, type TestAgency } from "@roboagency/testing/agency";
 
 let t: TestAgency;
 let ids: { run: string; project: string; lead: string };

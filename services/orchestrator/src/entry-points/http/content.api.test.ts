@@ -3,7 +3,7 @@
  * dry-run posting adapter). The worker is off: leads come from intakes, no pipeline runs.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { anIntake, startTestAgency, type TestAgency } from "../../testing/agency-harness.ts";
+import { anIntake, startTestAgency, type TestAgency } from "@roboagency/testing/agency";
 import { unsubscribeToken } from "../../business-logic/subscriptions.ts";
 import { keysOf } from "../../business-logic/keys.ts";
 

@@ -3,8 +3,8 @@
  * a loopback port where nothing listens): the public sees the status, operators see why.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../../../scripts/test-services.ts";
-import { startTestAgency, type TestAgency } from "../../testing/agency-harness.ts";
+import { freePort } from "@roboagency/testing/ports";
+import { startTestAgency, type TestAgency } from "@roboagency/testing/agency";
 
 let t: TestAgency;
 let endpoint: string;

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STEP_NAMES } from "@roboagency/agents";
 import { unsubscribeToken } from "../../business-logic/subscriptions.ts";
-import { anIntake, eventually, startTestAgency, type TestAgency } from "../../testing/agency-harness.ts";
+import { anIntake, eventually, startTestAgency, type TestAgency } from "@roboagency/testing/agency";
 import { keysOf } from "../../business-logic/keys.ts";
 
 let t: TestAgency;

@@ -1,6 +1,6 @@
 /** The intake's rate limits over real HTTP on a real database. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { anIntake, startTestAgency, type TestAgency } from "../../testing/agency-harness.ts";
+import { anIntake, startTestAgency, type TestAgency } from "@roboagency/testing/agency";
 
 let t: TestAgency;
 beforeAll(async () => {

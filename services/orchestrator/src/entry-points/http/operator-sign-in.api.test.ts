@@ -7,7 +7,7 @@ import {
   ATTEMPTS_PER_ADDRESS,
   ATTEMPTS_PER_NAME_AND_ADDRESS,
 } from "../../business-logic/operator-sign-in.ts";
-import { startTestAgency, type TestAgency } from "../../testing/agency-harness.ts";
+import { startTestAgency, type TestAgency } from "@roboagency/testing/agency";
 
 let t: TestAgency;
 beforeAll(async () => {

@@ -2,7 +2,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { health } from "./app.ts";
-import { anIntake, startTestAgency, type TestAgency } from "../../testing/agency-harness.ts";
+import { anIntake, startTestAgency, type TestAgency } from "@roboagency/testing/agency";
 
 let t: TestAgency;
 beforeAll(async () => {

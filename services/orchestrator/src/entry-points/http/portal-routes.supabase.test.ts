@@ -1,11 +1,11 @@
 /**
  * The portal's sign-in and files with Supabase configured: a real agency on the real Postgres,
- * with SUPABASE_URL pointed at a FAKE Supabase project on loopback (testing/fake-supabase.ts),
+ * with SUPABASE_URL pointed at a FAKE Supabase project on loopback (@roboagency/testing/fake-supabase),
  * which speaks the Auth (GoTrue) and Storage HTTP APIs that @supabase/supabase-js calls.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { anIntake, startTestAgency, type TestAgency } from "../../testing/agency-harness.ts";
-import { startFakeSupabase, type FakeSupabase } from "../../testing/fake-supabase.ts";
+import { anIntake, startTestAgency, type TestAgency } from "@roboagency/testing/agency";
+import { startFakeSupabase, type FakeSupabase } from "@roboagency/testing/fake-supabase";
 import { MAGIC_LINKS_PER_WINDOW } from "../../business-logic/portal-auth.ts";
 
 let agency: TestAgency;

@@ -3,7 +3,7 @@
  * mailer. No worker: these rules are about sign-in and ownership, not about runs.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { anIntake, startTestAgency, type TestAgency } from "../../testing/agency-harness.ts";
+import { anIntake, startTestAgency, type TestAgency } from "@roboagency/testing/agency";
 import { MAGIC_LINKS_PER_WINDOW } from "../../business-logic/portal-auth.ts";
 
 let agency: TestAgency;

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StepName } from "@roboagency/agents";
-import { anIntake, eventually, startTestAgency, type TestAgency } from "../../testing/agency-harness.ts";
+import { anIntake, eventually, startTestAgency, type TestAgency } from "@roboagency/testing/agency";
 
 let t: TestAgency;
 

@@ -16,7 +16,7 @@ import {
   type UsageRecord,
 } from "@roboagency/agents";
 import { projectSpend } from "../../data-access/runs.ts";
-import { anIntake, eventually, startTestAgency, type TestAgency } from "../../testing/agency-harness.ts";
+import { anIntake, eventually, startTestAgency, type TestAgency } from "@roboagency/testing/agency";
 
 class MeteredModel implements DraftingModel {
   readonly id = "test:metered-1";

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Queryable } from "../../data-access/database.ts";
 import { notifyRun } from "../../data-access/run-channel.ts";
-import { anIntake, eventually, startTestAgency, type TestAgency } from "../../testing/agency-harness.ts";
+import { anIntake, eventually, startTestAgency, type TestAgency } from "@roboagency/testing/agency";
 import { RUN_THREAD_APPLICATION_NAME } from "../run-threads.ts";
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);

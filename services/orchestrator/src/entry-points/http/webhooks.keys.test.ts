@@ -7,7 +7,7 @@ import { unsubscribeToken } from "../../business-logic/subscriptions.ts";
 import { createLocalAssetStore } from "../../data-access/assets.ts";
 import { deriveKey } from "../../business-logic/keys.ts";
 import { signedHeaders } from "../../business-logic/signing.ts";
-import { anIntake, startTestAgency, type TestAgency } from "../../testing/agency-harness.ts";
+import { anIntake, startTestAgency, type TestAgency } from "@roboagency/testing/agency";
 
 const OLD = "the-secret-key-before-rotation-0123";
 const NEW = "the-secret-key-after-rotation-01234";

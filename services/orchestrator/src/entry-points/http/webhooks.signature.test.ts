@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keysOf } from "../../business-logic/keys.ts";
 import { sign, signedHeaders } from "../../business-logic/signing.ts";
-import { startTestAgency, type TestAgency } from "../../testing/agency-harness.ts";
+import { startTestAgency, type TestAgency } from "@roboagency/testing/agency";
 
 let t: TestAgency;
 beforeAll(async () => {

@@ -7,11 +7,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import { freePort } from "../../../../scripts/test-services.ts";
-import { createTestDatabase, redisUrl } from "../../../../scripts/test-db.ts";
-import { loadConfig } from "../config.ts";
-import { buildDeps, startApi, startWorker, type Agency } from "../entry-points/agency.ts";
-import { createLogger } from "../observability/logger.ts";
+import {
+  buildDeps,
+  createLogger,
+  loadConfig,
+  startApi,
+  startWorker,
+  type Agency,
+} from "@roboagency/orchestrator";
+import { createTestDatabase, redisUrl } from "./database.ts";
+import { freePort } from "./ports.ts";
 
 /** Test code reads answers loosely; the assertions are the type checks. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -7,8 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { DraftStep } from "../configuration.ts";
-import { offlineDraftingModel } from "../offline/model.ts";
+import { offlineDraftingModel, type DraftStep } from "@roboagency/agents";
 
 export interface FakeCall {
   api: "openai" | "anthropic" | "embeddings";

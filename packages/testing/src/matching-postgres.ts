@@ -9,8 +9,8 @@ import { chownSync, existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { freePort } from "../../scripts/test-services.ts";
-import { createTestDatabase } from "../../scripts/test-db.ts";
+import { createTestDatabase } from "./database.ts";
+import { freePort } from "./ports.ts";
 
 /** Folders holding a pg_dump, with the major version each is. */
 export function pgBinDirs(): { dir: string; major: number }[] {

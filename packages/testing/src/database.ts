@@ -34,3 +34,11 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 export function redisUrl(): string {
   return inject("redisUrl");
 }
+
+declare module "vitest" {
+  /** What the global setup (./global-setup.ts) provides to every test file. */
+  export interface ProvidedContext {
+    databaseUrl: string;
+    redisUrl: string;
+  }
+}
