@@ -7,12 +7,13 @@
  * `chat.withStructuredOutput(request.schema).invoke([system(request.instructions), json(request.input)])`.
  */
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import type { z } from "zod";
+import { z } from "zod";
 import { defangUrls } from "./render/escape.ts";
 import type { Budget, IntakeInput, ProjectContext, UsageRecord } from "./contracts.ts";
 import type { SectorProfile } from "./kb.ts";
 import type { RetrievedSource, Retriever } from "./retrieval/retriever.ts";
 import type { Gate } from "./quality/report.ts";
+import { reviewGatesSchema } from "./review/gates.ts";
 import type { Brief, CampaignCopy, Explainer, Market, Okrs, Prd, Wireframes } from "./schemas.ts";
 
 /**
@@ -82,23 +83,52 @@ export interface DraftingModel {
   draft<S extends DraftStep>(request: DraftRequest<S>): Promise<DraftTasks[S]["output"]>;
 }
 
-export interface Configuration {
-  /** Who writes the drafts. Defaults to the offline drafting model. */
-  draftingModel: DraftingModel;
-  /** The project's spending limit; absent means unlimited. */
-  budget?: Budget;
-  /** Where market_mapper looks up sources. Defaults to the embedded store built from the KB. */
-  retriever?: Retriever;
-}
+const DRAFTING_MODEL_MESSAGE =
+  "configurable.draftingModel must implement DraftingModel ({ id: string, offline: boolean, draft(request) })";
+const BUDGET_MESSAGE = "configurable.budget must be { limitUsd: number >= 0, spentUsd: number >= 0 }";
+const RETRIEVER_MESSAGE = "configurable.retriever must implement Retriever ({ search(query) })";
 
-function isDraftingModel(value: unknown): value is DraftingModel {
-  return (
+const draftingModelSchema = z.custom<DraftingModel>(
+  (value) =>
     typeof value === "object" &&
     value !== null &&
     typeof (value as DraftingModel).draft === "function" &&
     typeof (value as DraftingModel).id === "string" &&
-    typeof (value as DraftingModel).offline === "boolean"
-  );
+    typeof (value as DraftingModel).offline === "boolean",
+  { message: DRAFTING_MODEL_MESSAGE },
+);
+const retrieverSchema = z.custom<Retriever>(
+  (value) => typeof value === "object" && value !== null && typeof (value as Retriever).search === "function",
+  { message: RETRIEVER_MESSAGE },
+);
+const budgetSchema = z.object(
+  {
+    limitUsd: z.number({ error: BUDGET_MESSAGE }).finite().min(0, BUDGET_MESSAGE),
+    spentUsd: z.number({ error: BUDGET_MESSAGE }).finite().min(0, BUDGET_MESSAGE),
+  },
+  { error: BUDGET_MESSAGE },
+) satisfies z.ZodType<Budget>;
+
+/**
+ * What `config.configurable` may carry, passed to the graph (`new StateGraph(State, ConfigurationSchema)`)
+ * so LangGraph checks it when a run starts. Loose: LangGraph keeps its own keys there too (thread_id,
+ * checkpoint_ns, checkpoint_id, __pregel_*), and callers may add their own.
+ */
+export const ConfigurationSchema = z.looseObject({
+  /** Who writes the drafts. Defaults to the offline drafting model. */
+  draftingModel: draftingModelSchema.optional(),
+  /** The project's spending limit; absent means unlimited. */
+  budget: budgetSchema.optional(),
+  /** Where market_mapper looks up sources. Defaults to the embedded store built from the KB. */
+  retriever: retrieverSchema.optional(),
+  /** Review gates to stop at (review/gates.ts); none unless listed. */
+  reviewGates: reviewGatesSchema.optional(),
+});
+
+export interface Configuration {
+  draftingModel: DraftingModel;
+  budget?: Budget;
+  retriever?: Retriever;
 }
 
 /** Reads the configuration, falling back to defaults; a malformed override is an error, not a fallback. */
@@ -106,33 +136,11 @@ export function ensureConfiguration(
   config: LangGraphRunnableConfig | undefined,
   defaults: Configuration,
 ): Configuration {
-  const configurable = config?.configurable ?? {};
-  const override = configurable["draftingModel"];
-  if (override !== undefined && !isDraftingModel(override)) {
-    throw new Error(
-      "configurable.draftingModel must implement DraftingModel ({ id: string, offline: boolean, draft(request) })",
-    );
-  }
-  const budget = configurable["budget"] as Budget | undefined;
-  if (
-    budget !== undefined &&
-    !(
-      typeof budget === "object" &&
-      budget !== null &&
-      Number.isFinite(budget.limitUsd) &&
-      budget.limitUsd >= 0 &&
-      Number.isFinite(budget.spentUsd) &&
-      budget.spentUsd >= 0
-    )
-  ) {
-    throw new Error("configurable.budget must be { limitUsd: number >= 0, spentUsd: number >= 0 }");
-  }
-  const retriever = configurable["retriever"] as Retriever | undefined;
-  if (retriever !== undefined && typeof retriever?.search !== "function") {
-    throw new Error("configurable.retriever must implement Retriever ({ search(query) })");
-  }
+  const parsed = ConfigurationSchema.safeParse(config?.configurable ?? {});
+  if (!parsed.success) throw new Error(parsed.error.issues[0]?.message ?? "configurable is malformed");
+  const { draftingModel, budget, retriever } = parsed.data;
   return {
-    draftingModel: (override as DraftingModel | undefined) ?? defaults.draftingModel,
+    draftingModel: draftingModel ?? defaults.draftingModel,
     ...(budget ? { budget } : defaults.budget ? { budget: defaults.budget } : {}),
     ...(retriever ? { retriever } : defaults.retriever ? { retriever: defaults.retriever } : {}),
   };

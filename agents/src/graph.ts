@@ -4,6 +4,8 @@
  * builder, so callers and tests can compile with their own checkpointer, and the compiled graph.
  */
 import { END, START, StateGraph, type RetryPolicy } from "@langchain/langgraph";
+import { ConfigurationSchema } from "./configuration.ts";
+import { STEP_NAMES, type StepName } from "./contracts.ts";
 import { campaignComposer } from "./nodes/campaignComposer.ts";
 import { explainerProducer } from "./nodes/explainerProducer.ts";
 import { indicationOkrs } from "./nodes/indicationOkrs.ts";
@@ -13,7 +15,7 @@ import { productDocWriter } from "./nodes/productDocWriter.ts";
 import { prototyper } from "./nodes/prototyper.ts";
 import { isTransient } from "./providers/chat.ts";
 import { wireframer } from "./nodes/wireframer.ts";
-import { REVIEW_GATES, reviewGate, routeAfter } from "./review/gates.ts";
+import { REVIEW_GATE_NAMES, REVIEW_GATES, type ReviewGate, reviewGate, routeAfter } from "./review/gates.ts";
 import { PipelineAnnotation } from "./state.ts";
 
 const TRANSIENT_ERROR_NAMES = new Set([
@@ -52,35 +54,42 @@ export const NODE_RETRY_POLICY: RetryPolicy = {
   retryOn: isTransientError,
 };
 
+/** Each step's node; the order they run in is STEP_NAMES, and only there. */
+const STEP_NODES = {
+  intake_parser: intakeParser,
+  market_mapper: marketMapper,
+  product_doc_writer: productDocWriter,
+  wireframer,
+  prototyper,
+  explainer_producer: explainerProducer,
+  campaign_composer: campaignComposer,
+  indication_okrs: indicationOkrs,
+} satisfies Record<StepName, unknown>;
+
+/** The review gate that follows a step, if any. */
+const GATE_AFTER = new Map<StepName, ReviewGate>(REVIEW_GATE_NAMES.map((g) => [REVIEW_GATES[g].step, g]));
+
 export function buildPipeline() {
-  const retry = { retryPolicy: NODE_RETRY_POLICY };
-  return new StateGraph(PipelineAnnotation)
-    .addNode("intake_parser", intakeParser, retry)
-    .addNode("market_mapper", marketMapper, retry)
-    .addNode("product_doc_writer", productDocWriter, retry)
-    .addNode("wireframer", wireframer, retry)
-    .addNode("prototyper", prototyper, retry)
-    .addNode("explainer_producer", explainerProducer, retry)
-    .addNode("campaign_composer", campaignComposer, retry)
-    .addNode("indication_okrs", indicationOkrs, retry)
+  const graph = new StateGraph(PipelineAnnotation, ConfigurationSchema)
+    .addNode(STEP_NODES)
+    .setNodeDefaults({ retryPolicy: NODE_RETRY_POLICY })
+    // A gate waits for a person; there is nothing to retry.
     .addNode("prd_review", reviewGate("prd_review"), {
       ends: [REVIEW_GATES.prd_review.step, REVIEW_GATES.prd_review.next],
+      retryPolicy: { maxAttempts: 1 },
     })
     .addNode("campaign_review", reviewGate("campaign_review"), {
       ends: [REVIEW_GATES.campaign_review.step, REVIEW_GATES.campaign_review.next],
-    })
-    .addEdge(START, "intake_parser")
-    .addEdge("intake_parser", "market_mapper")
-    .addEdge("market_mapper", "product_doc_writer")
-    .addConditionalEdges("product_doc_writer", routeAfter("prd_review"), ["prd_review", "wireframer"])
-    .addEdge("wireframer", "prototyper")
-    .addEdge("prototyper", "explainer_producer")
-    .addEdge("explainer_producer", "campaign_composer")
-    .addConditionalEdges("campaign_composer", routeAfter("campaign_review"), [
-      "campaign_review",
-      "indication_okrs",
-    ])
-    .addEdge("indication_okrs", END);
+      retryPolicy: { maxAttempts: 1 },
+    });
+  // The edges follow STEP_NAMES; a gated step routes through its gate when the run enables it.
+  graph.addEdge(START, STEP_NAMES[0]);
+  STEP_NAMES.forEach((step, i) => {
+    const gate = GATE_AFTER.get(step);
+    if (gate) graph.addConditionalEdges(step, routeAfter(gate), [gate, REVIEW_GATES[gate].next]);
+    else graph.addEdge(step, STEP_NAMES[i + 1] ?? END);
+  });
+  return graph;
 }
 
 export const pipeline = buildPipeline().compile({ name: "agency_pipeline" });

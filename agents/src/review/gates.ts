@@ -12,6 +12,7 @@ import { campaignLinks, disallowedLinks } from "../render/email.ts";
 import { prdMarkdown } from "../render/markdown.ts";
 import { type Prd, prdSchema } from "../schemas.ts";
 import { type PipelineState, requireChannel } from "../state.ts";
+import { z } from "zod";
 
 export const REVIEW_GATES = {
   /** After the PRD: everything later builds on it. */
@@ -80,13 +81,19 @@ export function parseReviewGates(raw: string | undefined, name = "AGENCY_REVIEW_
   return [...new Set(items)] as ReviewGate[];
 }
 
+/** `configurable.reviewGates`: the gates to stop at. Part of ConfigurationSchema (configuration.ts). */
+const REVIEW_GATES_MESSAGE = `configurable.reviewGates must be an array of ${REVIEW_GATE_NAMES.join(", ")}`;
+export const reviewGatesSchema = z.array(
+  z.enum(REVIEW_GATE_NAMES as [ReviewGate, ...ReviewGate[]], { error: REVIEW_GATES_MESSAGE }),
+  { error: REVIEW_GATES_MESSAGE },
+);
+
 export function enabledGates(config: LangGraphRunnableConfig | undefined): ReviewGate[] {
   const value: unknown = config?.configurable?.["reviewGates"];
   if (value === undefined) return [];
-  if (!Array.isArray(value) || value.some((g) => !(REVIEW_GATE_NAMES as unknown[]).includes(g))) {
-    throw new Error(`configurable.reviewGates must be an array of ${REVIEW_GATE_NAMES.join(", ")}`);
-  }
-  return value as ReviewGate[];
+  const parsed = reviewGatesSchema.safeParse(value);
+  if (!parsed.success) throw new Error(REVIEW_GATES_MESSAGE);
+  return parsed.data;
 }
 
 /** The route after a reviewed step: through its gate when enabled, else straight on. */
