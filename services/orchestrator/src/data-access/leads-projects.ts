@@ -2,19 +2,12 @@
  * Leads, their projects and the intake that creates both (with its idempotency keys).
  */
 import { STEP_NAMES } from "@roboagency/agents";
+import type { IntakeRequest } from "@roboagency/contracts";
 import type { Queryable } from "./database.ts";
 import { costOf } from "./runs.ts";
 
-export interface IntakeRecord {
-  email: string;
-  name?: string;
-  company?: string;
-  sector: string;
-  idea: string;
-  goals?: string;
-  budget?: string;
-  timeline?: string;
-}
+/** The intake as POST /v1/intake accepted it: the contracts' own type, not a copy. */
+export type IntakeRecord = IntakeRequest;
 
 export async function insertLead(db: Queryable, intake: IntakeRecord): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
