@@ -18,7 +18,9 @@
  *     memory of each process: API, worker and portal as separate processes when REDIS_URL gives
  *     them a shared queue (as deployed), else the local process and the portal.
  *
- * Options: --duration <s> (10), --connections <n> (16), --runs <n> (3), --batch <n> (20).
+ * Options: --duration <s> (10), --connections <n> (16), --runs <n> (3), --batch <n> (20),
+ * --phases <list> (A,B,C: the phases to run, e.g. `--phases B` or `--phases A,C`; the ratios and
+ * targets of a phase left out are left out of the results too).
  */
 import { randomBytes } from "node:crypto";
 import http from "node:http";
@@ -40,6 +42,21 @@ const CONNECTIONS = arg("connections", 16);
 const RUNS = arg("runs", 3);
 const BATCH = arg("batch", 20);
 const CONCURRENCY = Number(process.env.WORKER_CONCURRENCY || 2);
+const PHASE_NAMES = ["A", "B", "C"] as const;
+type Phase = (typeof PHASE_NAMES)[number];
+const PHASES: ReadonlySet<Phase> = (() => {
+  const i = process.argv.indexOf("--phases");
+  if (i < 0) return new Set(PHASE_NAMES);
+  const given = (process.argv[i + 1] ?? "").split(",").map((x) => x.trim().toUpperCase());
+  const bad = given.filter((x) => !(PHASE_NAMES as readonly string[]).includes(x));
+  if (bad.length || given.length === 0) {
+    console.error(
+      `bench: --phases takes a comma-separated list of ${PHASE_NAMES.join(", ")}; got ${process.argv[i + 1]}`,
+    );
+    process.exit(2);
+  }
+  return new Set(given as Phase[]);
+})();
 
 const TARGETS = {
   get_run_vs_one_query_rps: 0.8,
@@ -264,9 +281,22 @@ async function main() {
       drafting: "offline model, MP4 off, no review gates",
     },
     targets: TARGETS,
+    phases: [...PHASES],
   };
+  if (PHASES.has("A")) await phaseA(results);
+  if (PHASES.has("B")) await phaseB(results);
+  if (PHASES.has("C")) await phaseC(results);
+  summarise(results);
 
-  // Phase A: local mode.
+  mkdirSync(path.join(root, "bench-results"), { recursive: true });
+  const out = path.join(root, "bench-results", "bench.json");
+  writeFileSync(out, JSON.stringify(results, null, 2) + "\n");
+  printTable(results);
+  console.log(`\nwritten to ${path.relative(process.cwd(), out)}`);
+}
+
+/** Phase A: local mode. */
+async function phaseA(results: Record<string, unknown>) {
   const envA = await freshEnv(false);
   const local = await startTarget(envA, ["--worker"]);
   const seconds: number[] = [];
@@ -311,8 +341,10 @@ async function main() {
   };
   await Promise.all(busyRuns.map((id) => leadReady(local.api, id)));
   await supervisor.stop(local.p);
+}
 
-  // Phase B: the API alone; intakes queue up and nothing runs them.
+/** Phase B: the API alone; intakes queue up and nothing runs them. */
+async function phaseB(results: Record<string, unknown>) {
   const envB = await freshEnv(false);
   const apiOnly = await startTarget(envB, []);
   await submit(apiOnly.api, "warm-up");
@@ -323,8 +355,10 @@ async function main() {
     expect: 202,
   });
   await supervisor.stop(apiOnly.p);
+}
 
-  // Phase C: throughput and memory with the portal under load.
+/** Phase C: throughput and memory with the portal under load. */
+async function phaseC(results: Record<string, unknown>) {
   const split = Boolean(process.env.REDIS_URL);
   const envC = await freshEnv(split);
   const processes: Record<string, Supervised> = {};
@@ -388,53 +422,61 @@ async function main() {
   };
   results.rss_mib = { ...rss, app_tier_total: Object.values(rss).reduce((s, v) => s + v, 0) };
   for (const p of Object.values(processes)) await supervisor.stop(p);
+}
 
-  const get = results.get_run as LoadResult;
-  const tput = results.throughput as { projects_per_minute: number };
-  const intakeLoad = results.post_intake as LoadResult;
-  const tier = (results.rss_mib as { app_tier_total: number }).app_tier_total;
-  results.ratios = {
-    get_run_vs_bare_rps: round(get.rps / bare.rps),
-    get_run_vs_one_query_rps: round(get.rps / oneQuery.rps),
-    get_run_304_vs_one_query_rps: round(getRun304.rps / oneQuery.rps),
-    get_run_during_pipeline_vs_idle_p95: round(during.latency_ms.p95 / get.latency_ms.p95),
-  };
-  const ratios = results.ratios as Record<string, number>;
-  results.met = {
-    get_run_vs_one_query_rps: ratios.get_run_vs_one_query_rps! >= TARGETS.get_run_vs_one_query_rps,
-    get_run_p95_ms: get.latency_ms.p95 <= TARGETS.get_run_p95_ms,
-    get_run_304: getRun304.errors === 0 && getRun304.requests > 0,
-    intake_p95_ms:
+/** Ratios and targets met, from whichever phases ran. */
+function summarise(results: Record<string, unknown>) {
+  const bare = results.baseline_bare_express as LoadResult | undefined;
+  const oneQuery = results.baseline_one_query_express as LoadResult | undefined;
+  const get = results.get_run as LoadResult | undefined;
+  const getRun304 = results.get_run_304 as LoadResult | undefined;
+  const during = results.get_run_during_pipeline as LoadResult | undefined;
+  const tput = results.throughput as { projects_per_minute: number } | undefined;
+  const intakeLoad = results.post_intake as LoadResult | undefined;
+  const tier = (results.rss_mib as { app_tier_total: number } | undefined)?.app_tier_total;
+  const ratios: Record<string, number> = {};
+  const met: Record<string, boolean> = {};
+  if (bare && oneQuery && get && getRun304 && during) {
+    ratios.get_run_vs_bare_rps = round(get.rps / bare.rps);
+    ratios.get_run_vs_one_query_rps = round(get.rps / oneQuery.rps);
+    ratios.get_run_304_vs_one_query_rps = round(getRun304.rps / oneQuery.rps);
+    ratios.get_run_during_pipeline_vs_idle_p95 = round(during.latency_ms.p95 / get.latency_ms.p95);
+    met.get_run_vs_one_query_rps = ratios.get_run_vs_one_query_rps >= TARGETS.get_run_vs_one_query_rps;
+    met.get_run_p95_ms = get.latency_ms.p95 <= TARGETS.get_run_p95_ms;
+    met.get_run_304 = getRun304.errors === 0 && getRun304.requests > 0;
+    met.get_run_during_pipeline_vs_idle_p95 =
+      ratios.get_run_during_pipeline_vs_idle_p95 <= TARGETS.get_run_during_pipeline_vs_idle_p95;
+  }
+  if (intakeLoad) {
+    met.intake_p95_ms =
       intakeLoad.errors === 0 &&
       intakeLoad.requests > 0 &&
-      intakeLoad.latency_ms.p95 <= TARGETS.intake_p95_ms,
-    get_run_during_pipeline_vs_idle_p95:
-      ratios.get_run_during_pipeline_vs_idle_p95! <= TARGETS.get_run_during_pipeline_vs_idle_p95,
-    projects_per_minute: tput.projects_per_minute >= TARGETS.projects_per_minute,
-    app_tier_rss_mib: tier <= TARGETS.app_tier_rss_mib,
-  };
+      intakeLoad.latency_ms.p95 <= TARGETS.intake_p95_ms;
+  }
+  if (tput && tier !== undefined) {
+    met.projects_per_minute = tput.projects_per_minute >= TARGETS.projects_per_minute;
+    met.app_tier_rss_mib = tier <= TARGETS.app_tier_rss_mib;
+  }
+  results.ratios = ratios;
+  results.met = met;
   (results.machine as Record<string, unknown>).load_average_at_end = loadavg().map((l) => round(l));
-
-  mkdirSync(path.join(root, "bench-results"), { recursive: true });
-  const out = path.join(root, "bench-results", "bench.json");
-  writeFileSync(out, JSON.stringify(results, null, 2) + "\n");
-  printTable(results);
-  console.log(`\nwritten to ${path.relative(process.cwd(), out)}`);
 }
 
 function printTable(r: Record<string, unknown>) {
-  const row = (name: string, l: LoadResult) =>
-    `${name.padEnd(34)} ${String(l.rps).padStart(7)} ${String(l.latency_ms.p50).padStart(8)} ${String(
-      l.latency_ms.p95,
-    ).padStart(8)} ${String(l.latency_ms.p99).padStart(8)} ${String(l.errors).padStart(6)}`;
+  const row = (name: string, l: LoadResult | undefined) =>
+    l === undefined
+      ? `${name.padEnd(34)} (phase not run)`
+      : `${name.padEnd(34)} ${String(l.rps).padStart(7)} ${String(l.latency_ms.p50).padStart(8)} ${String(
+          l.latency_ms.p95,
+        ).padStart(8)} ${String(l.latency_ms.p99).padStart(8)} ${String(l.errors).padStart(6)}`;
   const lines = [
     `${"".padEnd(34)} ${"req/s".padStart(7)} ${"p50 ms".padStart(8)} ${"p95 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"errors".padStart(6)}`,
-    row("bare Express route", r.baseline_bare_express as LoadResult),
-    row("Express + one indexed read", r.baseline_one_query_express as LoadResult),
-    row("GET /v1/runs/{id}", r.get_run as LoadResult),
-    row("GET /v1/runs/{id} (304)", r.get_run_304 as LoadResult),
-    row("GET /v1/runs/{id} during runs", r.get_run_during_pipeline as LoadResult),
-    row("POST /v1/intake (API alone)", r.post_intake as LoadResult),
+    row("bare Express route", r.baseline_bare_express as LoadResult | undefined),
+    row("Express + one indexed read", r.baseline_one_query_express as LoadResult | undefined),
+    row("GET /v1/runs/{id}", r.get_run as LoadResult | undefined),
+    row("GET /v1/runs/{id} (304)", r.get_run_304 as LoadResult | undefined),
+    row("GET /v1/runs/{id} during runs", r.get_run_during_pipeline as LoadResult | undefined),
+    row("POST /v1/intake (API alone)", r.post_intake as LoadResult | undefined),
     "",
     `ratios   ${JSON.stringify(r.ratios)}`,
     `pipeline ${JSON.stringify(r.throughput, ["projects", "minutes", "projects_per_minute"])}`,
