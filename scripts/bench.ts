@@ -15,8 +15,10 @@
  *  B. the API alone (production's layout, the worker elsewhere): POST /v1/intake under load.
  *  C. throughput and memory: a batch of intakes through the pipeline (offline model, MP4 off),
  *     projects per minute, with the portal and the API under load meanwhile, and the resident
- *     memory of each process: API, worker and portal as separate processes when REDIS_URL gives
- *     them a shared queue (as deployed), else the local process and the portal.
+ *     memory of each process. With REDIS_URL (a shared queue) production's layout and code: API,
+ *     worker and portal as separate processes running what the images run (the orchestrator
+ *     bundled by its Dockerfile's esbuild command, the portal's built server.js; see
+ *     scripts/bench-production.ts). Without it `npm start`'s: the local process and the portal.
  *
  * Options: --duration <s> (10), --connections <n> (16), --runs <n> (3), --batch <n> (20),
  * --phases <list> (A,B,C: the phases to run, e.g. `--phases B` or `--phases A,C`; the ratios and
@@ -30,7 +32,9 @@ import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import type { LoadResult, LoadSpec } from "./bench-load.ts";
+import { buildOrchestrator, IMAGE_ENV, ORCHESTRATOR_DIST, PORTAL_SERVER } from "./bench-production.ts";
 import { rssMiB, Supervisor, type Supervised } from "./bench-supervisor.ts";
+import { ensureBuilt } from "../services/frontend/start.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const arg = (name: string, fallback: number) => {
@@ -363,38 +367,61 @@ async function phaseC(results: Record<string, unknown>) {
   const envC = await freshEnv(split);
   const processes: Record<string, Supervised> = {};
   let api: string;
+  let portal: string;
   if (split) {
-    const target = await startTarget(envC, []);
-    processes.api = target.p;
-    api = target.api;
+    // Production's layout and code: the images' entry points from the Dockerfile's bundle.
+    buildOrchestrator();
+    const env = { ...envC, ...IMAGE_ENV, AGENCY_ALLOW_EMBEDDED: "true", API_HOST: "127.0.0.1" };
+    const apiPort = await freePort();
+    api = `http://127.0.0.1:${apiPort}`;
+    processes.api = supervisor.start("api", process.execPath, [path.join(ORCHESTRATOR_DIST, "server.js")], {
+      env: { ...env, API_PORT: String(apiPort) },
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    await waitForHttp(`${api}/health`);
     const metricsPort = await freePort();
-    const worker = supervisor.start(
+    processes.worker = supervisor.start(
       "worker",
       process.execPath,
-      tsx("services/orchestrator/src/bin/worker.ts"),
+      [path.join(ORCHESTRATOR_DIST, "worker.js")],
       {
-        env: { ...envC, WORKER_METRICS_PORT: String(metricsPort) },
+        env: { ...env, WORKER_METRICS_PORT: String(metricsPort) },
         stdio: ["ignore", "ignore", "inherit"],
       },
     );
-    processes.worker = worker;
     await waitForHttp(`http://127.0.0.1:${metricsPort}/health`);
+    console.error("bench: building the portal when its sources changed");
+    await ensureBuilt();
+    const portalPort = await freePort();
+    portal = `http://127.0.0.1:${portalPort}`;
+    processes.portal = supervisor.start("portal", process.execPath, [PORTAL_SERVER], {
+      cwd: path.dirname(PORTAL_SERVER),
+      env: {
+        ...env,
+        HOST: "127.0.0.1",
+        PORT: String(portalPort),
+        ORIGIN: portal,
+        AGENCY_API_URL: api,
+      },
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    await waitForHttp(`${portal}/`);
   } else {
     const target = await startTarget(envC, ["--worker"]);
     processes["api+worker"] = target.p;
     api = target.api;
+    console.error("bench: starting the portal (builds it first when its sources changed)");
+    const portalProcess = supervisor.start(
+      "portal",
+      process.execPath,
+      tsx("scripts/bench-target.ts", ["--portal"]),
+      {
+        env: { ...envC, API_URL: api },
+      },
+    );
+    processes.portal = portalProcess;
+    portal = (await supervisor.ready<{ portal: string }>(portalProcess)).portal;
   }
-  console.error("bench: starting the portal (builds it first when its sources changed)");
-  const portalProcess = supervisor.start(
-    "portal",
-    process.execPath,
-    tsx("scripts/bench-target.ts", ["--portal"]),
-    {
-      env: { ...envC, API_URL: api },
-    },
-  );
-  processes.portal = portalProcess;
-  const { portal } = await supervisor.ready<{ portal: string }>(portalProcess);
   await submit(api, "warm-up");
 
   const { value: throughput, rss } = await peakRss(processes, async () => {
@@ -415,8 +442,8 @@ async function phaseC(results: Record<string, unknown>) {
     minutes: round(throughput.minutes, 3),
     projects_per_minute: round(BATCH / throughput.minutes, 1),
     layout: split
-      ? "API, worker and portal as separate processes (shared Redis queue)"
-      : "local mode and portal",
+      ? "production's: API (dist/server.js), worker (dist/worker.js) and portal (server.js) as separate processes, built as the images build them, shared Redis queue"
+      : "npm start's: API and worker in one process (tsx), portal beside it",
     portal_under_load: throughput.portalLoad,
     api_under_load: throughput.apiLoad,
   };

@@ -138,6 +138,12 @@ export interface Config {
    * thread.
    */
   runIsolation: "thread" | "inline";
+  /**
+   * The scheduling priority (nice, 0-19) of the run thread (AGENCY_RUN_NICE): its CPU-bound steps
+   * yield the cores to the event loop that serves the API (locally) and renews the queue's locks.
+   * Linux only; elsewhere the thread keeps the process's priority. Defaults to 10.
+   */
+  runNice: number;
   /** Name of the run queue; separate agencies on one Redis need separate names. */
   queueName: string;
   /** Gates where a run waits for an operator (AGENCY_REVIEW_GATES). Defaults to both. */
@@ -524,6 +530,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: env.LOG_LEVEL || "info",
     workerConcurrency: int(env, "WORKER_CONCURRENCY", 2, 1, 64),
     runIsolation: runIsolation(env),
+    runNice: int(env, "AGENCY_RUN_NICE", 10, 0, 19),
     queueName: env.RUN_QUEUE_NAME || "agency-runs",
     reviewGates: reviewGates(env),
     projectBudgetUsd: usd(env, "AGENCY_PROJECT_BUDGET_USD", 0.5),

@@ -5,7 +5,11 @@ import { runUntilSignal } from "../entry-points/lifecycle.ts";
 import { initSentry } from "../observability/sentry.ts";
 
 const config = loadConfig();
-const sentry = initSentry({ dsn: process.env.SENTRY_DSN, service: "orchestrator", release: config.version });
+const sentry = await initSentry({
+  dsn: process.env.SENTRY_DSN,
+  service: "orchestrator",
+  release: config.version,
+});
 const agency = await buildDeps(config, "orchestrator");
 // Behind Caddy's two replicas: the drain's defaults keep idle connections until Caddy has let go.
 const api = await startApi(agency, config.apiPort, config.apiHost, {});

@@ -11,7 +11,7 @@ import { runUntilSignal } from "../entry-points/lifecycle.ts";
 import { initSentry } from "../observability/sentry.ts";
 
 const config = loadConfig();
-const sentry = initSentry({ dsn: process.env.SENTRY_DSN, service: "worker", release: config.version });
+const sentry = await initSentry({ dsn: process.env.SENTRY_DSN, service: "worker", release: config.version });
 const agency = await buildDeps(config, "worker");
 
 // Health first: while the worker waits for Redis, /health says what it waits for.

@@ -10,6 +10,7 @@ import { durablePipeline } from "../data-access/checkpointer.ts";
 import { openDatabase } from "../data-access/database.ts";
 import { createLogger } from "../observability/logger.ts";
 import { createMetrics, type Metrics } from "../observability/metrics.ts";
+import { lowerThreadPriority } from "./run-priority.ts";
 import { storageAdapters } from "./storage-adapters.ts";
 import {
   RUN_THREAD_APPLICATION_NAME,
@@ -38,6 +39,8 @@ function relayedMetrics(): Metrics {
 
 const config = { ...data.config, databaseUrl: data.databaseUrl };
 const logger = createLogger(data.logLevel, "worker");
+// First, so loading the pipeline below already yields the cores to the API's event loop.
+const tid = config.runNice > 0 ? lowerThreadPriority(config.runNice) : undefined;
 // A run holds one connection for its lock and uses a few for its writes and the checkpointer;
 // the thread runs the worker's concurrent runs. Named, so pg_stat_activity tells the runs' connections from the API's.
 const url = new URL(data.databaseUrl);
@@ -71,4 +74,4 @@ port.on("message", (msg: ToThread) => {
     },
   );
 });
-post({ type: "ready" });
+post({ type: "ready", tid });

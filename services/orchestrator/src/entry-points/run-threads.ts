@@ -36,7 +36,8 @@ export interface RunThreadData {
 
 export type ToThread = { type: "run"; id: number; runId: string; finalAttempt: boolean } | { type: "stop" };
 export type FromThread =
-  | { type: "ready" }
+  /** tid: the thread's kernel id when it lowered its priority (AGENCY_RUN_NICE). */
+  | { type: "ready"; tid?: number }
   | { type: "done"; id: number }
   | { type: "failed"; id: number; error: { name: string; message: string; stack?: string } }
   | { type: "metric"; name: string; method: string; args: unknown[] };

@@ -29,12 +29,12 @@ beforeAll(async () => {
   ingest.listen(0, "127.0.0.1");
   await once(ingest, "listening");
   const { port } = ingest.address() as AddressInfo;
-  handle = initSentry({
+  handle = (await initSentry({
     dsn: `http://publickey@127.0.0.1:${port}/42`,
     service: "orchestrator",
     release: "test",
     slowRequestMs: 50,
-  })!;
+  }))!;
 });
 
 afterAll(async () => {
@@ -55,9 +55,9 @@ function events(): Array<Record<string, unknown>> {
 }
 
 describe("observability/sentry", () => {
-  it("when no DSN is set, then initSentry starts nothing and answers undefined", () => {
-    expect(initSentry({ dsn: undefined, service: "worker" })).toBeUndefined();
-    expect(initSentry({ dsn: "", service: "worker" })).toBeUndefined();
+  it("when no DSN is set, then initSentry starts nothing and answers undefined", async () => {
+    expect(await initSentry({ dsn: undefined, service: "worker" })).toBeUndefined();
+    expect(await initSentry({ dsn: "", service: "worker" })).toBeUndefined();
   });
 
   it("when an error mentions a lead's email and IP, then the envelope arrives without them", async () => {

@@ -4,7 +4,7 @@
  * string, the user, cookies, request bodies, query strings and headers), whatever the SDK or a
  * caller attached. Leads' emails are the agency's most sensitive data; Sentry never needs them.
  */
-import * as Sentry from "@sentry/node";
+import type * as SentrySdk from "@sentry/node";
 import type { RequestHandler } from "express";
 
 export interface SentryOptions {
@@ -59,7 +59,7 @@ export function scrubValue<T>(value: T, depth = 0): T {
 }
 
 /** Applied to every event before it is sent (errors, messages and transactions alike). */
-export function scrubEvent<E extends Sentry.Event>(event: E): E {
+export function scrubEvent<E extends SentrySdk.Event>(event: E): E {
   delete event.user;
   if (event.request) {
     const { method, url } = event.request;
@@ -84,8 +84,11 @@ const TRACING_INTEGRATIONS = new Set(["Http", "NodeFetch", "Express", "Postgres"
 
 let current: SentryHandle | undefined;
 
-/** Starts Sentry when a DSN is given; answers undefined (and does nothing) otherwise. */
-export function initSentry(options: SentryOptions): SentryHandle | undefined {
+/**
+ * Starts Sentry when a DSN is given; answers undefined (and does nothing) otherwise. The SDK (with
+ * its OpenTelemetry dependencies, about 11 MiB of heap and 40 MiB resident) is loaded only then.
+ */
+export async function initSentry(options: SentryOptions): Promise<SentryHandle | undefined> {
   if (!options.dsn) return undefined;
   try {
     new URL(options.dsn);
@@ -94,6 +97,7 @@ export function initSentry(options: SentryOptions): SentryHandle | undefined {
       `SENTRY_DSN must be the DSN URL from the Sentry project settings; got an unparsable value.`,
     );
   }
+  const Sentry = await import("@sentry/node");
   const slowMs = options.slowRequestMs ?? 2000;
   Sentry.init({
     dsn: options.dsn,

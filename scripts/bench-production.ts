@@ -1,0 +1,37 @@
+/**
+ * What production runs, for `npm run bench`: the orchestrator bundled by the Dockerfile's own
+ * esbuild command (dist/server.js, dist/worker.js, dist/run-thread.js, no transpiling at run
+ * time) and the portal's built adapter-node server (services/frontend/server.js), each started
+ * as its image's CMD starts it.
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(import.meta.dirname, "..");
+export const ORCHESTRATOR_DIST = path.join(root, "services/orchestrator/dist");
+export const PORTAL_SERVER = path.join(root, "services/frontend/server.js");
+
+/** The esbuild command of the orchestrator's Dockerfile, its line continuations joined. */
+export function dockerfileEsbuildCommand(dockerfile: string): string {
+  const joined = dockerfile.replace(/\\\n/g, " ");
+  const line = joined.split("\n").find((l) => /^RUN npx esbuild /.test(l));
+  if (!line) throw new Error("no `RUN npx esbuild …` line in services/orchestrator/Dockerfile");
+  return line.replace(/^RUN /, "").replace(/\s+/g, " ").trim();
+}
+
+/** Bundles the orchestrator as the image does, into services/orchestrator/dist (about a second). */
+export function buildOrchestrator(): void {
+  const dockerfile = readFileSync(path.join(root, "services/orchestrator/Dockerfile"), "utf8");
+  execFileSync("sh", ["-c", `${dockerfileEsbuildCommand(dockerfile)} --log-level=warning`], {
+    cwd: root,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+}
+
+/** The environment the image sets (ENV lines), for code that runs from dist/ outside it. */
+export const IMAGE_ENV = {
+  NODE_ENV: "production",
+  AGENCY_AGENTS_DIR: path.join(root, "agents"),
+  AGENCY_MIGRATIONS_DIR: path.join(root, "services/orchestrator/migrations"),
+};
