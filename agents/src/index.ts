@@ -25,6 +25,7 @@ export {
 } from "./review/gates.ts";
 export { NODE_RETRY_POLICY, isTransientError } from "./graph.ts";
 export { draftingModelFromEnv, DEFAULT_MODELS, PROVIDERS, type Provider } from "./providers/env.ts";
+export { draftingPlanFromEnv, type DraftingPlan } from "./providers/plan.ts";
 export { ChatDraftingModel, type ChatDraftingModelOptions } from "./providers/chat.ts";
 export { PRICES, costUsd, type Price } from "./providers/prices.ts";
 export type { ExplainerVideoInfo } from "./state.ts";

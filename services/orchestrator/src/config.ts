@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { parseReviewGates, type ReviewGate } from "@roboagency/agents";
+import { parseReviewGates, type ReviewGate } from "@roboagency/agents/light";
 import { portalToken, portalTokenFrom } from "@roboagency/contracts/portal-token";
 import type { RetentionWindows } from "./data-access/retention.ts";
 

@@ -140,7 +140,7 @@ describe("a worker killed mid-run", () => {
     for (const s of done) expect(secondCompleted, `${s.step} ran again`).not.toContain(s.step);
 
     // The checkpoint history scheduled each step once.
-    const history = agency.pipeline.getStateHistory({ configurable: { thread_id: runId } });
+    const history = (await agency.pipeline()).getStateHistory({ configurable: { thread_id: runId } });
     const scheduled = new Map<string, number>();
     for await (const snapshot of history) {
       for (const task of snapshot.tasks) scheduled.set(task.name, (scheduled.get(task.name) ?? 0) + 1);

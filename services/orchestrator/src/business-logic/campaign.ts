@@ -4,7 +4,7 @@
  * Emails go out either through the built-in scheduler or when the automation flow (n8n) asks
  * for each step.
  */
-import { CAMPAIGN_STEPS, type CampaignStep } from "@roboagency/agents";
+import { CAMPAIGN_STEPS, type CampaignStep } from "@roboagency/agents/light";
 import { mailAddress } from "../config.ts";
 import {
   claimCampaignStep,

@@ -3,7 +3,7 @@
  * its published limits. Deterministic and offline (sentence scoring, term frequency on the text
  * toolkit's tokens, stopwords and stems): the same piece at the same time gives the same posts.
  */
-import { isStopword, splitSentences, stemWord, tokenize } from "@roboagency/agents";
+import { isStopword, splitSentences, stemWord, tokenize } from "@roboagency/agents/light";
 
 import { PLATFORMS, type Platform } from "@roboagency/contracts";
 

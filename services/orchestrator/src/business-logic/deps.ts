@@ -1,4 +1,4 @@
-import type { DraftingModel } from "@roboagency/agents";
+import type { DraftingModel } from "@roboagency/agents/light";
 import type pg from "pg";
 import type { Config } from "../config.ts";
 import type { AssetStore } from "../data-access/assets.ts";
@@ -31,12 +31,16 @@ export interface Deps {
   rateLimits: RateLimits;
   logger: Logger;
   metrics: Metrics;
-  /** The pipeline compiled with the Postgres checkpointer: thread id = run id. */
-  pipeline: Pipeline;
+  /**
+   * The pipeline compiled with the Postgres checkpointer (thread id = run id). Loaded on first use:
+   * in production only the run thread executes runs, so the API and the worker's main thread load
+   * LangGraph and the agents' nodes only for a review's edit (or an inline run).
+   */
+  pipeline(): Promise<Pipeline>;
   /** Who makes and checks the portal's sign-in tokens; undefined is the agency's own (`agencySignIn`). */
   portalSignIn?: PortalSignIn;
-  /** Who drafts; undefined leaves the pipeline's offline default. */
-  draftingModel?: DraftingModel;
+  /** Who drafts; undefined leaves the pipeline's offline default. Loaded on first use, as the pipeline. */
+  draftingModel(): Promise<DraftingModel | undefined>;
 }
 
 /** What executing a run needs: a run thread has no queue and takes no intakes (no rate limits). */

@@ -4,7 +4,7 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { DEFAULT_WORKFLOW, intakeSchema, parse, type IntakeAccepted } from "@roboagency/contracts";
-import { listSectors } from "@roboagency/agents";
+import { listSectors } from "@roboagency/agents/light";
 import type pg from "pg";
 import { withTransaction } from "../data-access/database.ts";
 import { findIdempotent, insertIntake, type IntakeRecord } from "../data-access/leads-projects.ts";

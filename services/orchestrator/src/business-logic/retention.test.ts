@@ -31,7 +31,7 @@ const DAY = 86_400_000;
 
 beforeAll(async () => {
   t = await startTestAgency({ AGENCY_REVIEW_GATES: "campaign_review" });
-  t.agency.draftingModel = model;
+  t.agency.draftingModel = async () => model;
 }, 60_000);
 afterAll(async () => {
   await t?.stop();
@@ -88,7 +88,7 @@ describe("retention", () => {
       failed: await checkpointRows(failed),
     };
     expect(before.completed.checkpoints).toBeGreaterThan(5);
-    const finalState = (await t.agency.pipeline.getState({ configurable: { thread_id: completed } })).values;
+    const finalState = (await (await t.agency.pipeline()).getState({ configurable: { thread_id: completed } })).values;
 
     // Too early: nothing of the runs goes.
     const early = await runRetention(t.agency, new Date(Date.now() + 6 * DAY));
@@ -101,7 +101,7 @@ describe("retention", () => {
     expect(after.checkpoints).toBe(1);
     expect(after.blobs).toBeLessThan(before.completed.blobs);
     // The last checkpoint still reads back whole: the final state, every artifact in it.
-    const kept = (await t.agency.pipeline.getState({ configurable: { thread_id: completed } })).values;
+    const kept = (await (await t.agency.pipeline()).getState({ configurable: { thread_id: completed } })).values;
     expect(JSON.stringify(kept)).toBe(JSON.stringify(finalState));
     expect(await checkpointRows(waiting)).toEqual(before.waiting);
     expect(await checkpointRows(failed)).toEqual(before.failed);

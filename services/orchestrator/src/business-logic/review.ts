@@ -3,7 +3,7 @@
  * the step that failed. Both only record the decision and put the run back in line; a worker
  * (any worker) resumes the pipeline from its checkpoint.
  */
-import { REVIEW_GATES, ReviewEditError, applyReviewEdits, type ReviewGate } from "@roboagency/agents";
+import { REVIEW_GATES, ReviewEditError, type ReviewGate } from "@roboagency/agents/light";
 import { parse, reviewRequest, type Decision } from "@roboagency/contracts";
 import { withTransaction } from "../data-access/database.ts";
 import { notifyRun } from "../data-access/run-channel.ts";
@@ -40,7 +40,9 @@ export async function submitReview(deps: Deps, runId: string, body: unknown) {
     }
     if (review.edits) {
       // The same function the gate applies on resume, so an edit refused later cannot be accepted now.
-      const snapshot = await deps.pipeline.getState(await runConfig(deps, runId, run.project_id));
+      const snapshot = await (await deps.pipeline()).getState(await runConfig(deps, runId, run.project_id));
+      // The pipeline's module, loaded with it: an API that never checks an edit never loads it.
+      const { applyReviewEdits } = await import("@roboagency/agents");
       try {
         applyReviewEdits(
           snapshot.values as Parameters<typeof applyReviewEdits>[0],

@@ -6,7 +6,6 @@
  * and announced on RUN_CHANNEL for live views.
  */
 import { createHash } from "node:crypto";
-import { Command } from "@langchain/langgraph";
 import {
   CAMPAIGN_STEPS,
   STEP_NAMES,
@@ -16,7 +15,7 @@ import {
   type ReviewRequest,
   type StepName,
   type UsageRecord,
-} from "@roboagency/agents";
+} from "@roboagency/agents/light";
 import { withTransaction } from "../data-access/database.ts";
 import { insertCampaign } from "../data-access/campaigns.ts";
 import { projectExists } from "../data-access/leads-projects.ts";
@@ -101,6 +100,7 @@ export async function runConfig(
   runId: string,
   projectId: string,
 ) {
+  const draftingModel = await deps.draftingModel();
   return {
     configurable: {
       thread_id: runId,
@@ -110,7 +110,7 @@ export async function runConfig(
         limitUsd: deps.config.projectBudgetUsd,
         spentUsd: await projectSpend(deps.pool, projectId, runId),
       },
-      ...(deps.draftingModel ? { draftingModel: deps.draftingModel } : {}),
+      ...(draftingModel ? { draftingModel } : {}),
     },
   };
 }
@@ -167,7 +167,7 @@ async function executeLocked(deps: RunDeps, runId: string, finalAttempt: boolean
   const { projectId, leadId, intake } = claimed;
   const log = logger.child({ runId, projectId });
   const runnable = await runConfig(deps, runId, projectId);
-  const graph = deps.pipeline;
+  const graph = await deps.pipeline();
 
   const started = new Map<StepName, Date>();
   const finished: StepName[] = [];
@@ -198,6 +198,7 @@ async function executeLocked(deps: RunDeps, runId: string, finalAttempt: boolean
         return;
       }
       // A resume carries no state update of its own, so the graph's update type does not constrain it.
+      const { Command } = await import("@langchain/langgraph");
       input = new Command({
         resume: {
           decision: review.decision,
@@ -310,7 +311,7 @@ async function failedStep(
   err: unknown,
   lastStarted: StepName | undefined,
 ): Promise<StepName> {
-  const snapshot = await deps.pipeline.getState(runnable).catch(() => undefined);
+  const snapshot = await (await deps.pipeline()).getState(runnable).catch(() => undefined);
   const failed = snapshot?.tasks.find((t) => t.error !== undefined && isStep(t.name))?.name;
   if (failed && isStep(failed)) return failed;
   const named = (err as { step?: unknown }).step;

@@ -3,7 +3,7 @@
  * the unsubscribes that suppress what is not yet sent.
  */
 import type pg from "pg";
-import type { CampaignStep } from "@roboagency/agents";
+import type { CampaignStep } from "@roboagency/agents/light";
 import { withTransaction, type Queryable } from "./database.ts";
 
 export async function listProjectEmails(db: Queryable, projectId: string) {

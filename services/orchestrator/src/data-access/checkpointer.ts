@@ -6,8 +6,9 @@ import { JsonPlusSerializer } from "@langchain/langgraph-checkpoint";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import { buildPipeline } from "@roboagency/agents";
 import type pg from "pg";
+import { CHECKPOINT_SCHEMA } from "./checkpoint-schema.ts";
 
-export const CHECKPOINT_SCHEMA = "langgraph";
+export { CHECKPOINT_SCHEMA };
 // Same role as the migration lock: API and worker starting together must not both create tables.
 const SETUP_LOCK_KEY = 7_140_215_002;
 

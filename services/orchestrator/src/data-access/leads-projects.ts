@@ -1,7 +1,7 @@
 /**
  * Leads, their projects and the intake that creates both (with its idempotency keys).
  */
-import { STEP_NAMES } from "@roboagency/agents";
+import { STEP_NAMES } from "@roboagency/agents/light";
 import type { IntakeRequest } from "@roboagency/contracts";
 import type { Queryable } from "./database.ts";
 import { costOf } from "./runs.ts";

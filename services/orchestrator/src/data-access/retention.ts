@@ -7,7 +7,7 @@
  * read them.
  */
 import type pg from "pg";
-import { CHECKPOINT_SCHEMA } from "./checkpointer.ts";
+import { CHECKPOINT_SCHEMA } from "./checkpoint-schema.ts";
 import { SIGN_IN_LIMIT_TABLE } from "./operator-sign-in.ts";
 
 export interface RetentionWindows {

@@ -2,7 +2,7 @@
  * Workflow runs: their steps, stored artifacts, provider usage and cost, and the one-statement
  * view the API and the live event streams answer with.
  */
-import { STEP_NAMES, type StepName } from "@roboagency/agents";
+import { STEP_NAMES, type StepName } from "@roboagency/agents/light";
 import type { Queryable } from "./database.ts";
 import type { IntakeRecord, Page } from "./leads-projects.ts";
 

@@ -6,8 +6,7 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { Config } from "../config.ts";
-import { draftingModelFromEnv } from "@roboagency/agents";
-import { durablePipeline } from "../data-access/checkpointer.ts";
+import { draftingPlanFromEnv } from "@roboagency/agents/light";
 import { connectLocalOrRemoteDatabase, migrate, openDatabase } from "../data-access/database.ts";
 import { checkRedisMaxmemoryPolicy, createBullQueue, createInProcessQueue } from "../data-access/queue.ts";
 import { createRateLimits } from "../data-access/rate-limits.ts";
@@ -46,8 +45,9 @@ export async function buildDeps(
   logger: Logger = createLogger(config.logLevel, service),
   env: Record<string, string | undefined> = process.env,
 ): Promise<Agency> {
-  // Built first, so a provider misconfiguration stops the start with the env var to fix.
-  const draftingModel = draftingModelFromEnv(env);
+  // Checked first, so a provider misconfiguration stops the start with the env var to fix. The
+  // model itself (a LangChain client) is built where a run needs it.
+  const drafting = draftingPlanFromEnv(env);
   const database = await connectLocalOrRemoteDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -63,7 +63,14 @@ export async function buildDeps(
       // An applied migration edited afterwards never runs again: its change is not in this database.
       logger.error({ changed }, "migrations were edited after being applied; add a new migration instead");
     }
-    const { pipeline } = await durablePipeline(database.pool);
+    // The pipeline (LangGraph, the agents' nodes, the providers) is loaded on first use, in a
+    // bundle chunk of its own: production runs execute in the run thread, which loads its own.
+    const pool = database.pool;
+    const pipeline = lazily(async () => {
+      const { durablePipeline } = await import("../data-access/checkpointer.ts");
+      return (await durablePipeline(pool)).pipeline;
+    });
+    const draftingModel = lazily(async () => (await import("@roboagency/agents")).draftingModelFromEnv(env));
 
     let queue: Deps["queue"];
     if (config.redisUrl) {
@@ -134,7 +141,7 @@ export async function buildDeps(
             ? `S3 bucket ${config.s3.bucket}`
             : `local folder ${path.join(config.dataDir, "assets")}`,
         mailer: config.resendApiKey ? "Resend" : "outbox in Postgres (nothing leaves this machine)",
-        drafting: draftingModel.offline ? "offline drafting model" : draftingModel.id,
+        drafting: drafting.offline ? "offline drafting model" : drafting.id,
         reviewGates: config.reviewGates.length ? config.reviewGates.join(", ") : "none",
       },
       close: async () => {
@@ -145,6 +152,16 @@ export async function buildDeps(
     for (const close of closers) await close().catch(() => undefined);
     throw err;
   }
+}
+
+/** The value `load` resolves to, loaded on the first call; a failed load is tried again on the next. */
+export function lazily<T>(load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | undefined;
+  return () =>
+    (loading ??= load().catch((err: unknown) => {
+      loading = undefined;
+      throw err;
+    }));
 }
 
 export interface RunningServer {
@@ -199,10 +216,11 @@ export async function startWorker(deps: Deps): Promise<{ stop(): Promise<void> }
   // Runs in one worker thread (AGENCY_RUN_ISOLATION=thread, the default): the CPU-bound steps
   // (Svelte compile, bundling) do not block this event loop, which serves the API locally and
   // renews the queue's locks in production.
-  const executor =
-    config.runIsolation === "thread"
-      ? startRunThreads(deps, config.workerConcurrency)
-      : inlineRunExecutor(deps);
+  const inline = config.runIsolation !== "thread";
+  // Inline, this thread runs the pipeline: loaded (and its checkpoint tables created) before the
+  // first job, as the run thread does at its start.
+  if (inline) await deps.pipeline();
+  const executor = inline ? inlineRunExecutor(deps) : startRunThreads(deps, config.workerConcurrency);
   if (!config.redisUrl) {
     // The in-memory queue of a previous process is gone: its unfinished runs start again.
     for (const runId of await unfinishedRuns(pool)) await queue.add(runId, { runId });

@@ -50,6 +50,7 @@ const database = await openDatabase({
   max: 2 + 2 * Math.max(1, config.workerConcurrency),
 });
 const { pipeline } = await durablePipeline(database.pool);
+const draftingModel = draftingModelFromEnv(data.env);
 const deps: RunDeps = {
   config,
   pool: database.pool,
@@ -57,8 +58,8 @@ const deps: RunDeps = {
   ...storageAdapters(config, database.pool, data.env),
   logger,
   metrics: relayedMetrics(),
-  pipeline,
-  draftingModel: draftingModelFromEnv(data.env),
+  pipeline: async () => pipeline,
+  draftingModel: async () => draftingModel,
 };
 
 port.on("message", (msg: ToThread) => {

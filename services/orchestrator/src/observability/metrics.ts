@@ -2,7 +2,7 @@
  * The metric names monitoring/ queries (dashboards and alert rules). Renaming one here breaks
  * a dashboard: monitoring's tests scrape a running orchestrator to catch that.
  */
-import { STEP_NAMES } from "@roboagency/agents";
+import { STEP_NAMES } from "@roboagency/agents/light";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 export interface Metrics {

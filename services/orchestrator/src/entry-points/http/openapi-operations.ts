@@ -5,7 +5,7 @@
  */
 import * as c from "@roboagency/contracts";
 import { INTAKE_EXAMPLE, RUN_STATES, errorBody } from "@roboagency/contracts";
-import { listSectors } from "@roboagency/agents";
+import { listSectors } from "@roboagency/agents/light";
 import { z } from "zod";
 
 /** Who may call an operation; each maps to the security of the document. */

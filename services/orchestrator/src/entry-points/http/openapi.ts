@@ -12,7 +12,7 @@ import { Router } from "express";
 import { z } from "zod";
 import type { Deps } from "../../business-logic/deps.ts";
 import { notFound } from "../../business-logic/errors.ts";
-import { listSectors } from "@roboagency/agents";
+import { listSectors } from "@roboagency/agents/light";
 import { OPERATIONS, type Auth, type Operation } from "./openapi-operations.ts";
 
 const SECURITY: Record<Auth, Array<Record<string, string[]>>> = {

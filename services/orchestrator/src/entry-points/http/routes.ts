@@ -11,7 +11,7 @@ import {
 } from "@roboagency/contracts";
 import { Router, type Request, type Response } from "express";
 import { z } from "zod";
-import { listSectors } from "@roboagency/agents";
+import { listSectors } from "@roboagency/agents/light";
 import { verifyLocalAssetUrl } from "../../data-access/assets.ts";
 import { listOutbox } from "../../data-access/mailer.ts";
 import { listProjectEmails } from "../../data-access/campaigns.ts";

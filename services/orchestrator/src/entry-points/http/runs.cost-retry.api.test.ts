@@ -77,7 +77,7 @@ const calls = (run: { cost: { by_step: Array<{ calls: number }> } }) =>
 
 beforeAll(async () => {
   t = await startTestAgency({ AGENCY_PROJECT_BUDGET_USD: "0.035" });
-  t.agency.draftingModel = model;
+  t.agency.draftingModel = async () => model;
 });
 afterAll(async () => {
   await t?.stop();
