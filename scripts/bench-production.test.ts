@@ -1,8 +1,13 @@
 /** Builds the orchestrator with the Dockerfile's real esbuild command; no fakes. */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildOrchestrator, dockerfileEsbuildCommand, ORCHESTRATOR_DIST } from "./bench-production.ts";
+import {
+  buildOrchestrator,
+  dockerfileEsbuildCommand,
+  ORCHESTRATOR_DIST,
+  startupPackages,
+} from "./bench-production.ts";
 
 describe("scripts/bench-production", () => {
   it("when the Dockerfile has no esbuild step, then the bench says so instead of running stale code", () => {
@@ -11,10 +16,28 @@ describe("scripts/bench-production", () => {
 
   it("when the orchestrator is built as the image builds it, then the bundle keeps its JSON import attribute", () => {
     buildOrchestrator();
-    for (const entry of ["server.js", "worker.js", "run-thread.js"]) {
-      const bundle = readFileSync(path.join(ORCHESTRATOR_DIST, entry), "utf8");
-      // Without the attribute Node refuses to load the bundle (ERR_IMPORT_ATTRIBUTE_MISSING).
-      expect(bundle, entry).toContain('from "stopwords-iso" with { type: "json" }');
+    const files = readdirSync(ORCHESTRATOR_DIST).filter((f) => f.endsWith(".js"));
+    const imports = files.flatMap((f) =>
+      [...readFileSync(path.join(ORCHESTRATOR_DIST, f), "utf8").matchAll(/from "stopwords-iso".*/g)].map(
+        (m) => m[0],
+      ),
+    );
+    expect(imports.length).toBeGreaterThan(0);
+    // Without the attribute Node refuses to load the bundle (ERR_IMPORT_ATTRIBUTE_MISSING).
+    for (const line of imports) expect(line).toContain('from "stopwords-iso" with { type: "json" }');
+    // The run thread loads the pipeline when it starts; the detection below would miss nothing else.
+    expect(startupPackages("run-thread.js")).toContain("@langchain/langgraph");
+  }, 60_000);
+
+  it("when the API or the worker starts from the bundle, then its main thread loads no pipeline", () => {
+    buildOrchestrator();
+    for (const entry of ["server.js", "worker.js"]) {
+      const loaded = [...startupPackages(entry)];
+      expect(loaded, entry).toContain("pg");
+      expect(
+        loaded.filter((p) => /^@langchain\/|^svelte|^@qdrant\/|^esbuild$/.test(p)),
+        entry,
+      ).toEqual([]);
     }
   }, 60_000);
 });

@@ -5,7 +5,7 @@
  * as its image's CMD starts it.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -35,3 +35,28 @@ export const IMAGE_ENV = {
   AGENCY_AGENTS_DIR: path.join(root, "agents"),
   AGENCY_MIGRATIONS_DIR: path.join(root, "services/orchestrator/migrations"),
 };
+
+const STATIC_IMPORT = /^(?:import|export)\s[^;]*?from\s*"([^"]+)"|^import\s*"([^"]+)"/gm;
+
+/**
+ * The packages a bundle's entry loads when it starts: the specifiers of its static imports and
+ * of the chunks those reach (dist/ is ESM, one `import … from "…"` statement per line group).
+ * A chunk reached only by `import()` is not followed: it loads when that code runs.
+ */
+export function startupPackages(entry: string, dist = ORCHESTRATOR_DIST): Set<string> {
+  const packages = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const m of readFileSync(path.join(dist, file), "utf8").matchAll(STATIC_IMPORT)) {
+      const specifier = (m[1] ?? m[2])!;
+      // A chunk is a file of dist/; "./App.svelte" and the like are the prototyper's templates.
+      if (specifier.startsWith("./")) {
+        if (existsSync(path.join(dist, specifier))) visit(specifier.slice(2));
+      } else packages.add(specifier);
+    }
+  };
+  visit(entry);
+  return packages;
+}

@@ -21,7 +21,13 @@ export {
   type ReviewRequest,
 } from "./review/gate-names.ts";
 export type { DraftingModel } from "./configuration.ts";
-export { draftingPlanFromEnv, DEFAULT_MODELS, PROVIDERS, type DraftingPlan, type Provider } from "./providers/plan.ts";
+export {
+  draftingPlanFromEnv,
+  DEFAULT_MODELS,
+  PROVIDERS,
+  type DraftingPlan,
+  type Provider,
+} from "./providers/plan.ts";
 export { PRICES, costUsd, type Price } from "./providers/prices.ts";
 export { stemWord } from "./text/analyse.ts";
 export { tokenize } from "./text/format.ts";

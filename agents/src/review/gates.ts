@@ -7,10 +7,10 @@
  */
 import { Command, interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { artifact, jsonArtifactBody } from "../artifacts.ts";
-import type { Artifact, CampaignEmail, CampaignStep, StepName } from "../contracts.ts";
+import type { Artifact, CampaignEmail, StepName } from "../contracts.ts";
 import { campaignLinks, disallowedLinks } from "../render/email.ts";
 import { prdMarkdown } from "../render/markdown.ts";
-import { type Prd, prdSchema } from "../schemas.ts";
+import { prdSchema } from "../schemas.ts";
 import { type PipelineState, requireChannel } from "../state.ts";
 import { z } from "zod";
 import {

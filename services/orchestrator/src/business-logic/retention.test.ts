@@ -88,7 +88,9 @@ describe("retention", () => {
       failed: await checkpointRows(failed),
     };
     expect(before.completed.checkpoints).toBeGreaterThan(5);
-    const finalState = (await (await t.agency.pipeline()).getState({ configurable: { thread_id: completed } })).values;
+    const finalState = (
+      await (await t.agency.pipeline()).getState({ configurable: { thread_id: completed } })
+    ).values;
 
     // Too early: nothing of the runs goes.
     const early = await runRetention(t.agency, new Date(Date.now() + 6 * DAY));
@@ -101,7 +103,8 @@ describe("retention", () => {
     expect(after.checkpoints).toBe(1);
     expect(after.blobs).toBeLessThan(before.completed.blobs);
     // The last checkpoint still reads back whole: the final state, every artifact in it.
-    const kept = (await (await t.agency.pipeline()).getState({ configurable: { thread_id: completed } })).values;
+    const kept = (await (await t.agency.pipeline()).getState({ configurable: { thread_id: completed } }))
+      .values;
     expect(JSON.stringify(kept)).toBe(JSON.stringify(finalState));
     expect(await checkpointRows(waiting)).toEqual(before.waiting);
     expect(await checkpointRows(failed)).toEqual(before.failed);
