@@ -279,7 +279,11 @@ function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: stri
   reading.concepts.forEach((c, i) => {
     if (features.length >= wanted) return;
     const kind = kinds[features.length % kinds.length]!;
-    const written = new RegExp(`\\b${c.phrase}\\b`, "iu").exec(reading.text)?.[0] ?? c.phrase;
+    // French elides its articles into the noun: "d'apprentissage" names "apprentissage".
+    const written = (new RegExp(`\\b${c.phrase}\\b`, "iu").exec(reading.text)?.[0] ?? c.phrase).replace(
+      /^(?:[dlmnst]|qu)['’]/i,
+      "",
+    );
     if (reading.language.code === "de" && !/^\p{Lu}/u.test(written)) return;
     const name = `${kind.verb} ${written}`;
     add(name, {

@@ -11,10 +11,14 @@ import type { Feature } from "../schemas.ts";
 import {
   type NounPhrase,
   type Token,
+  actions,
   analyse,
+  foreignStopwords,
   isContent,
   joinList,
   nounPhrases,
+  stemsOf,
+  tokenize,
   withoutQuotedRuns,
 } from "../text/index.ts";
 import type { NamedConstraint } from "../quality/relevance.ts";
@@ -147,7 +151,8 @@ export function coverIdea(
   source: string,
   constraints: NamedConstraint[],
 ): Feature[] {
-  if (features.length === 0 || reading.language.code !== "en") return features;
+  if (features.length === 0) return features;
+  if (reading.language.code !== "en") return coverForeign(features, reading, source);
   const tokens = analyse(reading.text);
   const sentences = new Map<number, Set<string>>();
   for (const t of tokens)
@@ -216,8 +221,56 @@ export function coverIdea(
     list(slot).push(fits);
     contentStems(fits).forEach((s) => said.add(s));
   }
+  // Actions no feature took ("editors moderate comments"): the verb and its object, said by us.
+  for (const a of actions(reading.text, 20)) {
+    const verb = analyse(a.verb)[0];
+    if (!a.object || !verb || verb.stop || said.has(verb.stem) || !/^\p{Ll}+$/u.test(a.verb)) continue;
+    if (stemsOf(withoutQuotedRuns(slots.map((x) => x.feature.name).join(". "), source)).has(verb.stem))
+      continue;
+    const objects = asItem(a.object.tokens, first, tokens);
+    const slot =
+      slots.find((x) => x.sentence === a.sentence && x.extra.length < 2) ??
+      [...slots].sort((x, y) => x.extra.length - y.extra.length)[0]!;
+    const fits = objects.find((o) => {
+      const sentence = `It also lets them ${a.verb} ${o}.`;
+      const own = ownStems([sentence], source);
+      return contentStems(`${a.verb} ${o}`).every((x) => own.has(x));
+    });
+    if (!fits) continue;
+    slot.extra.push(`It also lets them ${a.verb} ${fits}.`);
+    contentStems(`${a.verb} ${fits}`).forEach((x) => said.add(x));
+  }
   return slots.map((slot) => {
     const more = sentenceFor(slot);
     return more ? { ...slot.feature, description: `${slot.feature.description} ${more}` } : slot.feature;
+  });
+}
+
+const TERMS_PER_FEATURE = 4;
+
+/**
+ * An intake in another language: the tagger reads no phrases there, so each of the client's own
+ * content words no feature names yet is cited in a feature's description, as their term.
+ */
+function coverForeign(features: Feature[], reading: IdeaReading, source: string): Feature[] {
+  const stop = foreignStopwords(reading.language.code);
+  const said = new Set(
+    features.flatMap((f) => tokenize(withoutQuotedRuns(`${f.name}. ${f.description}`, source))),
+  );
+  const terms: string[] = [];
+  for (const word of reading.text.match(/[\p{L}][\p{L}'’-]*/gu) ?? []) {
+    // French elides its articles into the noun: "d'apprentissage" is the client's "apprentissage".
+    const term = word.replace(/^(?:[dlmnst]|qu)['’]/i, "");
+    const lower = term.toLowerCase();
+    if (term.length < 4 || stop.has(lower) || said.has(lower)) continue;
+    said.add(lower);
+    terms.push(term);
+  }
+  const cap = TERMS_PER_FEATURE * features.length;
+  return features.map((f, i) => {
+    const mine = terms.filter((_, k) => k < cap && k % features.length === i).map((t) => `“${t}”`);
+    return mine.length
+      ? { ...f, description: `${f.description} It covers the client's terms ${joinList(mine)}.` }
+      : f;
   });
 }
