@@ -1,6 +1,6 @@
 /**
  * The intake: validation by the contracts' schema (every bad field named), and the one
- * transaction that creates the lead, the project and the run. Idempotency keys make a retried submit answer as the first did.
+ * statement that creates the lead, the project and the run. Idempotency keys make a retried submit answer as the first did.
  */
 import { createHash, randomUUID } from "node:crypto";
 import { DEFAULT_WORKFLOW, intakeSchema, parse, type IntakeAccepted } from "@roboagency/contracts";
@@ -164,9 +164,10 @@ export function intakeAdmission(rateLimits: RateLimits, limits: IntakeLimits): A
 }
 
 /**
- * Creates lead, project and run in one transaction. With an idempotency key, a replay answers
- * the stored response, writes nothing and counts against no limit; the same key with another
- * body is refused. Returns `created: false` for a replay so the caller does not enqueue twice.
+ * Creates lead, project and run in one statement (atomic by itself: nothing is half-written).
+ * With an idempotency key, a replay answers the stored response, writes nothing and counts
+ * against no limit; the same key with another body is refused. Returns `created: false` for a
+ * replay so the caller does not enqueue twice.
  */
 export async function submitIntake(
   pool: pg.Pool,
@@ -174,54 +175,64 @@ export async function submitIntake(
   idempotencyKey: string | undefined,
   admit?: () => Promise<Admission>,
 ): Promise<{ response: IntakeAccepted; created: boolean }> {
-  const requestHash = hashBody(intake);
   let admission: Admission | undefined;
   try {
-    // Without a key nothing can be a replay: the limits are taken before the transaction, so its
-    // connection is not held through their round trips.
-    if (!idempotencyKey) admission = await admit?.();
+    if (!idempotencyKey) {
+      // Nothing can be a replay: the limits, then the one statement on its own (autocommit), so
+      // no BEGIN and COMMIT round trips and no connection held through the limits' round trips.
+      admission = await admit?.();
+      const { response, rows } = newIntake(intake);
+      await insertIntake(pool, rows);
+      return { response, created: true };
+    }
+    const requestHash = hashBody(intake);
     return await withTransaction(pool, async (tx) => {
-      if (idempotencyKey) {
-        // Serialises concurrent submits with one key, so exactly one of them creates the rows.
-        await lockForTransaction(tx, `idem:${idempotencyKey}`);
-        const previous = await findIdempotent(tx, idempotencyKey);
-        if (previous) {
-          if (previous.request_hash !== requestHash) {
-            throw new HttpError(
-              422,
-              "idempotency_key_reused",
-              "This Idempotency-Key was already used with a different body; use a new key for a new intake.",
-              [{ field: "Idempotency-Key", message: "was already used with a different body" }],
-            );
-          }
-          return { response: previous.response_body as IntakeAccepted, created: false };
+      // Serialises concurrent submits with one key, so exactly one of them creates the rows.
+      await lockForTransaction(tx, `idem:${idempotencyKey}`);
+      const previous = await findIdempotent(tx, idempotencyKey);
+      if (previous) {
+        if (previous.request_hash !== requestHash) {
+          throw new HttpError(
+            422,
+            "idempotency_key_reused",
+            "This Idempotency-Key was already used with a different body; use a new key for a new intake.",
+            [{ field: "Idempotency-Key", message: "was already used with a different body" }],
+          );
         }
+        return { response: previous.response_body as IntakeAccepted, created: false };
       }
-      if (idempotencyKey) admission = await admit?.();
-      const [leadId, projectId, runId] = [randomUUID(), randomUUID(), randomUUID()];
-      const response: IntakeAccepted = {
-        lead_id: leadId,
-        project_id: projectId,
-        run_id: runId,
-        status: "queued",
-        status_url: `/v1/runs/${runId}`,
-        events_url: `/v1/runs/${runId}/events`,
-      };
-      // One statement for every row (and the stored answer): BEGIN, this, COMMIT in the transaction.
-      await insertIntake(tx, {
-        leadId,
-        projectId,
-        runId,
-        workflow: DEFAULT_WORKFLOW,
-        intake,
-        idempotency: idempotencyKey
-          ? { key: idempotencyKey, requestHash, status: 202, body: response }
-          : undefined,
-      });
+      admission = await admit?.();
+      const { response, rows } = newIntake(intake, { key: idempotencyKey, requestHash });
+      // One statement for every row and the stored answer: BEGIN, this, COMMIT in the transaction.
+      await insertIntake(tx, rows);
       return { response, created: true };
     });
   } catch (err) {
     await admission?.release().catch(() => undefined);
     throw err;
   }
+}
+
+/** The ids and the 202 answer of a new intake, and the rows `insertIntake` writes for it. */
+function newIntake(intake: IntakeRecord, idempotency?: { key: string; requestHash: string }) {
+  const [leadId, projectId, runId] = [randomUUID(), randomUUID(), randomUUID()];
+  const response: IntakeAccepted = {
+    lead_id: leadId,
+    project_id: projectId,
+    run_id: runId,
+    status: "queued",
+    status_url: `/v1/runs/${runId}`,
+    events_url: `/v1/runs/${runId}/events`,
+  };
+  return {
+    response,
+    rows: {
+      leadId,
+      projectId,
+      runId,
+      workflow: DEFAULT_WORKFLOW,
+      intake,
+      idempotency: idempotency ? { ...idempotency, status: 202, body: response } : undefined,
+    },
+  };
 }

@@ -14,6 +14,7 @@ import {
   refuseUnstorableRequest,
   isOperator,
   requestContext,
+  securityHeaders,
 } from "./middleware.ts";
 import { operatorSignInRoutes } from "./operator-sign-in-routes.ts";
 import { referenceRoutes } from "./openapi.ts";
@@ -106,10 +107,7 @@ export function createApp(deps: Deps, events: RunEvents): Express {
   app.use(requestContext(deps.logger, deps.metrics));
   app.use(slowRequests());
   app.use(refuseUnstorableRequest);
-  app.use((_req, res, next) => {
-    res.set({ "x-content-type-options": "nosniff", "referrer-policy": "no-referrer" });
-    next();
-  });
+  app.use(securityHeaders);
 
   app.get("/health", healthHandler(deps));
   app.get("/metrics", async (_req, res) => {

@@ -17,6 +17,23 @@ declare module "express-serve-static-core" {
   }
 }
 
+const LOG_PARENT = Symbol("log parent");
+const LOG = Symbol("log");
+type LazyLog = { [LOG_PARENT]?: Logger; [LOG]?: Logger; id: string };
+
+// The request's logger is made when something logs, not for every request: a getter on the
+// requests' prototype (defined once) makes it from the logger requestContext left on the request.
+Object.defineProperty(express.request, "log", {
+  configurable: true,
+  enumerable: false,
+  get(this: LazyLog) {
+    return (this[LOG] ??= this[LOG_PARENT]?.child({ requestId: this.id }));
+  },
+  set(this: LazyLog, value: Logger) {
+    this[LOG] = value;
+  },
+});
+
 export function requestContext(logger: Logger, metrics: Metrics): RequestHandler {
   // One labelled child per route and status, made once: labelling hashes the label set.
   const series = new Map<string, { duration: { observe(v: number): void }; count: { inc(): void } }>();
@@ -34,16 +51,7 @@ export function requestContext(logger: Logger, metrics: Metrics): RequestHandler
     const given = req.get("x-request-id");
     const id = given && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
     req.id = id;
-    // The request's logger is made when something logs, not for every request.
-    let log: Logger | undefined;
-    Object.defineProperty(req, "log", {
-      configurable: true,
-      enumerable: false,
-      get: () => (log ??= logger.child({ requestId: id })),
-      set: (value: Logger) => {
-        log = value;
-      },
-    });
+    (req as LazyLog)[LOG_PARENT] = logger;
     res.setHeader("x-request-id", id);
     const started = process.hrtime.bigint();
     res.on("finish", () => {
@@ -63,6 +71,13 @@ export function requestContext(logger: Logger, metrics: Metrics): RequestHandler
     next();
   };
 }
+
+/** The headers every answer carries. */
+export const securityHeaders: RequestHandler = (_req, res, next) => {
+  res.setHeader("x-content-type-options", "nosniff");
+  res.setHeader("referrer-policy", "no-referrer");
+  next();
+};
 
 /** NUL, which Postgres cannot store in text, and a UTF-16 surrogate without its pair. */
 // eslint-disable-next-line no-control-regex -- NUL is what is refused
@@ -94,6 +109,14 @@ const unstorable = (field: string, where: string) =>
  * path or query parameter holding NUL or an unpaired surrogate. Mounted before every route.
  */
 export const refuseUnstorableRequest: RequestHandler = (req, _res, next) => {
+  const url = req.url;
+  const q = url.indexOf("?");
+  // Without a %-escape the path is as Node's parser read it: one character per byte, which
+  // holds neither NUL nor a surrogate; without a "?" there is no query to parse.
+  if (url.indexOf("%") === -1 && q === -1) {
+    next();
+    return;
+  }
   let path: string;
   try {
     path = decodeURIComponent(req.path);
@@ -109,7 +132,7 @@ export const refuseUnstorableRequest: RequestHandler = (req, _res, next) => {
     next(unstorable("path", "in the path"));
     return;
   }
-  const field = unstorableField(req.query);
+  const field = q === -1 ? undefined : unstorableField(req.query);
   next(field ? unstorable(field, "in the query") : undefined);
 };
 

@@ -86,8 +86,9 @@ export function publicRoutes(deps: Deps, events: RunEvents): Router {
       .json(response);
   });
 
-  // The bodies this process built last, by run and revision: the statement still checks the
-  // revision on every request, and builds the body only when it moved.
+  // The bodies this process built last, by run and revision: each request still reads the
+  // revision, and the body is built again only when it moved. Kept as bytes with their ETag, so
+  // an answer writes them as they are: no parse, no stringify, no copy.
   const bodies = new RunBodyCache(500);
   router.get("/v1/runs/:runId", async (req, res) => {
     const runId = uuidParam(req, "runId", "The run");
@@ -95,16 +96,29 @@ export function publicRoutes(deps: Deps, events: RunEvents): Router {
     const cached = bodies.get(runId);
     const run = await readRun(pool, runId, cached ? [...asked.revisions, cached.revision] : asked.revisions);
     if (!run) throw notFound("The run");
-    // Private: the id is the capability, so no shared cache keeps it; no-cache: revalidate each time.
-    res.set({ "cache-control": "private, no-cache", etag: runEtag(run.revision) });
+    const etag = runEtag(run.revision);
     if (asked.any || asked.revisions.includes(run.revision)) {
-      res.status(304).end();
+      res.writeHead(304, { "cache-control": RUN_CACHE_CONTROL, etag }).end();
       return;
     }
-    const json = run.json ?? (cached?.revision === run.revision ? cached.json : null);
-    if (json === null) throw new Error(`run ${runId}: revision ${run.revision} came without a body`);
-    if (run.json !== null) bodies.set(runId, { revision: run.revision, json: run.json });
-    res.type("application/json").send(json);
+    let body: Buffer;
+    if (run.json !== null) {
+      body = Buffer.from(run.json);
+      bodies.set(runId, { revision: run.revision, body });
+    } else if (cached?.revision === run.revision) {
+      body = cached.body;
+    } else {
+      throw new Error(`run ${runId}: revision ${run.revision} came without a body`);
+    }
+    // Head and body in one write.
+    res
+      .writeHead(200, {
+        "cache-control": RUN_CACHE_CONTROL,
+        etag,
+        "content-type": "application/json; charset=utf-8",
+        "content-length": body.length,
+      })
+      .end(req.method === "HEAD" ? undefined : body);
   });
 
   router.get("/v1/runs/:runId/events", async (req, res) => {
@@ -168,9 +182,12 @@ export function publicRoutes(deps: Deps, events: RunEvents): Router {
   return router;
 }
 
+/** Private: the id is the capability, so no shared cache keeps it; no-cache: revalidate each time. */
+const RUN_CACHE_CONTROL = "private, no-cache";
+
 /** The last body built per run, least recently used dropped first. */
 class RunBodyCache {
-  private readonly entries = new Map<string, { revision: number; json: string }>();
+  private readonly entries = new Map<string, { revision: number; body: Buffer }>();
   constructor(private readonly max: number) {}
   get(runId: string) {
     const entry = this.entries.get(runId);
@@ -180,7 +197,7 @@ class RunBodyCache {
     }
     return entry;
   }
-  set(runId: string, entry: { revision: number; json: string }) {
+  set(runId: string, entry: { revision: number; body: Buffer }) {
     this.entries.delete(runId);
     this.entries.set(runId, entry);
     if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);

@@ -216,6 +216,13 @@ describe("GET /v1/runs/{id} in one statement", () => {
     expect(etag).toMatch(/^"v1-\d+"$/);
     await first.text();
 
+    // HEAD: the same head (the held body's length and ETag), no body.
+    const head = await t.api(`/v1/runs/${runId}`, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("etag")).toBe(etag);
+    expect(Number(head.headers.get("content-length"))).toBeGreaterThan(1000);
+    expect(await head.text()).toBe("");
+
     const unchanged = await t.api(`/v1/runs/${runId}`, { headers: { "if-none-match": etag } });
     expect(unchanged.status).toBe(304);
     expect(unchanged.headers.get("etag")).toBe(etag);
