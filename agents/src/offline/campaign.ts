@@ -19,9 +19,10 @@ const MAX_MORE = 6;
 function alsoCovers(brief: Brief, written: string): string | undefined {
   const source = `${brief.idea}\n${brief.goals.join("\n")}`;
   const vocabulary = ideaVocabulary(brief);
-  const terms = vocabulary.terms.filter(
-    (t) => t.kind !== "offline" && (t.weight > 1 || t.kind !== "thing") && !names(written, t),
-  );
+  // The central terms first, then the idea's other things while the sentence has room.
+  const unsaid = vocabulary.terms.filter((t) => t.kind !== "offline" && !names(written, t));
+  const central = (t: IdeaTerm) => t.weight > 1 || t.kind !== "thing";
+  const terms = [...unsaid.filter(central), ...unsaid.filter((t) => !central(t))];
   const said: IdeaTerm[] = [];
   const sentence = (ts: IdeaTerm[]) => `It also covers ${joinList(ts.map((t) => t.phrase))}.`;
   for (const term of terms) {
