@@ -27,6 +27,8 @@ import { type IdeaReading, isActor, isPeopleNoun, readIdea } from "./idea.ts";
 import { sectorFit, sectorLabel } from "./sectorFit.ts";
 import { agree, isPlural, pluralOf } from "./grammar.ts";
 import { ownWords } from "./rephrase.ts";
+import { coverIdea } from "./coverage.ts";
+import { clientText, namedConstraints } from "../quality/relevance.ts";
 
 const MIN_FEATURES = 3;
 const MAX_FEATURES = 6;
@@ -428,7 +430,12 @@ export function draftBrief(intake: IntakeInput, filedSector: SectorProfile): Bri
     reading.audiences[0] ??
     (targetUsers[0]?.source === "kb" ? pluralOf(targetUsers[0].name.toLowerCase()) : undefined) ??
     "early users";
-  const keyFeatures = deriveFeatures(reading, sector, audience);
+  const keyFeatures = coverIdea(
+    deriveFeatures(reading, sector, audience),
+    reading,
+    clientText(intake),
+    namedConstraints(intake),
+  );
   const usedObjects = keyFeatures.length > reading.actions.length;
   const budget = intake.budget?.trim() ? parseBudget(intake.budget) : null;
   const timeline = intake.timeline?.trim() ? parseTimeline(intake.timeline) : null;

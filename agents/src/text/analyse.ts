@@ -75,7 +75,8 @@ const FILLER = new Set([
 ]);
 
 // Unit-like nouns that never name a product concept.
-const UNITS = /^(?:day|week|month|year|hour|minute|time|today|tomorrow|morning|evening)s?$/;
+const UNITS =
+  /^(?:day|week|month|year|hour|minute|time|today|tomorrow|morning|evening|night|afternoon|weekend|quarter|season)s?$/;
 
 const cache = new Map<string, Token[]>();
 
