@@ -90,3 +90,15 @@ export function intakeSchema(sectorIds: readonly string[], ideaMaxChars = IDEA_M
   );
 }
 export type IntakeRequest = z.output<ReturnType<typeof intakeSchema>>;
+
+/** A valid intake (the README's clinic example): the OpenAPI document's example and the tests' default. */
+export const INTAKE_EXAMPLE = {
+  email: "ada@example.com",
+  name: "Ada Lovelace",
+  company: "Analytical Engines Ltd",
+  sector: "saas",
+  idea: "A scheduling assistant for small clinics that fills cancelled appointment slots from a waitlist by SMS.",
+  goals: "Cut no-show losses by half within six months",
+  budget: "$20k",
+  timeline: "8 weeks",
+} as const satisfies IntakeRequest;

@@ -15,6 +15,7 @@ import {
   startWorker,
   type Agency,
 } from "@roboagency/orchestrator";
+import { INTAKE_EXAMPLE } from "@roboagency/contracts";
 import { createTestDatabase, redisUrl } from "./database.ts";
 import { freePort } from "./ports.ts";
 
@@ -107,15 +108,5 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
 
 /** A valid intake; override what a test is about. */
 export function anIntake(overrides: Record<string, unknown> = {}) {
-  return {
-    email: "ada@example.com",
-    name: "Ada Lovelace",
-    company: "Analytical Engines Ltd",
-    sector: "saas",
-    idea: "A scheduling assistant for small clinics that fills cancelled appointment slots from a waitlist by SMS.",
-    goals: "Cut no-show losses by half within six months",
-    budget: "$20k",
-    timeline: "8 weeks",
-    ...overrides,
-  };
+  return { ...INTAKE_EXAMPLE, ...overrides };
 }

@@ -4,7 +4,7 @@
  * against the Express router.
  */
 import * as c from "@roboagency/contracts";
-import { RUN_STATES, errorBody } from "@roboagency/contracts";
+import { INTAKE_EXAMPLE, RUN_STATES, errorBody } from "@roboagency/contracts";
 import { listSectors } from "@roboagency/agents";
 import { z } from "zod";
 
@@ -56,17 +56,6 @@ const clientEmail = {
 };
 const file = (description: string) => ({ description, schema: z.string(), contentType: "*/*" });
 
-const intakeExample = {
-  email: "ada@example.com",
-  name: "Ada Lovelace",
-  company: "Analytical Engines Ltd",
-  sector: "saas",
-  idea: "A scheduling assistant for small clinics that fills cancelled appointment slots from a waitlist by SMS.",
-  goals: "Cut no-show losses by half within six months",
-  budget: "$20k",
-  timeline: "8 weeks",
-};
-
 /** Every route the API serves. */
 export const OPERATIONS: Operation[] = [
   {
@@ -81,7 +70,7 @@ export const OPERATIONS: Operation[] = [
         description: "A retry with the same key and body answers the first result.",
       },
     },
-    body: json(intakeRequest, intakeExample),
+    body: json(intakeRequest, INTAKE_EXAMPLE),
     responses: {
       202: { description: "Accepted; the run is queued.", ...json(c.intakeAccepted) },
       415: error("The body is not JSON."),
