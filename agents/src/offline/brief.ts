@@ -27,6 +27,8 @@ import { type IdeaReading, isActor, isPeopleNoun, readIdea } from "./idea.ts";
 import { sectorFit, sectorLabel } from "./sectorFit.ts";
 import { agree, isPlural, pluralOf } from "./grammar.ts";
 import { ownWords } from "./rephrase.ts";
+import { coverIdea } from "./coverage.ts";
+import { clientText, namedConstraints } from "../quality/relevance.ts";
 
 const MIN_FEATURES = 3;
 const MAX_FEATURES = 6;
@@ -277,7 +279,11 @@ function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: stri
   reading.concepts.forEach((c, i) => {
     if (features.length >= wanted) return;
     const kind = kinds[features.length % kinds.length]!;
-    const written = new RegExp(`\\b${c.phrase}\\b`, "iu").exec(reading.text)?.[0] ?? c.phrase;
+    // French elides its articles into the noun: "d'apprentissage" names "apprentissage".
+    const written = (new RegExp(`\\b${c.phrase}\\b`, "iu").exec(reading.text)?.[0] ?? c.phrase).replace(
+      /^(?:[dlmnst]|qu)['’]/i,
+      "",
+    );
     if (reading.language.code === "de" && !/^\p{Lu}/u.test(written)) return;
     const name = `${kind.verb} ${written}`;
     add(name, {
@@ -428,7 +434,12 @@ export function draftBrief(intake: IntakeInput, filedSector: SectorProfile): Bri
     reading.audiences[0] ??
     (targetUsers[0]?.source === "kb" ? pluralOf(targetUsers[0].name.toLowerCase()) : undefined) ??
     "early users";
-  const keyFeatures = deriveFeatures(reading, sector, audience);
+  const keyFeatures = coverIdea(
+    deriveFeatures(reading, sector, audience),
+    reading,
+    clientText(intake),
+    namedConstraints(intake),
+  );
   const usedObjects = keyFeatures.length > reading.actions.length;
   const budget = intake.budget?.trim() ? parseBudget(intake.budget) : null;
   const timeline = intake.timeline?.trim() ? parseTimeline(intake.timeline) : null;

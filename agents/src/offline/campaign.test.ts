@@ -90,6 +90,39 @@ describe("draftCampaign over the tune intakes", () => {
     expect(campaign.emails[0]!.paragraphs[1]).toMatch(/for small clinics and patients\./);
   });
 
+  it("when the features quote the client's sentences, then the emails still name the idea's things, its named system and offline use in words of their own", () => {
+    const intake = tune.find((t) => /xero/i.test(t.intake.idea) && /offline/i.test(t.intake.idea))!.intake;
+    const drafted = draftBrief(intake, requireSector(intake.sector));
+    // Four-word runs of the client's own sentence: quoted back, they count for nothing.
+    const quoted = [
+      "Write the litres collected, the tank temperature",
+      "Sync when the truck is back in range",
+    ];
+    const brief = {
+      ...drafted,
+      keyFeatures: drafted.keyFeatures.slice(0, 3).map((f, i) => ({
+        ...f,
+        name: quoted[i % quoted.length]!,
+        action: undefined,
+        description: `Drivers can ${quoted[i % quoted.length]!.toLowerCase()}.`,
+      })),
+    };
+    const sector = requireSector(brief.sector.id);
+    const market = draftMarket(brief, sector);
+    const prd = draftPrd(brief, market, sector);
+    const campaign = draftCampaign(
+      brief,
+      prd,
+      draftExplainer(brief, draftWireframes(brief, market, prd, sector)),
+      "Ana",
+    );
+    const own = copyTexts(campaign)
+      .map((t) => withoutQuotedRuns(t, `${intake.idea}\n${intake.goals ?? ""}`))
+      .join("\n");
+    for (const word of [/xero/i, /offline/i, /farm/i, /litre/i]) expect(own, own).toMatch(word);
+    expect(emailGrammar(intake, campaign)).toEqual([]);
+  });
+
   it("when a sentence breaks agreement, then the grammar check over the emails finds it", () => {
     const intake = tune[0]!.intake;
     const campaign = campaignFor(intake);

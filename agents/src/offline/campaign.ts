@@ -7,6 +7,45 @@ import type { Brief, CampaignCopy, Explainer, Prd } from "../schemas.ts";
 import { joinList } from "../text/index.ts";
 import { actorOf, audienceOf } from "./grammar.ts";
 import { featureAction } from "./prd.ts";
+import { type IdeaTerm, ideaVocabulary, names, unquoted } from "./vocabulary.ts";
+
+const MAX_MORE = 6;
+
+/**
+ * The idea's people, things and named systems the emails have not named yet, said in a sentence of
+ * our own: "It also covers the monthly statement, the sample barcode and Xero." Each term joins
+ * only when the sentence still says it in our words, not as a run quoted from the client.
+ */
+function alsoCovers(brief: Brief, written: string): string | undefined {
+  const source = `${brief.idea}\n${brief.goals.join("\n")}`;
+  const vocabulary = ideaVocabulary(brief);
+  // The central terms first, then the idea's other things while the sentence has room.
+  const unsaid = vocabulary.terms.filter((t) => t.kind !== "offline" && !names(written, t));
+  const central = (t: IdeaTerm) => t.weight > 1 || t.kind !== "thing";
+  const terms = [...unsaid.filter(central), ...unsaid.filter((t) => !central(t))];
+  const said: IdeaTerm[] = [];
+  const sentence = (ts: IdeaTerm[]) => `It also covers ${joinList(ts.map((t) => t.phrase))}.`;
+  for (const term of terms) {
+    if (said.length >= MAX_MORE) break;
+    if (said.some((t) => names(t.phrase, term) || names(term.phrase, t))) continue;
+    if (unquoted(sentence([...said, term]), source)) said.push(term);
+  }
+  const offline = vocabulary.terms.some((t) => t.kind === "offline") && !/\boffline\b/i.test(written);
+  if (!said.length && !offline) return undefined;
+  const parts = [
+    ...(said.length ? [sentence(said)] : []),
+    ...(offline ? ["It keeps working offline and catches up once the connection is back."] : []),
+  ];
+  return parts.join(" ");
+}
+
+/** The screen titles the explainer shows, in order, without the home scene's product name. */
+function screenList(explainer: Explainer): string[] {
+  return explainer.scenes
+    .slice(1, -1)
+    .map((s) => s.caption)
+    .filter((c, i, all) => c && all.indexOf(c) === i);
+}
 
 function clip(text: string, max: number): string {
   if (text.length <= max) return text;
@@ -51,6 +90,12 @@ export function draftCampaign(
   const screens = explainer.scenes.length - 2;
   const closest = prd.competitive.rows[0]?.product;
   const questions = prd.openQuestions ?? [];
+  const plan = `We turned your idea into a first product plan for ${everyone}. In it, ${whoDoesWhat(brief, audience)}.`;
+  const screenTitles = screenList(explainer);
+  const tour = screenTitles.length
+    ? `The screens after the home page: ${screenTitles.join("; ")}.`
+    : undefined;
+  const more = alsoCovers(brief, [plan, tour ?? ""].join("\n"));
   return {
     emails: [
       {
@@ -63,7 +108,8 @@ export function draftCampaign(
         heading: `${brief.productName}, first look`,
         paragraphs: [
           hello,
-          `We turned your idea into a first product plan for ${everyone}. In it, ${whoDoesWhat(brief, audience)}.`,
+          plan,
+          ...(more ? [more] : []),
           `Your project page has the explainer (${explainer.scenes.length} scenes), the market map${closest ? `, with ${closest} as the closest reference,` : ""} and the product requirements.`,
         ],
         cta: { label: "Watch the demo", target: "project" },
@@ -76,6 +122,7 @@ export function draftCampaign(
         paragraphs: [
           hello,
           `The prototype has ${screens + 1} screens, from the home page to the screen where ${lastActor} can ${last}. It runs in your browser and stores nothing.`,
+          ...(tour ? [tour] : []),
           `Try it with someone from ${audience} and note where they hesitate; that is the best input for the next iteration.`,
         ],
         cta: { label: "Open the prototype", target: "prototype" },

@@ -73,6 +73,7 @@ function templateTexts(d: ReturnType<typeof draftAll>): string[] {
 
 const intakes = corpus.intakes.map((i) => ({ email: "ana@example.com", ...i }) as IntakeInput);
 
+// Each of these drafts the whole corpus (40+ intakes): minutes on a loaded 2-core machine, not seconds.
 describe("offline drafting grammar over the corpus", () => {
   it("when the corpus is loaded, then it has at least 40 varied intakes across sectors", () => {
     expect(intakes.length).toBeGreaterThanOrEqual(40);
@@ -91,7 +92,7 @@ describe("offline drafting grammar over the corpus", () => {
       );
     });
     expect(findings).toEqual([]);
-  });
+  }, 180_000);
 
   it("when every intake is drafted, then features are whole phrases, unique, and never a KB feature that matches nothing", () => {
     for (const intake of intakes) {
@@ -104,5 +105,5 @@ describe("offline drafting grammar over the corpus", () => {
         expect(KB_FEATURE_NAMES, intake.idea).not.toContain(f.name);
       }
     }
-  });
+  }, 180_000);
 });

@@ -53,6 +53,12 @@ export function isPeopleNoun(lemma: string): boolean {
 // Verbs that state the client's problem ("dentists lose money on no-shows"), not something to build.
 const PROBLEM_VERBS = /^(?:lose|waste|miss|struggle|lack|suffer|forget|spend|fail|hate|cost)$/;
 
+/** Whether a noun names a role or organisation by itself ("owner", "clinic"), not only by its suffix ("litter"). */
+export function isNamedRole(lemma: string): boolean {
+  const w = lemma.toLowerCase();
+  return PEOPLE.test(w) && !NOT_PEOPLE.test(w);
+}
+
 /** The subject of an action names an actor unless it is a thing ("the map shows…", "it"). */
 export function isActor(subject: NounPhrase): boolean {
   const head = subject.tokens[subject.tokens.length - 1];

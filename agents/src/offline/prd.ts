@@ -214,6 +214,8 @@ export function draftPrd(brief: Brief, market: Market, sector: SectorProfile): P
       featureId: f.id,
       acceptance: [
         ...ACCEPTANCE[f.screen](f, peopleOf(owner.name, fromIdea)),
+        // What the description adds after its first sentence (what it covers, whom it keeps informed).
+        ...f.description.split(/(?<=[.!?])\s+/).slice(1),
         ...platform.map(constraintCriterion),
       ],
     };

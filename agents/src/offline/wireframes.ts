@@ -5,19 +5,18 @@
 import type { SectorProfile } from "../kb.ts";
 import type { Brief, Feature, Market, Prd, Region, Screen, Wireframes } from "../schemas.ts";
 import {
-  type Concept,
   actions,
   analyse,
-  keyConcepts,
-  mentions,
   sentenceCase,
   stableHash,
   stemWord,
   stemsOf,
-  titleCase,
+  withoutQuotedRuns,
 } from "../text/index.ts";
 import { featureAction } from "./prd.ts";
 import { actorOf, audienceOf, pluralOf } from "./grammar.ts";
+import { ownWords } from "./rephrase.ts";
+import { type IdeaTerm, type Vocabulary, clauseOf, ideaVocabulary, names, unquoted } from "./vocabulary.ts";
 
 const MAX_FEATURE_SCREENS = 4;
 
@@ -90,23 +89,39 @@ function headNoun(feature: Feature): string {
   return head.charAt(0).toUpperCase() + head.slice(1);
 }
 
-/**
- * A feature screen is titled for who works on it and what it does: "Landlord: Get the Quotes from
- * the Local Contractors", so the idea's own people and objects name the screens.
- */
-function screenTitle(feature: Feature): string {
-  const actor = actorOf(feature, "")
-    .replace(/^(?:the|a|an)\s+/i, "")
-    .trim();
-  const name = titleCase(feature.name);
-  if (!actor || /^early users$/i.test(actor)) return name;
+/** "The landlords" → "Landlord": who works on a screen, singular and without an article. */
+function singularActor(who: string): string {
+  const actor = who.replace(/^(?:the|a|an)\s+/i, "").trim();
+  if (!actor || /^early users$/i.test(actor)) return "";
   const tokens = analyse(actor);
   const last = tokens[tokens.length - 1];
   const singular =
     last && last.lower !== last.lemma && /s$/.test(last.lower)
       ? actor.slice(0, actor.length - last.value.length) + last.lemma
       : actor;
-  return `${sentenceCase(singular)}: ${name}`;
+  return sentenceCase(singular);
+}
+
+/** What a screen is for, short: "Fill cancelled slots from the waitlist". */
+function featureCore(feature: Feature, source: string): string {
+  const name = sentenceCase(feature.name);
+  if (unquoted(name, source)) return name;
+  const own = sentenceCase(ownWords(feature.name, source));
+  if (unquoted(own, source)) return own;
+  // Still the client's sentence: say the verb and its object only.
+  // Only when the object follows the verb: "see how many parcels" is not "see parcels".
+  const lower = feature.name.charAt(0).toLowerCase() + feature.name.slice(1);
+  const action = actions(`to ${lower}`, 1)[0];
+  const bare = (t: string) => t.toLowerCase().replace(/\b(?:the|a|an|each|every)\s+/g, "");
+  const said = action?.object ? bare(`${action.verbText} ${action.object.text}`) : "";
+  if (!action?.object || !said || !bare(lower).startsWith(said)) return own;
+  // The verb with its whole object, then with the object's last words ("post clean-up events").
+  const words = action.object.text.split(/\s+/);
+  for (let n = words.length; n >= 1; n--) {
+    const short = sentenceCase(`${action.verb} ${words.slice(-n).join(" ")}`);
+    if (unquoted(short, source)) return short;
+  }
+  return own;
 }
 
 function nav(brief: Brief, screens: { id: string; title: string }[]): Region {
@@ -223,54 +238,156 @@ function featureRegions(feature: Feature, brief: Brief, sector: SectorProfile): 
   ];
 }
 
-/** The idea's own objects and people: its key concepts plus the users it names. */
-function ideaObjects(brief: Brief): Concept[] {
-  const out: Concept[] = keyConcepts(brief.idea, 10);
-  for (const u of brief.targetUsers) {
-    if (u.source !== "idea") continue;
-    const head = analyse(u.name)
-      .filter((t) => t.pos === "NOUN" || t.pos === "PROPN")
-      .at(-1);
-    if (head) out.push({ lemma: head.lemma, phrase: u.name.toLowerCase() });
+/** A feature screen as the wireframes title it: who works there, what they do, what it shows. */
+interface ScreenPlan {
+  feature: Feature;
+  actor: string;
+  core: string;
+  clause: number;
+  /** Terms of the idea the screen shows beside its core, named in the title's gloss. */
+  extras: IdeaTerm[];
+}
+
+const MAX_EXTRAS = 2;
+const MAX_TITLE = 64;
+
+/** The source the titles must not quote: the client's idea and goals. */
+const sourceOf = (brief: Brief) => `${brief.idea}\n${brief.goals.join("\n")}`;
+
+function planFor(feature: Feature, brief: Brief, vocabulary: Vocabulary): ScreenPlan {
+  const source = sourceOf(brief);
+  const core = featureCore(feature, source);
+  const clause = clauseOf(vocabulary, `${feature.name} ${feature.action ?? ""}`);
+  let actor = singularActor(actorOf(feature, ""));
+  if (!actor) {
+    // The idea says who does it even when the feature does not: the clause's own person.
+    const who = vocabulary.terms.find((t) => t.clause === clause && t.kind === "actor");
+    if (who) actor = singularActor(who.phrase);
   }
-  const seen = new Set<string>();
-  return out.filter((c) => !seen.has(c.lemma) && seen.add(c.lemma));
+  return { feature, actor, core, clause, extras: [] };
+}
+
+export function planTitle(plan: Pick<ScreenPlan, "actor" | "core" | "extras">): string {
+  const gloss = plan.extras.length ? ` (${plan.extras.map((t) => t.phrase).join(", ")})` : "";
+  return `${plan.actor ? `${plan.actor}: ` : ""}${plan.core}${gloss}`;
+}
+
+/** The weight of the idea's terms a title names that `covered` does not have yet. */
+function gain(title: string, terms: IdeaTerm[], covered: Set<IdeaTerm>): number {
+  return terms.filter((t) => !covered.has(t) && names(title, t)).reduce((sum, t) => sum + t.weight, 0);
 }
 
 /**
  * Which features get a screen (at most four, in the brief's order): the first (the core action)
- * always, then each feature whose title reaches an object or person of the idea that no chosen
- * title reaches yet, then the rest in order. So a fifth feature about "short clips" wins over a
- * fourth that only repeats "episode".
+ * always, then the one whose title reaches most of what no chosen title reaches yet (the idea's
+ * people, objects, named systems), then the rest in order. So a fifth feature about "short clips"
+ * wins over a fourth that only repeats "episode".
  */
-export function screenFeatures(brief: Brief): Feature[] {
-  const all = brief.keyFeatures;
-  if (all.length <= MAX_FEATURE_SCREENS) return [...all];
-  const concepts = ideaObjects(brief);
-  const reach = all.map((f) => concepts.filter((c) => mentions(screenTitle(f), c)));
+function choosePlans(brief: Brief, vocabulary: Vocabulary): ScreenPlan[] {
+  const plans = brief.keyFeatures.map((f) => planFor(f, brief, vocabulary));
+  if (plans.length <= MAX_FEATURE_SCREENS) return plans;
+  const terms = vocabulary.terms;
+  const covered = new Set<IdeaTerm>();
   const chosen = new Set<number>([0]);
-  const covered = new Set(reach[0]!.map((c) => c.lemma));
+  const cover = (plan: ScreenPlan) =>
+    terms.filter((t) => names(planTitle(plan), t)).forEach((t) => covered.add(t));
+  cover(plans[0]!);
   while (chosen.size < MAX_FEATURE_SCREENS) {
     let best = -1;
-    let gain = 0;
-    all.forEach((_, i) => {
+    let most = 0;
+    plans.forEach((p, i) => {
       if (chosen.has(i)) return;
-      const g = reach[i]!.filter((c) => !covered.has(c.lemma)).length;
-      if (g > gain) [best, gain] = [i, g];
+      // A screen also brings the terms of the clause it comes from, shown in its gloss.
+      const own = gain(planTitle(p), terms, covered);
+      const near = terms
+        .filter((t) => t.clause === p.clause && t.clause >= 0 && !covered.has(t) && !names(planTitle(p), t))
+        .slice(0, MAX_EXTRAS)
+        .reduce((sum, t) => sum + t.weight, 0);
+      const g = own + near / 2;
+      if (g > most) [best, most] = [i, g];
     });
     if (best < 0) break;
     chosen.add(best);
-    for (const c of reach[best]!) covered.add(c.lemma);
+    cover(plans[best]!);
   }
-  for (let i = 0; chosen.size < MAX_FEATURE_SCREENS && i < all.length; i++) chosen.add(i);
-  return all.filter((_, i) => chosen.has(i));
+  for (let i = 0; chosen.size < MAX_FEATURE_SCREENS && i < plans.length; i++) chosen.add(i);
+  return plans.filter((_, i) => chosen.has(i));
+}
+
+/**
+ * Each central term of the idea that no title names yet goes into the gloss of the screen it belongs
+ * to (the one drafted from the same clause, else the nearest), so the screens together show the
+ * idea's people, objects, named systems and constraints. Returns what is left for the home screen.
+ */
+function glossTerms(plans: ScreenPlan[], vocabulary: Vocabulary, source: string): IdeaTerm[] {
+  // What the titles say in their own words: a run quoted from the client does not count.
+  const said = () => plans.map((p) => withoutQuotedRuns(planTitle(p), source)).join("\n");
+  const central = vocabulary.terms.filter((t) => t.weight > 1 || t.kind !== "thing");
+  const fits = (plan: ScreenPlan, term: IdeaTerm) => {
+    const next = planTitle({ ...plan, extras: [...plan.extras, term] });
+    return next.length <= MAX_TITLE && names(withoutQuotedRuns(next, source), term);
+  };
+  // First each term on the screen drafted from its own clause, then on the nearest one with room.
+  for (const near of [true, false]) {
+    for (const term of central) {
+      if (names(said(), term)) continue;
+      const order = plans
+        .filter((p) => p.extras.length < MAX_EXTRAS && (!near || distance(p, term) === 0))
+        .sort((x, y) => distance(x, term) - distance(y, term));
+      for (const saying of sayings(term)) {
+        const home = order.find((p) => fits(p, saying));
+        if (home) {
+          home.extras.push(saying);
+          break;
+        }
+      }
+    }
+  }
+  return central.filter((t) => !names(said(), t));
+}
+
+/** A term as written, or its head word alone when the phrase is the client's words quoted. */
+function sayings(term: IdeaTerm): IdeaTerm[] {
+  const words = term.phrase.split(/[\s-]+/);
+  if (words.length < 2) return [term];
+  const head = words[words.length - 1]!;
+  return [term, { ...term, phrase: head, stems: [stemWord(head.toLowerCase())] }];
+}
+
+const distance = (plan: ScreenPlan, term: IdeaTerm) =>
+  term.clause < 0 || plan.clause < 0 ? 99 : Math.abs(plan.clause - term.clause);
+
+/** The feature screens, chosen and titled; also what the home screen's title should name. */
+function planScreens(brief: Brief): { plans: ScreenPlan[]; home: IdeaTerm[] } {
+  const vocabulary = ideaVocabulary(brief);
+  const plans = choosePlans(brief, vocabulary);
+  const left = glossTerms(plans, vocabulary, sourceOf(brief));
+  const source = sourceOf(brief);
+  const home: IdeaTerm[] = [];
+  for (const term of left) {
+    if (
+      home.length < MAX_EXTRAS &&
+      unquoted(planTitle({ actor: "", core: "Home", extras: [...home, term] }), source)
+    )
+      home.push(term);
+  }
+  return { plans, home };
+}
+
+export function screenFeatures(brief: Brief): Feature[] {
+  return planScreens(brief).plans.map((p) => p.feature);
 }
 
 export function draftWireframes(brief: Brief, market: Market, _prd: Prd, sector: SectorProfile): Wireframes {
-  const features = screenFeatures(brief);
+  const { plans, home } = planScreens(brief);
+  const features = plans.map((p) => p.feature);
+  const homeTitle = planTitle({ actor: "", core: "Home", extras: home });
   const skeleton = [
-    { id: "landing", title: "Home" },
-    ...features.map((f) => ({ id: f.id === "landing" ? "landing-feature" : f.id, title: screenTitle(f) })),
+    { id: "landing", title: homeTitle },
+    ...plans.map((p) => ({
+      id: p.feature.id === "landing" ? "landing-feature" : p.feature.id,
+      title: planTitle(p),
+    })),
   ];
   const audience = audienceOf(brief);
   const pricing =
@@ -279,7 +396,7 @@ export function draftWireframes(brief: Brief, market: Market, _prd: Prd, sector:
 
   const landing: Screen = {
     id: "landing",
-    title: "Home",
+    title: homeTitle,
     purpose: `Explain ${brief.productName} to ${audience} and lead them to the first key feature.`,
     regions: [
       nav(brief, skeleton),
@@ -338,7 +455,7 @@ export function draftWireframes(brief: Brief, market: Market, _prd: Prd, sector:
     const id = skeleton[i + 1]?.id ?? feature.id;
     screens.push({
       id,
-      title: screenTitle(feature),
+      title: skeleton[i + 1]?.title ?? feature.name,
       purpose: `${sentenceCase(feature.description)}`,
       featureId: feature.id,
       regions: [nav(brief, skeleton), ...featureRegions(feature, brief, sector), footer(brief, sector)],

@@ -75,7 +75,8 @@ const FILLER = new Set([
 ]);
 
 // Unit-like nouns that never name a product concept.
-const UNITS = /^(?:day|week|month|year|hour|minute|time|today|tomorrow|morning|evening)s?$/;
+const UNITS =
+  /^(?:day|week|month|year|hour|minute|time|today|tomorrow|morning|evening|night|afternoon|weekend|quarter|season)s?$/;
 
 const cache = new Map<string, Token[]>();
 
@@ -230,6 +231,51 @@ function repairTags(out: Token[]): void {
         if (end.pos === "VERB") retag(end, "NOUN");
         continue;
       }
+    }
+    // "Our marine charity posts beach clean-up events,", "A local newspaper moves behind a paywall:":
+    // a clause with no verb of its own, opened by a determiner and a singular noun, has its verb in
+    // the plural-looking word that follows.
+    if (
+      cur.pos === "NOUN" &&
+      plural(cur) &&
+      same(prev) &&
+      prev!.pos === "NOUN" &&
+      !plural(prev) &&
+      same(next) &&
+      ["ADP", "DET", "NOUN", "ADJ"].includes(next!.pos)
+    ) {
+      let k = i - 1;
+      while (k > 0 && out[k - 1]!.sentence === cur.sentence && ["ADJ", "NOUN"].includes(out[k - 1]!.pos)) k--;
+      const opener = out[k - 1];
+      const clauseStart = opener && opener.sentence === cur.sentence && ["DET", "PRON"].includes(opener.pos);
+      const before = opener ? out[k - 2] : undefined;
+      const atStart = !before || before.sentence !== cur.sentence || before.pos === "PUNCT";
+      let end = i + 1;
+      while (end < out.length && out[end]!.sentence === cur.sentence && out[end]!.pos !== "PUNCT") end++;
+      // Participles ("a metered paywall") modify; they are not the clause's verb.
+      const verbless = !out
+        .slice(k, end)
+        .some((t) => t !== cur && (t.pos === "AUX" || (t.pos === "VERB" && !/(?:ed|en|ing)$/.test(t.lower))));
+      if (clauseStart && atStart && verbless) {
+        retag(cur, "VERB");
+        continue;
+      }
+    }
+    // "and editors moderate comments": an adjective between a plural subject opening a clause and
+    // a plural object is the clause's verb.
+    if (
+      cur.pos === "ADJ" &&
+      base(cur) &&
+      same(prev) &&
+      prev!.pos === "NOUN" &&
+      plural(prev) &&
+      (!same(prev2) || prev2!.pos === "CCONJ" || prev2!.pos === "PUNCT") &&
+      same(next) &&
+      next!.pos === "NOUN" &&
+      plural(next)
+    ) {
+      retag(cur, "VERB");
+      continue;
     }
     // "a bot that answers questions", "people who love yoga": a -s or base-form "noun" right
     // after a relative pronoun is its verb.

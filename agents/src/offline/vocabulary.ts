@@ -1,0 +1,163 @@
+/**
+ * The idea's vocabulary as the screens and emails use it: the people, things, named systems and
+ * constraints the client wrote about, clause by clause, weighted by how central each is to the
+ * idea. Screens and emails name these in their own sentences instead of copying feature names, so
+ * what they say stays about the idea however the features are worded.
+ */
+import type { Brief } from "../schemas.ts";
+import {
+  type NounPhrase,
+  actions,
+  detectLanguage,
+  isContent,
+  keyConcepts,
+  lemmas,
+  nounPhrases,
+  stemWord,
+  stripMarkup,
+  withoutQuotedRuns,
+} from "../text/index.ts";
+import { namedConstraints } from "../quality/relevance.ts";
+import { isPeopleNoun } from "./idea.ts";
+
+export type TermKind = "actor" | "thing" | "system" | "offline";
+
+export interface IdeaTerm {
+  /** As a screen or an email says it: "cancelled slots", "Xero", "offline". */
+  phrase: string;
+  /** Stems of its content words, to tell whether a text already names it. */
+  stems: string[];
+  kind: TermKind;
+  /** Higher is more central to the idea. */
+  weight: number;
+  /** The clause of the idea it was read from; -1 for what the whole intake names. */
+  clause: number;
+}
+
+export interface IdeaClause {
+  text: string;
+  /** Lemmas of the clause's verbs and content words, to match a feature to where it came from. */
+  lemmas: Set<string>;
+}
+
+export interface Vocabulary {
+  terms: IdeaTerm[];
+  clauses: IdeaClause[];
+  english: boolean;
+}
+
+const MAX_PHRASE_WORDS = 3;
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+function stemsOfPhrase(phrase: string): string[] {
+  return [...new Set(lemmas(phrase).map((l) => stemWord(l)))];
+}
+
+/** A noun phrase as a short term: at most three words, ending in its head noun. */
+function termPhrase(p: NounPhrase): string | undefined {
+  const tokens = p.tokens.slice(-MAX_PHRASE_WORDS);
+  while (tokens.length > 1 && !isContent(tokens[0]!)) tokens.shift();
+  const text = tokens
+    .map((t, i) => (i === 0 ? t.value : `${t.pre.length ? " " : ""}${t.value}`))
+    .join("")
+    .trim();
+  if (!text || !/\p{L}{2,}/u.test(text)) return undefined;
+  return tokens.some((t) => t.pos === "PROPN" && /\p{Lu}/u.test(t.value)) ? text : text.toLowerCase();
+}
+
+/** Clauses of the idea: sentences cut at semicolons, colons and commas. */
+function clausesOf(idea: string): string[] {
+  return stripMarkup(idea)
+    .split(/(?<=[.!?;:])\s+|,\s+|\n+/)
+    .map((c) => c.replace(/[.!?;:,]+$/, "").trim())
+    .filter((c) => /\p{L}{2,}/u.test(c));
+}
+
+/** The vocabulary of the brief's idea, most central terms first. */
+export function ideaVocabulary(brief: Pick<Brief, "idea" | "goals" | "constraints">): Vocabulary {
+  const idea = stripMarkup(brief.idea);
+  const english = detectLanguage(idea).code === "en";
+  const ranked = keyConcepts(idea, 16);
+  const rank = new Map<string, number>();
+  ranked.forEach((c, i) => rank.set(stemWord(c.lemma), ranked.length - i));
+  const terms: IdeaTerm[] = [];
+  const add = (term: IdeaTerm) => {
+    if (!term.stems.length) return;
+    const same = terms.find((t) => t.stems.join(" ") === term.stems.join(" "));
+    if (same) {
+      same.weight = Math.max(same.weight, term.weight);
+      return;
+    }
+    terms.push(term);
+  };
+  const clauses: IdeaClause[] = [];
+  if (english) {
+    clausesOf(idea).forEach((text, clause) => {
+      const own = new Set(lemmas(text));
+      for (const a of actions(text, 6)) own.add(a.verb);
+      clauses.push({ text, lemmas: own });
+      for (const p of nounPhrases(text)) {
+        const phrase = termPhrase(p);
+        if (!phrase) continue;
+        const stems = stemsOfPhrase(phrase);
+        const weight = Math.max(1, ...stems.map((s) => rank.get(s) ?? 0));
+        add({ phrase, stems, kind: isPeopleNoun(p.head) ? "actor" : "thing", weight, clause });
+      }
+    });
+  } else {
+    // The tagger reads English only: the client's own content words are the terms, as written.
+    // German capitalises its nouns, so there a lower-case word is a verb or an adjective.
+    const german = detectLanguage(idea).code === "de";
+    clauses.push({ text: idea, lemmas: new Set(ranked.map((c) => c.lemma)) });
+    ranked.forEach((c, i) => {
+      const written = idea.match(new RegExp(`(?<![\\p{L}])${escapeRe(c.phrase)}(?![\\p{L}])`, "iu"))?.[0];
+      if (!written || (german && !/^\p{Lu}/u.test(written))) return;
+      add({
+        phrase: written,
+        stems: [stemWord(c.lemma)],
+        kind: "thing",
+        weight: ranked.length - i,
+        clause: 0,
+      });
+    });
+  }
+  const top = Math.max(1, ...terms.map((t) => t.weight));
+  for (const name of brief.constraints.integrations ?? []) {
+    if (name.split(/\s+/).length > MAX_PHRASE_WORDS) continue;
+    const clause = clauses.findIndex((c) => c.text.toLowerCase().includes(name.toLowerCase()));
+    add({ phrase: name, stems: stemsOfPhrase(name), kind: "system", weight: top, clause });
+  }
+  const offline = namedConstraints({ idea: brief.idea, goals: brief.goals.join("\n") }).some(
+    (c) => c.kind === "offline",
+  );
+  if (offline) {
+    const clause = clauses.findIndex((c) => /offline|signal|reception|connect/i.test(c.text));
+    add({ phrase: "offline", stems: ["offlin"], kind: "offline", weight: top, clause });
+  }
+  terms.sort((a, b) => b.weight - a.weight);
+  return { terms, clauses, english };
+}
+
+/** Whether `text` names the term: every content word of it, by stem. */
+export function names(text: string, term: IdeaTerm): boolean {
+  const have = new Set(lemmas(text).map((l) => stemWord(l)));
+  for (const w of text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) have.add(stemWord(w));
+  return term.stems.every((s) => have.has(s));
+}
+
+/** Whether `text` says something of its own: no word lost to a run quoted from `source`. */
+export function unquoted(text: string, source: string): boolean {
+  return withoutQuotedRuns(text, source).replace(/\W+/g, "") === text.replace(/\W+/g, "");
+}
+
+/** The clause of the idea a text comes from: the one sharing most of its lemmas. */
+export function clauseOf(vocabulary: Vocabulary, text: string): number {
+  const own = lemmas(text);
+  let best = -1;
+  let score = 0;
+  vocabulary.clauses.forEach((c, i) => {
+    const s = own.filter((l) => c.lemmas.has(l)).length;
+    if (s > score) [best, score] = [i, s];
+  });
+  return best;
+}
