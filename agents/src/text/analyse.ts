@@ -334,6 +334,21 @@ function repairTags(out: Token[]): void {
       if (modifies && next.pos === "VERB") retag(next, "NOUN");
       continue;
     }
+    // "flagged to the team lead, and": a base-form "verb" that ends a determiner's noun phrase, with
+    // nothing after it but punctuation, a conjunction or the sentence's end, is the phrase's head.
+    if (
+      cur.pos === "VERB" &&
+      base(cur) &&
+      same(prev) &&
+      prev!.pos === "NOUN" &&
+      !plural(prev) &&
+      same(prev2) &&
+      prev2!.pos === "DET" &&
+      (!same(next) || next!.pos === "PUNCT" || next!.pos === "CCONJ")
+    ) {
+      retag(cur, "NOUN");
+      continue;
+    }
     // "the vet drafts notes": determiner, singular noun, then a plural "noun" before more nouns.
     if (
       cur.pos === "NOUN" &&

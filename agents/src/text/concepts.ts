@@ -131,7 +131,9 @@ export function actions(text: string, limit = 8): Action[] {
       j < tokens.length &&
       j - i <= 4 &&
       tokens[j]!.sentence === v.sentence &&
-      (["DET", "PRON", "PART", "ADV"].includes(tokens[j]!.pos) || (tokens[j]!.pos === "ADP" && j === i + 1))
+      // "get five free articles": a count before the object is no object of its own.
+      (["DET", "PRON", "PART", "ADV", "NUM"].includes(tokens[j]!.pos) ||
+        (tokens[j]!.pos === "ADP" && j === i + 1))
     )
       j++;
     let object: NounPhrase | undefined;
@@ -175,7 +177,25 @@ export function actions(text: string, limit = 8): Action[] {
     let b = i - 1;
     while (b >= 0 && tokens[b]!.sentence === v.sentence && ["AUX", "PART", "ADV"].includes(tokens[b]!.pos))
       b--;
-    const subject = b >= 0 ? phrases.find((ph) => ph.tokens[ph.tokens.length - 1] === tokens[b]) : undefined;
+    let subject = b >= 0 ? phrases.find((ph) => ph.tokens[ph.tokens.length - 1] === tokens[b]) : undefined;
+    // "blockers are flagged to the team lead": in a passive the phrase before the verb is what is
+    // acted on, and the doer, if named, follows "by".
+    const passive =
+      subject !== undefined &&
+      /(?:ed|en|wn|ne|t)$/.test(v.lower) &&
+      v.lower !== v.lemma &&
+      tokens.slice(b + 1, i).some((t) => /^(?:is|are|was|were|be|been|being|get|gets|got)$/.test(t.lower));
+    if (passive && subject) {
+      const after = tokens[i + 1];
+      const found = object;
+      object = subject;
+      complement =
+        found && after && after.pos === "ADP" && after.sentence === v.sentence
+          ? { preposition: after.lower, phrase: found }
+          : complement;
+      const by = [complement, ...more].find((m) => m?.preposition === "by");
+      subject = by?.phrase;
+    }
     const lastPhrase = more.length ? more[more.length - 1]!.phrase : complement?.phrase;
     const last = lastPhrase
       ? lastPhrase.tokens[lastPhrase.tokens.length - 1]!
@@ -203,7 +223,8 @@ export function actions(text: string, limit = 8): Action[] {
       if (k - endAt <= 7 && k > endAt + 2) endAt = k - 1;
     }
     const span = tokens.slice(i + 1, endAt + 1).filter((t) => !POSSESSIVE.test(t.lower));
-    const phrase = [v.lemma, ...span.map((t) => `${t.pre.length ? " " : ""}${t.value}`)]
+    const acted = passive && object ? [` ${object.text}`] : [];
+    const phrase = [v.lemma, ...acted, ...span.map((t) => `${t.pre.length ? " " : ""}${t.value}`)]
       .join("")
       .replace(/[.,;:!?]+$/, "")
       .replace(/ {2,}/g, " ")
