@@ -173,7 +173,7 @@ function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: stri
     // "The front desk sees …, offers … and confirms …": coordinated verbs share the subject.
     const who = named
       ? (reading.audiences.find((p) => p.toLowerCase().endsWith(named)) ?? named)
-      : lastWho?.sentence === a.sentence
+      : lastWho?.sentence === a.sentence && !a.passive
         ? lastWho.who
         : actor;
     lastWho = { sentence: a.sentence, who };

@@ -225,7 +225,9 @@ function repairTags(out: Token[]): void {
         end.sentence === cur.sentence &&
         (end.pos === "NOUN" || end.pos === "VERB") &&
         /[^s]s$/.test(end.lower) &&
-        k > i
+        k > i &&
+        // ", agency temps claim them": a verb acting on a pronoun follows, so the plural is a subject.
+        !(out[k + 1]?.sentence === cur.sentence && /^(?:them|it)$/.test(out[k + 2]?.lower ?? ""))
       ) {
         retag(cur, "VERB");
         if (end.pos === "VERB") retag(end, "NOUN");

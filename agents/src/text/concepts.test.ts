@@ -79,6 +79,21 @@ describe("actions", () => {
     expect(review).toMatchObject({ object: { head: "contract" }, subject: { head: "paralegal" } });
   });
 
+  it("when a verb acts on 'them', then the object is the previous action's and the plural before it is the subject", () => {
+    const claim = actions("Managers post open shifts, agency temps claim them from their phone.").find(
+      (a) => a.verb === "claim",
+    );
+    expect(claim).toMatchObject({ object: { text: "open shifts" }, subject: { head: "temp" } });
+    expect(claim?.phrase).toMatch(/^claim open shifts from/);
+  });
+
+  it("when a participle follows the passive's subject, then it stays with the object", () => {
+    const approve = actions("Shifts are posted, and the hours worked are approved for payroll.").find(
+      (a) => a.verb === "approve",
+    );
+    expect(approve).toMatchObject({ passive: true, phrase: "approve hours worked for payroll" });
+  });
+
   it("when a count stands before the object, then the object is still read", () => {
     const get = actions("Readers get five free articles a month.").find((a) => a.verb === "get");
     expect(get?.object?.text).toBe("free articles");

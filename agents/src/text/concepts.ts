@@ -33,6 +33,8 @@ export interface Action {
   complement?: { preposition: string; phrase: NounPhrase };
   /** Further prepositional phrases chained after it: "on the waitlist", "by text message". */
   more?: { preposition: string; phrase: NounPhrase }[];
+  /** Set for a passive clause ("blockers are flagged"): the doer is `subject` only when "by" names it. */
+  passive?: true;
   /** Who does it, when the sentence says: "the front desk" in "the front desk confirms offers". */
   subject?: NounPhrase;
   /** "fill cancelled slots from a waitlist": verb lemma, object and complement. */
@@ -148,9 +150,16 @@ export function actions(text: string, limit = 8): Action[] {
         break;
       }
     }
+    // "post open shifts, temps claim them from their phone": "them" is the last action's object.
+    const pronoun = tokens[i + 1];
+    const previous = out[out.length - 1];
+    const antecedent =
+      !object && pronoun && /^(?:them|it)$/.test(pronoun.lower) && previous?.sentence === v.sentence
+        ? previous.object
+        : undefined;
     let complement: Action["complement"];
-    if (object) {
-      const after = tokens.indexOf(object.tokens[object.tokens.length - 1]!) + 1;
+    if (object || antecedent) {
+      const after = antecedent ? i + 2 : tokens.indexOf(object!.tokens[object!.tokens.length - 1]!) + 1;
       const prep = tokens[after];
       if (prep && prep.pos === "ADP" && prep.sentence === v.sentence) {
         let k = after + 1;
@@ -178,6 +187,10 @@ export function actions(text: string, limit = 8): Action[] {
     while (b >= 0 && tokens[b]!.sentence === v.sentence && ["AUX", "PART", "ADV"].includes(tokens[b]!.pos))
       b--;
     let subject = b >= 0 ? phrases.find((ph) => ph.tokens[ph.tokens.length - 1] === tokens[b]) : undefined;
+    // "the hours worked are approved": a participle after the subject's noun belongs to it.
+    const trailing =
+      !subject && b > 0 && tokens[b]!.pos === "VERB" && /ed$/.test(tokens[b]!.lower) ? tokens[b] : undefined;
+    if (trailing) subject = phrases.find((ph) => ph.tokens[ph.tokens.length - 1] === tokens[b - 1]);
     // "blockers are flagged to the team lead": in a passive the phrase before the verb is what is
     // acted on, and the doer, if named, follows "by".
     const passive =
@@ -199,9 +212,12 @@ export function actions(text: string, limit = 8): Action[] {
     const lastPhrase = more.length ? more[more.length - 1]!.phrase : complement?.phrase;
     const last = lastPhrase
       ? lastPhrase.tokens[lastPhrase.tokens.length - 1]!
-      : object
-        ? object.tokens[object.tokens.length - 1]!
-        : v;
+      : antecedent
+        ? pronoun!
+        : object
+          ? object.tokens[object.tokens.length - 1]!
+          : v;
+    if (antecedent) object = antecedent;
     // "get alerts when a hive swarms": a short condition after the object belongs to the action.
     let endAt = tokens.indexOf(last);
     const cue = tokens[endAt + 1];
@@ -223,8 +239,9 @@ export function actions(text: string, limit = 8): Action[] {
       if (k - endAt <= 7 && k > endAt + 2) endAt = k - 1;
     }
     const span = tokens.slice(i + 1, endAt + 1).filter((t) => !POSSESSIVE.test(t.lower));
-    const acted = passive && object ? [` ${object.text}`] : [];
-    const phrase = [v.lemma, ...acted, ...span.map((t) => `${t.pre.length ? " " : ""}${t.value}`)]
+    const acted = passive && object ? [` ${object.text}${trailing ? ` ${trailing.value}` : ""}`] : [];
+    const written = (t: Token) => (antecedent && t === pronoun ? antecedent.text : t.value);
+    const phrase = [v.lemma, ...acted, ...span.map((t) => `${t.pre.length ? " " : ""}${written(t)}`)]
       .join("")
       .replace(/[.,;:!?]+$/, "")
       .replace(/ {2,}/g, " ")
@@ -247,6 +264,7 @@ export function actions(text: string, limit = 8): Action[] {
       ...(complement ? { complement } : {}),
       ...(more.length ? { more } : {}),
       ...(subject ? { subject } : {}),
+      ...(passive ? { passive: true as const } : {}),
       text: textOut,
       phrase: /[\p{Lu}]/u.test(phrase.slice(1)) ? phrase : phrase.toLowerCase(),
       sentence: v.sentence,
