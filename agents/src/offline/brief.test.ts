@@ -15,6 +15,18 @@ describe("draftBrief", () => {
     expect(brief.keyFeatures.filter((f) => f.source === "idea").length).toBeGreaterThanOrEqual(3);
   });
 
+  it("when people in the idea only act with no object, then no invitation feature is drafted for them", () => {
+    const brief = draftBrief(
+      anIntake({
+        idea: "A local newspaper moves behind a metered paywall: readers get five free articles a month, subscribers can comment, and editors moderate comments before they appear.",
+      }),
+      requireSector("media"),
+    );
+    const names = brief.keyFeatures.map((f) => f.name.toLowerCase());
+    expect(names.some((n) => n.startsWith("invite"))).toBe(false);
+    expect(names.some((n) => n.includes("free articles"))).toBe(true);
+  });
+
   it("when the idea names its audience, then the audience leads the target users", () => {
     const brief = draftBrief(anIntake(), requireSector("ecommerce"));
     expect(brief.targetUsers[0]).toMatchObject({ name: "Busy dog owners", source: "idea" });

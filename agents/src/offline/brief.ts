@@ -8,6 +8,7 @@ import type { Brief, Feature } from "../schemas.ts";
 import {
   type Action,
   type NounPhrase,
+  actions as actionsOf,
   analyse,
   joinList,
   nounPhrases,
@@ -172,7 +173,7 @@ function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: stri
     // "The front desk sees …, offers … and confirms …": coordinated verbs share the subject.
     const who = named
       ? (reading.audiences.find((p) => p.toLowerCase().endsWith(named)) ?? named)
-      : lastWho?.sentence === a.sentence
+      : lastWho?.sentence === a.sentence && !a.passive
         ? lastWho.who
         : actor;
     lastWho = { sentence: a.sentence, who };
@@ -246,6 +247,21 @@ function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: stri
     if (head.pos !== "NOUN" || np.tokens.slice(0, -1).some((t) => t.pos === "NOUN" && isPlural(t))) continue;
     if (isPeopleNoun(np.head)) {
       const people = isPlural(head) ? np.text : pluralOf(np.text);
+      // "subscribers can comment": what the idea says these people do, even with no object, is
+      // their feature; an invitation is only the fallback when the idea gives them no verb.
+      const own = actionsOf(reading.text, 16).find(
+        (a) => !a.object && a.subject?.head === np.head && a.phrase.split(/\s+/).length <= 6,
+      );
+      if (own) {
+        add(sentenceCase(own.phrase), {
+          action: own.phrase,
+          description: `${sentenceCase(people)} can ${own.phrase}.`,
+          screen: screenFor(own.verb),
+          source: "idea",
+          keywords: [np.head, own.verb],
+        });
+        continue;
+      }
       add(`Invite ${people}`, {
         action: `invite ${people}`,
         description: `${sentenceCase(actor)} can invite ${people} and give them their own view.`,

@@ -225,7 +225,9 @@ function repairTags(out: Token[]): void {
         end.sentence === cur.sentence &&
         (end.pos === "NOUN" || end.pos === "VERB") &&
         /[^s]s$/.test(end.lower) &&
-        k > i
+        k > i &&
+        // ", agency temps claim them": a verb acting on a pronoun follows, so the plural is a subject.
+        !(out[k + 1]?.sentence === cur.sentence && /^(?:them|it)$/.test(out[k + 2]?.lower ?? ""))
       ) {
         retag(cur, "VERB");
         if (end.pos === "VERB") retag(end, "NOUN");
@@ -332,6 +334,21 @@ function repairTags(out: Token[]): void {
       const modifies = next !== undefined && same(next) && (next.pos === "NOUN" || next.pos === "VERB");
       retag(cur, modifies ? "ADJ" : "NOUN");
       if (modifies && next.pos === "VERB") retag(next, "NOUN");
+      continue;
+    }
+    // "flagged to the team lead, and": a base-form "verb" that ends a determiner's noun phrase, with
+    // nothing after it but punctuation, a conjunction or the sentence's end, is the phrase's head.
+    if (
+      cur.pos === "VERB" &&
+      base(cur) &&
+      same(prev) &&
+      prev!.pos === "NOUN" &&
+      !plural(prev) &&
+      same(prev2) &&
+      prev2!.pos === "DET" &&
+      (!same(next) || next!.pos === "PUNCT" || next!.pos === "CCONJ")
+    ) {
+      retag(cur, "NOUN");
       continue;
     }
     // "the vet drafts notes": determiner, singular noun, then a plural "noun" before more nouns.

@@ -69,6 +69,36 @@ describe("actions", () => {
     expect(verbs).not.toContain("offer");
   });
 
+  it("when the clause is passive, then what is acted on is the object and the doer comes from 'by'", () => {
+    const flag = actions(
+      "Each person posts an update, blockers are flagged to the team lead, and so on.",
+    ).find((a) => a.verb === "flag");
+    expect(flag).toMatchObject({ phrase: "flag blockers to the team lead", object: { head: "blocker" } });
+    expect(flag?.subject).toBeUndefined();
+    const review = actions("Contracts are reviewed by paralegals.").find((a) => a.verb === "review");
+    expect(review).toMatchObject({ object: { head: "contract" }, subject: { head: "paralegal" } });
+  });
+
+  it("when a verb acts on 'them', then the object is the previous action's and the plural before it is the subject", () => {
+    const claim = actions("Managers post open shifts, agency temps claim them from their phone.").find(
+      (a) => a.verb === "claim",
+    );
+    expect(claim).toMatchObject({ object: { text: "open shifts" }, subject: { head: "temp" } });
+    expect(claim?.phrase).toMatch(/^claim open shifts from/);
+  });
+
+  it("when a participle follows the passive's subject, then it stays with the object", () => {
+    const approve = actions("Shifts are posted, and the hours worked are approved for payroll.").find(
+      (a) => a.verb === "approve",
+    );
+    expect(approve).toMatchObject({ passive: true, phrase: "approve hours worked for payroll" });
+  });
+
+  it("when a count stands before the object, then the object is still read", () => {
+    const get = actions("Readers get five free articles a month.").find((a) => a.verb === "get");
+    expect(get?.object?.text).toBe("free articles");
+  });
+
   it("when a sentence has no verb, then no action is invented", () => {
     expect(actions("A calm blue place.")).toEqual([]);
   });

@@ -33,6 +33,8 @@ export interface Action {
   complement?: { preposition: string; phrase: NounPhrase };
   /** Further prepositional phrases chained after it: "on the waitlist", "by text message". */
   more?: { preposition: string; phrase: NounPhrase }[];
+  /** Set for a passive clause ("blockers are flagged"): the doer is `subject` only when "by" names it. */
+  passive?: true;
   /** Who does it, when the sentence says: "the front desk" in "the front desk confirms offers". */
   subject?: NounPhrase;
   /** "fill cancelled slots from a waitlist": verb lemma, object and complement. */
@@ -131,7 +133,9 @@ export function actions(text: string, limit = 8): Action[] {
       j < tokens.length &&
       j - i <= 4 &&
       tokens[j]!.sentence === v.sentence &&
-      (["DET", "PRON", "PART", "ADV"].includes(tokens[j]!.pos) || (tokens[j]!.pos === "ADP" && j === i + 1))
+      // "get five free articles": a count before the object is no object of its own.
+      (["DET", "PRON", "PART", "ADV", "NUM"].includes(tokens[j]!.pos) ||
+        (tokens[j]!.pos === "ADP" && j === i + 1))
     )
       j++;
     let object: NounPhrase | undefined;
@@ -146,9 +150,16 @@ export function actions(text: string, limit = 8): Action[] {
         break;
       }
     }
+    // "post open shifts, temps claim them from their phone": "them" is the last action's object.
+    const pronoun = tokens[i + 1];
+    const previous = out[out.length - 1];
+    const antecedent =
+      !object && pronoun && /^(?:them|it)$/.test(pronoun.lower) && previous?.sentence === v.sentence
+        ? previous.object
+        : undefined;
     let complement: Action["complement"];
-    if (object) {
-      const after = tokens.indexOf(object.tokens[object.tokens.length - 1]!) + 1;
+    if (object || antecedent) {
+      const after = antecedent ? i + 2 : tokens.indexOf(object!.tokens[object!.tokens.length - 1]!) + 1;
       const prep = tokens[after];
       if (prep && prep.pos === "ADP" && prep.sentence === v.sentence) {
         let k = after + 1;
@@ -175,13 +186,38 @@ export function actions(text: string, limit = 8): Action[] {
     let b = i - 1;
     while (b >= 0 && tokens[b]!.sentence === v.sentence && ["AUX", "PART", "ADV"].includes(tokens[b]!.pos))
       b--;
-    const subject = b >= 0 ? phrases.find((ph) => ph.tokens[ph.tokens.length - 1] === tokens[b]) : undefined;
+    let subject = b >= 0 ? phrases.find((ph) => ph.tokens[ph.tokens.length - 1] === tokens[b]) : undefined;
+    // "the hours worked are approved": a participle after the subject's noun belongs to it.
+    const trailing =
+      !subject && b > 0 && tokens[b]!.pos === "VERB" && /ed$/.test(tokens[b]!.lower) ? tokens[b] : undefined;
+    if (trailing) subject = phrases.find((ph) => ph.tokens[ph.tokens.length - 1] === tokens[b - 1]);
+    // "blockers are flagged to the team lead": in a passive the phrase before the verb is what is
+    // acted on, and the doer, if named, follows "by".
+    const passive =
+      subject !== undefined &&
+      /(?:ed|en|wn|ne|t)$/.test(v.lower) &&
+      v.lower !== v.lemma &&
+      tokens.slice(b + 1, i).some((t) => /^(?:is|are|was|were|be|been|being|get|gets|got)$/.test(t.lower));
+    if (passive && subject) {
+      const after = tokens[i + 1];
+      const found = object;
+      object = subject;
+      complement =
+        found && after && after.pos === "ADP" && after.sentence === v.sentence
+          ? { preposition: after.lower, phrase: found }
+          : complement;
+      const by = [complement, ...more].find((m) => m?.preposition === "by");
+      subject = by?.phrase;
+    }
     const lastPhrase = more.length ? more[more.length - 1]!.phrase : complement?.phrase;
     const last = lastPhrase
       ? lastPhrase.tokens[lastPhrase.tokens.length - 1]!
-      : object
-        ? object.tokens[object.tokens.length - 1]!
-        : v;
+      : antecedent
+        ? pronoun!
+        : object
+          ? object.tokens[object.tokens.length - 1]!
+          : v;
+    if (antecedent) object = antecedent;
     // "get alerts when a hive swarms": a short condition after the object belongs to the action.
     let endAt = tokens.indexOf(last);
     const cue = tokens[endAt + 1];
@@ -203,7 +239,9 @@ export function actions(text: string, limit = 8): Action[] {
       if (k - endAt <= 7 && k > endAt + 2) endAt = k - 1;
     }
     const span = tokens.slice(i + 1, endAt + 1).filter((t) => !POSSESSIVE.test(t.lower));
-    const phrase = [v.lemma, ...span.map((t) => `${t.pre.length ? " " : ""}${t.value}`)]
+    const acted = passive && object ? [` ${object.text}${trailing ? ` ${trailing.value}` : ""}`] : [];
+    const written = (t: Token) => (antecedent && t === pronoun ? antecedent.text : t.value);
+    const phrase = [v.lemma, ...acted, ...span.map((t) => `${t.pre.length ? " " : ""}${written(t)}`)]
       .join("")
       .replace(/[.,;:!?]+$/, "")
       .replace(/ {2,}/g, " ")
@@ -226,6 +264,7 @@ export function actions(text: string, limit = 8): Action[] {
       ...(complement ? { complement } : {}),
       ...(more.length ? { more } : {}),
       ...(subject ? { subject } : {}),
+      ...(passive ? { passive: true as const } : {}),
       text: textOut,
       phrase: /[\p{Lu}]/u.test(phrase.slice(1)) ? phrase : phrase.toLowerCase(),
       sentence: v.sentence,

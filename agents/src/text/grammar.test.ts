@@ -33,4 +33,9 @@ describe("grammarFindings", () => {
   ])("when the sentence is %j, then nothing is flagged", (sentence) => {
     expect(grammarFindings(sentence)).toEqual([]);
   });
+
+  it("when a known name that the tagger splits (7shifts) is the subject, then its number is not judged", () => {
+    expect(grammarFindings("7shifts is the closest reference (score 5).", [], ["7shifts"])).toEqual([]);
+    expect(rules("Shifts is the closest reference.")).toContain("agreement");
+  });
 });

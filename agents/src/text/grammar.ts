@@ -55,7 +55,15 @@ export function grammarFindings(
     const onlyNouns = subject.every((t) => ["DET", "ADJ", "NOUN", "PROPN", "CCONJ", "NUM"].includes(t.pos));
     // Names ("Mews", "Wise") say nothing about number; a capitalised first word that is a common
     // noun ("Tenant have") is checked as the noun it is.
-    const isName = head !== undefined && names.some((n) => n.toLowerCase().split(/\s+/).includes(head.lower));
+    // The tagger splits a name such as "7shifts" into "7" and "shifts", so a head counts as a name
+    // when a name in the sentence holds it.
+    const lowerSentence = sentence.toLowerCase();
+    const isName =
+      head !== undefined &&
+      names.some((n) => {
+        const name = n.toLowerCase();
+        return name.split(/\s+/).some((w) => w.includes(head.lower)) && lowerSentence.includes(name);
+      });
     const common =
       head !== undefined &&
       (head.pos === "NOUN" || (head.pos === "PROPN" && analyse(`the ${head.lower} is`)[1]?.pos === "NOUN"));
