@@ -33,7 +33,7 @@ import path from "node:path";
 import pg from "pg";
 import type { LoadResult, LoadSpec } from "./bench-load.ts";
 import { buildOrchestrator, IMAGE_ENV, ORCHESTRATOR_DIST, PORTAL_SERVER } from "./bench-production.ts";
-import { rssMiB, Supervisor, type Supervised } from "./bench-supervisor.ts";
+import { groupRssMiB, Supervisor, type Supervised } from "./bench-supervisor.ts";
 import { ensureBuilt } from "../services/frontend/start.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -161,7 +161,10 @@ async function load(spec: Omit<LoadSpec, "connections" | "durationSeconds"> & Pa
   return result;
 }
 
-/** Highest resident memory of each process while `during` runs, sampled every 250 ms. */
+/**
+ * Highest resident memory of each process while `during` runs, sampled every 250 ms: the process
+ * with the processes it started (the worker's esbuild service), as its container would count it.
+ */
 async function peakRss<T>(
   processes: Record<string, Supervised>,
   during: () => Promise<T>,
@@ -169,7 +172,7 @@ async function peakRss<T>(
   const peak: Record<string, number> = {};
   const sample = () => {
     for (const [name, p] of Object.entries(processes)) {
-      const mib = rssMiB(p.pid);
+      const mib = groupRssMiB(p.pid);
       if (mib !== undefined) peak[name] = Math.max(peak[name] ?? 0, mib);
     }
   };
