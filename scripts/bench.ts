@@ -32,7 +32,7 @@ import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import type { LoadResult, LoadSpec } from "./bench-load.ts";
-import { buildOrchestrator, IMAGE_ENV, ORCHESTRATOR_DIST, PORTAL_SERVER } from "./bench-production.ts";
+import { buildOrchestrator, ORCHESTRATOR_DIST, PORTAL_SERVER, productionEnv } from "./bench-production.ts";
 import { groupRssMiB, Supervisor, type Supervised } from "./bench-supervisor.ts";
 import { ensureBuilt } from "../services/frontend/start.ts";
 
@@ -374,11 +374,12 @@ async function phaseC(results: Record<string, unknown>) {
   if (split) {
     // Production's layout and code: the images' entry points from the Dockerfile's bundle.
     buildOrchestrator();
-    const env = { ...envC, ...IMAGE_ENV, AGENCY_ALLOW_EMBEDDED: "true", API_HOST: "127.0.0.1" };
+    // Each process with its image's ENV and its container's memory settings (productionEnv).
+    const env = { ...envC, AGENCY_ALLOW_EMBEDDED: "true", API_HOST: "127.0.0.1" };
     const apiPort = await freePort();
     api = `http://127.0.0.1:${apiPort}`;
     processes.api = supervisor.start("api", process.execPath, [path.join(ORCHESTRATOR_DIST, "server.js")], {
-      env: { ...env, API_PORT: String(apiPort) },
+      env: { ...env, ...productionEnv("api"), API_PORT: String(apiPort) },
       stdio: ["ignore", "ignore", "inherit"],
     });
     await waitForHttp(`${api}/health`);
@@ -388,7 +389,7 @@ async function phaseC(results: Record<string, unknown>) {
       process.execPath,
       [path.join(ORCHESTRATOR_DIST, "worker.js")],
       {
-        env: { ...env, WORKER_METRICS_PORT: String(metricsPort) },
+        env: { ...env, ...productionEnv("worker"), WORKER_METRICS_PORT: String(metricsPort) },
         stdio: ["ignore", "ignore", "inherit"],
       },
     );
@@ -401,6 +402,7 @@ async function phaseC(results: Record<string, unknown>) {
       cwd: path.dirname(PORTAL_SERVER),
       env: {
         ...env,
+        ...productionEnv("portal"),
         HOST: "127.0.0.1",
         PORT: String(portalPort),
         ORIGIN: portal,
