@@ -15,7 +15,7 @@
  *  B. the API alone (production's layout, the worker elsewhere): POST /v1/intake under load.
  *  C. throughput and memory: a batch of intakes through the pipeline (offline model, MP4 off),
  *     projects per minute, with the portal and the API under load meanwhile, and the resident
- *     memory of each process. With REDIS_URL (a shared queue) production's layout and code: API,
+ *     memory of each process (with its children, as its container counts them). With REDIS_URL (a shared queue) production's layout and code: API,
  *     worker and portal as separate processes running what the images run (the orchestrator
  *     bundled by its Dockerfile's esbuild command, the portal's built server.js; see
  *     scripts/bench-production.ts). Without it `npm start`'s: the local process and the portal.
@@ -452,7 +452,15 @@ async function phaseC(results: Record<string, unknown>) {
     portal_under_load: throughput.portalLoad,
     api_under_load: throughput.apiLoad,
   };
+  // Each process with the processes it started (the worker's esbuild service), peak under load.
   results.rss_mib = { ...rss, app_tier_total: Object.values(rss).reduce((s, v) => s + v, 0) };
+  if (split) {
+    const memory = (kind: "api" | "worker" | "portal") => {
+      const { NODE_OPTIONS, MALLOC_ARENA_MAX } = productionEnv(kind);
+      return { NODE_OPTIONS, ...(MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX } : {}) };
+    };
+    results.memory_settings = { api: memory("api"), worker: memory("worker"), portal: memory("portal") };
+  }
   for (const p of Object.values(processes)) await supervisor.stop(p);
 }
 
