@@ -43,6 +43,15 @@ describe("scripts/bench-production", () => {
         entry,
       ).toEqual([]);
     }
+    // Nor does any process load the SDK of a store or a platform before its adapter is chosen.
+    for (const entry of ["server.js", "worker.js", "run-thread.js"]) {
+      expect(
+        [...startupPackages(entry)].filter((p) =>
+          /^@aws-sdk\/|^@supabase\/|^twitter-api-v2$|^@googleapis\//.test(p),
+        ),
+        entry,
+      ).toEqual([]);
+    }
   }, 60_000);
 
   it("when the bench starts the API, the worker and the portal, then each has its image's ENV and its compose container's memory settings", () => {
