@@ -150,25 +150,14 @@ export function intakeAdmission(rateLimits: RateLimits, limits: IntakeLimits): A
     const release = async () => {
       await Promise.all(taken.map((c) => c.limit.giveBack(c.key)));
     };
-    // The per-address checks at once (one round trip with Redis's auto-pipelining, parallel
-    // connections with Postgres), then the ceiling alone, so it counts only what they let through.
-    // A refusal gives back what the others took; when several refuse, the first in order (client
-    // before mailbox, hour before day) is the one the client is told.
-    const stages = [checks.slice(0, -1), checks.slice(-1)];
-    for (const stage of stages) {
-      const results = await Promise.allSettled(stage.map((check) => check.limit.take(check.key)));
-      let refusal: HttpError | undefined;
-      let failure: { reason: unknown } | undefined;
-      results.forEach((result, i) => {
-        if (result.status === "rejected") failure ??= { reason: result.reason };
-        else if (result.value.ok) taken.push(stage[i]!);
-        else refusal ??= stage[i]!.refuse(result.value.retryAfterSeconds);
-      });
-      if (failure || refusal) {
+    for (const check of checks) {
+      const result = await check.limit.take(check.key);
+      if (!result.ok) {
         // A refused intake costs the other counters nothing, so the ceiling counts only accepted ones.
         await release();
-        throw failure ? failure.reason : refusal;
+        throw check.refuse(result.retryAfterSeconds);
       }
+      taken.push(check);
     }
     return { release };
   };

@@ -36,12 +36,7 @@ export function createRateLimits(options: {
   namespace: string;
 }): RateLimits {
   const redis = options.redisUrl
-    ? // Auto-pipelining: the checks an intake takes at once leave in one write, one round trip.
-      new Redis(options.redisUrl, {
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 1,
-        enableAutoPipelining: true,
-      })
+    ? new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
     : undefined;
   // ioredis reconnects by itself; while it is down the Postgres store counts instead.
   redis?.on("error", () => {});
