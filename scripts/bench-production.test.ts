@@ -7,7 +7,7 @@ import {
   buildOrchestrator,
   dockerfileEsbuildCommand,
   ORCHESTRATOR_DIST,
-  productionEnv,
+  containerEnv,
   startupPackages,
 } from "./bench-production.ts";
 
@@ -60,16 +60,16 @@ describe("scripts/bench-production", () => {
     };
     const containers = { api: "orchestrator-1", worker: "worker", portal: "frontend-1" } as const;
     for (const [kind, container] of Object.entries(containers) as [keyof typeof containers, string][]) {
-      const env = productionEnv(kind);
+      const env = containerEnv(kind);
       const their = compose.services[container]!.environment;
       expect(env.NODE_OPTIONS, kind).toBe(their.NODE_OPTIONS);
       expect(env.NODE_OPTIONS, kind).toMatch(/^--max-semi-space-size=\d+ --max-old-space-size=\d+$/);
       expect(env.MALLOC_ARENA_MAX, kind).toBe(their.MALLOC_ARENA_MAX);
       expect(env.NODE_ENV, kind).toBe("production");
     }
-    expect(productionEnv("worker").MALLOC_ARENA_MAX).toBe("2");
+    expect(containerEnv("worker").MALLOC_ARENA_MAX).toBe("2");
     // The image's /app paths are this checkout's.
-    expect(productionEnv("api").AGENCY_MIGRATIONS_DIR).toBe(
+    expect(containerEnv("api").AGENCY_MIGRATIONS_DIR).toBe(
       path.join(ROOT, "services/orchestrator/migrations"),
     );
   });

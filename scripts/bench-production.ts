@@ -45,7 +45,7 @@ const PROCESSES = {
  * with the heap sized to the container's limit in docker-compose.yml, the smallest server's), with
  * the image's paths pointed at this checkout. Nothing the stack does not set.
  */
-export function productionEnv(kind: keyof typeof PROCESSES): Record<string, string> {
+export function containerEnv(kind: keyof typeof PROCESSES): Record<string, string> {
   const { image, container } = PROCESSES[kind];
   const env = imageEnv(image, root);
   const def = serviceDefinitions(composeConfig()).find((d) => d.name === container);
