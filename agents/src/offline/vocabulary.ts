@@ -47,6 +47,18 @@ export interface Vocabulary {
 }
 
 const MAX_PHRASE_WORDS = 3;
+/**
+ * How many of the idea's concepts are ranked. A long intake names thirty things or more; ranking
+ * only the first few left the rest at the bottom weight, where a caravan, a warranty or a named
+ * payroll system counted no more than "nightmare".
+ */
+const RANKED_CONCEPTS = 48;
+/**
+ * Words that date or frame a sentence ("from April to October", "at the end", "in person", "that
+ * sort of thing") rather than name something the product handles: never worth a screen's gloss.
+ */
+const FRAMING =
+  /^(?:january|february|march|april|may|june|july|august|september|october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|half|end|start|beginning|moment|sort|kind|type|bit|part|one|ones|nightmare|pain|mess|hassle|scratch|pace|way|thing|stuff|lot|fact|reason)s?$/i;
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 function stemsOfPhrase(phrase: string): string[] {
@@ -77,7 +89,7 @@ function clausesOf(idea: string): string[] {
 export function ideaVocabulary(brief: Pick<Brief, "idea" | "goals" | "constraints">): Vocabulary {
   const idea = stripMarkup(brief.idea);
   const english = detectLanguage(idea).code === "en";
-  const ranked = keyConcepts(idea, 16);
+  const ranked = keyConcepts(idea, RANKED_CONCEPTS);
   const rank = new Map<string, number>();
   ranked.forEach((c, i) => rank.set(stemWord(c.lemma), ranked.length - i));
   const terms: IdeaTerm[] = [];
@@ -96,12 +108,26 @@ export function ideaVocabulary(brief: Pick<Brief, "idea" | "goals" | "constraint
       const own = new Set(lemmas(text));
       for (const a of actions(text, 6)) own.add(a.verb);
       clauses.push({ text, lemmas: own });
-      for (const p of nounPhrases(text)) {
+      const phrases = nounPhrases(text);
+      // "wall of fame", "list of campsites": one thing in two nouns, said whole.
+      phrases.forEach((p, i) => {
+        const next = phrases[i + 1];
+        if (!next || p.tokens.length !== 1 || next.tokens.length !== 1) return;
+        const joined = `${p.tokens[0]!.value} of ${next.tokens[0]!.value}`;
+        const written = text.match(new RegExp(`(?<![\\p{L}])${escapeRe(joined)}(?![\\p{L}])`, "iu"))?.[0];
+        if (!written) return;
+        const stems = stemsOfPhrase(written);
+        const weight = Math.max(1, ...stems.map((s) => rank.get(s) ?? 0));
+        add({ phrase: written.toLowerCase(), stems, kind: "thing", weight, clause });
+      });
+      for (const p of phrases) {
         const phrase = termPhrase(p);
         if (!phrase) continue;
+        if (phrase.split(/\s+/).every((w) => FRAMING.test(w))) continue;
+        const kind = isPeopleNoun(p.head) ? "actor" : "thing";
         const stems = stemsOfPhrase(phrase);
         const weight = Math.max(1, ...stems.map((s) => rank.get(s) ?? 0));
-        add({ phrase, stems, kind: isPeopleNoun(p.head) ? "actor" : "thing", weight, clause });
+        add({ phrase, stems, kind, weight, clause });
       }
     });
   } else {

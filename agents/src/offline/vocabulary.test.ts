@@ -1,0 +1,35 @@
+/** The idea's vocabulary: every thing a long intake names is ranked, framing words are not terms. */
+import { describe, expect, it } from "vitest";
+import { ideaVocabulary } from "./vocabulary.ts";
+
+const LONG =
+  "We run a community bike workshop in an old railway arch. Every week volunteers fix donated bikes, " +
+  "log the spare parts they fitted in a paper book, and sell the bikes at a Saturday market from March to November. " +
+  "At the end of each month the treasurer types the sales into the grant spreadsheet, which is a nightmare. " +
+  "Each bike gets a safety check before it is sold, and buyers get a three-month guarantee. " +
+  "Kids book a place on the repair class, and parents pay the class fee online. " +
+  "The tool shed keeps a sign-out sheet for the tools, and broken tools go on a wall of shame for the mechanic.";
+
+const vocabularyOf = (idea: string) =>
+  ideaVocabulary({ idea, goals: [], constraints: { budget: null, timeline: null, notes: [] } });
+
+describe("ideaVocabulary", () => {
+  it("when a long idea names a thing late, then it is still ranked above the bottom weight", () => {
+    const terms = vocabularyOf(LONG).terms;
+    for (const phrase of ["guarantee", "sign-out sheet", "mechanic"]) {
+      const term = terms.find((t) => t.phrase.endsWith(phrase));
+      expect(term, phrase).toBeDefined();
+      expect(term!.weight, phrase).toBeGreaterThan(1);
+    }
+  });
+
+  it("when the idea dates or frames a sentence, then those words are not terms", () => {
+    const phrases = vocabularyOf(LONG).terms.map((t) => t.phrase.toLowerCase());
+    for (const framing of ["march", "november", "end", "nightmare"]) expect(phrases).not.toContain(framing);
+  });
+
+  it("when two nouns are joined by 'of', then the vocabulary holds them as one term", () => {
+    const phrases = vocabularyOf(LONG).terms.map((t) => t.phrase);
+    expect(phrases).toContain("wall of shame");
+  });
+});
