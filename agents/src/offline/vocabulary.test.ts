@@ -1,6 +1,7 @@
 /** The idea's vocabulary: every thing a long intake names is ranked, framing words are not terms. */
 import { describe, expect, it } from "vitest";
-import { ideaVocabulary } from "./vocabulary.ts";
+import { ideaVocabulary, statesOf } from "./vocabulary.ts";
+import { analyse } from "../text/index.ts";
 
 const LONG =
   "We run a community bike workshop in an old railway arch. Every week volunteers fix donated bikes, " +
@@ -31,5 +32,36 @@ describe("ideaVocabulary", () => {
   it("when two nouns are joined by 'of', then the vocabulary holds them as one term", () => {
     const phrases = vocabularyOf(LONG).terms.map((t) => t.phrase);
     expect(phrases).toContain("wall of shame");
+  });
+});
+
+describe("ideaVocabulary in Spanish", () => {
+  it("when the idea is in a language the tagger does not read, then unmistakable verb forms are not terms", () => {
+    const phrases = vocabularyOf(
+      "Tenemos un taller de bicicletas. Los ciclistas reservan la revisión eligiendo el mecánico, y necesitamos avisarles por SMS cuando la bicicleta está lista para recogerla.",
+    ).terms.map((t) => t.phrase.toLowerCase());
+    expect(phrases).toContain("mecánico");
+    for (const verb of ["eligiendo", "necesitamos", "recogerla"]) expect(phrases).not.toContain(verb);
+  });
+});
+
+describe("statesOf", () => {
+  const states = (text: string) => statesOf(analyse(text));
+
+  it("when the idea says what state things get into, then each state is a term, with what it is about", () => {
+    expect(states("About 200 library books go missing every term.")).toEqual(["missing library books"]);
+    expect(states("The treasurer sees who is overdue.")).toEqual(["overdue"]);
+    expect(states("Each kit gets cleaned, checked and packed before the trip.")).toEqual([
+      "cleaned kit",
+      "checked",
+      "packed",
+    ]);
+    expect(states("Buyers see what has been repainted.")).toEqual(["repainted"]);
+  });
+
+  it("when a sentence is a plain passive or a judgement, then it names no state", () => {
+    expect(states("Contracts are signed on paper.")).toEqual([]);
+    expect(states("The kiosks are cheap tablets and mistakes are common.")).toEqual([]);
+    expect(states("The lawyer sees which files are ready to send.")).toEqual([]);
   });
 });

@@ -7,7 +7,9 @@
 import type { Brief } from "../schemas.ts";
 import {
   type NounPhrase,
+  type Token,
   actions,
+  analyse,
   detectLanguage,
   isContent,
   keyConcepts,
@@ -77,6 +79,80 @@ function termPhrase(p: NounPhrase): string | undefined {
   return tokens.some((t) => t.pos === "PROPN" && /\p{Lu}/u.test(t.value)) ? text : text.toLowerCase();
 }
 
+const LINKING = /^(?:be|get|go|become|stay|remain|seem|look|turn)$/;
+const PARTICIPLE = /(?:ed|en|ing)$/;
+// How the client judges a thing ("mistakes are common", "tablets are cheap"), not a status of it.
+const JUDGEMENT =
+  /^(?:common|rare|light|heavy|cheap|expensive|hard|difficult|slow|fast|quick|important|possible|impossible|nice|fine|great|bad|busy|happy|sure|ready|straight|old|big|small|simple|complicated|messy)$/;
+
+/**
+ * The states the idea says things are in: "crates go missing" → "missing crates", "who is late" →
+ * "late", "what's been replaced" → "replaced", "washed, folded and brought back" after "get". A
+ * product manager reads these as statuses a screen shows. A plain passive ("contracts are signed")
+ * is an action, not a state, and is left to the features.
+ */
+export function statesOf(tokens: Token[]): string[] {
+  const out: string[] = [];
+  const isState = (t: Token | undefined, linking: Token, been: boolean) => {
+    if (!t || !isContent(t) || JUDGEMENT.test(t.lower)) return false;
+    const next = tokens[tokens.indexOf(t) + 1];
+    // "cheap Android tablets", "ready to file", "hardy enough": it describes, it is not a status.
+    if (next && (["NOUN", "PROPN"].includes(next.pos) || /^(?:to|enough)$/.test(next.lower))) return false;
+    return (
+      t.pos === "ADJ" || (t.pos === "VERB" && PARTICIPLE.test(t.lower) && (linking.lemma !== "be" || been))
+    );
+  };
+  tokens.forEach((link, i) => {
+    if (!LINKING.test(link.lemma) || !["AUX", "VERB"].includes(link.pos)) return;
+    let j = i + 1;
+    let been = link.lower === "been";
+    while (
+      tokens[j] &&
+      (tokens[j]!.pos === "ADV" || tokens[j]!.pos === "PART" || tokens[j]!.lemma === "be")
+    ) {
+      if (tokens[j]!.lemma === "be") been = true;
+      j++;
+    }
+    if (!isState(tokens[j], link, been)) return;
+    // "go missing" after "crates": the state and what it is about, said together.
+    let subject = i - 1;
+    while (subject >= 0 && (tokens[subject]!.pos === "AUX" || tokens[subject]!.pos === "PART")) subject--;
+    const about = tokens[subject];
+    // The whole compound it is about: "the consent form gets signed" → "signed consent form".
+    let from = subject;
+    while (from > 0 && subject - from < 1 && tokens[from - 1]!.pos === "NOUN") from--;
+    const thing =
+      about?.pos === "NOUN" && about.sentence === link.sentence
+        ? tokens
+            .slice(from, subject + 1)
+            .map((t) => t.lower)
+            .join(" ")
+        : undefined;
+    for (let first = true; isState(tokens[j], link, true); first = false) {
+      const t = tokens[j]!;
+      // A phrasal verb ("mixed up") means something else than its participle alone.
+      if (tokens[j + 1]?.pos !== "ADP" || !/^(?:up|out|off|down)$/.test(tokens[j + 1]!.lower)) {
+        out.push(first && thing ? `${t.lower} ${thing}` : t.lower);
+      }
+      const next = tokens[j + 1]?.lower === "up" ? j + 2 : j + 1;
+      if (!/^(?:,|and|or)$/.test(tokens[next]?.lower ?? "")) break;
+      j = next + 1;
+    }
+  });
+  return out;
+}
+
+/**
+ * Verb forms no noun of these languages ends in: gerunds ("eligiendo"), the first person plural
+ * ("necesitamos") and an infinitive with its pronoun ("pedirlos"). The tagger reads English only;
+ * without these a screen's gloss lists what the client does instead of what the product shows.
+ */
+const VERB_FORMS: Record<string, RegExp> = {
+  es: /(?:ando|iendo|yendo|amos|emos|imos|aron|ieron|(?:ar|er|ir)(?:lo|la|le|se|me|nos)s?)$/i,
+  pt: /(?:ando|endo|indo|amos|emos|imos|aram|eram|iram|(?:ar|er|ir)-(?:lo|la|se|me|nos)s?)$/i,
+  it: /(?:ando|endo|iamo|(?:are|ere|ire)(?:lo|la|li|le|si|mi|ci))$/i,
+};
+
 /** Clauses of the idea: sentences cut at semicolons, colons and commas. */
 function clausesOf(idea: string): string[] {
   return stripMarkup(idea)
@@ -133,11 +209,14 @@ export function ideaVocabulary(brief: Pick<Brief, "idea" | "goals" | "constraint
   } else {
     // The tagger reads English only: the client's own content words are the terms, as written.
     // German capitalises its nouns, so there a lower-case word is a verb or an adjective.
-    const german = detectLanguage(idea).code === "de";
+    const code = detectLanguage(idea).code;
+    const german = code === "de";
+    const verbForm = VERB_FORMS[code];
     clauses.push({ text: idea, lemmas: new Set(ranked.map((c) => c.lemma)) });
     ranked.forEach((c, i) => {
       const written = idea.match(new RegExp(`(?<![\\p{L}])${escapeRe(c.phrase)}(?![\\p{L}])`, "iu"))?.[0];
       if (!written || (german && !/^\p{Lu}/u.test(written))) return;
+      if (verbForm && written.length >= 6 && verbForm.test(written)) return;
       add({
         phrase: written,
         stems: [stemWord(c.lemma)],
@@ -146,6 +225,16 @@ export function ideaVocabulary(brief: Pick<Brief, "idea" | "goals" | "constraint
         clause: 0,
       });
     });
+  }
+  if (english) {
+    for (const phrase of statesOf(analyse(idea))) {
+      if (phrase.split(/\s+/).every((w) => FRAMING.test(w))) continue;
+      const stems = stemsOfPhrase(phrase);
+      const weight = Math.max(1, ...stems.map((s) => rank.get(s) ?? 0));
+      const word = phrase.split(" ")[0]!;
+      const clause = clauses.findIndex((c) => new RegExp(`\\b${escapeRe(word)}\\b`, "i").test(c.text));
+      add({ phrase, stems, kind: "thing", weight, clause });
+    }
   }
   const top = Math.max(1, ...terms.map((t) => t.weight));
   for (const name of brief.constraints.integrations ?? []) {

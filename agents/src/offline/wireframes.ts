@@ -101,7 +101,8 @@ function personOf(phrase: string): string {
   let start = words.length - 1;
   while (start > 0 && words.length - start < 3) {
     const t = analyse(words[start - 1]!)[0];
-    if (!t || /\d/.test(t.value) || ["NUM", "DET", "PRON", "ADP"].includes(t.pos)) break;
+    if (!t || /\d/.test(t.value) || ["NUM", "DET", "PRON", "ADP", "ADV"].includes(t.pos)) break;
+    if (/^(?:today|tomorrow|yesterday|now|currently|then)$/i.test(t.value)) break;
     if (t.pos === "NOUN" && t.lower !== t.lemma && /s$/.test(t.lower)) break;
     start--;
   }
