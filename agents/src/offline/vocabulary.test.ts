@@ -45,6 +45,24 @@ describe("ideaVocabulary in Spanish", () => {
   });
 });
 
+describe("ideaVocabulary in German and French", () => {
+  it("when a noun is written in singular and plural, then it is one term, and every noun kept is central", () => {
+    const terms = vocabularyOf(
+      "Unsere Werkstatt hat drei Filialen. Jede Filiale nimmt Fahrräder an, der Mechaniker macht Fotos vom Schaden und schickt dem Kunden einen Kostenvoranschlag.",
+    ).terms;
+    expect(terms.filter((t) => /^filiale/i.test(t.phrase))).toHaveLength(1);
+    for (const t of terms) expect(t.weight, t.phrase).toBeGreaterThan(1);
+  });
+
+  it("when French elides the article into a noun, then the term is the noun alone", () => {
+    const phrases = vocabularyOf(
+      "Les élèves réservent une leçon en ligne et le moniteur note l'examen blanc dans le carnet numérique de l'élève.",
+    ).terms.map((t) => t.phrase.toLowerCase());
+    expect(phrases).toContain("examen");
+    expect(phrases.some((p) => /^l['’]/.test(p))).toBe(false);
+  });
+});
+
 describe("statesOf", () => {
   const states = (text: string) => statesOf(analyse(text));
 

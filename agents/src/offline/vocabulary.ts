@@ -214,14 +214,20 @@ export function ideaVocabulary(brief: Pick<Brief, "idea" | "goals" | "constraint
     const verbForm = VERB_FORMS[code];
     clauses.push({ text: idea, lemmas: new Set(ranked.map((c) => c.lemma)) });
     ranked.forEach((c, i) => {
-      const written = idea.match(new RegExp(`(?<![\\p{L}])${escapeRe(c.phrase)}(?![\\p{L}])`, "iu"))?.[0];
+      const found = idea.match(new RegExp(`(?<![\\p{L}])${escapeRe(c.phrase)}(?![\\p{L}])`, "iu"))?.[0];
+      // French and Italian elide the article into the word: "l'examen" is the thing "examen".
+      const written = found?.replace(/^(?:l|d|qu|j|n|s|c|m|t|dell|all|nell|sull)['’](?=\p{L}{3})/iu, "");
       if (!written || (german && !/^\p{Lu}/u.test(written))) return;
       if (verbForm && written.length >= 6 && verbForm.test(written)) return;
+      // "Filiale" and "Filialen", "élève" and "élèves": one thing, said once.
+      const base = (w: string) => w.toLowerCase().replace(/(?:en|es|e|n|s)$/u, "");
+      if (terms.some((t) => base(t.phrase) === base(written))) return;
       add({
         phrase: written,
-        stems: [stemWord(c.lemma)],
+        stems: [stemWord(written === found ? c.lemma : written.toLowerCase())],
         kind: "thing",
-        weight: ranked.length - i,
+        // Every word kept is one the client chose to write: none sits at the bottom weight.
+        weight: ranked.length - i + 1,
         clause: 0,
       });
     });

@@ -153,6 +153,10 @@ describe("draftWireframes titles on the client's own sentence", () => {
       { name: "Hand out keys", description: "Month one member can hand out keys." },
     ]);
     expect(title).toMatch(/^Member: Hand out keys/);
+    const [, morning] = titlesFor([
+      { name: "Open the shop", description: "Morning staff can open the shop." },
+    ]);
+    expect(morning).toMatch(/^Staff: Open the shop/);
   });
 
   it("when a title is glossed, then the gloss never repeats a word the title already says", () => {

@@ -102,7 +102,8 @@ function personOf(phrase: string): string {
   while (start > 0 && words.length - start < 3) {
     const t = analyse(words[start - 1]!)[0];
     if (!t || /\d/.test(t.value) || ["NUM", "DET", "PRON", "ADP", "ADV"].includes(t.pos)) break;
-    if (/^(?:today|tomorrow|yesterday|now|currently|then)$/i.test(t.value)) break;
+    if (/^(?:today|tomorrow|yesterday|now|currently|then|morning|evening|night|daily|weekly)$/i.test(t.value))
+      break;
     if (t.pos === "NOUN" && t.lower !== t.lemma && /s$/.test(t.lower)) break;
     start--;
   }
