@@ -77,6 +77,13 @@ describe("statesOf", () => {
     expect(states("Buyers see what has been repainted.")).toEqual(["repainted"]);
   });
 
+  it("when a long idea names a state, then the state is a central term", () => {
+    const term = vocabularyOf(`${LONG} The organiser sees who is overdue.`).terms.find((t) =>
+      t.phrase.startsWith("overdue"),
+    );
+    expect(term?.weight).toBeGreaterThan(1);
+  });
+
   it("when a sentence is a plain passive or a judgement, then it names no state", () => {
     expect(states("Contracts are signed on paper.")).toEqual([]);
     expect(states("The kiosks are cheap tablets and mistakes are common.")).toEqual([]);

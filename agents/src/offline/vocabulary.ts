@@ -236,7 +236,8 @@ export function ideaVocabulary(brief: Pick<Brief, "idea" | "goals" | "constraint
     for (const phrase of statesOf(analyse(idea))) {
       if (phrase.split(/\s+/).every((w) => FRAMING.test(w))) continue;
       const stems = stemsOfPhrase(phrase);
-      const weight = Math.max(1, ...stems.map((s) => rank.get(s) ?? 0));
+      // The toolkit ranks adjectives and participles low; a status the client names is still central.
+      const weight = Math.max(2, ...stems.map((s) => rank.get(s) ?? 0));
       const word = phrase.split(" ")[0]!;
       const clause = clauses.findIndex((c) => new RegExp(`\\b${escapeRe(word)}\\b`, "i").test(c.text));
       add({ phrase, stems, kind: "thing", weight, clause });
