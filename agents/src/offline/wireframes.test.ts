@@ -113,7 +113,7 @@ describe("draftWireframes titles on the client's own sentence", () => {
   const workshop = {
     email: "e@example.com",
     sector: "ecommerce",
-    idea: "We sell about 40 donated bikes a month from our workshop. At the counter front-desk staff check in riders, and month one member hands out the keys.",
+    idea: "We sell about 40 donated bikes a month from our workshop. At the counter front-desk staff check in riders, and month one member hands out the keys. Mechanics get paid commission per repair, which the office exports to Sage.",
   };
 
   function titlesFor(features: { name: string; description: string }[]) {
@@ -163,6 +163,7 @@ describe("draftWireframes titles on the client's own sentence", () => {
     for (const title of titlesFor([
       { name: "Sell about 40 donated bikes", description: "The workshop can sell about 40 donated bikes." },
       { name: "Check in riders", description: "Front-desk staff can check in riders." },
+      { name: "Get paid commission", description: "Mechanics can get paid commission." },
     ])) {
       const gloss = /\((.*)\)$/.exec(title)?.[1];
       if (!gloss) continue;

@@ -386,6 +386,7 @@ function glossTerms(plans: ScreenPlan[], vocabulary: Vocabulary, source: string)
     return (
       next.length <= MAX_TITLE &&
       !names(planTitle(plan), term) &&
+      !planTitle(plan).toLowerCase().includes(term.phrase.toLowerCase()) &&
       names(withoutQuotedRuns(next, source), term)
     );
   };
