@@ -7,6 +7,9 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { composeConfig } from "../stack/compose.ts";
+import { nodeMemoryEnv, serviceDefinitions, type BuiltImage } from "../stack/containers.ts";
+import { imageEnv } from "../stack/images.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 export const ORCHESTRATOR_DIST = path.join(root, "services/orchestrator/dist");
@@ -29,12 +32,36 @@ export function buildOrchestrator(): void {
   });
 }
 
-/** The environment the image sets (ENV lines), for code that runs from dist/ outside it. */
-export const IMAGE_ENV = {
-  NODE_ENV: "production",
-  AGENCY_AGENTS_DIR: path.join(root, "agents"),
-  AGENCY_MIGRATIONS_DIR: path.join(root, "services/orchestrator/migrations"),
-};
+/** Where the bench's processes come from: the image, and the container the stack runs it as. */
+const PROCESSES = {
+  api: { image: "orchestrator", container: "orchestrator-1" },
+  worker: { image: "orchestrator", container: "worker" },
+  portal: { image: "frontend", container: "frontend-1" },
+} as const satisfies Record<string, { image: BuiltImage; container: string }>;
+
+/**
+ * The environment a process of the bench starts with, as production starts it: its image's ENV
+ * lines, then what the stack sets on its container about memory (MALLOC_ARENA_MAX, NODE_OPTIONS
+ * with the heap sized to the container's limit in docker-compose.yml, the smallest server's), with
+ * the image's paths pointed at this checkout. Nothing the stack does not set.
+ */
+export function containerEnv(kind: keyof typeof PROCESSES): Record<string, string> {
+  const { image, container } = PROCESSES[kind];
+  const env = imageEnv(image, root);
+  const def = serviceDefinitions(composeConfig()).find((d) => d.name === container);
+  if (!def) throw new Error(`the stack runs no container named ${container}`);
+  for (const key of Object.keys(nodeMemoryEnv(image, def.memoryMb))) {
+    const value = def.env[key];
+    if (value === undefined) throw new Error(`the stack sets no ${key} on ${container}`);
+    env[key] = value;
+  }
+  if (image === "orchestrator") {
+    // The bundle finds the agents workspace and the migrations where the image copies them.
+    env.AGENCY_AGENTS_DIR = path.join(root, "agents");
+    env.AGENCY_MIGRATIONS_DIR = path.join(root, "services/orchestrator/migrations");
+  }
+  return env;
+}
 
 const STATIC_IMPORT = /^(?:import|export)\s[^;]*?from\s*"([^"]+)"|^import\s*"([^"]+)"/gm;
 

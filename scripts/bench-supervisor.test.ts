@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import pg from "pg";
 import { describe, expect, inject, it } from "vitest";
-import { alive } from "./bench-supervisor.ts";
+import { alive, groupRssMiB, rssMiB, Supervisor } from "./bench-supervisor.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const databaseUrl = () => inject("databaseUrl");
@@ -61,4 +61,25 @@ describe("npm run bench's supervisor", () => {
     const left = await benchDatabases();
     for (const d of ours) expect(left).not.toContain(d);
   }, 240_000);
+});
+
+describe("the bench's memory figures", () => {
+  it("when a process it started starts a child of its own, then the child's memory counts too", async () => {
+    const supervisor = new Supervisor(2_000);
+    // The child holds 64 MiB of touched memory, as the esbuild service beside the worker holds its own.
+    const child = `const b = Buffer.alloc(64 << 20, 1); setInterval(() => b[0]++, 1000);`;
+    const parent = `const c = require("node:child_process").spawn(process.execPath, ["-e", ${JSON.stringify(child)}], { stdio: "ignore" });
+      setTimeout(() => console.log(JSON.stringify({ child: c.pid })), 1500); setInterval(() => {}, 1000);`;
+    const p = supervisor.start("parent", process.execPath, ["-e", parent]);
+    try {
+      const { child: childPid } = await supervisor.ready<{ child: number }>(p);
+      const own = rssMiB(p.pid)!;
+      const theirs = rssMiB(childPid)!;
+      expect(theirs).toBeGreaterThan(64);
+      expect(groupRssMiB(p.pid)).toBeGreaterThanOrEqual(own + theirs - 1);
+    } finally {
+      await supervisor.stopAll();
+    }
+    expect(groupRssMiB(p.pid)).toBeUndefined();
+  }, 30_000);
 });

@@ -5,7 +5,7 @@
  * anything still running, so no target keeps listening after the bench.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 
 export interface Supervised {
@@ -23,6 +23,36 @@ export function rssMiB(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The process group of a /proc/<pid>/stat line (its fifth field; the name may hold spaces). */
+function processGroup(stat: string): number {
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+}
+
+/**
+ * Resident memory of a process group in MiB: the process the supervisor started (a group leader)
+ * and every process it started in turn, such as the esbuild service the prototyper's bundler runs
+ * beside the worker. A container's memory counts them all, so the bench does too.
+ */
+export function groupRssMiB(pgid: number): number | undefined {
+  let total = 0;
+  let found = false;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // Gone meanwhile.
+    }
+    if (processGroup(stat) !== pgid) continue;
+    const mib = rssMiB(Number(entry));
+    if (mib === undefined) continue;
+    total += mib;
+    found = true;
+  }
+  return found ? total : undefined;
 }
 
 export function alive(pid: number): boolean {

@@ -19,7 +19,7 @@
  *     tsx, with the limits on Postgres and the in-process queue.
  *  C. throughput and memory: a batch of intakes through the pipeline (offline model, MP4 off),
  *     projects per minute, with the portal and the API under load meanwhile, and the resident
- *     memory of each process. With REDIS_URL (a shared queue) production's layout and code: API,
+ *     memory of each process (with its children, as its container counts them). With REDIS_URL (a shared queue) production's layout and code: API,
  *     worker and portal as separate processes running what the images run (the orchestrator
  *     bundled by its Dockerfile's esbuild command, the portal's built server.js; see
  *     scripts/bench-production.ts). Without it `npm start`'s: the local process and the portal.
@@ -40,8 +40,8 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import pg from "pg";
 import type { LoadResult, LoadSpec } from "./bench-load.ts";
-import { buildOrchestrator, IMAGE_ENV, ORCHESTRATOR_DIST, PORTAL_SERVER } from "./bench-production.ts";
-import { rssMiB, Supervisor, type Supervised } from "./bench-supervisor.ts";
+import { buildOrchestrator, containerEnv, ORCHESTRATOR_DIST, PORTAL_SERVER } from "./bench-production.ts";
+import { groupRssMiB, Supervisor, type Supervised } from "./bench-supervisor.ts";
 import { ensureBuilt } from "../services/frontend/start.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -169,7 +169,10 @@ async function load(spec: Omit<LoadSpec, "connections" | "durationSeconds"> & Pa
   return result;
 }
 
-/** Highest resident memory of each process while `during` runs, sampled every 250 ms. */
+/**
+ * Highest resident memory of each process while `during` runs, sampled every 250 ms: the process
+ * with the processes it started (the worker's esbuild service), as its container would count it.
+ */
 async function peakRss<T>(
   processes: Record<string, Supervised>,
   during: () => Promise<T>,
@@ -177,7 +180,7 @@ async function peakRss<T>(
   const peak: Record<string, number> = {};
   const sample = () => {
     for (const [name, p] of Object.entries(processes)) {
-      const mib = rssMiB(p.pid);
+      const mib = groupRssMiB(p.pid);
       if (mib !== undefined) peak[name] = Math.max(peak[name] ?? 0, mib);
     }
   };
@@ -332,10 +335,13 @@ async function startProductionApi(env: NodeJS.ProcessEnv): Promise<{ p: Supervis
   return { p, api };
 }
 
-/** What production's images set: their ENV lines, and the embedded database allowed here. */
-const productionEnv = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({
+/**
+ * What production runs a process with: its image's ENV lines and its container's memory settings
+ * (containerEnv, scripts/bench-production.ts), and the embedded database allowed here.
+ */
+const productionEnv = (env: NodeJS.ProcessEnv, kind: "api" | "worker" | "portal"): NodeJS.ProcessEnv => ({
   ...env,
-  ...IMAGE_ENV,
+  ...containerEnv(kind),
   AGENCY_ALLOW_EMBEDDED: "true",
   API_HOST: "127.0.0.1",
 });
@@ -396,7 +402,7 @@ async function phaseB(results: Record<string, unknown>) {
   if (production) {
     buildOrchestrator();
     // Production's log level (the images' default), not the bench's "error".
-    apiOnly = await startProductionApi({ ...productionEnv(envB), LOG_LEVEL: "info" });
+    apiOnly = await startProductionApi({ ...productionEnv(envB, "api"), LOG_LEVEL: "info" });
   } else {
     apiOnly = await startTarget(envB, []);
   }
@@ -434,8 +440,7 @@ async function phaseC(results: Record<string, unknown>) {
   if (split) {
     // Production's layout and code: the images' entry points from the Dockerfile's bundle.
     buildOrchestrator();
-    const env = productionEnv(envC);
-    const started = await startProductionApi(env);
+    const started = await startProductionApi(productionEnv(envC, "api"));
     processes.api = started.p;
     api = started.api;
     const metricsPort = await freePort();
@@ -444,7 +449,7 @@ async function phaseC(results: Record<string, unknown>) {
       process.execPath,
       [path.join(ORCHESTRATOR_DIST, "worker.js")],
       {
-        env: { ...env, WORKER_METRICS_PORT: String(metricsPort) },
+        env: { ...productionEnv(envC, "worker"), WORKER_METRICS_PORT: String(metricsPort) },
         stdio: ["ignore", "ignore", "inherit"],
       },
     );
@@ -456,7 +461,7 @@ async function phaseC(results: Record<string, unknown>) {
     processes.portal = supervisor.start("portal", process.execPath, [PORTAL_SERVER], {
       cwd: path.dirname(PORTAL_SERVER),
       env: {
-        ...env,
+        ...productionEnv(envC, "portal"),
         HOST: "127.0.0.1",
         PORT: String(portalPort),
         ORIGIN: portal,
@@ -506,7 +511,15 @@ async function phaseC(results: Record<string, unknown>) {
     portal_under_load: throughput.portalLoad,
     api_under_load: throughput.apiLoad,
   };
+  // Each process with the processes it started (the worker's esbuild service), peak under load.
   results.rss_mib = { ...rss, app_tier_total: Object.values(rss).reduce((s, v) => s + v, 0) };
+  if (split) {
+    const memory = (kind: "api" | "worker" | "portal") => {
+      const { NODE_OPTIONS, MALLOC_ARENA_MAX } = containerEnv(kind);
+      return { NODE_OPTIONS, ...(MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX } : {}) };
+    };
+    results.memory_settings = { api: memory("api"), worker: memory("worker"), portal: memory("portal") };
+  }
   for (const p of Object.values(processes)) await supervisor.stop(p);
 }
 

@@ -87,6 +87,11 @@ export interface ServiceDefinition {
   healthcheck: { test: string[]; interval: string; timeout: string; retries: number; startPeriod: string };
   memoryMb: number;
   /**
+   * Set on the Node.js containers of the images built here: once the memory limit is final
+   * (replicas split it), their env gets nodeMemoryEnv for it. Undefined leaves the env alone.
+   */
+  nodeImage?: BuiltImage;
+  /**
    * Seconds between SIGTERM and SIGKILL when the container stops; undefined keeps Docker's 10.
    * Longer than the app's own 30 s drain, so a deploy never cuts a request or a step short.
    */
@@ -133,6 +138,43 @@ export function localImage(kind: BuiltImage, tag = "local", build = true): Image
   return build ? { ref, build: { context: ".", dockerfile: DOCKERFILES[kind] } } : { ref };
 }
 
+/**
+ * How the Node.js processes of each image built here hold memory, set by its Dockerfile's ENV (a
+ * test compares the two), so the image run on its own behaves as the stack runs it:
+ * - V8's young generation is two semi-spaces of 2 MiB. Its default, 16 MiB each, is sized for
+ *   throughput on a large machine: a server allocating per request fills both and keeps them,
+ *   32 MiB resident per process for garbage that dies young anyway.
+ * - glibc's malloc keeps at most two arenas: by default it adds one per thread that meets
+ *   contention (up to eight per core), each keeping the memory freed in it. The portal's image is
+ *   Alpine, whose musl malloc has no arenas.
+ */
+export const IMAGE_MEMORY_ENV: Record<BuiltImage, { NODE_OPTIONS: string; MALLOC_ARENA_MAX?: string }> = {
+  orchestrator: { MALLOC_ARENA_MAX: "2", NODE_OPTIONS: "--max-semi-space-size=2" },
+  frontend: { NODE_OPTIONS: "--max-semi-space-size=2" },
+};
+
+/**
+ * Share of a container's memory limit V8's old generation may take in each of its isolates. The
+ * rest is the young generation, code and native memory, and (in the worker) the esbuild service
+ * and ffmpeg. With its limit known, V8 collects before the container's limit is reached instead
+ * of growing the heap by up to four times the live data between collections (its factor on a
+ * large machine, which is what it sees without this flag).
+ */
+export const OLD_SPACE_SHARE = 0.6;
+
+/** The env that sizes a Node.js container's heap to its memory limit: the image's ENV plus the old space. */
+export function nodeMemoryEnv(image: BuiltImage, memoryMb: number): Record<string, string> {
+  const own = IMAGE_MEMORY_ENV[image];
+  const oldSpaceMb = Math.floor(memoryMb * OLD_SPACE_SHARE);
+  return { ...own, NODE_OPTIONS: `${own.NODE_OPTIONS} --max-old-space-size=${oldSpaceMb}` };
+}
+
+/** The definition with nodeMemoryEnv for its memory limit in its env, when it is a Node.js container of ours. */
+export function withNodeMemory(def: ServiceDefinition): ServiceDefinition {
+  if (!def.nodeImage) return def;
+  return { ...def, env: { ...def.env, ...nodeMemoryEnv(def.nodeImage, def.memoryMb) } };
+}
+
 /** Stop grace of the app containers: above the app's 30 s drain; the worker lets a step finish. */
 export const STOP_GRACE_SECONDS = { app: 40, worker: 120 } as const;
 
@@ -147,22 +189,25 @@ export function instanceNames(def: Pick<ServiceDefinition, "name" | "replicas">)
 
 /**
  * One definition per container: replicas become name-1 … name-N, each with its share of the
- * memory, each depending on the one before it (so Pulumi replaces the second only after the first
- * is up and healthy), and a dependency on the service becomes one on all of its instances.
+ * memory (and a Node.js heap sized to it), each depending on the one before it (so Pulumi replaces
+ * the second only after the first is up and healthy), and a dependency on the service becomes one
+ * on all of its instances.
  */
 export function expandReplicas(defs: ServiceDefinition[]): ServiceDefinition[] {
   const names = new Map(defs.map((d) => [d.name, instanceNames(d)]));
   return defs.flatMap((d) => {
     const own = names.get(d.name)!;
     const deps = d.dependsOn.flatMap((x) => names.get(x) ?? [x]);
-    if (own.length === 1) return [{ ...d, dependsOn: deps }];
-    return own.map((name, i) => ({
-      ...d,
-      name,
-      replicas: 1,
-      memoryMb: Math.floor(d.memoryMb / own.length),
-      dependsOn: [...deps, ...(i > 0 ? [own[i - 1]!] : [])],
-    }));
+    if (own.length === 1) return [withNodeMemory({ ...d, dependsOn: deps })];
+    return own.map((name, i) =>
+      withNodeMemory({
+        ...d,
+        name,
+        replicas: 1,
+        memoryMb: Math.floor(d.memoryMb / own.length),
+        dependsOn: [...deps, ...(i > 0 ? [own[i - 1]!] : [])],
+      }),
+    );
   });
 }
 

@@ -6,10 +6,15 @@ import { composeConfig, renderCompose } from "./compose.ts";
 import { REPO_ROOT } from "./delivery.ts";
 import { dnsRecords } from "./components/dns.ts";
 import { plainEnv, requiredSecrets, secretEnv } from "./components/services.ts";
+import { remoteWorkerDefinition } from "./components/workers.ts";
+import { dockerfileEnv, imageEnv } from "./images.ts";
 import {
   IMAGES,
+  IMAGE_MEMORY_ENV,
+  OLD_SPACE_SHARE,
   OS_RESERVE_MB,
   appEnv,
+  memoryLimitMb,
   checkMemoryBudget,
   fillSecrets,
   secretEnvVar,
@@ -69,6 +74,66 @@ describe("service definitions", () => {
       expect(froms.length, file).toBeGreaterThan(0);
       for (const from of froms) expect(from, file).toBe(base);
     }
+  });
+
+  it("when an image is built here, then its Dockerfile sets the memory settings the stack starts from", () => {
+    for (const image of ["orchestrator", "frontend"] as const) {
+      expect(imageEnv(image), image).toMatchObject(IMAGE_MEMORY_ENV[image]);
+    }
+    // glibc's (Debian) only: the portal's Alpine image has musl, which reads no MALLOC_ARENA_MAX.
+    expect(IMAGE_MEMORY_ENV.orchestrator.MALLOC_ARENA_MAX).toBe("2");
+    expect(imageEnv("frontend").MALLOC_ARENA_MAX).toBeUndefined();
+  });
+
+  it("must size the V8 heap of each of our Node.js containers to its own memory limit, replicas and worker servers too", () => {
+    for (const memory of [4096, 8192]) {
+      const defs = serviceDefinitions({ ...cfg, serverMemoryMb: memory });
+      const ours = defs.filter((d) => ["orchestrator", "worker", "frontend"].includes(d.service));
+      expect(ours.map((d) => d.name).sort()).toEqual([
+        "frontend-1",
+        "frontend-2",
+        "orchestrator-1",
+        "orchestrator-2",
+        "worker",
+      ]);
+      for (const d of ours) {
+        const image = d.service === "frontend" ? "frontend" : "orchestrator";
+        const oldSpace = Math.floor(d.memoryMb * OLD_SPACE_SHARE);
+        expect(d.env.NODE_OPTIONS, d.name).toBe(`--max-semi-space-size=2 --max-old-space-size=${oldSpace}`);
+        expect(d.env.MALLOC_ARENA_MAX, d.name).toBe(IMAGE_MEMORY_ENV[image].MALLOC_ARENA_MAX);
+        // Room beside the old generation for code, native memory and the worker's esbuild service.
+        expect(d.memoryMb - oldSpace, d.name).toBeGreaterThanOrEqual(55);
+      }
+      // A replica's heap follows its half of the service's memory, not the whole.
+      expect(byName(defs, "orchestrator-1").memoryMb).toBe(
+        Math.floor(memoryLimitMb("orchestrator", memory) / 2),
+      );
+      for (const d of defs.filter((x) => !ours.includes(x)))
+        expect(d.env.NODE_OPTIONS, d.name).toBeUndefined();
+    }
+    const remote = remoteWorkerDefinition(cfg, 8192);
+    expect(remote.env.NODE_OPTIONS).toBe(
+      `--max-semi-space-size=2 --max-old-space-size=${Math.floor(remote.memoryMb * OLD_SPACE_SHARE)}`,
+    );
+  });
+
+  it("when a Dockerfile's env is read, then only its last stage counts, quoted and continued values included", () => {
+    const dockerfile = [
+      "FROM node:22 AS build",
+      "ENV BUILD_ONLY=1",
+      "FROM node:22",
+      'ENV NODE_ENV=production NODE_OPTIONS="--a=1 --b" \\',
+      '    QUOTE="say \\"hi\\""',
+      "# ENV COMMENTED=1",
+      "ENV EMPTY=",
+    ].join("\n");
+    expect(dockerfileEnv(dockerfile)).toEqual({
+      NODE_ENV: "production",
+      NODE_OPTIONS: "--a=1 --b",
+      QUOTE: 'say "hi"',
+      EMPTY: "",
+    });
+    expect(() => dockerfileEnv("FROM node:22\nENV LEGACY value\n")).toThrow(/ENV KEY=value/);
   });
 
   it("when the worker image is built, then it carries what the narrated explainer MP4 needs", () => {

@@ -182,6 +182,7 @@ export function workerDefinition(
 ): ServiceDefinition {
   return {
     ...base("worker", "app", orchestratorImage(cfg), { serverMemoryMb }),
+    nodeImage: "orchestrator",
     command: ["node", "dist/worker.js"],
     user: "1000:1000",
     tmpfsMb: 256,
@@ -262,6 +263,7 @@ export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
     {
       ...base("orchestrator", "app", orchestrator, cfg),
       replicas: APP_REPLICAS,
+      nodeImage: "orchestrator",
       command: ["node", "dist/server.js"],
       user: "1000:1000",
       tmpfsMb: 256,
@@ -282,6 +284,7 @@ export function serviceDefinitions(cfg: DefinitionConfig): ServiceDefinition[] {
     {
       ...base("frontend", "app", frontend, cfg),
       replicas: APP_REPLICAS,
+      nodeImage: "frontend",
       user: "1000:1000",
       networks: ["edge"],
       env: {

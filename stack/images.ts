@@ -35,6 +35,33 @@ export const IMAGE_SOURCES: Record<BuiltImage, string[]> = {
   ],
 };
 
+/**
+ * The variables a Dockerfile's last stage sets (`ENV KEY=value KEY2="two words"`), which every
+ * container of the image starts with.
+ */
+export function dockerfileEnv(dockerfile: string): Record<string, string> {
+  const stages = dockerfile.replace(/\\\n/g, " ").split(/^FROM /m);
+  const env: Record<string, string> = {};
+  for (const line of stages.at(-1)!.split("\n")) {
+    if (!/^ENV\s/.test(line)) continue;
+    const pairs = line.slice(4).trim();
+    const pair = /([A-Za-z_][A-Za-z0-9_]*)=(?:"((?:[^"\\]|\\.)*)"|(\S*))\s*/y;
+    for (let at = 0; at < pairs.length;) {
+      pair.lastIndex = at;
+      const m = pair.exec(pairs);
+      if (!m) throw new Error(`cannot read the Dockerfile line \`${line}\`: write ENV KEY=value pairs`);
+      env[m[1]!] = m[2] !== undefined ? m[2].replace(/\\(.)/g, "$1") : m[3]!;
+      at = pair.lastIndex;
+    }
+  }
+  return env;
+}
+
+/** The variables the image built from this repository sets in its Dockerfile's last stage. */
+export function imageEnv(image: BuiltImage, root = REPO_ROOT): Record<string, string> {
+  return dockerfileEnv(readFileSync(path.join(root, DOCKERFILES[image]), "utf8"));
+}
+
 function git(root: string, args: string[]): string[] | undefined {
   const r = spawnSync("git", ["-C", root, ...args], { encoding: "buffer", maxBuffer: 256 * 1024 * 1024 });
   if (r.status !== 0) return undefined;

@@ -10,6 +10,7 @@ import { CONFIG_SCHEMA, SERVER_MEMORY_MB } from "../configSchema.ts";
 import {
   MAIN_PRIVATE_IP,
   PRIVATE_NETWORK_RANGE,
+  withNodeMemory,
   workerDefinition,
   type DefinitionConfig,
   type ServiceDefinition,
@@ -23,7 +24,7 @@ import { Services, secretFiles, type Secrets } from "./services.ts";
 /** The worker as it runs on a worker server: queue and vectors through the main server's TLS gateway. */
 export function remoteWorkerDefinition(cfg: DefinitionConfig, serverMemoryMb: number): ServiceDefinition {
   const def = workerDefinition(cfg, serverMemoryMb);
-  return {
+  return withNodeMemory({
     ...def,
     networks: ["edge"],
     ...remoteWorkerEnv(def),
@@ -32,7 +33,7 @@ export function remoteWorkerDefinition(cfg: DefinitionConfig, serverMemoryMb: nu
     // The whole server is the worker's.
     memoryMb: serverMemoryMb - 640,
     dependsOn: [],
-  };
+  });
 }
 
 /** Private address of worker i (0-based). */

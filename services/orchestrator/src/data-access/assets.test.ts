@@ -22,12 +22,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeSupabase } from "@roboagency/testing/fake-supabase";
 import {
   createLocalAssetStore,
-  createS3AssetStore,
   createSupabaseAssetStore,
   verifyLocalAssetUrl,
   type AssetStore,
-  type S3AssetStoreOptions,
 } from "./assets.ts";
+import { createS3AssetStore, type S3AssetStoreOptions } from "./assets-s3.ts";
 import { createSupabaseClient } from "./supabase.ts";
 
 const SECRET = "test-signing-secret-0123456789";

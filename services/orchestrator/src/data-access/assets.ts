@@ -3,20 +3,13 @@
  * bucket, handed out through presigned GET URLs, or a private bucket of Supabase Storage, handed
  * out through its signed URLs. Local: a folder, handed out through URLs to our own API signed with
  * HMAC-SHA256, which the API checks with `verifyLocalAssetUrl` before serving. Every adapter
- * accepts the same keys (`docs/<project>/<run>/prd.md`) and refuses the same bad ones.
+ * accepts the same keys (`docs/<project>/<run>/prd.md`) and refuses the same bad ones. The S3
+ * store is in assets-s3.ts, so a process that stores elsewhere never loads the AWS SDK.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { constants } from "node:fs";
 import { access, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import {
-  GetObjectCommand,
-  HeadBucketCommand,
-  PutObjectCommand,
-  S3Client,
-  type S3ServiceException,
-} from "@aws-sdk/client-s3";
-import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { SupabaseClient } from "@supabase/supabase-js";
 
 export interface AssetStore {
@@ -57,7 +50,7 @@ export function assertValidAssetKey(key: string): void {
   }
 }
 
-function assertTtl(ttlSeconds: number): void {
+export function assertTtl(ttlSeconds: number): void {
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > MAX_SIGNED_URL_TTL_SECONDS) {
     throw new Error(
       `ttlSeconds must be an integer between 1 and ${MAX_SIGNED_URL_TTL_SECONDS}, got ${ttlSeconds}`,
@@ -65,100 +58,14 @@ function assertTtl(ttlSeconds: number): void {
   }
 }
 
-function assertContentType(contentType: string): void {
+export function assertContentType(contentType: string): void {
   if (typeof contentType !== "string" || !/^[\w.+-]+\/[\w.+-]+(\s*;.*)?$/.test(contentType)) {
     throw new Error(`contentType must be a MIME type like text/markdown, got "${contentType}"`);
   }
 }
 
-function digest(body: Buffer): { sizeBytes: number; sha256: string } {
+export function digest(body: Buffer): { sizeBytes: number; sha256: string } {
   return { sizeBytes: body.length, sha256: createHash("sha256").update(body).digest("hex") };
-}
-
-export interface S3AssetStoreOptions {
-  /** S3-compatible endpoint (R2, MinIO, Hetzner…). Defaults to AWS S3 for the region. */
-  endpoint?: string;
-  region: string;
-  bucket: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-  /** Path-style URLs (endpoint/bucket/key), which most non-AWS providers need. */
-  forcePathStyle: boolean;
-}
-
-export function createS3AssetStore(options: S3AssetStoreOptions): AssetStore {
-  for (const field of ["region", "bucket", "accessKeyId", "secretAccessKey"] as const) {
-    if (!options[field]) throw new Error(`createS3AssetStore: ${field} is required`);
-  }
-  const { bucket } = options;
-  const where = `bucket "${bucket}"${options.endpoint ? ` at ${options.endpoint}` : ""}`;
-  const client = new S3Client({
-    region: options.region,
-    endpoint: options.endpoint,
-    forcePathStyle: options.forcePathStyle,
-    credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
-    // The SDK's default CRC checksums are not understood by every S3-compatible server.
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-  });
-  const fail = (action: string, key: string | null, err: unknown): Error => {
-    const e = err as Partial<S3ServiceException> & Error;
-    const status = e.$metadata?.httpStatusCode;
-    const hint =
-      status === 403 || e.name === "InvalidAccessKeyId" || e.name === "SignatureDoesNotMatch"
-        ? " (check the S3 access key and secret)"
-        : e.name === "NoSuchBucket"
-          ? " (create the bucket or fix its name)"
-          : "";
-    return new Error(
-      `S3 ${action}${key ? ` of "${key}"` : ""} in ${where} failed: ${e.name ?? "Error"}${status ? ` ${status}` : ""} ${e.message}${hint}`,
-    );
-  };
-
-  return {
-    async put(key, body, contentType) {
-      assertValidAssetKey(key);
-      assertContentType(contentType);
-      const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : body;
-      try {
-        await client.send(
-          new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes, ContentType: contentType }),
-        );
-      } catch (err) {
-        throw fail("upload", key, err);
-      }
-      return digest(bytes);
-    },
-
-    async get(key) {
-      assertValidAssetKey(key);
-      try {
-        const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-        const bytes = out.Body ? Buffer.from(await out.Body.transformToByteArray()) : Buffer.alloc(0);
-        return { body: bytes, contentType: out.ContentType ?? "application/octet-stream" };
-      } catch (err) {
-        const e = err as Partial<S3ServiceException>;
-        if (e.name === "NoSuchKey" || e.$metadata?.httpStatusCode === 404) return null;
-        throw fail("download", key, err);
-      }
-    },
-
-    async signedUrl(key, ttlSeconds) {
-      assertValidAssetKey(key);
-      assertTtl(ttlSeconds);
-      return getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key }), {
-        expiresIn: ttlSeconds,
-      });
-    },
-
-    async ping() {
-      try {
-        await client.send(new HeadBucketCommand({ Bucket: bucket }));
-      } catch (err) {
-        throw fail("bucket check", null, err);
-      }
-    },
-  };
 }
 
 export interface SupabaseAssetStoreOptions {

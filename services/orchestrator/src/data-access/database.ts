@@ -9,6 +9,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
 import { startEmbeddedPostgres } from "./embedded-postgres.ts";
+import { agencyTypes } from "./pg-types.ts";
 
 /** The pool or a transaction's client: every repository function runs on either. */
 export type Queryable = Pick<pg.Pool | pg.PoolClient, "query">;
@@ -62,6 +63,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     ...(options.sessionOptions ? { options: options.sessionOptions } : {}),
     // A pool that cannot hand out a connection says so instead of waiting forever.
     connectionTimeoutMillis: 15_000,
+    // pg's parsers, but bytea[] (the checkpointer's reads) without garbage per character.
+    types: agencyTypes,
   });
   // Without a listener an idle client's error (server restart) would crash the process.
   pool.on("error", (err) => options.onIdleError?.(err));

@@ -11,7 +11,6 @@ import { connectLocalOrRemoteDatabase, migrate, openDatabase } from "../data-acc
 import { checkRedisMaxmemoryPolicy, createBullQueue, createInProcessQueue } from "../data-access/queue.ts";
 import { createRateLimits } from "../data-access/rate-limits.ts";
 import { staleQueuedRuns, unfinishedRuns } from "../data-access/runs.ts";
-import { createSupabaseSignIn } from "../data-access/supabase.ts";
 import { startEmailScheduler } from "../business-logic/campaign.ts";
 import type { Deps, RunJob } from "../business-logic/deps.ts";
 import { startRetention } from "../business-logic/retention.ts";
@@ -93,7 +92,7 @@ export async function buildDeps(
     }
     closers.unshift(() => queue.close());
 
-    const { assets, mailer } = storageAdapters(config, database.pool, env);
+    const { assets, mailer } = await storageAdapters(config, database.pool, env);
     // With an Idempotency-Key the limits are taken inside the intake's transaction, which holds a
     // connection of the main pool: on that pool, as many parallel intakes as it has connections
     // would wait for each other until the connect timeout. The Postgres store gets a small pool of
@@ -109,7 +108,9 @@ export async function buildDeps(
     closers.unshift(() => limits.close());
     // Supabase, when configured, holds the artifacts and issues the portal's sign-in links.
     const { supabase } = config;
-    const portalSignIn = supabase ? createSupabaseSignIn(supabase) : undefined;
+    const portalSignIn = supabase
+      ? (await import("../data-access/supabase.ts")).createSupabaseSignIn(supabase)
+      : undefined;
     const rateLimits = createRateLimits({
       pool: limits.pool,
       redisUrl: config.redisUrl,

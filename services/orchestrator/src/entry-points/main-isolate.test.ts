@@ -1,6 +1,7 @@
 /**
  * The API's and the worker's main thread must not load the pipeline (LangGraph, the LangChain
- * providers, the Svelte compiler): only the run thread runs it. A child process imports the
+ * providers, the Svelte compiler): only the run thread runs it. Nor the SDKs of the storage and
+ * posting adapters: each loads when the configuration picks its adapter. A child process imports the
  * modules bin/server.ts and bin/worker.ts are built from, with a resolve hook recording every
  * module it loads; no fakes. scripts/bench-production.test.ts checks the same of the bundle.
  */
@@ -16,7 +17,9 @@ const dir = mkdtempSync(path.join(tmpdir(), "main-isolate-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // esbuild is not listed: tsx, which loads these sources, runs it (the bundle's test lists it).
-const PIPELINE = /node_modules\/(@langchain\/|svelte\/|@qdrant\/)/;
+// The SDKs of adapters a configuration may not pick (S3, Supabase, X, YouTube) load with the adapter.
+const PIPELINE =
+  /node_modules\/(@langchain\/|svelte\/|@qdrant\/|@aws-sdk\/|@supabase\/|twitter-api-v2\/|@googleapis\/)/;
 
 /** The node_modules packages a child process loads when it imports `modules`. */
 function loadedBy(modules: string[], name: string): string[] {
@@ -33,7 +36,7 @@ function loadedBy(modules: string[], name: string): string[] {
 }
 
 describe("the main thread's modules", () => {
-  it("when the API's and the worker's modules are imported, then no pipeline package is loaded", () => {
+  it("when the API's and the worker's modules are imported, then no pipeline package and no optional adapter's SDK is loaded", () => {
     const modules = ["./agency.ts", "./http/app.ts", "../config.ts", "../observability/sentry.ts"];
     expect(loadedBy(modules, "main")).toEqual([]);
   }, 60_000);

@@ -55,7 +55,7 @@ const deps: RunDeps = {
   config,
   pool: database.pool,
   databaseUrl: data.databaseUrl,
-  ...storageAdapters(config, database.pool, data.env),
+  ...(await storageAdapters(config, database.pool, data.env)),
   logger,
   metrics: relayedMetrics(),
   pipeline: async () => pipeline,

@@ -18,7 +18,9 @@ import type { Metrics } from "../observability/metrics.ts";
  * The run thread's young generation. V8's default (two 16 MiB semi-spaces, 32 MiB resident once a
  * run has allocated through them) is sized for a server's throughput; a run allocates in bursts
  * (a Svelte compile, a LangGraph step) and keeps little, so a smaller one costs a few more short
- * scavenges and saves resident memory in every worker.
+ * scavenges and saves resident memory in every worker. Where NODE_OPTIONS sets
+ * `--max-semi-space-size` (the images do, stack/containerSpec.ts IMAGE_MEMORY_ENV) V8's flag wins
+ * over this limit and the thread has the process's semi-spaces; this one serves `npm start`.
  */
 export const RUN_THREAD_YOUNG_GENERATION_MB = 12;
 
