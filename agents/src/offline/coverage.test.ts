@@ -48,4 +48,21 @@ describe("coverIdea", () => {
     ];
     expect(coverIdea(mine, readIdea(intake), idea, namedConstraints(intake))).toEqual(mine);
   });
+
+  it("when the idea gives its things states, then a description names them in a sentence of ours", () => {
+    const idea =
+      "Members pay their dues into the kitty each month, and the treasurer sees who has paid and who is late.";
+    const reading = readIdea(anIntake({ idea }));
+    const out = coverIdea([feature("Collect dues", "Treasurers can collect dues.")], reading, idea, []);
+    const own = withoutQuotedRuns(out[0]!.description, idea);
+    expect(own).toMatch(/It marks each one as (?:paid or late|late)\./);
+  });
+
+  it("when a possessive phrase is listed, then its owner's 's never stands alone", () => {
+    const idea =
+      "Payouts go straight to the recipient's bank account and a weekly digest goes to the organiser.";
+    const reading = readIdea(anIntake({ idea }));
+    const out = coverIdea([feature("Send payouts", "Organisers can send payouts.")], reading, idea, []);
+    expect(out[0]!.description).not.toMatch(/\bthe s\b|\bs bank/);
+  });
 });

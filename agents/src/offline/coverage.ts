@@ -78,9 +78,13 @@ function parts(p: NounPhrase): Token[][] {
 function asItem(phrase: Token[], first: Set<Token>, tokens: Token[]): string[] {
   let words = phrase.slice(-MAX_PHRASE_WORDS);
   // Participles and quantities before the noun ("collected litres", "many parcels") are not the thing.
-  while (words.length > 1 && (words[0]!.pos === "VERB" || words[0]!.stop)) words = words.slice(1);
+  // A possessive cut from its owner ("'s bank account") is no word of the thing either.
+  while (words.length > 1 && (words[0]!.pos === "VERB" || words[0]!.pos === "PART" || words[0]!.stop))
+    words = words.slice(1);
   const head = words[words.length - 1]!;
   if (!["NOUN", "PROPN"].includes(head.pos) || words.some((t) => /^\d/.test(t.value))) return [];
+  // "48h." leaves a one-letter "noun": a unit, not a thing.
+  if (!/\p{L}{2}/u.test(head.value)) return [];
   // A lone "noun" right before a determiner is a verb the tagger misread ("track the stock").
   const next = tokens[tokens.indexOf(head) + 1];
   if (
@@ -240,9 +244,36 @@ export function coverIdea(
     slot.extra.push(`It also lets them ${a.verb} ${fits}.`);
     contentStems(`${a.verb} ${fits}`).forEach((x) => said.add(x));
   }
+  // States the client gives things ("who is late", "whether they're mortgage-approved", "weighed,
+  // washed, folded and brought back"): a word no noun or action carries, so a sentence of its own.
+  const states = statesOf(tokens).filter((t) => !said.has(t.stem));
+  if (states.length) {
+    const words = [...new Set(states.map((t) => t.lower))].slice(0, 4);
+    const slot = slots.find((x) => x.sentence === states[0]!.sentence) ?? slots[0]!;
+    slot.extra.push(`It marks each one as ${joinList(words, "or")}.`);
+    states.forEach((t) => said.add(t.stem));
+  }
   return slots.map((slot) => {
     const more = sentenceFor(slot);
     return more ? { ...slot.feature, description: `${slot.feature.description} ${more}` } : slot.feature;
+  });
+}
+
+const BE = /^(?:is|are|was|were|be|been|being|'re|’re|'s|’s|gets?|got)$/;
+
+/**
+ * Adjectives said of something ("is late", "are ready") and participles with no object of their
+ * own ("has paid and", ", weighed, washed, folded and"): the states an idea's things pass through.
+ */
+function statesOf(tokens: Token[]): Token[] {
+  return tokens.filter((t, i) => {
+    const [prev, next] = [tokens[i - 1], tokens[i + 1]];
+    if (!isContent(t) || t.filler || !prev || prev.sentence !== t.sentence) return false;
+    const ends = !next || next.sentence !== t.sentence || ["PUNCT", "CCONJ"].includes(next.pos);
+    if (!ends) return false;
+    if (t.pos === "ADJ") return BE.test(prev.lower);
+    const participle = t.pos === "VERB" && /(?:ed|en)$/.test(t.lower) && t.lower !== t.lemma;
+    return participle && (BE.test(prev.lower) || ["AUX", "PUNCT", "CCONJ"].includes(prev.pos));
   });
 }
 

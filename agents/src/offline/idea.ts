@@ -45,7 +45,8 @@ const NOT_PEOPLE =
 
 /** Whether a noun names people or an organisation ("clinics", "the front desk", "beekeepers"). */
 export function isPeopleNoun(lemma: string): boolean {
-  const w = lemma.toLowerCase();
+  // "pre-order" is an order, "co-founder" a founder: a compound names what its last part names.
+  const w = lemma.toLowerCase().split("-").pop()!;
   if (NOT_PEOPLE.test(w)) return false;
   return PEOPLE.test(w) || (PEOPLE_SUFFIX.test(w) && w.length > 4);
 }
@@ -55,7 +56,7 @@ const PROBLEM_VERBS = /^(?:lose|waste|miss|struggle|lack|suffer|forget|spend|fai
 
 /** Whether a noun names a role or organisation by itself ("owner", "clinic"), not only by its suffix ("litter"). */
 export function isNamedRole(lemma: string): boolean {
-  const w = lemma.toLowerCase();
+  const w = lemma.toLowerCase().split("-").pop()!;
   return PEOPLE.test(w) && !NOT_PEOPLE.test(w);
 }
 
@@ -155,6 +156,8 @@ export function readIdea(intake: IntakeInput): IdeaReading {
             // "must work on older Android phones" is a platform constraint, not a feature.
             !(/^(?:work|run|load|function)$/.test(a.verb) && PLATFORM.test(a.phrase)) &&
             !/^(?:integrate|connect|sync|link|import|export|pull|push)$/.test(a.verb) &&
+            // "the money goes into the pot": a thing moving somewhere is what happens, not a task.
+            !(a.subject && !isActor(a.subject) && analyse(a.phrase)[1]?.pos === "ADP") &&
             !integrations.some((n) => a.phrase.toLowerCase().includes(n.toLowerCase())),
         )
       : [];

@@ -91,12 +91,21 @@ function nounPhrasesOf(tokens: Token[]): NounPhrase[] {
   tokens.forEach((t, i) => {
     const next = tokens[i + 1];
     const sameSentence = run.length === 0 || run[run.length - 1]!.sentence === t.sentence;
-    if (
+    // "the child's savings pot": the possessor and its "'s" open the phrase of what it owns.
+    const possessive =
+      run.length > 0 &&
+      t.pos === "PART" &&
+      /^['’]s$/.test(t.lower) &&
+      next !== undefined &&
+      (isNounish(next) || next.pos === "ADJ");
+    if (possessive) run.push(t);
+    else if (
       sameSentence &&
       (MODIFIER.has(t.pos) || isParticipleModifier(t, next)) &&
       /[\p{L}\p{N}]/u.test(t.value)
     ) {
-      if (run.length >= 4) flush();
+      // "a reminder two days before": a number after a noun starts a phrase of its own.
+      if (run.length >= 4 || (t.pos === "NUM" && run.length && isNounish(run[run.length - 1]!))) flush();
       run.push(t);
     } else {
       flush();
@@ -184,8 +193,10 @@ export function actions(text: string, limit = 8): Action[] {
     }
     // The subject: the noun phrase that ends right before the verb (past "can", "will", "to").
     let b = i - 1;
-    while (b >= 0 && tokens[b]!.sentence === v.sentence && ["AUX", "PART", "ADV"].includes(tokens[b]!.pos))
-      b--;
+    // "the consent form gets signed": a "get" before the participle is its auxiliary.
+    const auxiliary = (t: Token) =>
+      ["AUX", "PART", "ADV"].includes(t.pos) || (t.lemma === "get" && /(?:ed|en)$/.test(v.lower));
+    while (b >= 0 && tokens[b]!.sentence === v.sentence && auxiliary(tokens[b]!)) b--;
     let subject = b >= 0 ? phrases.find((ph) => ph.tokens[ph.tokens.length - 1] === tokens[b]) : undefined;
     // "the hours worked are approved": a participle after the subject's noun belongs to it.
     const trailing =
