@@ -178,6 +178,10 @@ describe("draftBrief", () => {
       expect(f.name.toLowerCase()).not.toMatch(/necesitamos|queremos|vender/);
   });
 
+  it("when a noun ends in -ment, then it names no people", () => {
+    expect(isPeopleNoun("moment")).toBe(false);
+  });
+
   it("when a compound ends in a thing ('pre-order'), then it names no people", () => {
     expect(isPeopleNoun("pre-order")).toBe(false);
     expect(isPeopleNoun("co-founder")).toBe(true);

@@ -47,7 +47,8 @@ const NOT_PEOPLE =
 export function isPeopleNoun(lemma: string): boolean {
   // "pre-order" is an order, "co-founder" a founder: a compound names what its last part names.
   const w = lemma.toLowerCase().split("-").pop()!;
-  if (NOT_PEOPLE.test(w)) return false;
+  // "-ment" names a thing or a moment ("the moment", "a shipment"), never a person.
+  if (NOT_PEOPLE.test(w) || /ment$/.test(w)) return false;
   return PEOPLE.test(w) || (PEOPLE_SUFFIX.test(w) && w.length > 4);
 }
 

@@ -229,3 +229,12 @@ describe("tagger repairs", () => {
     );
   });
 });
+
+describe("objects", () => {
+  it("when a verb is followed by a count of time units, then it has no object", () => {
+    expect(
+      actions("We repair about 30 phones a week and ship 200 cases a month.").map((a) => a.object?.text),
+    ).not.toContain("month");
+    expect(actions("The station streams 20 hours a day.").some((a) => a.object?.head === "hour")).toBe(false);
+  });
+});

@@ -159,6 +159,14 @@ export function actions(text: string, limit = 8): Action[] {
         break;
       }
     }
+    // "sell about 40 a month", "broadcast 18 hours a day": a phrase of units only is a measure, not an object.
+    // ("pick another time" keeps its object: no count stands before it).
+    if (
+      object &&
+      !object.tokens.some(isContent) &&
+      tokens.slice(i + 1, tokens.indexOf(object.tokens[0]!)).some((t) => t.pos === "NUM")
+    )
+      object = undefined;
     // "post open shifts, temps claim them from their phone": "them" is the last action's object.
     const pronoun = tokens[i + 1];
     const previous = out[out.length - 1];
