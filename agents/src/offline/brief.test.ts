@@ -186,4 +186,16 @@ describe("draftBrief", () => {
     expect(isPeopleNoun("pre-order")).toBe(false);
     expect(isPeopleNoun("co-founder")).toBe(true);
   });
+
+  it("when people's verb takes a clause the reader cannot hold, then the bare verb names no feature", () => {
+    const brief = draftBrief(
+      anIntake({
+        idea: "Gyms send members a text message before each class; the front desk sees who has not checked in.",
+      }),
+      requireSector("saas"),
+    );
+    const names = brief.keyFeatures.map((f) => f.name);
+    expect(names).not.toContain("See");
+    expect(names.some((n) => /^Send members (?:a|the) text message/.test(n))).toBe(true);
+  });
 });

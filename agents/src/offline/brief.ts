@@ -168,6 +168,21 @@ function readsAsVerb(object: NounPhrase, text: string): boolean {
   );
 }
 
+/**
+ * "the desk sees who has not answered", "clients send their idea": the verb has an object the
+ * reader could not take (a clause, a filler noun), so the verb alone ("See") is no feature.
+ */
+function leavesObjectOut(a: Action, text: string): boolean {
+  const tokens = analyse(text);
+  const at = tokens.findIndex((t) => t.sentence === a.sentence && t.lower === a.verbText);
+  const next = tokens[at + 1];
+  if (at < 0 || !next || next.sentence !== a.sentence) return false;
+  return (
+    ["DET", "PRON", "NOUN", "PROPN", "NUM"].includes(next.pos) ||
+    /^(?:who|what|which|where|whether|how)$/.test(next.lower)
+  );
+}
+
 function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: string): Feature[] {
   const features: Feature[] = [];
   const ids = new Set<string>();
@@ -279,7 +294,11 @@ function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: stri
       // "subscribers can comment": what the idea says these people do, even with no object, is
       // their feature; an invitation is only the fallback when the idea gives them no verb.
       const own = actionsOf(reading.text, 16).find(
-        (a) => !a.object && a.subject?.head === np.head && a.phrase.split(/\s+/).length <= 6,
+        (a) =>
+          !a.object &&
+          a.subject?.head === np.head &&
+          a.phrase.split(/\s+/).length <= 6 &&
+          !leavesObjectOut(a, reading.text),
       );
       if (own) {
         add(sentenceCase(own.phrase), {

@@ -240,4 +240,12 @@ describe("objects", () => {
       actions("The owner confirms or picks another time.").find((a) => a.verb === "pick")?.object?.text,
     ).toBe("another time".replace("another ", ""));
   });
+
+  it("when a verb has a receiver and a thing, then the thing is its object", () => {
+    expect(actions("Garages send drivers a quote before any repair.")[0]).toMatchObject({
+      verb: "send",
+      object: { text: "quote" },
+      phrase: "send drivers a quote before any repair",
+    });
+  });
 });

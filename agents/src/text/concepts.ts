@@ -167,6 +167,20 @@ export function actions(text: string, limit = 8): Action[] {
       tokens.slice(i + 1, tokens.indexOf(object.tokens[0]!)).some((t) => t.pos === "NUM")
     )
       object = undefined;
+    // "send owners a text message", "give buyers their receipt": the plural right after the verb
+    // is who receives it; the phrase after the article is what the verb acts on.
+    if (object) {
+      const end = tokens.indexOf(object.tokens[object.tokens.length - 1]!);
+      const article = tokens[end + 1];
+      const second = phrases.find((ph) => ph.tokens[0] === tokens[end + 2]);
+      if (
+        /[^s]s$/.test(object.tokens[object.tokens.length - 1]!.lower) &&
+        article?.sentence === v.sentence &&
+        /^(?:a|an|their|your|his|her)$/.test(article.lower) &&
+        second?.tokens.some(isContent)
+      )
+        object = second;
+    }
     // "post open shifts, temps claim them from their phone": "them" is the last action's object.
     const pronoun = tokens[i + 1];
     const previous = out[out.length - 1];
