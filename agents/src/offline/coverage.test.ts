@@ -65,4 +65,11 @@ describe("coverIdea", () => {
     const out = coverIdea([feature("Send payouts", "Organisers can send payouts.")], reading, idea, []);
     expect(out[0]!.description).not.toMatch(/\bthe s\b|\bs bank/);
   });
+
+  it("when the idea names a thing of a thing ('proof of delivery'), then it is listed whole", () => {
+    const idea = "Couriers scan each parcel at the door and the sender gets a proof of delivery by email.";
+    const reading = readIdea(anIntake({ idea }));
+    const out = coverIdea([feature("Scan parcels", "Couriers can scan parcels.")], reading, idea, []);
+    expect(out[0]!.description).toContain("the proof of delivery");
+  });
 });

@@ -112,6 +112,23 @@ function asItem(phrase: Token[], first: Set<Token>, tokens: Token[]): string[] {
   return out;
 }
 
+/**
+ * "a wall of fame", "proof of delivery", "the bill of materials": a noun joined by "of" to a bare
+ * noun (no article between) is one thing, listed whole ("the wall of fame"), not as its halves.
+ */
+function ofCompound(phrase: Token[], phrases: Token[][], tokens: Token[], first: Set<Token>): string[] {
+  const end = tokens.indexOf(phrase[phrase.length - 1]!);
+  if (phrase.length > 2 || tokens[end + 1]?.lower !== "of") return [];
+  const owner = tokens[end + 2];
+  const of = phrases.find((p) => p[0] === owner);
+  if (!owner || !of || of.length > 2 || owner.sentence !== phrase[0]!.sentence) return [];
+  const [whole] = asItem(phrase, first, tokens);
+  if (!whole || !/^the /.test(whole)) return [];
+  return [
+    `${whole} of ${of.map((t) => (/\p{Lu}/u.test(t.value) && !first.has(t) ? t.value : t.lower)).join(" ")}`,
+  ];
+}
+
 /** The idea's sentence a feature was drafted from: the one sharing most content words with it. */
 function sentenceOf(feature: Feature, sentences: Map<number, Set<string>>): number {
   const own = new Set(contentStems(`${feature.name} ${feature.action ?? ""}`));
@@ -176,10 +193,11 @@ export function coverIdea(
   const items: Item[] = [];
   const seen = new Set<string>();
   const first = new Set(tokens.filter((t, i) => i === 0 || tokens[i - 1]!.sentence !== t.sentence));
-  for (const phrase of nounPhrases(reading.text).flatMap(parts)) {
+  const phrases = nounPhrases(reading.text).flatMap(parts);
+  for (const phrase of phrases) {
     const head = phrase[phrase.length - 1]!;
     if (head.filler || !isContent(head)) continue;
-    const variants = asItem(phrase, first, tokens);
+    const variants = [...ofCompound(phrase, phrases, tokens, first), ...asItem(phrase, first, tokens)];
     if (variants.length === 0 || seen.has(variants[0]!)) continue;
     const stems = contentStems(variants[0]!);
     if (stems.length === 0 || stems.every((s) => said.has(s))) continue;
