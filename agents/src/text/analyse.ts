@@ -157,6 +157,9 @@ function mergeHyphenated(out: Token[]): void {
 
 const CLAUSE_START = /^(?:,|and|or|to|can|then|;|:)$/;
 const POSSESSIVE = /^(?:your|their|his|her|its|our|my)$/;
+/** An adjective's ending on a word the tagger called something else: "intraoral", "seasonal", "reusable". */
+const adjectival = (t: Token) =>
+  t.lemma === t.lower && t.lower.length >= 8 && /(?:ical|ous|ful|less|ible|[^e]al)$/.test(t.lower);
 const isNoun = (t: Token) => t.pos === "NOUN" || t.pos === "PROPN";
 
 function retag(t: Token, pos: Pos): void {
@@ -181,6 +184,18 @@ function repairTags(out: Token[]): void {
     // A determiner or a possessive right after the word: "the", "a", "your", "their".
     const determines = (t: Token | undefined) =>
       same(t) && (t!.pos === "DET" || (t!.pos === "PRON" && POSSESSIVE.test(t!.lower)));
+    // "intraoral scans", "reusable crates": a "verb" or "noun" with an adjective's ending before a
+    // noun (or before a "verb" in -s, which is then that noun) modifies it.
+    if (
+      (cur.pos === "VERB" || cur.pos === "NOUN") &&
+      adjectival(cur) &&
+      same(next) &&
+      (isNoun(next!) || (next!.pos === "VERB" && /[^s]s$/.test(next!.lower)))
+    ) {
+      cur.pos = "ADJ";
+      if (next!.pos === "VERB") retag(next!, "NOUN");
+      continue;
+    }
     // "Book the sauna by the hour", "to photo their cards", "and price the quote": a base-form
     // "noun" that opens a sentence or follows "to" or a clause break, with a determiner right
     // after it, is an imperative or an infinitive. No noun takes a determiner straight after it.
@@ -275,7 +290,13 @@ function repairTags(out: Token[]): void {
     }
     // ", record damaged goods", "and book tasting visits": a base-form noun opening a later clause
     // of a sentence that already has a verb, followed by a noun phrase ending in a plural.
-    if (cur.pos === "NOUN" && base(cur) && same(prev) && /^(?:,|and|or|then)$/.test(prev!.lower)) {
+    if (
+      cur.pos === "NOUN" &&
+      base(cur) &&
+      !adjectival(cur) &&
+      same(prev) &&
+      /^(?:,|and|or|then)$/.test(prev!.lower)
+    ) {
       const earlierVerb = out.slice(0, i).some((t) => t.sentence === cur.sentence && t.pos === "VERB");
       let k = i + 1;
       while (
@@ -397,6 +418,20 @@ function repairTags(out: Token[]): void {
       (prev!.pos === "VERB" || prev!.pos === "AUX")
     ) {
       if (prev!.pos === "VERB") retag(cur, "NOUN");
+      continue;
+    }
+    // "a termly hire fee": a base-form "verb" between a determiner's modifiers and a noun is one of them.
+    if (
+      cur.pos === "VERB" &&
+      base(cur) &&
+      same(prev) &&
+      ["ADJ", "ADV"].includes(prev!.pos) &&
+      same(prev2) &&
+      prev2!.pos === "DET" &&
+      same(next) &&
+      next!.pos === "NOUN"
+    ) {
+      retag(cur, "NOUN");
       continue;
     }
     // "on a live map", "the child's reward jar": nothing after a determiner or a possessive is a verb.

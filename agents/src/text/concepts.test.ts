@@ -248,4 +248,17 @@ describe("objects", () => {
       phrase: "send drivers a quote before any repair",
     });
   });
+
+  it("when a word has an adjective's ending or sits among a determiner's modifiers, then it is no verb", () => {
+    expect(actions("Vets upload photos or intraoral scans for each case.").map((a) => a.verb)).not.toContain(
+      "intraoral",
+    );
+    expect(actions("Members pay a termly hire fee by card.").map((a) => a.verb)).not.toContain("hire");
+  });
+
+  it("when a question word follows the verb, then what follows is a clause, not the object", () => {
+    expect(
+      actions("Customers ring us to ask where their parcel is.").find((a) => a.verb === "ask")?.object,
+    ).toBeUndefined();
+  });
 });

@@ -143,6 +143,8 @@ export function actions(text: string, limit = 8): Action[] {
       j - i <= 4 &&
       tokens[j]!.sentence === v.sentence &&
       // "get five free articles": a count before the object is no object of its own.
+      // "ask where their order is": a question word opens a clause, not the object.
+      !/^(?:where|when|why|how|whether)$/.test(tokens[j]!.lower) &&
       (["DET", "PRON", "PART", "ADV", "NUM"].includes(tokens[j]!.pos) ||
         (tokens[j]!.pos === "ADP" && j === i + 1))
     )
