@@ -198,4 +198,24 @@ describe("draftBrief", () => {
     expect(names).not.toContain("See");
     expect(names.some((n) => /^Send members (?:a|the) text message/.test(n))).toBe(true);
   });
+
+  it("when the client's first sentence says what their business is, then that is no feature", () => {
+    const brief = draftBrief(
+      anIntake({
+        idea: "We run a small bike shop in the harbour. Customers book a service slot online and pay a deposit, and the mechanic texts them when the bike is ready.",
+      }),
+      requireSector("ecommerce"),
+    );
+    const text = brief.keyFeatures.map((f) => `${f.name}. ${f.description}`).join(" ");
+    expect(text).not.toMatch(/\brun (?:the|a) small bike shop/i);
+  });
+
+  it("when a named system is one of the idea's objects, then it keeps its name's capitals and no article", () => {
+    const brief = draftBrief(
+      anIntake({ idea: "Electricians log their hours, and each approved timesheet lands in Xero." }),
+      requireSector("saas"),
+    );
+    const text = brief.keyFeatures.map((f) => `${f.name}. ${f.description}`).join(" ");
+    expect(text).not.toMatch(/the xero|\bxero\b/);
+  });
 });

@@ -128,6 +128,16 @@ function impliedFeatures(object: NounPhrase, text: string): { name: string; scre
   const head = object.tokens[object.tokens.length - 1]!;
   const plural = isPlural(head) ? noun : pluralOf(noun);
   const singular = isPlural(head) ? noun.replace(new RegExp(`${head.lower}$`), head.lemma) : noun;
+  // A name ("Xero", "Google Sheets") keeps its capitals and takes no article or plural.
+  const name = object.tokens.every((t) => t.pos === "PROPN" && /^\p{Lu}/u.test(t.value));
+  if (name) {
+    const written = object.tokens.map((t) => t.value).join(" ");
+    return [
+      { name: `Explore ${written}`, screen: "list" },
+      { name: `Add notes on ${written}`, screen: "form" },
+      { name: `Track progress in ${written}`, screen: "dashboard" },
+    ];
+  }
   if (!countable(object, text)) {
     // One thing the client names with "the" ("the lake", "the child's savings pot") keeps it.
     const head = object.tokens[object.tokens.length - 1]!.lower.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -252,7 +262,7 @@ function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: stri
       const best = bestTemplate(stems, sector);
       add(implied.name, {
         action: implied.name.charAt(0).toLowerCase() + implied.name.slice(1),
-        description: `${sentenceCase(actor)} can ${implied.name.toLowerCase()}.`,
+        description: `${sentenceCase(actor)} can ${implied.name.charAt(0).toLowerCase()}${implied.name.slice(1)}.`,
         screen: implied.screen,
         source: "idea",
         ...(best ? { sectorPattern: best.template.name } : {}),
@@ -272,7 +282,7 @@ function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: stri
     const best = bestTemplate(stemsOf(implied.name), sector);
     add(implied.name, {
       action: implied.name.charAt(0).toLowerCase() + implied.name.slice(1),
-      description: `${sentenceCase(actor)} can ${implied.name.toLowerCase()}.`,
+      description: `${sentenceCase(actor)} can ${implied.name.charAt(0).toLowerCase()}${implied.name.slice(1)}.`,
       screen: implied.screen,
       source: "idea",
       ...(best ? { sectorPattern: best.template.name } : {}),
@@ -325,7 +335,7 @@ function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: stri
     if (!implied) continue;
     add(implied.name, {
       action: implied.name.charAt(0).toLowerCase() + implied.name.slice(1),
-      description: `${sentenceCase(actor)} can ${implied.name.toLowerCase()}.`,
+      description: `${sentenceCase(actor)} can ${implied.name.charAt(0).toLowerCase()}${implied.name.slice(1)}.`,
       screen: implied.screen,
       source: "idea",
       keywords: [np.head],

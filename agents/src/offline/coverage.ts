@@ -22,7 +22,7 @@ import {
   withoutQuotedRuns,
 } from "../text/index.ts";
 import type { NamedConstraint } from "../quality/relevance.ts";
-import { type IdeaReading, isNamedRole, isPeopleNoun } from "./idea.ts";
+import { type IdeaReading, describesBusiness, isNamedRole, isPeopleNoun } from "./idea.ts";
 import { isPlural } from "./grammar.ts";
 
 /** Items a feature's description lists at most, per kind (people, things). */
@@ -247,6 +247,7 @@ export function coverIdea(
   for (const a of actions(reading.text, 20)) {
     const verb = analyse(a.verb)[0];
     if (!a.object || !verb || verb.stop || said.has(verb.stem) || !/^\p{Ll}+$/u.test(a.verb)) continue;
+    if (describesBusiness(a, reading.text)) continue;
     if (stemsOf(withoutQuotedRuns(slots.map((x) => x.feature.name).join(". "), source)).has(verb.stem))
       continue;
     const objects = asItem(a.object.tokens, first, tokens);

@@ -420,6 +420,21 @@ function repairTags(out: Token[]): void {
       if (prev!.pos === "VERB") retag(cur, "NOUN");
       continue;
     }
+    // "on match days", "for pay slips": a base-form "verb" right after a preposition, before a
+    // plural noun, modifies that noun.
+    if (
+      cur.pos === "VERB" &&
+      base(cur) &&
+      same(prev) &&
+      prev!.pos === "ADP" &&
+      prev!.lower !== "to" &&
+      same(next) &&
+      next!.pos === "NOUN" &&
+      plural(next)
+    ) {
+      retag(cur, "NOUN");
+      continue;
+    }
     // "a termly hire fee": a base-form "verb" between a determiner's modifiers and a noun is one of them.
     if (
       cur.pos === "VERB" &&

@@ -247,6 +247,7 @@ describe("objects", () => {
       object: { text: "quote" },
       phrase: "send drivers a quote before any repair",
     });
+    expect(actions("The roofer sends the owner a quote.")[0]).toMatchObject({ object: { text: "quote" } });
   });
 
   it("when a word has an adjective's ending or sits among a determiner's modifiers, then it is no verb", () => {
@@ -260,5 +261,11 @@ describe("objects", () => {
     expect(
       actions("Customers ring us to ask where their parcel is.").find((a) => a.verb === "ask")?.object,
     ).toBeUndefined();
+  });
+
+  it("when a base-form word follows a preposition and comes before a plural noun, then it modifies the noun", () => {
+    expect(actions("Fans rent a driveway near the ground on match days.").map((a) => a.verb)).not.toContain(
+      "match",
+    );
   });
 });

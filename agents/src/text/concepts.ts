@@ -175,10 +175,12 @@ export function actions(text: string, limit = 8): Action[] {
       const end = tokens.indexOf(object.tokens[object.tokens.length - 1]!);
       const article = tokens[end + 1];
       const second = phrases.find((ph) => ph.tokens[0] === tokens[end + 2]);
+      // "send the customer a quote": an indefinite article after any receiver; a possessive only
+      // after a plural one ("give buyers their receipt", not "update the animal their …").
+      const plural = /[^s]s$/.test(object.tokens[object.tokens.length - 1]!.lower);
       if (
-        /[^s]s$/.test(object.tokens[object.tokens.length - 1]!.lower) &&
         article?.sentence === v.sentence &&
-        /^(?:a|an|their|your|his|her)$/.test(article.lower) &&
+        (/^(?:a|an)$/.test(article.lower) || (plural && /^(?:their|your|his|her)$/.test(article.lower))) &&
         second?.tokens.some(isContent)
       )
         object = second;
