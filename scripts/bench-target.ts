@@ -31,7 +31,11 @@ if (process.argv.includes("--portal")) {
     await import("../services/orchestrator/src/index.ts");
   const { createLogger } = await import("../services/orchestrator/src/observability/logger.ts");
   const withWorker = process.argv.includes("--worker");
-  const agency = await buildDeps(loadConfig(), "agency", createLogger("error", "bench"));
+  const agency = await buildDeps(
+    loadConfig(),
+    "agency",
+    createLogger(process.env.LOG_LEVEL || "error", "bench"),
+  );
   const api = await startApi(agency);
   const worker = withWorker ? await startWorker(agency) : undefined;
 

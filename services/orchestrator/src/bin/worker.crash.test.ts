@@ -63,6 +63,10 @@ beforeAll(async () => {
     AGENCY_DATA_DIR: dataDir,
     AGENCY_REVIEW_GATES: "none",
     RUN_LOCK_SECONDS: String(LOCK_SECONDS),
+    // The test is about takeover, not priority (run-priority.test.ts): a run thread at nice 10 on a
+    // machine shared with other suites gets a tenth of a core (under two busy loops the run
+    // completed 79 s after the kill at nice 10, 27 s at nice 0, 12 s on a quiet machine).
+    AGENCY_RUN_NICE: "0",
     CAMPAIGN_DELAYS: "0,0,0",
     LOG_LEVEL: "info",
   };
@@ -120,7 +124,12 @@ describe("a worker killed mid-run", () => {
       };
       if (body.status === "failed") throw new Error(`run failed: ${body.error}`);
       return body.status === "completed" ? body : undefined;
-    }, 90_000);
+    }, 90_000).catch(async (err: unknown) => {
+      // What the new worker did and where the run stands say more than a timeout.
+      console.log(second.lines.slice(-40).join("\n"));
+      console.log(JSON.stringify(await steps(runId)));
+      throw err;
+    });
     console.log(`run completed ${Date.now() - killedAt} ms after SIGKILL`);
 
     // Steps finished before the kill keep their timings: they did not run again.

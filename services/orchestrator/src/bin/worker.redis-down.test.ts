@@ -4,7 +4,6 @@
  * database of its own on the real Postgres and the API in this process. No fakes. The worker must
  * wait and retry with backoff instead of exiting, and pick up work once Redis is there.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { anIntake, eventually } from "@roboagency/testing/agency";
 import { createTestDatabase, type TestDatabase } from "@roboagency/testing/database";
 import { freePort } from "@roboagency/testing/ports";
+import { startRedisServer, type RedisServer } from "@roboagency/testing/redis-server";
 import type { Agency, RunningServer } from "../entry-points/agency.ts";
 import {
   spawnWorker,
@@ -25,7 +25,7 @@ let db: TestDatabase;
 let dataDir: string;
 let redisPort: number;
 let worker: WorkerProcess | undefined;
-let redis: ChildProcess | undefined;
+let redis: RedisServer | undefined;
 let agency: Agency | undefined;
 let api: RunningServer | undefined;
 
@@ -39,11 +39,7 @@ afterAll(async () => {
   if (worker) await stopWorkerProcess(worker);
   await api?.stop();
   await agency?.close();
-  if (redis && redis.exitCode === null) {
-    const gone = new Promise((resolve) => redis!.once("exit", resolve));
-    redis.kill("SIGTERM");
-    await gone;
-  }
+  await redis?.stop();
   await db?.drop();
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -69,22 +65,7 @@ describe("a worker started while Redis is down", () => {
     expect(child.exitCode, lines.slice(-5).join("\n")).toBeNull();
     expect(lines.some((l) => l.includes('"worker started"'))).toBe(false);
 
-    redis = spawn(
-      "redis-server",
-      [
-        "--port",
-        String(redisPort),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-        "--dir",
-        dataDir,
-      ],
-      { stdio: "ignore" },
-    );
+    redis = await startRedisServer({ port: redisPort });
     await eventually(
       async () => (lines.some((l) => l.includes('"worker started"')) ? true : undefined),
       60_000,

@@ -151,13 +151,18 @@ function paidUsage(err: unknown): UsageRecord[] {
  * Postgres when a worker dies, guards it.
  */
 export async function executeRun(deps: RunDeps, runId: string, finalAttempt = true): Promise<void> {
-  const held = await withSessionLock(deps.pool, `run:${runId}`, () =>
-    executeLocked(deps, runId, finalAttempt),
+  const held = await withSessionLock(deps.pool, `run:${runId}`, (lockLost) =>
+    executeLocked(deps, runId, finalAttempt, lockLost),
   );
   if (!held.acquired) deps.logger.info({ runId }, "run is being executed by another worker; job skipped");
 }
 
-async function executeLocked(deps: RunDeps, runId: string, finalAttempt: boolean): Promise<void> {
+async function executeLocked(
+  deps: RunDeps,
+  runId: string,
+  finalAttempt: boolean,
+  lockLost: AbortSignal,
+): Promise<void> {
   const { pool, metrics, logger, config } = deps;
   const claimed = await beginRun(pool, runId);
   if (!claimed) {
@@ -207,9 +212,12 @@ async function executeLocked(deps: RunDeps, runId: string, finalAttempt: boolean
         },
       }) as Parameters<typeof graph.stream>[0];
       log.info({ gate: review.gate, decision: review.decision }, "resuming after review");
-    } else if (before.next.length > 0) {
+    } else if (before.tasks.length > 0) {
+      // `tasks`, not `next`: a step whose writes were saved but whose checkpoint was not (a worker
+      // killed between the two) is left out of `next`, yet the graph has not moved past it. A
+      // resume commits those writes without running the step again and goes on from there.
       input = null;
-      log.info({ next: before.next }, "resuming from the last checkpoint");
+      log.info({ next: before.tasks.map((t) => t.name) }, "resuming from the last checkpoint");
     }
     // Else the graph had finished before the worker stopped: only the completion is left.
   }
@@ -222,6 +230,8 @@ async function executeLocked(deps: RunDeps, runId: string, finalAttempt: boolean
         streamMode: ["updates", "values", "tasks"],
         // Each step's checkpoint is written before the next step starts, so "completed" below is durable.
         durability: "sync",
+        // Without its lock the run may already be another worker's: no step starts after that.
+        signal: lockLost,
       });
       for await (const [mode, chunk] of stream as AsyncIterable<[string, Record<string, unknown>]>) {
         if (mode === "tasks") {
@@ -258,10 +268,23 @@ async function executeLocked(deps: RunDeps, runId: string, finalAttempt: boolean
       await parkForReview(deps, runId, waiting);
       return;
     }
-    if (after.next.length > 0) throw new Error(`the pipeline stopped before ${after.next.join(", ")}`);
-    const emails = (after.values as { campaign?: { emails: CampaignEmail[] } }).campaign?.emails ?? [];
-    await completeRun(deps, { runId, projectId, toEmail: intake.email, emails });
+    if (after.tasks.length > 0) {
+      throw new Error(`the pipeline stopped before ${after.tasks.map((t) => t.name).join(", ")}`);
+    }
+    const values = after.values as Partial<PipelineState>;
+    await completeRun(deps, {
+      runId,
+      projectId,
+      toEmail: intake.email,
+      artifacts: values.artifacts ?? [],
+      emails: values.campaign?.emails ?? [],
+    });
   } catch (err) {
+    if (lockLost.aborted) {
+      // The rows are no longer this worker's to write: whoever holds the lock now owns the run.
+      log.error({ err, lockError: lockLost.reason }, "run lock lost; this worker stopped the run");
+      throw err;
+    }
     const message = err instanceof Error ? err.message : String(err);
     // An error ends the stream before the chunks it had buffered: what the checkpoint holds
     // (finished steps' artifacts and usage) is stored now, or a resume would never store it.
@@ -436,9 +459,23 @@ async function parkForReview(deps: RunDeps, runId: string, waiting: { id: string
 
 async function completeRun(
   deps: RunDeps,
-  run: { runId: string; projectId: string; toEmail: string; emails: CampaignEmail[] },
+  run: {
+    runId: string;
+    projectId: string;
+    toEmail: string;
+    artifacts: readonly Pick<Artifact, "step">[];
+    emails: CampaignEmail[];
+  },
 ): Promise<void> {
   const { pool, config, metrics } = deps;
+  // Every step stores at least one artifact: a checkpoint that ends without some step's output
+  // did not run that step, and the run is not complete whatever the graph says.
+  const skipped = STEP_NAMES.filter((s) => !run.artifacts.some((a) => a.step === s));
+  if (skipped.length) {
+    throw Object.assign(new Error(`the pipeline ended without the output of ${skipped.join(", ")}`), {
+      step: skipped[0],
+    });
+  }
   const missing = CAMPAIGN_STEPS.filter((s) => !run.emails.some((e) => e.step === s));
   if (missing.length) throw new Error(`campaign_composer produced no ${missing.join(", ")} email`);
   const now = Date.now();

@@ -50,8 +50,10 @@ export async function insertIntake(
   },
 ): Promise<void> {
   const { intake, idempotency } = input;
-  await db.query(
-    `WITH lead AS (
+  // Named, so each connection parses and plans the five inserts once, not on every intake.
+  await db.query({
+    name: "insert-intake",
+    text: `WITH lead AS (
        INSERT INTO leads (id, email, name, company) VALUES ($1, $4, $5, $6)
      ), project AS (
        INSERT INTO projects (id, lead_id, sector, idea, goals, budget, timeline)
@@ -64,7 +66,7 @@ export async function insertIntake(
      )
      INSERT INTO idempotency_keys (key, request_hash, response_status, response_body)
      SELECT $14, $15, $16, $17 WHERE $14::text IS NOT NULL`,
-    [
+    values: [
       input.leadId,
       input.projectId,
       input.runId,
@@ -83,7 +85,7 @@ export async function insertIntake(
       idempotency?.status ?? null,
       idempotency ? JSON.stringify(idempotency.body) : null,
     ],
-  );
+  });
 }
 
 export async function findIdempotent(

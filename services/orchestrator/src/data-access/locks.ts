@@ -14,11 +14,14 @@ export async function lockForTransaction(tx: Queryable, key: string): Promise<vo
  * Runs `fn` while this process holds the session lock of `key` (a number as it is, a text hashed),
  * on a connection of its own; `{ acquired: false }` without running it when another session holds
  * the lock. A connection whose unlock failed is discarded, not returned to the pool still locked.
+ * `lost` aborts when the lock's connection fails: Postgres has released the lock then (another
+ * process may already hold it), so `fn` should stop writing. Without the listener, that error on
+ * a checked-out client would be an uncaught exception.
  */
 export async function withSessionLock<T>(
   pool: pg.Pool,
   key: string | number,
-  fn: () => Promise<T>,
+  fn: (lost: AbortSignal) => Promise<T>,
 ): Promise<{ acquired: true; value: T } | { acquired: false }> {
   const [tryLock, unlock] =
     typeof key === "number"
@@ -29,17 +32,26 @@ export async function withSessionLock<T>(
         ];
   const lock = await pool.connect();
   let broken: Error | undefined;
+  const lost = new AbortController();
+  const onError = (err: Error) => {
+    broken = err;
+    lost.abort(err);
+  };
+  lock.on("error", onError);
   try {
     const { rows } = await lock.query<{ ok: boolean }>(tryLock, [key]);
     if (!rows[0]?.ok) return { acquired: false };
     try {
-      return { acquired: true, value: await fn() };
+      return { acquired: true, value: await fn(lost.signal) };
     } finally {
-      await lock.query(unlock, [key]).catch((err) => {
-        broken = err as Error;
-      });
+      if (!broken) {
+        await lock.query(unlock, [key]).catch((err) => {
+          broken = err as Error;
+        });
+      }
     }
   } finally {
+    lock.off("error", onError);
     lock.release(broken);
   }
 }

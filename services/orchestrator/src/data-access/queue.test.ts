@@ -2,11 +2,10 @@
  * One contract, two adapters: the in-process queue and BullMQ on the real Redis from the global
  * setup (a unique queue name per test, so parallel files never share jobs).
  */
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { freePort } from "@roboagency/testing/ports";
 import { redisUrl } from "@roboagency/testing/database";
+import { startRedisServer } from "@roboagency/testing/redis-server";
 import {
   checkRedisMaxmemoryPolicy,
   createBullQueue,
@@ -213,23 +212,13 @@ describe("BullMQ across processes", () => {
 
 describe("checkRedisMaxmemoryPolicy", () => {
   it("when Redis may evict keys, then the check says so and names noeviction as the fix", async () => {
-    const port = await freePort();
-    const child = spawn(
-      "redis-server",
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--maxmemory-policy", "allkeys-lru"],
-      { stdio: "ignore" },
-    );
+    const server = await startRedisServer({ args: ["--maxmemory-policy", "allkeys-lru"] });
     try {
-      const url = `redis://127.0.0.1:${port}`;
-      let result: Awaited<ReturnType<typeof checkRedisMaxmemoryPolicy>> | undefined;
-      await until(async () => {
-        result = await checkRedisMaxmemoryPolicy(url).catch(() => undefined);
-        return result !== undefined;
-      });
+      const result = await checkRedisMaxmemoryPolicy(server.url);
       expect(result).toMatchObject({ policy: "allkeys-lru", ok: false });
-      expect(result?.warning).toMatch(/noeviction/);
+      expect(result.warning).toMatch(/noeviction/);
     } finally {
-      child.kill("SIGTERM");
+      await server.stop();
     }
   });
 

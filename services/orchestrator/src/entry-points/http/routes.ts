@@ -78,12 +78,15 @@ export function publicRoutes(deps: Deps, events: RunEvents): Router {
     const { response, created } = await submitIntake(pool, intake, key, () =>
       admitIntake(intake.email, req.ip),
     );
-    if (created) await enqueueRun(deps, response.run_id);
     res
       .status(202)
       .location(response.status_url)
       .set(created ? {} : { "idempotent-replayed": "true" })
       .json(response);
+    // After the answer: the committed run row (status queued) is what makes the intake durable,
+    // and the worker's sweep enqueues a queued run the queue never got. The enqueue only starts
+    // it sooner, so the client does not wait for the queue's round trip.
+    if (created) await enqueueRun(deps, response.run_id);
   });
 
   // The bodies this process built last, by run and revision: each request still reads the

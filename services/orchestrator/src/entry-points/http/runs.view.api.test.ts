@@ -247,6 +247,37 @@ describe("GET /v1/runs/{id} in one statement", () => {
     );
   });
 
+  it("when one transaction writes a run's row and then its steps, then the revision moves once; a later step change alone moves it again", async () => {
+    const revisionIn = async (db: Queryable, id: string) =>
+      Number((await db.query("SELECT revision FROM workflow_runs WHERE id = $1", [id])).rows[0].revision);
+    const before = await revisionIn(t.agency.pool, runId);
+    const client = await t.agency.pool.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query("UPDATE workflow_runs SET error = error WHERE id = $1", [runId]);
+      await client.query("UPDATE run_steps SET error = error WHERE run_id = $1", [runId]);
+      // A run created with its steps in one transaction (the intake's statement) keeps revision 1.
+      const created = (
+        await client.query(
+          `INSERT INTO workflow_runs (project_id, workflow)
+           SELECT project_id, workflow FROM workflow_runs WHERE id = $1 RETURNING id`,
+          [runId],
+        )
+      ).rows[0].id as string;
+      await client.query("INSERT INTO run_steps (run_id, step, position) VALUES ($1, 'intake_parser', 1)", [
+        created,
+      ]);
+      expect(await revisionIn(client, created)).toBe(1);
+      await client.query("DELETE FROM workflow_runs WHERE id = $1", [created]);
+      await client.query("COMMIT");
+    } finally {
+      client.release();
+    }
+    expect(await revisionIn(t.agency.pool, runId)).toBe(before + 1);
+    await t.agency.pool.query("UPDATE run_steps SET error = error WHERE run_id = $1", [runId]);
+    expect(await revisionIn(t.agency.pool, runId)).toBe(before + 2);
+  });
+
   it("when the run does not exist, then 404 even with If-None-Match", async () => {
     const res = await t.api("/v1/runs/00000000-0000-4000-8000-000000000000", {
       headers: { "if-none-match": '"v1-1"' },
