@@ -72,4 +72,13 @@ describe("coverIdea", () => {
     const out = coverIdea([feature("Scan parcels", "Couriers can scan parcels.")], reading, idea, []);
     expect(out[0]!.description).toContain("the proof of delivery");
   });
+
+  it("when the idea judges its situation ('it is slow'), then no state is made of the judgement", () => {
+    const idea =
+      "Today the rota lives on paper and it is slow. Volunteers swap shifts and the coordinator sees who is late.";
+    const reading = readIdea(anIntake({ idea }));
+    const out = coverIdea([feature("Swap shifts", "Volunteers can swap shifts.")], reading, idea, []);
+    expect(out[0]!.description).not.toMatch(/as (?:[a-z-]+, )*slow/);
+    expect(out[0]!.description).toMatch(/It marks each one as late\./);
+  });
 });

@@ -290,7 +290,12 @@ function statesOf(tokens: Token[]): Token[] {
     if (!isContent(t) || t.filler || !prev || prev.sentence !== t.sentence) return false;
     const ends = !next || next.sentence !== t.sentence || ["PUNCT", "CCONJ"].includes(next.pos);
     if (!ends) return false;
-    if (t.pos === "ADJ") return BE.test(prev.lower);
+    // "it's expensive", "that is slow": a judgement of the situation, not a state of a thing.
+    const said = tokens[i - 2];
+    if (t.pos === "ADJ")
+      return (
+        BE.test(prev.lower) && !(said?.sentence === t.sentence && /^(?:it|this|that|there)$/.test(said.lower))
+      );
     const participle = t.pos === "VERB" && /(?:ed|en)$/.test(t.lower) && t.lower !== t.lemma;
     return participle && (BE.test(prev.lower) || ["AUX", "PUNCT", "CCONJ"].includes(prev.pos));
   });
