@@ -75,10 +75,10 @@ describe("coverIdea", () => {
 
   it("when the idea judges its situation ('it is slow'), then no state is made of the judgement", () => {
     const idea =
-      "Today the rota lives on paper and it is slow. Volunteers swap shifts and the coordinator sees who is late.";
+      "Today the rota lives on paper, it is slow and mistakes are common. Volunteers swap shifts and the coordinator sees who is late.";
     const reading = readIdea(anIntake({ idea }));
     const out = coverIdea([feature("Swap shifts", "Volunteers can swap shifts.")], reading, idea, []);
-    expect(out[0]!.description).not.toMatch(/as (?:[a-z-]+, )*slow/);
+    expect(out[0]!.description).not.toMatch(/as [^.]*(?:slow|common)/);
     expect(out[0]!.description).toMatch(/It marks each one as late\./);
   });
 });

@@ -290,12 +290,18 @@ function statesOf(tokens: Token[]): Token[] {
     if (!isContent(t) || t.filler || !prev || prev.sentence !== t.sentence) return false;
     const ends = !next || next.sentence !== t.sentence || ["PUNCT", "CCONJ"].includes(next.pos);
     if (!ends) return false;
-    // "it's expensive", "that is slow": a judgement of the situation, not a state of a thing.
-    const said = tokens[i - 2];
-    if (t.pos === "ADJ")
-      return (
-        BE.test(prev.lower) && !(said?.sentence === t.sentence && /^(?:it|this|that|there)$/.test(said.lower))
-      );
+    // An adjective is a state when said of whoever a question or a condition picks out ("who is
+    // late", "when the flag is red", "whether they're approved"); "mistakes are common" or "it is
+    // slow" judge the situation instead.
+    if (t.pos === "ADJ") {
+      const who = tokens[i - 2];
+      const picked =
+        who?.sentence === t.sentence && who.pos === "PRON" && !/^(?:it|this|that|there)$/.test(who.lower);
+      const condition = tokens
+        .slice(Math.max(0, i - 6), i - 1)
+        .some((x) => x.sentence === t.sentence && /^(?:when|if|once|whether|until|which|who)$/.test(x.lower));
+      return BE.test(prev.lower) && (picked || condition);
+    }
     const participle = t.pos === "VERB" && /(?:ed|en)$/.test(t.lower) && t.lower !== t.lemma;
     return participle && (BE.test(prev.lower) || ["AUX", "PUNCT", "CCONJ"].includes(prev.pos));
   });
