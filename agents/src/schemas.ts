@@ -383,7 +383,8 @@ export type Screen = z.infer<typeof screenSchema>;
 
 export const wireframesSchema = z.object({
   productName: text,
-  screens: z.array(screenSchema).min(3).max(5),
+  /** The landing screen and one per key feature: a brief has at most six. */
+  screens: z.array(screenSchema).min(3).max(7),
 });
 export type Wireframes = z.infer<typeof wireframesSchema>;
 

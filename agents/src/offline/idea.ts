@@ -41,7 +41,7 @@ const PEOPLE_SUFFIX = /(?:er|or|ist|ant|ent|ian|eer|ee|ess)$/;
 const PEOPLE =
   /^(?:people|person|user|customer|client|family|parent|kid|child|student|teen|adult|senior|patient|member|staff|team|professional|freelancer|business|company|shop|store|brand|clinic|practice|restaurant|cafe|venue|agency|firm|gym|studio|hotel|community|group|household|school|charity|nonprofit|organisation|organization|startup|bank|guest|host|fan|artist|athlete|coach|nurse|doctor|vet|desk|office|hospital|farm|bakery|salon|landlord|tenant|couple|friend|neighbour|neighbor|volunteer|donor|tourist|traveller|traveler|driver|courier|seller|buyer|shopper|investor|candidate|recruiter|founder|homeowner|renter|carer|caregiver|owner|manager|dentist|physio|therapist|trainer|teacher|tutor)s?$/;
 const NOT_PEOPLE =
-  /(?:list|assistant|chatbot|bot)s?$|^(?:order|folder|paper|letter|number|filter|calendar|reminder|center|centre|matter|water|computer|event|document|payment|content|component|agreement|appointment|assessment|statement|equipment|shipment|treatment|register|poster|timer|counter|tracker|planner|builder|player|browser|server|user-interface)s?$/;
+  /(?:list|assistant|chatbot|bot)s?$|^(?:moment|comment|order|folder|paper|letter|number|filter|calendar|reminder|center|centre|matter|water|computer|event|document|payment|content|component|agreement|appointment|assessment|statement|equipment|shipment|treatment|register|poster|timer|counter|tracker|planner|builder|player|browser|server|user-interface)s?$/;
 
 /** Whether a noun names people or an organisation ("clinics", "the front desk", "beekeepers"). */
 export function isPeopleNoun(lemma: string): boolean {

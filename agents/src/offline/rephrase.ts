@@ -52,6 +52,8 @@ function edit(words: string[], quoted: Set<number>): string[] | undefined {
     const before = tokens[start - 1]!;
     if (before.pos === "DET" || before.pos === "PRON" || before.pos === "NUM") continue;
     if (!["VERB", "ADP", "CCONJ"].includes(before.pos)) continue;
+    // "donated bikes": a participle before the noun modifies it, so "the" cannot come between.
+    if (before.pos === "VERB" && /(?:ed|en)$/.test(before.lower)) continue;
     return [...words.slice(0, start), "the", ...words.slice(start)];
   }
   return undefined;

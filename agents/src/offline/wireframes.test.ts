@@ -35,19 +35,29 @@ describe("screenFeatures", () => {
       "Get a transcript",
       "Edit the episode",
       "Share the episode",
+      "Rename the episode",
+      "Delete the episode",
       "Browse short clips",
     ]);
     const names = screenFeatures(brief).map((f) => f.name);
-    expect(names).toHaveLength(4);
+    expect(names).toHaveLength(6);
     expect(names[0]).toBe("Upload an episode");
     expect(names).toContain("Browse short clips");
+    expect(names).not.toContain("Delete the episode");
     // Kept in the brief's order.
     expect(names.indexOf("Browse short clips")).toBe(names.length - 1);
   });
 
-  it("when there are four features or fewer, then every one gets a screen", () => {
-    const brief = briefWith(["Upload an episode", "Get a transcript"]);
-    expect(screenFeatures(brief).map((f) => f.name)).toEqual(["Upload an episode", "Get a transcript"]);
+  it("when there are six features or fewer, then every one gets a screen", () => {
+    const names = [
+      "Upload an episode",
+      "Get a transcript",
+      "Write show notes",
+      "Cut short clips",
+      "Size clips for social media",
+      "Share the episode",
+    ];
+    expect(screenFeatures(briefWith(names)).map((f) => f.name)).toEqual(names);
   });
 });
 
@@ -96,5 +106,69 @@ describe("draftWireframes titles", () => {
     const titles = screenTitles(wireframesFor(quoting));
     expect(new Set(titles).size).toBe(titles.length);
     for (const t of titles) expect(t.length, t).toBeLessThanOrEqual(80);
+  });
+});
+
+describe("draftWireframes titles on the client's own sentence", () => {
+  const workshop = {
+    email: "e@example.com",
+    sector: "ecommerce",
+    idea: "We sell about 40 donated bikes a month from our workshop. At the counter front-desk staff check in riders, and month one member hands out the keys. Mechanics get paid commission per repair, which the office exports to Sage.",
+  };
+
+  function titlesFor(features: { name: string; description: string }[]) {
+    const drafted = draftBrief(workshop, requireSector(workshop.sector));
+    const brief: Brief = {
+      ...drafted,
+      keyFeatures: features.map((f, i) => ({
+        ...drafted.keyFeatures[0]!,
+        id: `f${i}`,
+        action: undefined,
+        ...f,
+      })),
+    };
+    const sector = requireSector(brief.sector.id);
+    const market = draftMarket(brief, sector);
+    return screenTitles(draftWireframes(brief, market, draftPrd(brief, market, sector), sector));
+  }
+
+  it("when a feature quotes the client with a count, then its title says the action without the count", () => {
+    const [, title] = titlesFor([
+      { name: "Sell about 40 donated bikes", description: "The workshop can sell about 40 donated bikes." },
+    ]);
+    expect(title).toMatch(/Sell donated bikes/);
+    expect(withoutQuotedRuns(title!, clientText(workshop))).toBe(title);
+  });
+
+  it("when the person and the action together quote the client, then the title goes without the person", () => {
+    const [, title] = titlesFor([
+      { name: "Check in riders", description: "Front-desk staff can check in riders." },
+    ]);
+    expect(title).toMatch(/^Check in riders/);
+    expect(withoutQuotedRuns(title!, clientText(workshop))).toBe(title);
+  });
+
+  it("when the person is named with words that only place them in the sentence, then the title keeps the person", () => {
+    const [, title] = titlesFor([
+      { name: "Hand out keys", description: "Month one member can hand out keys." },
+    ]);
+    expect(title).toMatch(/^Member: Hand out keys/);
+    const [, morning] = titlesFor([
+      { name: "Open the shop", description: "Morning staff can open the shop." },
+    ]);
+    expect(morning).toMatch(/^Staff: Open the shop/);
+  });
+
+  it("when a title is glossed, then the gloss never repeats a word the title already says", () => {
+    for (const title of titlesFor([
+      { name: "Sell about 40 donated bikes", description: "The workshop can sell about 40 donated bikes." },
+      { name: "Check in riders", description: "Front-desk staff can check in riders." },
+      { name: "Get paid commission", description: "Mechanics can get paid commission." },
+    ])) {
+      const gloss = /\((.*)\)$/.exec(title)?.[1];
+      if (!gloss) continue;
+      const core = title.slice(0, title.lastIndexOf("(")).toLowerCase();
+      for (const term of gloss.split(", ")) expect(core, title).not.toContain(term.toLowerCase());
+    }
   });
 });

@@ -1,6 +1,7 @@
 /**
- * Offline wireframing: a landing screen plus one screen per key feature (up to four), each made of
- * regions from the UI pattern library. The prototyper implements exactly these regions.
+ * Offline wireframing: a landing screen plus one screen per key feature (up to six, the most a
+ * brief has), each made of regions from the UI pattern library. The prototyper implements exactly
+ * these regions.
  */
 import type { SectorProfile } from "../kb.ts";
 import type { Brief, Feature, Market, Prd, Region, Screen, Wireframes } from "../schemas.ts";
@@ -18,7 +19,8 @@ import { actorOf, audienceOf, pluralOf } from "./grammar.ts";
 import { ownWords } from "./rephrase.ts";
 import { type IdeaTerm, type Vocabulary, clauseOf, ideaVocabulary, names, unquoted } from "./vocabulary.ts";
 
-const MAX_FEATURE_SCREENS = 4;
+/** A long idea has six features and more objects than four screens can name; a prototype of seven screens still reads in a minute. */
+const MAX_FEATURE_SCREENS = 6;
 
 type Field = Extract<Region, { pattern: "form" }>["data"]["fields"][number];
 
@@ -89,9 +91,28 @@ function headNoun(feature: Feature): string {
   return head.charAt(0).toUpperCase() + head.slice(1);
 }
 
+/**
+ * The person of a phrase, without what only located them in the client's sentence: "month one
+ * member" → "member", "open house viewings buyers" → "buyers". Modifiers are kept back from the head
+ * up to a number, a determiner or a plural noun ("viewings"), at most three words in all.
+ */
+function personOf(phrase: string): string {
+  const words = phrase.split(/\s+/).filter(Boolean);
+  let start = words.length - 1;
+  while (start > 0 && words.length - start < 3) {
+    const t = analyse(words[start - 1]!)[0];
+    if (!t || /\d/.test(t.value) || ["NUM", "DET", "PRON", "ADP", "ADV"].includes(t.pos)) break;
+    if (/^(?:today|tomorrow|yesterday|now|currently|then|morning|evening|night|daily|weekly)$/i.test(t.value))
+      break;
+    if (t.pos === "NOUN" && t.lower !== t.lemma && /s$/.test(t.lower)) break;
+    start--;
+  }
+  return words.slice(start).join(" ");
+}
+
 /** "The landlords" → "Landlord": who works on a screen, singular and without an article. */
 function singularActor(who: string): string {
-  const actor = who.replace(/^(?:the|a|an)\s+/i, "").trim();
+  const actor = personOf(who.replace(/^(?:the|a|an)\s+/i, "").trim());
   if (!actor || /^early users$/i.test(actor)) return "";
   const tokens = analyse(actor);
   const last = tokens[tokens.length - 1];
@@ -102,12 +123,44 @@ function singularActor(who: string): string {
   return sentenceCase(singular);
 }
 
+const APPROXIMATE = /^(?:about|around|roughly|nearly|almost|over|some|approx\.?|~)$/i;
+const DETERMINER = /^(?:the|a|an)$/i;
+const UNIT =
+  /^(?:minutes?|hours?|days?|weeks?|months?|years?|times?|kg|kilos?|miles?|km|metres?|meters?|litres?|liters?|%|percent)$/i;
+const PREPOSITION = /^(?:from|in|on|at|near|into|to|for|with|by|within|across|via|after|before)$/i;
+
+/**
+ * Shorter sayings of a feature that is still the client's sentence: without its counts ("take on
+ * about 120 pickers" → "take on pickers"), without articles ("collect from workshop"), then cut
+ * before its trailing prepositional phrases, each keeping the verb and at least one more word.
+ */
+function shorterSayings(name: string): string[] {
+  const words = name.split(/\s+/).filter(Boolean);
+  const isCount = (w: string, i: number) =>
+    /^[~≈]?\d/.test(w) || (APPROXIMATE.test(w) && /^\d/.test(words[i + 1] ?? ""));
+  // A count's unit goes with it: "the alert 30 days before" is not "the alert days before".
+  const isUnit = (w: string, i: number) => i > 0 && /^\d/.test(words[i - 1]!) && UNIT.test(w);
+  const noCount = words.filter((w, i) => !isCount(w, i) && !isUnit(w, i));
+  const bases = [
+    noCount,
+    words.filter((w) => !DETERMINER.test(w)),
+    noCount.filter((w) => !DETERMINER.test(w)),
+  ];
+  const out: string[][] = [...bases];
+  for (const base of bases) {
+    for (let i = base.length - 1; i >= 2; i--) if (PREPOSITION.test(base[i]!)) out.push(base.slice(0, i));
+  }
+  return [...new Set(out.filter((w) => w.length >= 2).map((w) => w.join(" ")))];
+}
+
 /** What a screen is for, short: "Fill cancelled slots from the waitlist". */
 function featureCore(feature: Feature, source: string): string {
   const name = sentenceCase(feature.name);
   if (unquoted(name, source)) return name;
   const own = sentenceCase(ownWords(feature.name, source));
   if (unquoted(own, source)) return own;
+  for (const saying of [...shorterSayings(name), ...shorterSayings(own)])
+    if (unquoted(saying, source)) return sentenceCase(saying);
   // Still the client's sentence: say the verb and its object only.
   // Only when the object follows the verb: "see how many parcels" is not "see parcels".
   const lower = feature.name.charAt(0).toLowerCase() + feature.name.slice(1);
@@ -264,6 +317,10 @@ function planFor(feature: Feature, brief: Brief, vocabulary: Vocabulary): Screen
     const who = vocabulary.terms.find((t) => t.clause === clause && t.kind === "actor");
     if (who) actor = singularActor(who.phrase);
   }
+  // "Drop-off staff: Walk round the van" quotes "drop-off staff walk round the van": the client's
+  // sentence again, so the screen goes without its person rather than without its words.
+  if (actor && unquoted(core, source) && !unquoted(planTitle({ actor, core, extras: [] }), source))
+    actor = "";
   return { feature, actor, core, clause, extras: [] };
 }
 
@@ -325,7 +382,13 @@ function glossTerms(plans: ScreenPlan[], vocabulary: Vocabulary, source: string)
   const central = vocabulary.terms.filter((t) => t.weight > 1 || t.kind !== "thing");
   const fits = (plan: ScreenPlan, term: IdeaTerm) => {
     const next = planTitle({ ...plan, extras: [...plan.extras, term] });
-    return next.length <= MAX_TITLE && names(withoutQuotedRuns(next, source), term);
+    // A gloss never repeats what its title already says, quoted or not ("See on Monday morning (Monday morning)").
+    return (
+      next.length <= MAX_TITLE &&
+      !names(planTitle(plan), term) &&
+      !planTitle(plan).toLowerCase().includes(term.phrase.toLowerCase()) &&
+      names(withoutQuotedRuns(next, source), term)
+    );
   };
   // First each term on the screen drafted from its own clause, then on the nearest one with room.
   for (const near of [true, false]) {

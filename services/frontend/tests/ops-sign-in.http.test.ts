@@ -22,6 +22,7 @@ beforeAll(async () => {
     port,
     apiUrl: agency.url,
     adminToken: agency.adminToken,
+    portalToken: agency.portalToken,
     secretKey: "ops-sign-in-test-secret-key-0123456789",
   });
 }, 180_000);
