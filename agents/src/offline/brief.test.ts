@@ -3,6 +3,7 @@ import { requireSector } from "../kb.ts";
 import { briefSchema } from "../schemas.ts";
 import { anIntake, DOG_WALKING, HOSTILE_IDEA, PHYSIO_CLINIC } from "../testing/builders.ts";
 import { draftBrief } from "./brief.ts";
+import { isPeopleNoun } from "./idea.ts";
 
 describe("draftBrief", () => {
   it("when the idea lists what users do, then those become 3-6 key features from the idea", () => {
@@ -143,5 +144,78 @@ describe("draftBrief", () => {
     const derived = JSON.stringify([brief.keyFeatures, brief.keywords, brief.targetUsers, brief.productName]);
     expect(derived).not.toMatch(/<script|onerror|https?:|javascript:|evil/i);
     expect(brief.idea).toBe(HOSTILE_IDEA.trim());
+  });
+
+  it("when the idea books a thing and names few actions, then a feature shows when it is available", () => {
+    const brief = draftBrief(
+      anIntake({ idea: "Rent the electric cargo bike outside the bakery by the hour." }),
+      requireSector("hospitality"),
+    );
+    const names = brief.keyFeatures.map((f) => f.name);
+    expect(names).toContain("See when the electric cargo bike is available");
+    expect(names.some((n) => /^(?:Explore|Add notes on) (?!the )/.test(n))).toBe(false);
+  });
+
+  it("when the audience is the only people the idea names, then they are not invited to their own product", () => {
+    const brief = draftBrief(
+      anIntake({
+        idea: "Reading log app for families. Parents add books, kids tick off chapters, a parent confirms, and the points go into the child's reward jar.",
+      }),
+      requireSector("education"),
+    );
+    expect(brief.keyFeatures.map((f) => f.name)).not.toContain("Invite families");
+  });
+
+  it("when a Spanish intake's frequent words are verbs, then no feature is named after a verb", () => {
+    const brief = draftBrief(
+      anIntake({
+        idea: "Tenemos una librería de segunda mano y necesitamos vender los libros online. Necesitamos saber qué ejemplares quedan, queremos avisar a los clientes y necesitamos cobrar con tarjeta.",
+      }),
+      requireSector("ecommerce"),
+    );
+    expect(brief.language?.code).toBe("es");
+    for (const f of brief.keyFeatures)
+      expect(f.name.toLowerCase()).not.toMatch(/necesitamos|queremos|vender/);
+  });
+
+  it("when a noun ends in -ment, then it names no people", () => {
+    expect(isPeopleNoun("moment")).toBe(false);
+  });
+
+  it("when a compound ends in a thing ('pre-order'), then it names no people", () => {
+    expect(isPeopleNoun("pre-order")).toBe(false);
+    expect(isPeopleNoun("co-founder")).toBe(true);
+  });
+
+  it("when people's verb takes a clause the reader cannot hold, then the bare verb names no feature", () => {
+    const brief = draftBrief(
+      anIntake({
+        idea: "Gyms send members a text message before each class; the front desk sees who has not checked in.",
+      }),
+      requireSector("saas"),
+    );
+    const names = brief.keyFeatures.map((f) => f.name);
+    expect(names).not.toContain("See");
+    expect(names.some((n) => /^Send members (?:a|the) text message/.test(n))).toBe(true);
+  });
+
+  it("when the client's first sentence says what their business is, then that is no feature", () => {
+    const brief = draftBrief(
+      anIntake({
+        idea: "We run a small bike shop in the harbour. Customers book a service slot online and pay a deposit, and the mechanic texts them when the bike is ready.",
+      }),
+      requireSector("ecommerce"),
+    );
+    const text = brief.keyFeatures.map((f) => `${f.name}. ${f.description}`).join(" ");
+    expect(text).not.toMatch(/\brun (?:the|a) small bike shop/i);
+  });
+
+  it("when a named system is one of the idea's objects, then it keeps its name's capitals and no article", () => {
+    const brief = draftBrief(
+      anIntake({ idea: "Electricians log their hours, and each approved timesheet lands in Xero." }),
+      requireSector("saas"),
+    );
+    const text = brief.keyFeatures.map((f) => `${f.name}. ${f.description}`).join(" ");
+    expect(text).not.toMatch(/the xero|\bxero\b/);
   });
 });

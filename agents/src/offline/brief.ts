@@ -45,6 +45,15 @@ const FORM_INTENT =
 const DASHBOARD_INTENT =
   /^(?:analyse|analyze|measure|monitor|track|calculate|compare|forecast|chart|audit|review)$/;
 
+// Verb endings (infinitive, gerund, first person plural, participle) of the Romance languages.
+const ROMANCE_VERB: Record<string, RegExp> = {
+  es: /(?:amos|emos|imos|ando|iendo|ar|er|ir|ado|ido)$/,
+  pt: /(?:amos|emos|imos|ando|endo|indo|ar|er|ir|ado|ido)$/,
+  it: /(?:iamo|ando|endo|are|ere|ire|ato|uto|ito)$/,
+  fr: /(?:ons|ez|er|ir|ant)$/,
+};
+const BOOKING = /^(?:book|reserve|rent|hire)$/;
+
 function screenFor(verb: string): Feature["screen"] {
   if (DASHBOARD_INTENT.test(verb)) return "dashboard";
   if (FORM_INTENT.test(verb)) return "form";
@@ -119,12 +128,29 @@ function impliedFeatures(object: NounPhrase, text: string): { name: string; scre
   const head = object.tokens[object.tokens.length - 1]!;
   const plural = isPlural(head) ? noun : pluralOf(noun);
   const singular = isPlural(head) ? noun.replace(new RegExp(`${head.lower}$`), head.lemma) : noun;
-  if (!countable(object, text))
+  // A name ("Xero", "Google Sheets") keeps its capitals and takes no article or plural.
+  const name = object.tokens.every((t) => t.pos === "PROPN" && /^\p{Lu}/u.test(t.value));
+  if (name) {
+    const written = object.tokens.map((t) => t.value).join(" ");
     return [
-      { name: `Explore ${noun}`, screen: "list" },
-      { name: `Add notes on ${noun}`, screen: "form" },
-      { name: `Track progress in ${noun}`, screen: "dashboard" },
+      { name: `Explore ${written}`, screen: "list" },
+      { name: `Add notes on ${written}`, screen: "form" },
+      { name: `Track progress in ${written}`, screen: "dashboard" },
     ];
+  }
+  if (!countable(object, text)) {
+    // One thing the client names with "the" ("the lake", "the child's savings pot") keeps it.
+    const head = object.tokens[object.tokens.length - 1]!.lower.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const the =
+      object.tokens.some((t) => /^['’]s$/.test(t.lower)) ||
+      new RegExp(`\\bthe\\s+(?:[\\p{L}'’-]+\\s+){0,3}${head}\\b`, "iu").test(text);
+    const thing = the ? `the ${noun}` : noun;
+    return [
+      { name: `Explore ${thing}`, screen: "list" },
+      { name: `Add notes on ${thing}`, screen: "form" },
+      { name: `Track progress in ${thing}`, screen: "dashboard" },
+    ];
+  }
   // A waitlist, a calendar or a map is one thing users manage, not a list of them.
   const collection =
     /(?:^list|waitlist|checklist|playlist|queue|calendar|schedule|map|feed|inbox|board|rota|roster|diary|^log|register)$/.test(
@@ -149,6 +175,21 @@ function readsAsVerb(object: NounPhrase, text: string): boolean {
   const word = object.tokens[0]!.lower.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   return new RegExp(`\\b${word}\\s+(?:the|a|an|one|out|up|each|every|its|their|his|her|our)\\b`, "iu").test(
     text,
+  );
+}
+
+/**
+ * "the desk sees who has not answered", "clients send their idea": the verb has an object the
+ * reader could not take (a clause, a filler noun), so the verb alone ("See") is no feature.
+ */
+function leavesObjectOut(a: Action, text: string): boolean {
+  const tokens = analyse(text);
+  const at = tokens.findIndex((t) => t.sentence === a.sentence && t.lower === a.verbText);
+  const next = tokens[at + 1];
+  if (at < 0 || !next || next.sentence !== a.sentence) return false;
+  return (
+    ["DET", "PRON", "NOUN", "PROPN", "NUM"].includes(next.pos) ||
+    /^(?:who|what|which|where|whether|how)$/.test(next.lower)
   );
 }
 
@@ -193,6 +234,19 @@ function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: stri
     });
   }
 
+  // A thing booked by the hour or the night is looked up by when it is free: booking implies availability.
+  for (const a of reading.actions) {
+    if (features.length >= MIN_FEATURES) break;
+    if (!BOOKING.test(a.verb) || !a.object || isPeopleNoun(a.object.head)) continue;
+    const name = `See when the ${a.object.text} ${isPlural(a.object.tokens[a.object.tokens.length - 1]!) ? "are" : "is"} available`;
+    add(name, {
+      action: name.charAt(0).toLowerCase() + name.slice(1),
+      description: `${sentenceCase(actor)} can ${name.toLowerCase()}.`,
+      screen: "list",
+      source: "idea",
+      keywords: [a.object.head, "availability"],
+    });
+  }
   // Fewer than three actions: the idea's own objects imply the rest (list, form, dashboard).
   const objects = reading.objects.filter((o) => !isPeopleNoun(o.head));
   const uses = new Map<NounPhrase, number>();
@@ -208,7 +262,7 @@ function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: stri
       const best = bestTemplate(stems, sector);
       add(implied.name, {
         action: implied.name.charAt(0).toLowerCase() + implied.name.slice(1),
-        description: `${sentenceCase(actor)} can ${implied.name.toLowerCase()}.`,
+        description: `${sentenceCase(actor)} can ${implied.name.charAt(0).toLowerCase()}${implied.name.slice(1)}.`,
         screen: implied.screen,
         source: "idea",
         ...(best ? { sectorPattern: best.template.name } : {}),
@@ -228,7 +282,7 @@ function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: stri
     const best = bestTemplate(stemsOf(implied.name), sector);
     add(implied.name, {
       action: implied.name.charAt(0).toLowerCase() + implied.name.slice(1),
-      description: `${sentenceCase(actor)} can ${implied.name.toLowerCase()}.`,
+      description: `${sentenceCase(actor)} can ${implied.name.charAt(0).toLowerCase()}${implied.name.slice(1)}.`,
       screen: implied.screen,
       source: "idea",
       ...(best ? { sectorPattern: best.template.name } : {}),
@@ -250,7 +304,11 @@ function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: stri
       // "subscribers can comment": what the idea says these people do, even with no object, is
       // their feature; an invitation is only the fallback when the idea gives them no verb.
       const own = actionsOf(reading.text, 16).find(
-        (a) => !a.object && a.subject?.head === np.head && a.phrase.split(/\s+/).length <= 6,
+        (a) =>
+          !a.object &&
+          a.subject?.head === np.head &&
+          a.phrase.split(/\s+/).length <= 6 &&
+          !leavesObjectOut(a, reading.text),
       );
       if (own) {
         add(sentenceCase(own.phrase), {
@@ -262,6 +320,8 @@ function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: stri
         });
         continue;
       }
+      // The people the product is for do not invite themselves ("Families can invite families").
+      if (stemsOf(actor).has(stemWord(np.head))) continue;
       add(`Invite ${people}`, {
         action: `invite ${people}`,
         description: `${sentenceCase(actor)} can invite ${people} and give them their own view.`,
@@ -275,7 +335,7 @@ function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: stri
     if (!implied) continue;
     add(implied.name, {
       action: implied.name.charAt(0).toLowerCase() + implied.name.slice(1),
-      description: `${sentenceCase(actor)} can ${implied.name.toLowerCase()}.`,
+      description: `${sentenceCase(actor)} can ${implied.name.charAt(0).toLowerCase()}${implied.name.slice(1)}.`,
       screen: implied.screen,
       source: "idea",
       keywords: [np.head],
@@ -301,6 +361,9 @@ function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: stri
       "",
     );
     if (reading.language.code === "de" && !/^\p{Lu}/u.test(written)) return;
+    // Romance verbs by their endings ("necesitamos", "eligiendo", "réservons"): a feature names a thing.
+    const verbish = ROMANCE_VERB[reading.language.code];
+    if (verbish?.test(written.toLowerCase())) return;
     const name = `${kind.verb} ${written}`;
     add(name, {
       action: `${kind.verb.toLowerCase()} ${written}`,

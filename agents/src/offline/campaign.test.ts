@@ -133,4 +133,17 @@ describe("draftCampaign over the tune intakes", () => {
     };
     expect(emailGrammar(intake, broken).join("\n")).toMatch(/clinics has/);
   });
+
+  it("when the recipient's name carries markup, then the greeting names them in plain words", () => {
+    const intake = tune[0]!.intake;
+    const brief = draftBrief(intake, requireSector(intake.sector));
+    const sector = requireSector(brief.sector.id);
+    const market = draftMarket(brief, sector);
+    const prd = draftPrd(brief, market, sector);
+    const explainer = draftExplainer(brief, draftWireframes(brief, market, prd, sector));
+    const copy = draftCampaign(brief, prd, explainer, "<b>Ana</b>  <i>Lima</i>");
+    const text = JSON.stringify(copy);
+    expect(text).toContain("Hi Ana Lima,");
+    expect(text).not.toMatch(/<b>|<i>/);
+  });
 });

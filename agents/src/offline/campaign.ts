@@ -4,7 +4,7 @@
  * project context, so no drafted text can point anywhere else.
  */
 import type { Brief, CampaignCopy, Explainer, Prd } from "../schemas.ts";
-import { joinList } from "../text/index.ts";
+import { joinList, stripMarkup } from "../text/index.ts";
 import { actorOf, audienceOf } from "./grammar.ts";
 import { featureAction } from "./prd.ts";
 import { type IdeaTerm, ideaVocabulary, names, unquoted } from "./vocabulary.ts";
@@ -72,7 +72,11 @@ export function draftCampaign(
   explainer: Explainer,
   recipientName: string | undefined,
 ): CampaignCopy {
-  const hello = recipientName?.trim() ? `Hi ${recipientName.trim()},` : "Hi,";
+  // A name is greeted as plain words: markup in it ("<b>Ann</b>") is no part of the name.
+  const name = stripMarkup(recipientName ?? "")
+    .replace(/\s+/g, " ")
+    .trim();
+  const hello = name ? `Hi ${name},` : "Hi,";
   const audience = audienceOf(brief);
   // Everyone the client named, not only the first: "for landlords and tenants".
   const named = brief.targetUsers

@@ -48,4 +48,37 @@ describe("coverIdea", () => {
     ];
     expect(coverIdea(mine, readIdea(intake), idea, namedConstraints(intake))).toEqual(mine);
   });
+
+  it("when the idea gives its things states, then a description names them in a sentence of ours", () => {
+    const idea =
+      "Members pay their dues into the kitty each month, and the treasurer sees who has paid and who is late.";
+    const reading = readIdea(anIntake({ idea }));
+    const out = coverIdea([feature("Collect dues", "Treasurers can collect dues.")], reading, idea, []);
+    const own = withoutQuotedRuns(out[0]!.description, idea);
+    expect(own).toMatch(/It marks each one as (?:paid or late|late)\./);
+  });
+
+  it("when a possessive phrase is listed, then its owner's 's never stands alone", () => {
+    const idea =
+      "Payouts go straight to the recipient's bank account and a weekly digest goes to the organiser.";
+    const reading = readIdea(anIntake({ idea }));
+    const out = coverIdea([feature("Send payouts", "Organisers can send payouts.")], reading, idea, []);
+    expect(out[0]!.description).not.toMatch(/\bthe s\b|\bs bank/);
+  });
+
+  it("when the idea names a thing of a thing ('proof of delivery'), then it is listed whole", () => {
+    const idea = "Couriers scan each parcel at the door and the sender gets a proof of delivery by email.";
+    const reading = readIdea(anIntake({ idea }));
+    const out = coverIdea([feature("Scan parcels", "Couriers can scan parcels.")], reading, idea, []);
+    expect(out[0]!.description).toContain("the proof of delivery");
+  });
+
+  it("when the idea judges its situation ('it is slow'), then no state is made of the judgement", () => {
+    const idea =
+      "Today the rota lives on paper, it is slow and mistakes are common. Volunteers swap shifts and the coordinator sees who is late.";
+    const reading = readIdea(anIntake({ idea }));
+    const out = coverIdea([feature("Swap shifts", "Volunteers can swap shifts.")], reading, idea, []);
+    expect(out[0]!.description).not.toMatch(/as [^.]*(?:slow|common)/);
+    expect(out[0]!.description).toMatch(/It marks each one as late\./);
+  });
 });

@@ -22,7 +22,7 @@ import {
   withoutQuotedRuns,
 } from "../text/index.ts";
 import type { NamedConstraint } from "../quality/relevance.ts";
-import { type IdeaReading, isNamedRole, isPeopleNoun } from "./idea.ts";
+import { type IdeaReading, describesBusiness, isNamedRole, isPeopleNoun } from "./idea.ts";
 import { isPlural } from "./grammar.ts";
 
 /** Items a feature's description lists at most, per kind (people, things). */
@@ -78,9 +78,13 @@ function parts(p: NounPhrase): Token[][] {
 function asItem(phrase: Token[], first: Set<Token>, tokens: Token[]): string[] {
   let words = phrase.slice(-MAX_PHRASE_WORDS);
   // Participles and quantities before the noun ("collected litres", "many parcels") are not the thing.
-  while (words.length > 1 && (words[0]!.pos === "VERB" || words[0]!.stop)) words = words.slice(1);
+  // A possessive cut from its owner ("'s bank account") is no word of the thing either.
+  while (words.length > 1 && (words[0]!.pos === "VERB" || words[0]!.pos === "PART" || words[0]!.stop))
+    words = words.slice(1);
   const head = words[words.length - 1]!;
   if (!["NOUN", "PROPN"].includes(head.pos) || words.some((t) => /^\d/.test(t.value))) return [];
+  // "48h." leaves a one-letter "noun": a unit, not a thing.
+  if (!/\p{L}{2}/u.test(head.value)) return [];
   // A lone "noun" right before a determiner is a verb the tagger misread ("track the stock").
   const next = tokens[tokens.indexOf(head) + 1];
   if (
@@ -106,6 +110,23 @@ function asItem(phrase: Token[], first: Set<Token>, tokens: Token[]): string[] {
   const out: string[] = [];
   for (let k = 0; k < words.length; k++) out.push(render(words.slice(k)));
   return out;
+}
+
+/**
+ * "a wall of fame", "proof of delivery", "the bill of materials": a noun joined by "of" to a bare
+ * noun (no article between) is one thing, listed whole ("the wall of fame"), not as its halves.
+ */
+function ofCompound(phrase: Token[], phrases: Token[][], tokens: Token[], first: Set<Token>): string[] {
+  const end = tokens.indexOf(phrase[phrase.length - 1]!);
+  if (phrase.length > 2 || tokens[end + 1]?.lower !== "of") return [];
+  const owner = tokens[end + 2];
+  const of = phrases.find((p) => p[0] === owner);
+  if (!owner || !of || of.length > 2 || owner.sentence !== phrase[0]!.sentence) return [];
+  const [whole] = asItem(phrase, first, tokens);
+  if (!whole || !/^the /.test(whole)) return [];
+  return [
+    `${whole} of ${of.map((t) => (/\p{Lu}/u.test(t.value) && !first.has(t) ? t.value : t.lower)).join(" ")}`,
+  ];
 }
 
 /** The idea's sentence a feature was drafted from: the one sharing most content words with it. */
@@ -172,10 +193,11 @@ export function coverIdea(
   const items: Item[] = [];
   const seen = new Set<string>();
   const first = new Set(tokens.filter((t, i) => i === 0 || tokens[i - 1]!.sentence !== t.sentence));
-  for (const phrase of nounPhrases(reading.text).flatMap(parts)) {
+  const phrases = nounPhrases(reading.text).flatMap(parts);
+  for (const phrase of phrases) {
     const head = phrase[phrase.length - 1]!;
     if (head.filler || !isContent(head)) continue;
-    const variants = asItem(phrase, first, tokens);
+    const variants = [...ofCompound(phrase, phrases, tokens, first), ...asItem(phrase, first, tokens)];
     if (variants.length === 0 || seen.has(variants[0]!)) continue;
     const stems = contentStems(variants[0]!);
     if (stems.length === 0 || stems.every((s) => said.has(s))) continue;
@@ -225,6 +247,7 @@ export function coverIdea(
   for (const a of actions(reading.text, 20)) {
     const verb = analyse(a.verb)[0];
     if (!a.object || !verb || verb.stop || said.has(verb.stem) || !/^\p{Ll}+$/u.test(a.verb)) continue;
+    if (describesBusiness(a, reading.text)) continue;
     if (stemsOf(withoutQuotedRuns(slots.map((x) => x.feature.name).join(". "), source)).has(verb.stem))
       continue;
     const objects = asItem(a.object.tokens, first, tokens);
@@ -240,9 +263,47 @@ export function coverIdea(
     slot.extra.push(`It also lets them ${a.verb} ${fits}.`);
     contentStems(`${a.verb} ${fits}`).forEach((x) => said.add(x));
   }
+  // States the client gives things ("who is late", "whether they're mortgage-approved", "weighed,
+  // washed, folded and brought back"): a word no noun or action carries, so a sentence of its own.
+  const states = statesOf(tokens).filter((t) => !said.has(t.stem));
+  if (states.length) {
+    const words = [...new Set(states.map((t) => t.lower))].slice(0, 4);
+    const slot = slots.find((x) => x.sentence === states[0]!.sentence) ?? slots[0]!;
+    slot.extra.push(`It marks each one as ${joinList(words, "or")}.`);
+    states.forEach((t) => said.add(t.stem));
+  }
   return slots.map((slot) => {
     const more = sentenceFor(slot);
     return more ? { ...slot.feature, description: `${slot.feature.description} ${more}` } : slot.feature;
+  });
+}
+
+const BE = /^(?:is|are|was|were|be|been|being|'re|’re|'s|’s|gets?|got)$/;
+
+/**
+ * Adjectives said of something ("is late", "are ready") and participles with no object of their
+ * own ("has paid and", ", weighed, washed, folded and"): the states an idea's things pass through.
+ */
+function statesOf(tokens: Token[]): Token[] {
+  return tokens.filter((t, i) => {
+    const [prev, next] = [tokens[i - 1], tokens[i + 1]];
+    if (!isContent(t) || t.filler || !prev || prev.sentence !== t.sentence) return false;
+    const ends = !next || next.sentence !== t.sentence || ["PUNCT", "CCONJ"].includes(next.pos);
+    if (!ends) return false;
+    // An adjective is a state when said of whoever a question or a condition picks out ("who is
+    // late", "when the flag is red", "whether they're approved"); "mistakes are common" or "it is
+    // slow" judge the situation instead.
+    if (t.pos === "ADJ") {
+      const who = tokens[i - 2];
+      const picked =
+        who?.sentence === t.sentence && who.pos === "PRON" && !/^(?:it|this|that|there)$/.test(who.lower);
+      const condition = tokens
+        .slice(Math.max(0, i - 6), i - 1)
+        .some((x) => x.sentence === t.sentence && /^(?:when|if|once|whether|until|which|who)$/.test(x.lower));
+      return BE.test(prev.lower) && (picked || condition);
+    }
+    const participle = t.pos === "VERB" && /(?:ed|en)$/.test(t.lower) && t.lower !== t.lemma;
+    return participle && (BE.test(prev.lower) || ["AUX", "PUNCT", "CCONJ"].includes(prev.pos));
   });
 }
 

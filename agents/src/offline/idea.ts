@@ -45,8 +45,10 @@ const NOT_PEOPLE =
 
 /** Whether a noun names people or an organisation ("clinics", "the front desk", "beekeepers"). */
 export function isPeopleNoun(lemma: string): boolean {
-  const w = lemma.toLowerCase();
-  if (NOT_PEOPLE.test(w)) return false;
+  // "pre-order" is an order, "co-founder" a founder: a compound names what its last part names.
+  const w = lemma.toLowerCase().split("-").pop()!;
+  // "-ment" names a thing or a moment ("the moment", "a shipment"), never a person.
+  if (NOT_PEOPLE.test(w) || /ment$/.test(w)) return false;
   return PEOPLE.test(w) || (PEOPLE_SUFFIX.test(w) && w.length > 4);
 }
 
@@ -55,7 +57,7 @@ const PROBLEM_VERBS = /^(?:lose|waste|miss|struggle|lack|suffer|forget|spend|fai
 
 /** Whether a noun names a role or organisation by itself ("owner", "clinic"), not only by its suffix ("litter"). */
 export function isNamedRole(lemma: string): boolean {
-  const w = lemma.toLowerCase();
+  const w = lemma.toLowerCase().split("-").pop()!;
   return PEOPLE.test(w) && !NOT_PEOPLE.test(w);
 }
 
@@ -141,6 +143,17 @@ function platformOf(text: string): string[] {
   return [...new Set(out)].slice(0, 4);
 }
 
+const BUSINESS_VERBS = /^(?:run|own|operate|have)$/;
+
+/** "We run a small campsite": the client's first sentence saying what their business is. */
+export function describesBusiness(a: Action, text: string): boolean {
+  if (a.sentence !== 0 || !BUSINESS_VERBS.test(a.verb)) return false;
+  const tokens = analyse(text);
+  let at = tokens.findIndex((t) => t.sentence === a.sentence && t.lower === a.verbText);
+  while (at > 0 && tokens[at - 1]!.pos === "ADV") at--;
+  return at > 0 && /^(?:we|i)$/.test(tokens[at - 1]!.lower);
+}
+
 export function readIdea(intake: IntakeInput): IdeaReading {
   const text = stripMarkup(intake.idea);
   const language = detectLanguage(text);
@@ -155,6 +168,11 @@ export function readIdea(intake: IntakeInput): IdeaReading {
             // "must work on older Android phones" is a platform constraint, not a feature.
             !(/^(?:work|run|load|function)$/.test(a.verb) && PLATFORM.test(a.phrase)) &&
             !/^(?:integrate|connect|sync|link|import|export|pull|push)$/.test(a.verb) &&
+            // "We run a small campsite", "I own two salons": the client saying what their business
+            // is, not something the product does.
+            !describesBusiness(a, text) &&
+            // "the money goes into the pot": a thing moving somewhere is what happens, not a task.
+            !(a.subject && !isActor(a.subject) && analyse(a.phrase)[1]?.pos === "ADP") &&
             !integrations.some((n) => a.phrase.toLowerCase().includes(n.toLowerCase())),
         )
       : [];

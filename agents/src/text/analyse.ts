@@ -136,7 +136,10 @@ function mergeHyphenated(out: Token[]): void {
     if (!/\p{L}/u.test(prev.value) || !/\p{L}/u.test(next.value)) continue;
     const value = `${prev.value}-${next.value}`;
     const lemma = `${prev.lower}-${next.lemma}`;
-    const pos: Pos = next.pos === "VERB" || next.pos === "ADP" ? "NOUN" : next.pos;
+    // "double-booked", "wood-fired": a participle after the hyphen modifies ("get double-booked",
+    // "a wood-fired sauna"); any other verb or particle there makes a noun ("no-shows", "check-in").
+    const participle = next.pos === "VERB" && /(?:ed|en)$/.test(next.lower) && next.lemma !== next.lower;
+    const pos: Pos = participle ? "ADJ" : next.pos === "VERB" || next.pos === "ADP" ? "NOUN" : next.pos;
     out.splice(i - 1, 3, {
       ...next,
       value,
@@ -153,6 +156,11 @@ function mergeHyphenated(out: Token[]): void {
 }
 
 const CLAUSE_START = /^(?:,|and|or|to|can|then|;|:)$/;
+const POSSESSIVE = /^(?:your|their|his|her|its|our|my)$/;
+/** An adjective's ending on a word the tagger called something else: "intraoral", "seasonal", "reusable". */
+const adjectival = (t: Token) =>
+  t.lemma === t.lower && t.lower.length >= 8 && /(?:ical|ous|ful|less|ible|[^e]al)$/.test(t.lower);
+const isNoun = (t: Token) => t.pos === "NOUN" || t.pos === "PROPN";
 
 function retag(t: Token, pos: Pos): void {
   t.pos = pos;
@@ -173,6 +181,83 @@ function repairTags(out: Token[]): void {
     const same = (t: Token | undefined) => t !== undefined && t.sentence === cur.sentence;
     const plural = (t: Token | undefined) => t !== undefined && /[^s]s$/.test(t.lower) && t.lemma !== t.lower;
     const base = (t: Token) => t.lemma === t.lower && !/s$/.test(t.lower);
+    // A determiner or a possessive right after the word: "the", "a", "your", "their".
+    const determines = (t: Token | undefined) =>
+      same(t) && (t!.pos === "DET" || (t!.pos === "PRON" && POSSESSIVE.test(t!.lower)));
+    // "intraoral scans", "reusable crates": a "verb" or "noun" with an adjective's ending before a
+    // noun (or before a "verb" in -s, which is then that noun) modifies it.
+    if (
+      (cur.pos === "VERB" || cur.pos === "NOUN") &&
+      adjectival(cur) &&
+      same(next) &&
+      (isNoun(next!) || (next!.pos === "VERB" && /[^s]s$/.test(next!.lower)))
+    ) {
+      cur.pos = "ADJ";
+      if (next!.pos === "VERB") retag(next!, "NOUN");
+      continue;
+    }
+    // "Book the sauna by the hour", "to photo their cards", "and price the quote": a base-form
+    // "noun" that opens a sentence or follows "to" or a clause break, with a determiner right
+    // after it, is an imperative or an infinitive. No noun takes a determiner straight after it.
+    const opensSentence = !same(prev);
+    if (
+      (cur.pos === "NOUN" || (cur.pos === "PROPN" && opensSentence)) &&
+      base(cur) &&
+      (opensSentence || /^(?:to|and|or|then|,)$/.test(prev!.lower)) &&
+      determines(next)
+    ) {
+      retag(cur, "VERB");
+      continue;
+    }
+    // "so shows get double-booked", "Offers then get chased": a verb in -s right before a
+    // base-form verb (past an adverb) is its subject.
+    const verbAfter = next?.pos === "ADV" ? out[i + 2] : next;
+    if (
+      cur.pos === "VERB" &&
+      /[^s]s$/.test(cur.lower) &&
+      (!same(prev) || ["ADV", "CCONJ", "SCONJ", "PUNCT"].includes(prev!.pos)) &&
+      same(verbAfter) &&
+      verbAfter!.pos === "VERB" &&
+      base(verbAfter!) &&
+      !/(?:ed|en|ing)$/.test(verbAfter!.lower)
+    ) {
+      retag(cur, "NOUN");
+      continue;
+    }
+    // ", and housekeeping sees which rooms": a clause opened by a word in -ing, then a plural
+    // "noun" before a determiner, has the -ing word as its subject and the -s word as its verb.
+    if (
+      cur.pos === "NOUN" &&
+      plural(cur) &&
+      same(prev) &&
+      prev!.pos === "VERB" &&
+      /ing$/.test(prev!.lower) &&
+      (!same(prev2) || ["CCONJ", "PUNCT"].includes(prev2!.pos)) &&
+      same(next) &&
+      next!.pos === "DET"
+    ) {
+      prev!.pos = "NOUN";
+      prev!.lemma = prev!.lower;
+      prev!.stem = stemOf(prev!.lemma);
+      retag(cur, "VERB");
+      continue;
+    }
+    // "get chased", "got approved": a word in -ed after "get" is its participle.
+    if (cur.pos === "NOUN" && /ed$/.test(cur.lower) && same(prev) && prev!.lemma === "get") {
+      retag(cur, "VERB");
+      continue;
+    }
+    // "get an alert 30 days before": an adjective after a determiner with no noun to modify is the noun.
+    if (
+      cur.pos === "ADJ" &&
+      !cur.stop &&
+      same(prev) &&
+      prev!.pos === "DET" &&
+      (!same(next) || ["NUM", "ADP", "PUNCT", "CCONJ", "SCONJ"].includes(next!.pos))
+    ) {
+      retag(cur, "NOUN");
+      continue;
+    }
     // "owners book vetted walkers", "patients pick a slot": a base-form noun after a plural subject.
     if (
       cur.pos === "NOUN" &&
@@ -205,7 +290,13 @@ function repairTags(out: Token[]): void {
     }
     // ", record damaged goods", "and book tasting visits": a base-form noun opening a later clause
     // of a sentence that already has a verb, followed by a noun phrase ending in a plural.
-    if (cur.pos === "NOUN" && base(cur) && same(prev) && /^(?:,|and|or|then)$/.test(prev!.lower)) {
+    if (
+      cur.pos === "NOUN" &&
+      base(cur) &&
+      !adjectival(cur) &&
+      same(prev) &&
+      /^(?:,|and|or|then)$/.test(prev!.lower)
+    ) {
       const earlierVerb = out.slice(0, i).some((t) => t.sentence === cur.sentence && t.pos === "VERB");
       let k = i + 1;
       while (
@@ -329,8 +420,37 @@ function repairTags(out: Token[]): void {
       if (prev!.pos === "VERB") retag(cur, "NOUN");
       continue;
     }
-    // "on a live map": nothing after a determiner is a verb.
-    if (cur.pos === "VERB" && same(prev) && prev!.pos === "DET") {
+    // "on match days", "for pay slips": a base-form "verb" right after a preposition, before a
+    // plural noun, modifies that noun.
+    if (
+      cur.pos === "VERB" &&
+      base(cur) &&
+      same(prev) &&
+      prev!.pos === "ADP" &&
+      prev!.lower !== "to" &&
+      same(next) &&
+      next!.pos === "NOUN" &&
+      plural(next)
+    ) {
+      retag(cur, "NOUN");
+      continue;
+    }
+    // "a termly hire fee": a base-form "verb" between a determiner's modifiers and a noun is one of them.
+    if (
+      cur.pos === "VERB" &&
+      base(cur) &&
+      same(prev) &&
+      ["ADJ", "ADV"].includes(prev!.pos) &&
+      same(prev2) &&
+      prev2!.pos === "DET" &&
+      same(next) &&
+      next!.pos === "NOUN"
+    ) {
+      retag(cur, "NOUN");
+      continue;
+    }
+    // "on a live map", "the child's reward jar": nothing after a determiner or a possessive is a verb.
+    if (cur.pos === "VERB" && same(prev) && (prev!.pos === "DET" || /^['’]s$/.test(prev!.lower))) {
       const modifies = next !== undefined && same(next) && (next.pos === "NOUN" || next.pos === "VERB");
       retag(cur, modifies ? "ADJ" : "NOUN");
       if (modifies && next.pos === "VERB") retag(next, "NOUN");
@@ -351,19 +471,32 @@ function repairTags(out: Token[]): void {
       retag(cur, "NOUN");
       continue;
     }
-    // "the vet drafts notes": determiner, singular noun, then a plural "noun" before more nouns.
-    if (
-      cur.pos === "NOUN" &&
-      plural(cur) &&
-      same(prev) &&
-      prev!.pos === "NOUN" &&
-      !plural(prev) &&
-      same(prev2) &&
-      prev2!.pos === "DET" &&
-      same(next) &&
-      ["NOUN", "DET", "PRON"].includes(next!.pos)
-    ) {
-      retag(cur, "VERB");
+    // "the vet drafts notes", "the game master watches the cameras", "Customer picks a window",
+    // "the artist quotes and asks for": a determiner (or the sentence's start), singular nouns,
+    // then a plural "noun" before an object or a coordinated verb.
+    if (cur.pos === "NOUN" && plural(cur) && same(prev) && isNoun(prev!) && !plural(prev)) {
+      let k = i - 1;
+      while (
+        k > 0 &&
+        out[k - 1]!.sentence === cur.sentence &&
+        (isNoun(out[k - 1]!) || out[k - 1]!.pos === "ADJ") &&
+        !plural(out[k - 1])
+      )
+        k--;
+      const opener = out[k - 1];
+      const opens = !opener || opener.sentence !== cur.sentence || opener.pos === "DET";
+      const after = out[i + 2];
+      const objectNext = same(next) && ["NOUN", "DET", "PRON"].includes(next!.pos);
+      const coordinated =
+        same(next) &&
+        next!.pos === "CCONJ" &&
+        same(after) &&
+        after!.pos === "VERB" &&
+        /[^s]s$/.test(after!.lower);
+      // At a sentence's start with no determiner ("Food trucks post …") only an object's own
+      // determiner after the word makes it a verb ("Customer picks a window").
+      const determined = opener?.pos === "DET" ? objectNext : determines(next);
+      if (opens && (determined || coordinated) && i - k <= 3) retag(cur, "VERB");
     }
   }
 }
@@ -376,7 +509,13 @@ function nounLemma(word: string): string {
 
 function verbLemma(word: string): string {
   const { nlp, addon } = loadWink();
-  const doc = nlp.readDoc(`they ${word.replace(/([^s])s$/, "$1")}`);
+  // "watches", "pushes", "fixes", "carries": the third person adds "es" (or turns "y" into "ies").
+  const stem = /(?:ch|sh|x|ss|zz|o)es$/.test(word)
+    ? word.slice(0, -2)
+    : /[^aeiou]ies$/.test(word)
+      ? `${word.slice(0, -3)}y`
+      : word.replace(/([^s])s$/, "$1");
+  const doc = nlp.readDoc(`they ${stem}`);
   return (doc.tokens().out(addon.lemma)[1] ?? word).toLowerCase();
 }
 

@@ -155,3 +155,117 @@ describe("withoutQuotedRuns", () => {
     expect(withoutQuotedRuns("A SCHEDULING ASSISTANT FOR SMALL clinics", CLINIC)).toBe("");
   });
 });
+
+describe("tagger repairs", () => {
+  const read = (text: string) =>
+    actions(text, 20).map((a) => ({
+      verb: a.verb,
+      object: a.object?.text,
+      subject: a.subject?.text,
+      passive: a.passive ?? false,
+    }));
+
+  it("when a sentence opens with a verb before a determiner, then it is an imperative with its object", () => {
+    expect(read("Book the pottery wheel in the back studio by the hour.")[0]).toMatchObject({
+      verb: "book",
+      object: "pottery wheel",
+    });
+  });
+
+  it("when a noun-looking word follows 'to' and takes a determiner, then it is the infinitive", () => {
+    expect(read("We want the drivers to photo their receipts every evening.")).toContainEqual(
+      expect.objectContaining({ verb: "photo", object: "receipts" }),
+    );
+  });
+
+  it("when a singular subject's verb in -es is coordinated or takes an object, then it is read as a verb", () => {
+    expect(read("The head chef watches the tickets and sends orders to the pass.")).toContainEqual(
+      expect.objectContaining({ verb: "watch", object: "tickets", subject: "head chef" }),
+    );
+    expect(read("the locksmith quotes and asks for a call-out fee.")).toContainEqual(
+      expect.objectContaining({ verb: "quote", subject: "locksmith" }),
+    );
+    expect(read("Tenant picks a repair slot.")).toContainEqual(
+      expect.objectContaining({ verb: "pick", object: "repair slot" }),
+    );
+  });
+
+  it("when a plural subject opens a clause before a base verb, then it is no verb of its own", () => {
+    expect(read("The diary is a mess, so lessons get double-booked.").map((a) => a.verb)).not.toContain(
+      "lesson",
+    );
+    expect(read("Quotes then get approved by the owner.")).toContainEqual(
+      expect.objectContaining({ verb: "approve", object: "quotes", passive: true }),
+    );
+  });
+
+  it("when a clause opens with a word in -ing before a verb in -s, then the -ing word is the subject", () => {
+    expect(read("Guests check out online, and catering sees which tables to set.")).toContainEqual(
+      expect.objectContaining({ verb: "see", subject: "catering" }),
+    );
+  });
+
+  it("when 'get' carries a participle, then the clause is passive with its subject as the object", () => {
+    expect(read("Then the delivery note gets signed at the door.")).toContainEqual(
+      expect.objectContaining({ verb: "sign", object: "delivery note", passive: true }),
+    );
+  });
+
+  it("when a number or a lone adjective follows the object, then the object ends there", () => {
+    expect(read("Members get a reminder three days before.")).toContainEqual(
+      expect.objectContaining({ verb: "get", object: "reminder" }),
+    );
+    expect(read("Managers get an alert 14 days before a permit lapses.")).toContainEqual(
+      expect.objectContaining({ verb: "get", object: "alert" }),
+    );
+  });
+
+  it("when a possessive stands before a noun, then the phrase keeps its owner", () => {
+    expect(nounPhrases("Tips go into the waiter's weekly pot.").map((p) => p.text)).toContain(
+      "waiter's weekly pot",
+    );
+    expect(nounPhrases("The points go into the child's reward jar.").map((p) => p.text)).toContain(
+      "child's reward jar",
+    );
+  });
+});
+
+describe("objects", () => {
+  it("when a verb is followed by a count of time units, then it has no object", () => {
+    expect(
+      actions("We mend bikes and sell about 40 a month.").find((a) => a.verb === "sell")?.object,
+    ).toBeUndefined();
+    expect(actions("We broadcast 18 hours a day on FM.").some((a) => a.object?.head === "hour")).toBe(false);
+    expect(
+      actions("The owner confirms or picks another time.").find((a) => a.verb === "pick")?.object?.text,
+    ).toBe("another time".replace("another ", ""));
+  });
+
+  it("when a verb has a receiver and a thing, then the thing is its object", () => {
+    expect(actions("Garages send drivers a quote before any repair.")[0]).toMatchObject({
+      verb: "send",
+      object: { text: "quote" },
+      phrase: "send drivers a quote before any repair",
+    });
+    expect(actions("The roofer sends the owner a quote.")[0]).toMatchObject({ object: { text: "quote" } });
+  });
+
+  it("when a word has an adjective's ending or sits among a determiner's modifiers, then it is no verb", () => {
+    expect(actions("Vets upload photos or intraoral scans for each case.").map((a) => a.verb)).not.toContain(
+      "intraoral",
+    );
+    expect(actions("Members pay a termly hire fee by card.").map((a) => a.verb)).not.toContain("hire");
+  });
+
+  it("when a question word follows the verb, then what follows is a clause, not the object", () => {
+    expect(
+      actions("Customers ring us to ask where their parcel is.").find((a) => a.verb === "ask")?.object,
+    ).toBeUndefined();
+  });
+
+  it("when a base-form word follows a preposition and comes before a plural noun, then it modifies the noun", () => {
+    expect(actions("Fans rent a driveway near the ground on match days.").map((a) => a.verb)).not.toContain(
+      "match",
+    );
+  });
+});

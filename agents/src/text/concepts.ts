@@ -91,12 +91,21 @@ function nounPhrasesOf(tokens: Token[]): NounPhrase[] {
   tokens.forEach((t, i) => {
     const next = tokens[i + 1];
     const sameSentence = run.length === 0 || run[run.length - 1]!.sentence === t.sentence;
-    if (
+    // "the child's savings pot": the possessor and its "'s" open the phrase of what it owns.
+    const possessive =
+      run.length > 0 &&
+      t.pos === "PART" &&
+      /^['’]s$/.test(t.lower) &&
+      next !== undefined &&
+      (isNounish(next) || next.pos === "ADJ");
+    if (possessive) run.push(t);
+    else if (
       sameSentence &&
       (MODIFIER.has(t.pos) || isParticipleModifier(t, next)) &&
       /[\p{L}\p{N}]/u.test(t.value)
     ) {
-      if (run.length >= 4) flush();
+      // "a reminder two days before": a number after a noun starts a phrase of its own.
+      if (run.length >= 4 || (t.pos === "NUM" && run.length && isNounish(run[run.length - 1]!))) flush();
       run.push(t);
     } else {
       flush();
@@ -134,6 +143,8 @@ export function actions(text: string, limit = 8): Action[] {
       j - i <= 4 &&
       tokens[j]!.sentence === v.sentence &&
       // "get five free articles": a count before the object is no object of its own.
+      // "ask where their order is": a question word opens a clause, not the object.
+      !/^(?:where|when|why|how|whether)$/.test(tokens[j]!.lower) &&
       (["DET", "PRON", "PART", "ADV", "NUM"].includes(tokens[j]!.pos) ||
         (tokens[j]!.pos === "ADP" && j === i + 1))
     )
@@ -149,6 +160,30 @@ export function actions(text: string, limit = 8): Action[] {
         object = p;
         break;
       }
+    }
+    // "sell about 40 a month", "broadcast 18 hours a day": a phrase of units only is a measure, not an object.
+    // ("pick another time" keeps its object: no count stands before it).
+    if (
+      object &&
+      !object.tokens.some(isContent) &&
+      tokens.slice(i + 1, tokens.indexOf(object.tokens[0]!)).some((t) => t.pos === "NUM")
+    )
+      object = undefined;
+    // "send owners a text message", "give buyers their receipt": the plural right after the verb
+    // is who receives it; the phrase after the article is what the verb acts on.
+    if (object) {
+      const end = tokens.indexOf(object.tokens[object.tokens.length - 1]!);
+      const article = tokens[end + 1];
+      const second = phrases.find((ph) => ph.tokens[0] === tokens[end + 2]);
+      // "send the customer a quote": an indefinite article after any receiver; a possessive only
+      // after a plural one ("give buyers their receipt", not "update the animal their …").
+      const plural = /[^s]s$/.test(object.tokens[object.tokens.length - 1]!.lower);
+      if (
+        article?.sentence === v.sentence &&
+        (/^(?:a|an)$/.test(article.lower) || (plural && /^(?:their|your|his|her)$/.test(article.lower))) &&
+        second?.tokens.some(isContent)
+      )
+        object = second;
     }
     // "post open shifts, temps claim them from their phone": "them" is the last action's object.
     const pronoun = tokens[i + 1];
@@ -184,8 +219,10 @@ export function actions(text: string, limit = 8): Action[] {
     }
     // The subject: the noun phrase that ends right before the verb (past "can", "will", "to").
     let b = i - 1;
-    while (b >= 0 && tokens[b]!.sentence === v.sentence && ["AUX", "PART", "ADV"].includes(tokens[b]!.pos))
-      b--;
+    // "the consent form gets signed": a "get" before the participle is its auxiliary.
+    const auxiliary = (t: Token) =>
+      ["AUX", "PART", "ADV"].includes(t.pos) || (t.lemma === "get" && /(?:ed|en)$/.test(v.lower));
+    while (b >= 0 && tokens[b]!.sentence === v.sentence && auxiliary(tokens[b]!)) b--;
     let subject = b >= 0 ? phrases.find((ph) => ph.tokens[ph.tokens.length - 1] === tokens[b]) : undefined;
     // "the hours worked are approved": a participle after the subject's noun belongs to it.
     const trailing =
