@@ -22,7 +22,7 @@ import {
   withoutQuotedRuns,
 } from "../text/index.ts";
 import type { NamedConstraint } from "../quality/relevance.ts";
-import { type IdeaReading, isNamedRole, isPeopleNoun } from "./idea.ts";
+import { type IdeaReading, isNamedRole, isPeopleNoun, isTheProduct } from "./idea.ts";
 import { isPlural } from "./grammar.ts";
 
 /** Items a feature's description lists at most, per kind (people, things). */
@@ -172,9 +172,14 @@ export function coverIdea(
   const items: Item[] = [];
   const seen = new Set<string>();
   const first = new Set(tokens.filter((t, i) => i === 0 || tokens[i - 1]!.sentence !== t.sentence));
+  const words = (ts: Token[]) => ts.map((t) => t.lower).join(" ");
+  const product =
+    reading.product && isTheProduct(reading.product, reading) ? words(reading.product.tokens) : undefined;
   for (const phrase of nounPhrases(reading.text).flatMap(parts)) {
     const head = phrase[phrase.length - 1]!;
     if (head.filler || !isContent(head)) continue;
+    // The product itself ("the scheduling assistant") is what every feature is part of.
+    if (product !== undefined && words(phrase) === product) continue;
     const variants = asItem(phrase, first, tokens);
     if (variants.length === 0 || seen.has(variants[0]!)) continue;
     const stems = contentStems(variants[0]!);
