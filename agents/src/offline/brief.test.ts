@@ -91,6 +91,28 @@ describe("draftBrief", () => {
     expect(brief.openQuestions?.join(" ")).toMatch(/budget/i);
   });
 
+  it("when the idea opens by naming the product, then the product is no object to browse and glosses nothing", () => {
+    const brief = draftBrief(
+      anIntake({
+        idea: "A scheduling assistant for small clinics that fills cancelled slots from a waitlist",
+        sector: "healthcare",
+      }),
+      requireSector("healthcare"),
+    );
+    const text = brief.keyFeatures.map((f) => `${f.name}. ${f.description}`).join(" ");
+    expect(text).not.toMatch(/scheduling assistant/i);
+    expect(brief.keyFeatures.length).toBeGreaterThanOrEqual(3);
+    // A product kind the idea does act on, or one that is not the product, stays a thing of its own.
+    const bot = draftBrief(
+      anIntake({
+        idea: "Shop owners configure a chatbot that answers delivery questions and hands hard ones to a person",
+        sector: "ecommerce",
+      }),
+      requireSector("ecommerce"),
+    );
+    expect(bot.keyFeatures.map((f) => `${f.name}. ${f.description}`).join(" ")).toMatch(/chatbot/i);
+  });
+
   it("when the idea fits the sector it was filed under, then no mismatch is reported", () => {
     const brief = draftBrief(anIntake(), requireSector("ecommerce"));
     expect(brief.sectorFit?.mismatch).toBe(false);

@@ -24,7 +24,7 @@ import {
   stripMarkup,
   tokenize,
 } from "../text/index.ts";
-import { type IdeaReading, isActor, isPeopleNoun, readIdea } from "./idea.ts";
+import { type IdeaReading, isActor, isPeopleNoun, isTheProduct, readIdea } from "./idea.ts";
 import { sectorFit, sectorLabel } from "./sectorFit.ts";
 import { agree, isPlural, pluralOf } from "./grammar.ts";
 import { ownWords } from "./rephrase.ts";
@@ -296,6 +296,8 @@ function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: stri
     if (features.some((f) => stemsOf(`${f.name} ${f.description}`).has(stemWord(c.lemma)))) continue;
     const np = phrases.find((p) => p.head === c.lemma && p.tokens.every((t) => !t.stop || t.pos === "ADJ"));
     if (!np || readsAsVerb(np, reading.text) || np.tokens.length > 3) continue;
+    // The product itself ("a scheduling assistant for …") is what is built, not a thing to browse.
+    if (isTheProduct(np, reading)) continue;
     const head = np.tokens[np.tokens.length - 1]!;
     // "editors moderate comments" is a clause the tagger read as one phrase, not a thing.
     if (head.pos !== "NOUN" || np.tokens.slice(0, -1).some((t) => t.pos === "NOUN" && isPlural(t))) continue;

@@ -22,7 +22,7 @@ import {
   withoutQuotedRuns,
 } from "../text/index.ts";
 import type { NamedConstraint } from "../quality/relevance.ts";
-import { type IdeaReading, describesBusiness, isNamedRole, isPeopleNoun } from "./idea.ts";
+import { type IdeaReading, describesBusiness, isNamedRole, isPeopleNoun, isTheProduct } from "./idea.ts";
 import { isPlural } from "./grammar.ts";
 
 /** Items a feature's description lists at most, per kind (people, things). */
@@ -193,10 +193,15 @@ export function coverIdea(
   const items: Item[] = [];
   const seen = new Set<string>();
   const first = new Set(tokens.filter((t, i) => i === 0 || tokens[i - 1]!.sentence !== t.sentence));
+  const words = (ts: Token[]) => ts.map((t) => t.lower).join(" ");
+  const product =
+    reading.product && isTheProduct(reading.product, reading) ? words(reading.product.tokens) : undefined;
   const phrases = nounPhrases(reading.text).flatMap(parts);
   for (const phrase of phrases) {
     const head = phrase[phrase.length - 1]!;
     if (head.filler || !isContent(head)) continue;
+    // The product itself ("the scheduling assistant") is what every feature is part of.
+    if (product !== undefined && words(phrase) === product) continue;
     const variants = [...ofCompound(phrase, phrases, tokens, first), ...asItem(phrase, first, tokens)];
     if (variants.length === 0 || seen.has(variants[0]!)) continue;
     const stems = contentStems(variants[0]!);

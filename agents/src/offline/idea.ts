@@ -33,6 +33,8 @@ export interface IdeaReading {
   platform: string[];
   /** The objects users work with, most important first: "slot", "waitlist". */
   objects: NounPhrase[];
+  /** The product the idea opens with, if it names one: "scheduling assistant". */
+  product?: NounPhrase;
 }
 
 // People and organisations a product is for. Suffixes catch most roles ("beekeeper", "dentist",
@@ -50,6 +52,26 @@ export function isPeopleNoun(lemma: string): boolean {
   // "-ment" names a thing or a moment ("the moment", "a shipment"), never a person.
   if (NOT_PEOPLE.test(w) || /ment$/.test(w)) return false;
   return PEOPLE.test(w) || (PEOPLE_SUFFIX.test(w) && w.length > 4);
+}
+
+// Kinds of product an idea opens with ("a scheduling assistant for small clinics", "an app that …").
+const PRODUCT_KIND =
+  /^(?:app|application|tool|platform|assistant|service|system|software|website|portal|bot|chatbot|product|helper|marketplace|widget|plugin|plug-in)$/;
+
+/**
+ * What the idea calls the product itself, when it opens by naming it ("A scheduling assistant for
+ * small clinics that …"): what is being built, not a thing its users browse, add or track.
+ */
+export function productOf(text: string): NounPhrase | undefined {
+  const first = nounPhrases(text)[0];
+  return first && PRODUCT_KIND.test(first.head.toLowerCase()) ? first : undefined;
+}
+
+/** Whether `phrase` is the product the idea opens with, and the idea never acts on it ("configure the bot"). */
+export function isTheProduct(phrase: NounPhrase, reading: Pick<IdeaReading, "product" | "actions">): boolean {
+  const product = reading.product;
+  if (!product || phrase.text.toLowerCase() !== product.text.toLowerCase()) return false;
+  return !reading.actions.some((a) => a.object?.head === product.head);
 }
 
 // Verbs that state the client's problem ("dentists lose money on no-shows"), not something to build.
@@ -190,8 +212,12 @@ export function readIdea(intake: IntakeInput): IdeaReading {
   }
   // A named system ("Stripe") is an integration, not an object users browse.
   const named = new Set(integrations.flatMap((n) => n.toLowerCase().split(/\s+/)));
+  const product = language.code === "en" ? productOf(text) : undefined;
   const unique = objects.filter(
-    (o, i) => objects.findIndex((x) => x.head === o.head) === i && !named.has(o.head.toLowerCase()),
+    (o, i) =>
+      objects.findIndex((x) => x.head === o.head) === i &&
+      !named.has(o.head.toLowerCase()) &&
+      !isTheProduct(o, { product, actions: acts }),
   );
   return {
     text,
@@ -202,5 +228,6 @@ export function readIdea(intake: IntakeInput): IdeaReading {
     integrations,
     platform: platformOf(`${intake.idea}\n${intake.goals ?? ""}`),
     objects: unique,
+    product,
   };
 }

@@ -20,7 +20,7 @@ import {
   withoutQuotedRuns,
 } from "../text/index.ts";
 import { namedConstraints } from "../quality/relevance.ts";
-import { isPeopleNoun } from "./idea.ts";
+import { isPeopleNoun, productOf } from "./idea.ts";
 
 export type TermKind = "actor" | "thing" | "system" | "offline";
 
@@ -179,6 +179,7 @@ export function ideaVocabulary(brief: Pick<Brief, "idea" | "goals" | "constraint
     terms.push(term);
   };
   const clauses: IdeaClause[] = [];
+  const product = english ? productOf(idea)?.text.toLowerCase() : undefined;
   if (english) {
     clausesOf(idea).forEach((text, clause) => {
       const own = new Set(lemmas(text));
@@ -200,6 +201,9 @@ export function ideaVocabulary(brief: Pick<Brief, "idea" | "goals" | "constraint
         const phrase = termPhrase(p);
         if (!phrase) continue;
         if (phrase.split(/\s+/).every((w) => FRAMING.test(w))) continue;
+        // The product itself ("scheduling assistant") glosses no screen of it; a feature acting on
+        // it ("Configure the bot") names it in the title already.
+        if (product && p.text.toLowerCase() === product) continue;
         const kind = isPeopleNoun(p.head) ? "actor" : "thing";
         const stems = stemsOfPhrase(phrase);
         const weight = Math.max(1, ...stems.map((s) => rank.get(s) ?? 0));
