@@ -254,7 +254,7 @@ async function runOne(
     .flatMap(sentences)
     // A sentence that is mostly the client's own words is theirs to write, not the drafts'.
     .filter((sentence) => withoutQuotedRuns(sentence, source, 5).length > sentence.length * 0.6);
-  const grammar = grammarReport(drafted, KB_FEATURE_NAMES, KB_PRODUCT_NAMES).map(
+  const grammar = grammarReport(drafted, KB_FEATURE_NAMES, KB_PRODUCT_NAMES, { clientText: source }).map(
     (f) => `${f.rule}: ${f.detail} in "${f.sentence}"`,
   );
   return {

@@ -41,7 +41,7 @@ function emailGrammar(intake: IntakeInput, campaign: ReturnType<typeof campaignF
     .flatMap((e) => [e.subject, e.preheader, e.heading, ...e.paragraphs])
     .flatMap(sentences)
     .filter((s) => withoutQuotedRuns(s, source, 5).length > s.length * 0.6);
-  return grammarReport(texts, KB_FEATURE_NAMES, KB_PRODUCT_NAMES).map(
+  return grammarReport(texts, KB_FEATURE_NAMES, KB_PRODUCT_NAMES, { clientText: source }).map(
     (f) => `${f.rule}: ${f.detail} in "${f.sentence}"`,
   );
 }

@@ -87,7 +87,7 @@ describe("offline drafting grammar over the corpus", () => {
         .flatMap(sentences)
         // A sentence that is mostly the client's own words is theirs, not a template's.
         .filter((s) => withoutQuotedRuns(s, source, 5).length > s.length * 0.6);
-      return grammarReport(texts, KB_FEATURE_NAMES, KB_PRODUCT_NAMES).map(
+      return grammarReport(texts, KB_FEATURE_NAMES, KB_PRODUCT_NAMES, { clientText: source }).map(
         (f) => `${f.rule}: ${f.detail} in "${f.sentence}"`,
       );
     });

@@ -38,4 +38,19 @@ describe("grammarFindings", () => {
     expect(grammarFindings("7shifts is the closest reference (score 5).", [], ["7shifts"])).toEqual([]);
     expect(rules("Shifts is the closest reference.")).toContain("agreement");
   });
+
+  it("when the client wrote a doubled word ('boda boda'), then the drafts may repeat it, and only that word", () => {
+    const clientText = "Loans for boda boda riders, repaid by USSD.";
+    expect(grammarFindings("Riders can apply for a boda boda loan.", [], [], { clientText })).toEqual([]);
+    expect(rules("Riders can apply for a boda boda loan.")).toContain("doubled-word");
+    expect(
+      grammarFindings("Riders can see the the loan.", [], [], { clientText }).map((f) => f.rule),
+    ).toContain("doubled-word");
+    // 'bod boda' or 'boda' alone in the client's text does not license the doubled pair.
+    expect(
+      grammarFindings("Riders can apply for a boda boda loan.", [], [], { clientText: "A boda rider." }).map(
+        (f) => f.rule,
+      ),
+    ).toContain("doubled-word");
+  });
 });

@@ -32,6 +32,20 @@ export function sentences(text: string): string[] {
     .filter((s) => s.length > 0);
 }
 
+/** What the checker knows beyond the sentence itself. */
+export interface GrammarContext {
+  /**
+   * The client's own text the drafts were written from. A doubled word the client wrote ("boda
+   * boda", "Bora Bora") is their name for a thing, not a template's slip.
+   */
+  clientText?: string;
+}
+
+function doubledByClient(word: string, clientText: string): boolean {
+  const w = word.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`(?<!\\p{L})${w}[\\s-]+${w}(?!\\p{L})`, "iu").test(clientText);
+}
+
 /**
  * Findings for one sentence. `nounPhrases` are names known to be noun phrases (for example the
  * knowledge base's feature names); after "to" or "can" they need a verb ("use the team workspace").
@@ -40,6 +54,7 @@ export function grammarFindings(
   sentence: string,
   nounPhrases: readonly string[] = [],
   names: readonly string[] = [],
+  context: GrammarContext = {},
 ): GrammarFinding[] {
   const out: GrammarFinding[] = [];
   const add = (rule: GrammarFinding["rule"], detail: string) => out.push({ rule, sentence, detail });
@@ -90,7 +105,13 @@ export function grammarFindings(
       if (!compound) add("bare-singular", `"for ${next.value}" needs an article or a plural`);
     }
     // Doubled words: "the the".
-    if (next && /^\p{L}+$/u.test(t.value) && t.lower === next.lower && t.lower !== "that")
+    if (
+      next &&
+      /^\p{L}+$/u.test(t.value) &&
+      t.lower === next.lower &&
+      t.lower !== "that" &&
+      !doubledByClient(t.lower, context.clientText ?? "")
+    )
       add("doubled-word", `"${t.value} ${next.value}"`);
   });
 
@@ -110,6 +131,9 @@ export function grammarReport(
   texts: readonly string[],
   nounPhrases: readonly string[] = [],
   names: readonly string[] = [],
+  context: GrammarContext = {},
 ): GrammarFinding[] {
-  return texts.flatMap((text) => sentences(text).flatMap((s) => grammarFindings(s, nounPhrases, names)));
+  return texts.flatMap((text) =>
+    sentences(text).flatMap((s) => grammarFindings(s, nounPhrases, names, context)),
+  );
 }
