@@ -200,6 +200,24 @@ describe("draftBrief", () => {
       expect(f.name.toLowerCase()).not.toMatch(/necesitamos|queremos|vender/);
   });
 
+  it("when a French intake names who acts and what they act on, then features name the things, never a verb form", () => {
+    const brief = draftBrief(
+      anIntake({
+        idea: "Pour les boulangeries de quartier : les clients commandent leurs gâteaux d'anniversaire en ligne, le boulanger prépare les commandes du samedi et les livreurs confirment les livraisons effectuées.",
+        sector: "ecommerce",
+        goals: undefined,
+      }),
+      requireSector("ecommerce"),
+    );
+    expect(brief.language?.code).toBe("fr");
+    const names = brief.keyFeatures.map((f) => f.name);
+    // The client's verb forms and the people who act are no things to manage.
+    for (const n of names) expect(n).not.toMatch(/commandent|prépare\b|confirment|clients|livreurs/);
+    expect(names).toContain("Prepare commandes du samedi");
+    expect(names.some((n) => /gâteaux d'anniversaire$/.test(n))).toBe(true);
+    expect(names.some((n) => /^Confirm livraisons effectuées$/.test(n))).toBe(true);
+  });
+
   it("when a noun ends in -ment, then it names no people", () => {
     expect(isPeopleNoun("moment")).toBe(false);
   });

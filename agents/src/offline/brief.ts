@@ -24,6 +24,12 @@ import {
   stripMarkup,
   tokenize,
 } from "../text/index.ts";
+import {
+  englishCognate,
+  foreignNounPhrases,
+  isForeignAdjective,
+  isForeignVerbForm,
+} from "../text/language.ts";
 import { type IdeaReading, isActor, isPeopleNoun, isTheProduct, readIdea } from "./idea.ts";
 import { sectorFit, sectorLabel } from "./sectorFit.ts";
 import { agree, isPlural, pluralOf } from "./grammar.ts";
@@ -45,13 +51,6 @@ const FORM_INTENT =
 const DASHBOARD_INTENT =
   /^(?:analyse|analyze|measure|monitor|track|calculate|compare|forecast|chart|audit|review)$/;
 
-// Verb endings (infinitive, gerund, first person plural, participle) of the Romance languages.
-const ROMANCE_VERB: Record<string, RegExp> = {
-  es: /(?:amos|emos|imos|ando|iendo|ar|er|ir|ado|ido)$/,
-  pt: /(?:amos|emos|imos|ando|endo|indo|ar|er|ir|ado|ido)$/,
-  it: /(?:iamo|ando|endo|are|ere|ire|ato|uto|ito)$/,
-  fr: /(?:ons|ez|er|ir|ant)$/,
-};
 const BOOKING = /^(?:book|reserve|rent|hire)$/;
 
 function screenFor(verb: string): Feature["screen"] {
@@ -350,32 +349,94 @@ function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: stri
     { verb: "Record", screen: "form" },
     { verb: "See an overview of", screen: "dashboard" },
   ] as const;
-  // Not in English, the tagger reads no objects, so each of the client's key nouns names a feature;
-  // German capitalises its nouns, so a lower-case word there is a verb or an adjective.
+  // Not in English, the English tagger reads no objects: the language's own noun phrases, found
+  // after their determiners, name the features, the things acted on first. The English verb is the
+  // cognate of the client's verb when there is one ("réservent" → reserve), else the screen's.
   const foreign = reading.language.code !== "en";
   const wanted = foreign ? MAX_FEATURES - 1 : MIN_FEATURES;
-  reading.concepts.forEach((c, i) => {
-    if (features.length >= wanted) return;
-    const kind = kinds[features.length % kinds.length]!;
-    // French elides its articles into the noun: "d'apprentissage" names "apprentissage".
-    const written = (new RegExp(`\\b${c.phrase}\\b`, "iu").exec(reading.text)?.[0] ?? c.phrase).replace(
-      /^(?:[dlmnst]|qu)['’]/i,
-      "",
-    );
-    if (reading.language.code === "de" && !/^\p{Lu}/u.test(written)) return;
-    // Romance verbs by their endings ("necesitamos", "eligiendo", "réservons"): a feature names a thing.
-    const verbish = ROMANCE_VERB[reading.language.code];
-    if (verbish?.test(written.toLowerCase())) return;
-    const name = `${kind.verb} ${written}`;
-    add(name, {
-      action: `${kind.verb.toLowerCase()} ${written}`,
-      description: `${sentenceCase(actor)} can ${kind.verb.toLowerCase()} ${written}.`,
-      screen: kind.screen,
-      source: "idea",
-      keywords: [c.lemma],
-    });
-    void i;
-  });
+  const ownPhrases = foreign ? foreignNounPhrases(reading.text, reading.language.code) : [];
+  // Whoever does an action ("les élèves réservent") is an actor, not a thing to manage.
+  const singular = (w: string) => w.toLowerCase().replace(/(?:s|en|e|n|i)$/, "");
+  const actors = new Set(ownPhrases.filter((p) => p.role === "subject").map((p) => singular(p.head)));
+  if (foreign) {
+    // The client's most used words (their key concepts) first, what a verb acts on next.
+    const key = new Set(reading.concepts.map((c) => c.lemma.toLowerCase()));
+    const weight = (p: (typeof ownPhrases)[number]) =>
+      (key.has(p.head.toLowerCase()) ? 2 : 0) + (p.verb ? 1 : 0);
+    const ranked = ownPhrases
+      .filter(
+        (p) =>
+          p.role === "object" &&
+          // "par téléphone", "mit dem Handy", "ins Tablet" name the means or the place, no feature.
+          !p.preposition &&
+          !actors.has(singular(p.head)) &&
+          !analyse(p.head)[0]?.filler,
+      )
+      .map((p, order) => ({ p, order, cognate: p.verb ? englishCognate(p.verb) : undefined }))
+      .sort((a, b) => weight(b.p) - weight(a.p) || a.order - b.order);
+    for (const { p, cognate } of ranked) {
+      if (features.length >= wanted) break;
+      if (features.some((f) => f.keywords?.includes(p.head.toLowerCase()))) continue;
+      const kind = kinds[features.length % kinds.length]!;
+      const verb = cognate ? sentenceCase(cognate) : kind.verb;
+      add(`${verb} ${p.text}`, {
+        action: `${verb.toLowerCase()} ${p.text}`,
+        description: `${sentenceCase(actor)} can ${verb.toLowerCase()} ${p.text}.`,
+        screen: cognate ? screenFor(cognate) : kind.screen,
+        source: "idea",
+        keywords: [p.head.toLowerCase()],
+      });
+    }
+  }
+  // A word the phrase reader found after a determiner is a noun of the client's ("les heures de
+  // conduite"); the client's other frequent words come after those.
+  const holds = (p: (typeof ownPhrases)[number], w: string) =>
+    p.text
+      .toLowerCase()
+      .split(/[\s'’]+/)
+      .includes(w.toLowerCase());
+  const inPhrase = (w: string) =>
+    ownPhrases.some((p) => p.role === "object" && !p.preposition && holds(p, w));
+  // "per Zettel im Briefkasten", "depuis leur téléphone": the means or the place, never a feature.
+  const means = (w: string) => !inPhrase(w) && ownPhrases.some((p) => p.preposition && holds(p, w));
+  for (const strict of foreign && ownPhrases.length ? [true, false] : [false]) {
+    for (const c of reading.concepts) {
+      if (features.length >= wanted) break;
+      const kind = kinds[features.length % kinds.length]!;
+      // French elides its articles into the noun: "d'apprentissage" names "apprentissage".
+      const written = (new RegExp(`\\b${c.phrase}\\b`, "iu").exec(reading.text)?.[0] ?? c.phrase).replace(
+        /^(?:[dlmnst]|qu)['’]/i,
+        "",
+      );
+      const code = reading.language.code;
+      if ((strict && !inPhrase(written)) || means(written)) continue;
+      // A feature names a thing: never a verb form ("réservent", "eligiendo") or an adjective
+      // ("numérique", "jaarlijkse") of the client's language after an English verb.
+      if (
+        foreign &&
+        (isForeignVerbForm(written, code, !inPhrase(written)) ||
+          isForeignAdjective(written, code) ||
+          actors.has(singular(written)))
+      )
+        continue;
+      // "conduite" is already said by "Reserve heures de conduite".
+      const said = (f: Feature) =>
+        f.keywords?.includes(c.lemma) ||
+        f.name
+          .toLowerCase()
+          .split(/[\s'’]+/)
+          .includes(written.toLowerCase());
+      if (foreign && features.some(said)) continue;
+      const name = `${kind.verb} ${written}`;
+      add(name, {
+        action: `${kind.verb.toLowerCase()} ${written}`,
+        description: `${sentenceCase(actor)} can ${kind.verb.toLowerCase()} ${written}.`,
+        screen: kind.screen,
+        source: "idea",
+        keywords: [c.lemma],
+      });
+    }
+  }
   return features;
 }
 

@@ -263,6 +263,22 @@ describe("objects", () => {
     ).toBeUndefined();
   });
 
+  it("when a phrasal verb ends the clause, then its particle is no object", () => {
+    const bring = actions("A quick way to price a bike someone brings in.").find((a) => a.verb === "bring");
+    expect(bring?.object).toBeUndefined();
+    // A real object after the particle is still read.
+    expect(actions("Drivers drop off the parcels at the depot.")[0]?.object?.text).toBe("parcels");
+  });
+
+  it("when a verb of knowing takes a clause, then the clause's subject is not its object", () => {
+    expect(
+      actions("Owners want to see their dog arrived home safely.").find((a) => a.verb === "see")?.object,
+    ).toBeUndefined();
+    expect(actions("Owners see their dog on a live map.").find((a) => a.verb === "see")?.object?.text).toBe(
+      "dog",
+    );
+  });
+
   it("when a base-form word follows a preposition and comes before a plural noun, then it modifies the noun", () => {
     expect(actions("Fans rent a driveway near the ground on match days.").map((a) => a.verb)).not.toContain(
       "match",

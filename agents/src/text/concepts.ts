@@ -47,6 +47,12 @@ export interface Action {
 
 const POSSESSIVE = /^(?:their|his|her|its|our|my|your)$/;
 const NOUNISH = new Set(["NOUN", "PROPN"]);
+// Particles of phrasal verbs ("brings in", "hand out"): the verb's half, never a thing acted on.
+const PARTICLE = /^(?:in|out|up|off|on|back|down|over|away|around|through|along)$/;
+// Verbs of knowing and seeing take a clause ("know their child arrived", "see the room is ready"):
+// the noun right before that clause's verb is its subject, not what is known.
+const CLAUSE_VERBS =
+  /^(?:know|see|check|ensure|confirm|learn|notice|hear|verify|tell|show|understand|make sure)$/;
 const MODIFIER = new Set(["ADJ", "NOUN", "PROPN", "NUM"]);
 
 function isNounish(t: Token): boolean {
@@ -160,6 +166,17 @@ export function actions(text: string, limit = 8): Action[] {
         object = p;
         break;
       }
+    }
+    // "a collection someone brings in.": the tagger reads a phrasal verb's particle as a noun.
+    if (object?.tokens.every((t) => PARTICLE.test(t.lower.replace(/\p{P}+$/u, "")))) object = undefined;
+    // "want to know their child arrived safely": the object is the subject of a clause of its own.
+    if (object && CLAUSE_VERBS.test(v.lemma)) {
+      const after = tokens[tokens.indexOf(object.tokens[object.tokens.length - 1]!) + 1];
+      if (
+        after?.sentence === v.sentence &&
+        (after.pos === "AUX" || (after.pos === "VERB" && !/ing$/.test(after.lower)))
+      )
+        object = undefined;
     }
     // "sell about 40 a month", "broadcast 18 hours a day": a phrase of units only is a measure, not an object.
     // ("pick another time" keeps its object: no count stands before it).
