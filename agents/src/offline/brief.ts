@@ -10,6 +10,10 @@ import {
   type NounPhrase,
   actions as actionsOf,
   analyse,
+  englishCognate,
+  foreignNounPhrases,
+  isForeignAdjective,
+  isForeignVerbForm,
   joinList,
   nounPhrases,
   parseBudget,
@@ -24,12 +28,6 @@ import {
   stripMarkup,
   tokenize,
 } from "../text/index.ts";
-import {
-  englishCognate,
-  foreignNounPhrases,
-  isForeignAdjective,
-  isForeignVerbForm,
-} from "../text/language.ts";
 import { type IdeaReading, isActor, isPeopleNoun, isTheProduct, readIdea } from "./idea.ts";
 import { sectorFit, sectorLabel } from "./sectorFit.ts";
 import { agree, isPlural, pluralOf } from "./grammar.ts";

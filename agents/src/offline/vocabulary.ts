@@ -18,6 +18,7 @@ import {
   stemWord,
   stripMarkup,
   withoutQuotedRuns,
+  isForeignVerbForm,
 } from "../text/index.ts";
 import { namedConstraints } from "../quality/relevance.ts";
 import { isPeopleNoun, productOf } from "./idea.ts";
@@ -142,17 +143,6 @@ export function statesOf(tokens: Token[]): string[] {
   return out;
 }
 
-/**
- * Verb forms no noun of these languages ends in: gerunds ("eligiendo"), the first person plural
- * ("necesitamos") and an infinitive with its pronoun ("pedirlos"). The tagger reads English only;
- * without these a screen's gloss lists what the client does instead of what the product shows.
- */
-const VERB_FORMS: Record<string, RegExp> = {
-  es: /(?:ando|iendo|yendo|amos|emos|imos|aron|ieron|(?:ar|er|ir)(?:lo|la|le|se|me|nos)s?)$/i,
-  pt: /(?:ando|endo|indo|amos|emos|imos|aram|eram|iram|(?:ar|er|ir)-(?:lo|la|se|me|nos)s?)$/i,
-  it: /(?:ando|endo|iamo|(?:are|ere|ire)(?:lo|la|li|le|si|mi|ci))$/i,
-};
-
 /** Clauses of the idea: sentences cut at semicolons, colons and commas. */
 function clausesOf(idea: string): string[] {
   return stripMarkup(idea)
@@ -215,14 +205,15 @@ export function ideaVocabulary(brief: Pick<Brief, "idea" | "goals" | "constraint
     // German capitalises its nouns, so there a lower-case word is a verb or an adjective.
     const code = detectLanguage(idea).code;
     const german = code === "de";
-    const verbForm = VERB_FORMS[code];
     clauses.push({ text: idea, lemmas: new Set(ranked.map((c) => c.lemma)) });
     ranked.forEach((c, i) => {
       const found = idea.match(new RegExp(`(?<![\\p{L}])${escapeRe(c.phrase)}(?![\\p{L}])`, "iu"))?.[0];
       // French and Italian elide the article into the word: "l'examen" is the thing "examen".
       const written = found?.replace(/^(?:l|d|qu|j|n|s|c|m|t|dell|all|nell|sull)['’](?=\p{L}{3})/iu, "");
       if (!written || (german && !/^\p{Lu}/u.test(written))) return;
-      if (verbForm && written.length >= 6 && verbForm.test(written)) return;
+      // Gerunds and first person plurals ("eligiendo", "réservons"): what the client does, not
+      // what a screen shows (the text toolkit's endings for the language).
+      if (written.length >= 6 && isForeignVerbForm(written, code)) return;
       // "Filiale" and "Filialen", "élève" and "élèves": one thing, said once.
       const base = (w: string) => w.toLowerCase().replace(/(?:en|es|e|n|s)$/u, "");
       if (terms.some((t) => base(t.phrase) === base(written))) return;

@@ -27,7 +27,17 @@ export {
   withArticle,
 } from "./format.ts";
 export { stableHash, pick } from "./hash.ts";
-export { detectLanguage, foreignStopwords, type Language } from "./language.ts";
+export {
+  detectLanguage,
+  englishCognate,
+  foreignNounPhrases,
+  foreignStopwords,
+  isForeignAdjective,
+  isForeignFunctionWord,
+  isForeignVerbForm,
+  type ForeignPhrase,
+  type Language,
+} from "./language.ts";
 export { parseBudget, parseTimeline, type Money, type Timeline } from "./quantities.ts";
 export { isStopword, contentWords } from "./stopwords.ts";
 export { grammarFindings, grammarReport, sentences, type GrammarFinding } from "./grammar.ts";

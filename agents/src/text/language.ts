@@ -84,16 +84,17 @@ const DETERMINERS: Record<string, ReadonlySet<string>> = {
 // Articles fused with a preposition ("ins Tablet", "sul sito", "au bureau"): a place or a means.
 // prettier-ignore
 const CONTRACTED = new Set(["au","aux","al","allo","alla","ai","agli","alle","dal","dalla","dai","dalle","nel","nello","nella","nei","negli","nelle","sul","sullo","sulla","sui","sugli","sulle","ao","aos","no","na","nos","nas","pelo","pela","pelos","pelas","num","numa","im","am","vom","zum","zur","ins","beim"]);
-// Prepositions of means, place and purpose ("par téléphone", "dans un cahier", "für Vereine",
-// "met een foto"): what follows is how, where or for whom, not a thing the product manages.
+// Prepositions of means, place and purpose ("par téléphone", "dans un cahier", "für Vereine"):
+// what follows is how, where or for whom, not a thing the product manages. Not "with" ("mit",
+// "avec"): "eine Backliste mit den Gesamtmengen" names what the thing holds.
 // prettier-ignore
 const MEANS: Record<string, ReadonlySet<string>> = {
-  fr: new Set(["par","dans","sur","depuis","avec","via","en","à","pour","chez"]),
-  it: new Set(["con","su","in","da","per","tramite","presso"]),
-  es: new Set(["en","con","por","desde","mediante","para"]),
-  pt: new Set(["em","com","por","desde","para"]),
-  nl: new Set(["met","op","in","via","uit","bij","voor"]),
-  de: new Set(["mit","auf","in","per","über","aus","bei","für","an"]),
+  fr: new Set(["par","dans","sur","depuis","via","en","à","pour","chez"]),
+  it: new Set(["su","in","da","per","tramite","presso"]),
+  es: new Set(["en","por","desde","mediante","para"]),
+  pt: new Set(["em","por","desde","para"]),
+  nl: new Set(["op","in","via","uit","bij","voor"]),
+  de: new Set(["auf","in","per","über","aus","bei","für","an"]),
 };
 
 // Units of time ("chaque mois", "ogni settimana"): a closed class, as the English UNITS in analyse.ts.
@@ -284,7 +285,16 @@ export function foreignNounPhrases(text: string, code: string): ForeignPhrase[] 
           .replace(/(['’]) /g, "$1"),
         head: head.w,
         // Whatever content word follows the phrase in its clause is its verb: "les élèves réservent".
-        role: next && !next.det && !isFunction(next.w) && !verbLast ? "subject" : "object",
+        // In Dutch and German the verb after a subject ends as verbs do ("bekommt", "zahlen"):
+        // "die Gesamtmengen pro Sorte" is no clause.
+        role:
+          next &&
+          !next.det &&
+          !isFunction(next.w) &&
+          !verbLast &&
+          (!(code === "nl" || code === "de") || /(?:en|t)$/.test(next.w.toLowerCase()))
+            ? "subject"
+            : "object",
         ...(verb ? { verb } : {}),
         ...(fused
           ? { preposition: words[i]!.w.toLowerCase() }
