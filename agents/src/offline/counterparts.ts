@@ -9,7 +9,7 @@
  */
 import { type NounPhrase, type Token, analyse, nounPhrases, stripMarkup } from "../text/index.ts";
 import type { Feature } from "../schemas.ts";
-import { isPeopleNoun } from "./idea.ts";
+import { isActor, isPeopleNoun } from "./idea.ts";
 import { isPlural } from "./grammar.ts";
 
 export interface Counterpart {
@@ -99,7 +99,9 @@ const RULES: Rule[] = [
     draft: (c) => ({
       name: c.words.has("pay") ? "Get a receipt for each payment" : "Pay online and get a receipt",
       action: c.words.has("pay")
-        ? "get a receipt for each payment"
+        ? c.thing
+          ? `get a receipt each time they pay for ${c.thing.text}`
+          : "get a receipt for each payment"
         : `pay${c.thing ? ` for ${c.thing.text}` : ""} online and get a receipt`,
       screen: "form",
       keywords: ["payment", "receipt"],
@@ -287,7 +289,10 @@ function singular(p: NounPhrase): string {
         : v.replace(/s$/i, "");
   const text = written([...p.tokens.slice(0, -1), { ...head, value: one }]);
   // The sentence's capital ("Neighbours lend …") is not part of the role.
-  return p.tokens[0]!.pos === "PROPN" ? text : text.replace(/^\p{Lu}(?=\p{Ll})/u, (c) => c.toLowerCase());
+  const lead = p.tokens[0]!;
+  // A role the tagger took for a name because it opens the sentence ("Neighbours lend …").
+  const common = lead.pos !== "PROPN" || (p.tokens.length === 1 && isPeopleNoun(lead.lemma));
+  return !common ? text : text.replace(/^\p{Lu}(?=\p{Ll})/u, (c) => c.toLowerCase());
 }
 
 /**
@@ -301,6 +306,15 @@ export function counterpartsOf(text: string, max: number): Counterpart[] {
   const lemmas = new Set(tokens.flatMap((t) => [t.lemma, t.lower]));
   const people = phrases.find((p) => isPeopleNoun(p.head) && p.tokens.length <= 3);
   const person = people ? singular(people) : undefined;
+  const cue = (t: Token) => RULES.some((r) => r.verbs?.test(t.lemma) || r.nouns?.test(t.lemma));
+  const main = phrases.find(
+    (p) =>
+      !isPeopleNoun(p.head) &&
+      // "Mobile bike mechanics fix …": whoever acts is no thing, even when no suffix shows a role.
+      !(isActor(p) && tokens[tokens.indexOf(p.tokens[p.tokens.length - 1]!) + 1]?.pos === "VERB") &&
+      !p.tokens.some((t) => t.filler || cue(t)) &&
+      thingOf(p) !== undefined,
+  );
   const out: Counterpart[] = [];
   for (const rule of RULES) {
     if (out.length >= max) break;
@@ -316,7 +330,8 @@ export function counterpartsOf(text: string, max: number): Counterpart[] {
       rule.nounIsThing && cueOf(rule, t, tokens, i) === "noun"
         ? phrases.find((ph) => ph.tokens.includes(t))
         : undefined;
-    const thing = thingOf(own ?? object);
+    // No thing after the cue ("swap them", "booked from your phone"): the idea's main thing.
+    const thing = thingOf(own ?? object) ?? thingOf(main);
     const booked =
       object && isPeopleNoun(object.head) && object.tokens.length <= 3 ? singular(object) : undefined;
     const context: Context = { thing, person, booked, cue: t.lemma, offers, words: lemmas };
