@@ -50,7 +50,7 @@ describe("counterparts of a short idea", () => {
     );
     expect(
       counterpartsOf("Pottery classes in a shared studio, paid per visit.", 3).map((c) => c.name),
-    ).toContain("See the timetable and book a place");
+    ).toContain("See the class timetable and book a place");
   });
 
   it("when the idea swaps, asks, signs up or splits, then the natural next step follows", () => {
@@ -68,6 +68,16 @@ describe("counterparts of a short idea", () => {
     );
   });
 
+  it("when someone comes to the client or a test is taken, then the visit is booked and the results are shown", () => {
+    const found = counterpartsOf("An optician comes to care homes to do eye tests.", 3);
+    expect(found.map((c) => c.name)).toEqual(["Book a visit at a time that suits", "See the results"]);
+    // The visited book the visit, not the optician.
+    expect(found[0]!.who).toBeUndefined();
+    expect(found[1]!.action).toBe("see the results of the eye tests as soon as they are ready");
+    // Friends coming over is no visit to book.
+    expect(counterpartsOf("Friends come over for board game nights.", 3)).toEqual([]);
+  });
+
   it("when the idea already says the counterpart or rules the thing out, then nothing is added for it", () => {
     // The client names the cancellation and says there are no fees.
     const found = counterpartsOf("Book a rowing boat and cancel it up to a day before, free of charge.", 3);
@@ -75,6 +85,15 @@ describe("counterparts of a short idea", () => {
     expect(counterpartsOf("A gig guide with no booking fees.", 3)).toEqual([]);
     // "in the app": the filler word's lemma ("application") is no cue.
     expect(counterpartsOf("Photos of the day in the app.", 3)).toEqual([]);
+  });
+
+  it("when a long idea names many things but few actions, then its own things come before anything implied", () => {
+    const idea =
+      "A sailing club of 40 members: we need a season calendar of races with the crew for each boat, a sign-up sheet for the safety boat rota, and a shared kitty for fuel that everyone pays into.";
+    const found = names(idea, "fitness");
+    expect(
+      found.some((n) => /^(?:Get a receipt|Pay online|Get a confirmation|Confirm or cancel)/.test(n)),
+    ).toBe(false);
   });
 
   it("when a long idea names many features itself, then no counterpart is added to them", () => {

@@ -32,6 +32,10 @@ interface Context {
   booked?: string;
   /** The cue word's lemma: "book", "rent", "lesson". */
   cue: string;
+  /** Whether people right before the cue do it ("a nurse comes"). */
+  subjectIsPerson: boolean;
+  /** The word after the cue, lower case. */
+  next?: string;
   /** Every lemma and word of the idea. */
   words: Set<string>;
   /** "rent out", "lend", "sell": the client offers the thing rather than takes it. */
@@ -45,6 +49,8 @@ interface Rule {
   nouns?: RegExp;
   /** The cue noun's own phrase is the thing ("five-minute video lessons"), not a name of the act ("a swap"). */
   nounIsThing?: boolean;
+  /** The cue's subject is not who does the counterpart ("a nurse comes": the patient books). */
+  visited?: boolean;
   /** Words that show the idea says the counterpart already ("cancel", "progress"). */
   said: RegExp;
   /** Whether the rule applies to this reading of its cue. */
@@ -64,6 +70,32 @@ const RULES: Rule[] = [
       action: `get each booking${c.booked ? ` with the ${c.booked}` : of(c, "of")} confirmed, or cancel it`,
       screen: "form",
       keywords: ["booking", "confirmation", "cancellation"],
+    }),
+  },
+  {
+    // Someone who comes to the client ("a nurse comes to your home") comes at a time agreed first.
+    verbs: /^(?:come|visit)$/,
+    said: /^(?:book|booking|appointment|slot|schedule)$/,
+    when: (c) => c.subjectIsPerson && (c.cue === "visit" || c.next === "to"),
+    // The visit is booked by whoever is visited, not by the visitor.
+    visited: true,
+    draft: () => ({
+      name: "Book a visit at a time that suits",
+      action: "book a visit at a time that suits them and get it confirmed",
+      screen: "form",
+      keywords: ["visit", "booking"],
+    }),
+  },
+  {
+    // A test or an exam is taken for its result.
+    nouns: /^(?:test|exam|examination|assessment|quiz|screening)$/,
+    nounIsThing: true,
+    said: /^(?:result|score|grade)$/,
+    draft: (c) => ({
+      name: "See the results",
+      action: `see the results${of(c, "of")} as soon as they are ready`,
+      screen: "list",
+      keywords: ["result"],
     }),
   },
   {
@@ -137,7 +169,7 @@ const RULES: Rule[] = [
     nounIsThing: true,
     said: /^(?:book|booking|timetable|schedule|reserve)$/,
     draft: (c) => ({
-      name: "See the timetable and book a place",
+      name: `See the ${c.cue} timetable and book a place`,
       action: `see the timetable${of(c, "of")} and book a place`,
       screen: "list",
       keywords: ["timetable", "booking"],
@@ -334,14 +366,24 @@ export function counterpartsOf(text: string, max: number): Counterpart[] {
     const thing = thingOf(own ?? object) ?? thingOf(main);
     const booked =
       object && isPeopleNoun(object.head) && object.tokens.length <= 3 ? singular(object) : undefined;
-    const context: Context = { thing, person, booked, cue: t.lemma, offers, words: lemmas };
+    const subject = phrases.find((ph) => ph.tokens[ph.tokens.length - 1] === tokens[i - 1]);
+    const subjectIsPerson = !!subject && isPeopleNoun(subject.head);
+    const context: Context = {
+      thing,
+      person,
+      booked,
+      cue: t.lemma,
+      offers,
+      words: lemmas,
+      subjectIsPerson,
+      next: next?.lower,
+    };
     if (rule.when && !rule.when(context)) continue;
     // Whoever is paid out for a sale is not the one paying for it: one side of the money is enough.
     if (out.some((o) => o.keywords.includes("payout")) && rule.said.test("receipt")) continue;
     // "Personal trainers sell …": the people right before the verb do it, whoever the product is for.
-    const subject = phrases.find((ph) => ph.tokens[ph.tokens.length - 1] === tokens[i - 1]);
     const who =
-      subject && isPeopleNoun(subject.head) && cueOf(rule, t, tokens, i) === "verb"
+      !rule.visited && subject && isPeopleNoun(subject.head) && cueOf(rule, t, tokens, i) === "verb"
         ? written(subject.tokens)
         : undefined;
     out.push({ ...rule.draft(context), ...(who ? { who } : {}) });
