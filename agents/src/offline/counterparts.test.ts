@@ -50,7 +50,7 @@ describe("counterparts of a short idea", () => {
     );
     expect(
       counterpartsOf("Pottery classes in a shared studio, paid per visit.", 3).map((c) => c.name),
-    ).toContain("See the class timetable and book a place");
+    ).toContain("See the pottery class timetable and book a place");
   });
 
   it("when the idea swaps, asks, signs up or splits, then the natural next step follows", () => {

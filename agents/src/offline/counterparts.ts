@@ -34,6 +34,8 @@ interface Context {
   cue: string;
   /** Whether people right before the cue do it ("a nurse comes"). */
   subjectIsPerson: boolean;
+  /** The noun right before a noun cue, naming its kind: "yoga" in "yoga classes". */
+  kind?: string;
   /** The word after the cue, lower case. */
   next?: string;
   /** Every lemma and word of the idea. */
@@ -169,7 +171,7 @@ const RULES: Rule[] = [
     nounIsThing: true,
     said: /^(?:book|booking|timetable|schedule|reserve)$/,
     draft: (c) => ({
-      name: `See the ${c.cue} timetable and book a place`,
+      name: `See the ${c.kind ? `${c.kind} ` : ""}${c.cue} timetable and book a place`,
       action: `see the timetable${of(c, "of")} and book a place`,
       screen: "list",
       keywords: ["timetable", "booking"],
@@ -354,7 +356,7 @@ export function counterpartsOf(text: string, max: number): Counterpart[] {
     const i = tokens.findIndex((t, k) => cueOf(rule, t, tokens, k));
     if (i < 0) continue;
     const t = tokens[i]!;
-    const next = tokens[i + 1];
+    const [prev, next] = [tokens[i - 1], tokens[i + 1]];
     const offers = /^(?:sell|let)$/.test(t.lemma) || (next?.lower === "out" && t.pos !== "NOUN");
     const object = objectOf(phrases, tokens, i);
     // A noun cue is its own thing ("video lessons"); a verb cue names its object after it.
@@ -377,6 +379,12 @@ export function counterpartsOf(text: string, max: number): Counterpart[] {
       words: lemmas,
       subjectIsPerson,
       next: next?.lower,
+      // The tagger reads a sentence's first noun as a name ("Pottery classes …").
+      ...(prev?.sentence === t.sentence &&
+      !prev.filler &&
+      (prev.pos === "NOUN" || (prev.pos === "PROPN" && tokens[i - 2]?.sentence !== t.sentence))
+        ? { kind: prev.lower }
+        : {}),
     };
     if (rule.when && !rule.when(context)) continue;
     // Whoever is paid out for a sale is not the one paying for it: one side of the money is enough.
