@@ -2,9 +2,10 @@
  * What a short idea plainly implies but does not say. "Book a dog walker and pay after the walk"
  * names two tasks; a client reading the plan also expects the booking to be confirmed or cancelled,
  * a receipt for the payment and the walker's profile. Each rule below is one such counterpart of an
- * action or a noun in the idea (book → confirm or cancel, lend → due back, pay → receipt, sell →
- * payout, rate → profiles, learn → progress, swap → accept or decline, ask → status), phrased with
- * the idea's own nouns. The rules are a small, general lifecycle of transactions, not a list of
+ * action or a noun in the idea (book → confirm or cancel and pay, lend → due back, pay → receipt,
+ * sell or rent out → payout, rate → profiles, lessons → progress, classes → timetable, swap →
+ * accept or decline, ask → status, sign up → reminder, split → settle up, come to → book a visit,
+ * test → results), phrased with the idea's own nouns. The rules are a small, general lifecycle of transactions, not a list of
  * sectors: a counterpart is drafted only when the idea itself names the action or thing it answers.
  */
 import { type NounPhrase, type Token, analyse, nounPhrases, stripMarkup } from "../text/index.ts";
@@ -322,7 +323,6 @@ function singular(p: NounPhrase): string {
         ? v.slice(0, -2)
         : v.replace(/s$/i, "");
   const text = written([...p.tokens.slice(0, -1), { ...head, value: one }]);
-  // The sentence's capital ("Neighbours lend …") is not part of the role.
   const lead = p.tokens[0]!;
   // A role the tagger took for a name because it opens the sentence ("Neighbours lend …").
   const common = lead.pos !== "PROPN" || (p.tokens.length === 1 && isPeopleNoun(lead.lemma));
