@@ -33,10 +33,15 @@ import { sectorFit, sectorLabel } from "./sectorFit.ts";
 import { agree, isPlural, pluralOf } from "./grammar.ts";
 import { ownWords } from "./rephrase.ts";
 import { coverIdea } from "./coverage.ts";
+import { counterpartsOf } from "./counterparts.ts";
 import { clientText, namedConstraints } from "../quality/relevance.ts";
 
 const MIN_FEATURES = 3;
 const MAX_FEATURES = 6;
+// Implied counterparts stay a minority beside what the client wrote.
+const MAX_COUNTERPARTS = 3;
+// One sentence of the kind "Book a dog walker by the half hour and pay after the walk".
+const SHORT_IDEA_WORDS = 25;
 const MAX_NAME_WORDS = 11;
 const PROBLEM_CUES =
   /\b(?:struggl\w*|hard|difficult|waste\w*|can'?t|cannot|no way|too (?:much|many|slow|expensive)|problem\w*|pain\w*|expensive|slow|manual\w*|frustrat\w*|miss\w*|lose|losing|lack\w*|nobody|stuck|tedious|costly)\b/i;
@@ -243,6 +248,23 @@ function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: stri
       source: "idea",
       keywords: [a.object.head, "availability"],
     });
+  }
+  // Fewer than three actions: what the named actions and things plainly imply comes first (a
+  // booking is confirmed or cancelled, a payment gets a receipt), before generic views of objects.
+  // Only a short idea: a long one that names few actions still names many things, and the plan
+  // must carry those before anything it implies.
+  const short = reading.text.split(/\s+/).length <= SHORT_IDEA_WORDS;
+  if (reading.language.code === "en" && short && reading.actions.length < MIN_FEATURES) {
+    for (const c of counterpartsOf(reading.text, MAX_COUNTERPARTS)) {
+      if (features.length >= MAX_FEATURES) break;
+      add(c.name, {
+        action: c.action,
+        description: `${sentenceCase(c.who ?? actor)} can ${c.action}.`,
+        screen: c.screen,
+        source: "idea",
+        keywords: c.keywords,
+      });
+    }
   }
   // Fewer than three actions: the idea's own objects imply the rest (list, form, dashboard).
   const objects = reading.objects.filter((o) => !isPeopleNoun(o.head));
