@@ -3,7 +3,7 @@ import { requireSector } from "../kb.ts";
 import { briefSchema } from "../schemas.ts";
 import { anIntake, DOG_WALKING, HOSTILE_IDEA, PHYSIO_CLINIC } from "../testing/builders.ts";
 import { draftBrief } from "./brief.ts";
-import { isPeopleNoun } from "./idea.ts";
+import { isPeopleNoun, readIdea } from "./idea.ts";
 
 describe("draftBrief", () => {
   it("when the idea lists what users do, then those become 3-6 key features from the idea", () => {
@@ -257,5 +257,52 @@ describe("draftBrief", () => {
     );
     const text = brief.keyFeatures.map((f) => `${f.name}. ${f.description}`).join(" ");
     expect(text).not.toMatch(/the xero|\bxero\b/);
+  });
+});
+
+describe("draftBrief, on ideas that say who the client is and how they work today", () => {
+  const LENDER =
+    "We're a small lender in Kampala that finances motorcycles for boda boda riders. Today riders pay cash to our agent at the stage every week and we write it in a book. We want riders to pay by MTN Mobile Money and check their balance by USSD on basic phones, and see how many days are left before the next payment. Our agents need a list of late riders each morning.";
+
+  it("when sentences introduce the business or today's way of working, then none becomes a feature", () => {
+    const brief = draftBrief(anIntake({ idea: LENDER }), requireSector("fintech"));
+    const names = brief.keyFeatures.map((f) => f.name.toLowerCase());
+    expect(names.some((n) => /financ|cash|write/.test(n))).toBe(false);
+    expect(names).toContain("pay by mtn mobile money");
+    const text = brief.keyFeatures.map((f) => `${f.name} ${f.description}`).join(" ");
+    expect(text).not.toMatch(/\bleave many days\b|connects to Mobile\b/);
+    expect(text).toMatch(/connects to MTN Mobile Money\./);
+  });
+
+  it("when 'currently' or 'at the moment' sets a sentence in the present, then it is no feature either", () => {
+    const brief = draftBrief(
+      anIntake({
+        idea: "We are a family physiotherapy clinic in Leeds. At the moment patients phone the front desk to book. Currently we keep patient notes in Excel. We want patients to reschedule sessions online and get a text reminder the day before.",
+      }),
+      requireSector("healthcare"),
+    );
+    const names = brief.keyFeatures.map((f) => f.name.toLowerCase());
+    expect(names.some((n) => /phone the|keep patient notes|excel/.test(n))).toBe(false);
+    expect(names.some((n) => n.startsWith("reschedule sessions"))).toBe(true);
+  });
+
+  it("when today's process is said of things ('contracts are signed on paper'), then those steps are still work to build", () => {
+    const reading = readIdea(
+      anIntake({
+        idea: "We hire 80 seasonal pickers. Right now contracts are signed on paper and the right-to-work checks are photocopied. We want onboarding done on the pickers' own phones.",
+      }),
+    );
+    const verbs = reading.actions.map((a) => a.verb);
+    expect(verbs).toContain("photocopy");
+  });
+
+  it("when the sentence asks for a change or 'today' names a thing, then it still gives a feature", () => {
+    const reading = readIdea(
+      anIntake({
+        idea: "Today's schedule shows the jobs for each cleaner. We want to stop paying cash at the door, and today customers should pay by card.",
+      }),
+    );
+    const verbs = reading.actions.map((a) => a.verb);
+    expect(verbs).toEqual(expect.arrayContaining(["show", "stop", "pay"]));
   });
 });

@@ -28,7 +28,16 @@ import {
   stripMarkup,
   tokenize,
 } from "../text/index.ts";
-import { type IdeaReading, isActor, isPeopleNoun, isTheProduct, readIdea } from "./idea.ts";
+import {
+  type IdeaReading,
+  describesBusiness,
+  describesToday,
+  opensWithNow,
+  isActor,
+  isPeopleNoun,
+  isTheProduct,
+  readIdea,
+} from "./idea.ts";
 import { sectorFit, sectorLabel } from "./sectorFit.ts";
 import { agree, isPlural, pluralOf } from "./grammar.ts";
 import { ownWords } from "./rephrase.ts";
@@ -313,7 +322,14 @@ function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: stri
   for (const c of reading.concepts) {
     if (features.length >= MAX_FEATURES) break;
     if (features.some((f) => stemsOf(`${f.name} ${f.description}`).has(stemWord(c.lemma)))) continue;
-    const np = phrases.find((p) => p.head === c.lemma && p.tokens.every((t) => !t.stop || t.pos === "ADJ"));
+    // A thing named only in how the client works today ("a book", "cash") is no feature.
+    const np = phrases.find(
+      (p) =>
+        p.head === c.lemma &&
+        p.tokens.every((t) => !t.stop || t.pos === "ADJ") &&
+        !describesToday(p.tokens[0]!, reading.text) &&
+        !p.tokens.some((t) => opensWithNow(t, reading.text)),
+    );
     if (!np || readsAsVerb(np, reading.text) || np.tokens.length > 3) continue;
     // The product itself ("a scheduling assistant for …") is what is built, not a thing to browse.
     if (isTheProduct(np, reading)) continue;
@@ -329,6 +345,7 @@ function deriveFeatures(reading: IdeaReading, sector: SectorProfile, actor: stri
           !a.object &&
           a.subject?.head === np.head &&
           a.phrase.split(/\s+/).length <= 6 &&
+          !describesBusiness(a, reading.text) &&
           !leavesObjectOut(a, reading.text),
       );
       if (own) {

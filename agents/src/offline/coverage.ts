@@ -22,12 +22,22 @@ import {
   withoutQuotedRuns,
 } from "../text/index.ts";
 import type { NamedConstraint } from "../quality/relevance.ts";
-import { type IdeaReading, describesBusiness, isNamedRole, isPeopleNoun, isTheProduct } from "./idea.ts";
+import {
+  type IdeaReading,
+  describesBusiness,
+  describesToday,
+  isNamedRole,
+  isPeopleNoun,
+  isTheProduct,
+  opensWithNow,
+} from "./idea.ts";
 import { isPlural } from "./grammar.ts";
 
 /** Items a feature's description lists at most, per kind (people, things). */
 const MAX_ITEMS = 3;
 const MAX_PHRASE_WORDS = 3;
+const TIME_UNIT =
+  /^(?:day|week|month|year|hour|morning|evening|night|afternoon|weekend|quarter|season|term)$/;
 
 interface Item {
   /** The phrase as listed, longest first: "the signed inspection report", "the inspection report". */
@@ -200,6 +210,12 @@ export function coverIdea(
   for (const phrase of phrases) {
     const head = phrase[phrase.length - 1]!;
     if (head.filler || !isContent(head)) continue;
+    // "At the moment …", "Right now …" say when, they name nothing the product works with.
+    if (opensWithNow(head, reading.text)) continue;
+    // "at the end of the week": a point in time, not a thing users work with.
+    const of = tokens.indexOf(head) + 1;
+    const unit = tokens.slice(of + 1, of + 3).find((t) => t.pos === "NOUN");
+    if (tokens[of]?.lower === "of" && unit && TIME_UNIT.test(unit.lemma)) continue;
     // The product itself ("the scheduling assistant") is what every feature is part of.
     if (product !== undefined && words(phrase) === product) continue;
     const variants = [...ofCompound(phrase, phrases, tokens, first), ...asItem(phrase, first, tokens)];
@@ -249,8 +265,11 @@ export function coverIdea(
     contentStems(fits).forEach((s) => said.add(s));
   }
   // Actions no feature took ("editors moderate comments"): the verb and its object, said by us.
+  const systems = [...reading.integrations, ...named].map((n) => n.toLowerCase());
   for (const a of actions(reading.text, 20)) {
     const verb = analyse(a.verb)[0];
+    // "pay by MTN Mobile Money" is the connection said above, not a second thing to do.
+    if (systems.some((n) => a.phrase.toLowerCase().includes(n))) continue;
     if (!a.object || !verb || verb.stop || said.has(verb.stem) || !/^\p{Ll}+$/u.test(a.verb)) continue;
     if (describesBusiness(a, reading.text)) continue;
     if (stemsOf(withoutQuotedRuns(slots.map((x) => x.feature.name).join(". "), source)).has(verb.stem))
@@ -270,7 +289,7 @@ export function coverIdea(
   }
   // States the client gives things ("who is late", "whether they're mortgage-approved", "weighed,
   // washed, folded and brought back"): a word no noun or action carries, so a sentence of its own.
-  const states = statesOf(tokens).filter((t) => !said.has(t.stem));
+  const states = statesOf(tokens).filter((t) => !said.has(t.stem) && !describesToday(t, reading.text));
   if (states.length) {
     const words = [...new Set(states.map((t) => t.lower))].slice(0, 4);
     const slot = slots.find((x) => x.sentence === states[0]!.sentence) ?? slots[0]!;

@@ -9,6 +9,7 @@ import {
   type Concept,
   type Language,
   type NounPhrase,
+  type Token,
   actions,
   analyse,
   detectLanguage,
@@ -167,11 +168,143 @@ function platformOf(text: string): string[] {
 
 const BUSINESS_VERBS = /^(?:run|own|operate|have)$/;
 
-/** "We run a small campsite": the client's first sentence saying what their business is. */
+// Openers that set a sentence in the client's present ("Today riders pay cash", "At the moment
+// parents phone the office", "Right now engineers fill in paper sheets"): how things work before
+// the product. "Today's schedule" is a thing the product shows, so "today" opens only bare.
+const NOW_OPENERS = [
+  ["today"],
+  ["right", "now"],
+  ["at", "the", "moment"],
+  ["at", "present"],
+  ["at", "the", "minute"],
+  ["these", "days"],
+  ["until", "now"],
+];
+// Adverbs that say the same anywhere before the verb ("we currently keep it in Excel").
+const NOW_ADVERB = /^(?:currently|presently|nowadays)$/;
+// What the client asks for: a wish, a need or a modal ("we want", "agents need", "should see").
+const DESIRE_LEMMA = /^(?:want|need|wish|hope|would|should|must|will|shall|'d|’d|'ll|’ll)$/;
+
+const contextCache = new Map<string, Map<number, number>>();
+
+/**
+ * Where each sentence stops saying who the client is or how they work today: the global index of
+ * its first token that asks for something (a wish, a need, a modal), or the sentence's end. A
+ * sentence that neither opens that way nor introduces the client maps to its first token.
+ */
+function contextEnds(text: string): Map<number, number> {
+  const hit = contextCache.get(text);
+  if (hit) return hit;
+  const tokens = analyse(stripMarkup(text));
+  if (contextCache.size > 64) {
+    contextCache.clear();
+    introductionsOf.clear();
+  }
+  const ends = new Map<number, number>();
+  const introductions = new Set<number>();
+  introductionsOf.set(text, introductions);
+  let start = 0;
+  while (start < tokens.length) {
+    const s = tokens[start]!.sentence;
+    let stop = start;
+    while (stop < tokens.length && tokens[stop]!.sentence === s) stop++;
+    const words = tokens.slice(start, stop);
+    const k = words[0]?.pos === "CCONJ" ? 1 : 0;
+    const opened = NOW_OPENERS.find(
+      (o) =>
+        o.every((w, n) => words[k + n]?.lower === w) && !/^['’]s$/.test(words[k + o.length]?.lower ?? ""),
+    );
+    const opener = opened !== undefined;
+    // "…, and at the moment parents phone the office": an opener after a conjunction says when too.
+    // A phrase of several words says when wherever it stands ("sold mostly on Facebook at the
+    // moment"), so "the moment" is never a thing; a bare "today" only where a clause starts.
+    words.forEach((t, n) => {
+      const o = NOW_OPENERS.find((w) => w.every((x, m) => words[n + m]?.lower === x));
+      const starts = n === k || (n > 0 && ["CCONJ", "PUNCT"].includes(words[n - 1]!.pos));
+      if (!o || (o.length === 1 && !starts)) return;
+      for (const x of words.slice(n, n + o.length)) openerTokens.add(x);
+    });
+    // The noun a run of modifiers from `at` ends in: "small lender" → "lender".
+    const headFrom = (at: number): Token | undefined => {
+      let h: Token | undefined;
+      for (let n = at; n < words.length && ["ADJ", "NOUN", "PROPN", "NUM"].includes(words[n]!.pos); n++)
+        if (["NOUN", "PROPN"].includes(words[n]!.pos)) h = words[n];
+      return h;
+    };
+    const first = words[k]?.lower ?? "";
+    let introduces = false;
+    // "We're a small lender that finances motorcycles", "I am a physio in Leeds": the client
+    // introducing themselves, unless what they are is the product ("we are a marketplace that …").
+    if (
+      /^(?:we|i)$/.test(first) &&
+      words[k + 1]?.lemma === "be" &&
+      /^(?:a|an)$/.test(words[k + 2]?.lower ?? "")
+    ) {
+      const head = headFrom(k + 3);
+      introduces = head !== undefined && !PRODUCT_KIND.test(head.lemma) && !head.filler;
+    }
+    // "We run a plumbing company with twelve vans", "We have 300 farmers": what they run, or the
+    // people they have ("we have an idea: …" and "we have to …" say nothing of the business).
+    let v = k + 1;
+    while (words[v]?.pos === "ADV") v++;
+    const verb = words[v]?.lemma ?? "";
+    if (/^(?:we|i)$/.test(first) && BUSINESS_VERBS.test(verb) && words[v + 1]?.lower !== "to") {
+      let o = v + 1;
+      while (words[o] && ["DET", "NUM"].includes(words[o]!.pos)) o++;
+      const owned = headFrom(o);
+      if (verb !== "have" || (owned && isPeopleNoun(owned.lemma))) introduces = true;
+    }
+    // "Our primary school has 400 pupils": the client's organisation by what it is or has.
+    if (first === "our") {
+      const head = headFrom(k + 1);
+      const verb = head ? words[words.indexOf(head) + 1] : undefined;
+      if (head && isPeopleNoun(head.lemma) && verb && /^(?:be|have)$/.test(verb.lemma)) introduces = true;
+    }
+    const now = opener || introduces || words.some((t) => NOW_ADVERB.test(t.lower));
+    const desire = words.findIndex(
+      (t) => DESIRE_LEMMA.test(t.lower) || (t.pos === "VERB" && DESIRE_LEMMA.test(t.lemma)),
+    );
+    ends.set(s, now ? start + (desire < 0 ? words.length : desire) : start);
+    if (introduces) introductions.add(s);
+    start = stop;
+  }
+  contextCache.set(text, ends);
+  return ends;
+}
+
+const openerTokens = new WeakSet<Token>();
+// The sentences of a text in which the client introduces themselves, filled with contextEnds.
+const introductionsOf = new Map<string, Set<number>>();
+
+/** Whether a token is one of the words that open a sentence on the present ("At the moment"). */
+export function opensWithNow(token: Token, text: string): boolean {
+  contextEnds(text);
+  return openerTokens.has(token);
+}
+
+/** Whether a token of `text` says how things are before the product, not what to build. */
+export function describesToday(token: Token, text: string): boolean {
+  const tokens = analyse(stripMarkup(text));
+  const at = tokens.indexOf(token);
+  return at >= 0 && at < (contextEnds(text).get(token.sentence) ?? 0);
+}
+
+/**
+ * "We run a small campsite", "We're a small lender that finances motorcycles", "Today riders pay
+ * cash to our agent": the client saying what their business is or how it works today, not
+ * something the product does. A wish later in the sentence ("…, but we want riders to pay by
+ * phone") is what they ask for again.
+ */
 export function describesBusiness(a: Action, text: string): boolean {
+  const tokens = analyse(stripMarkup(text));
+  const verb = tokens.find((t) => t.sentence === a.sentence && t.lower === a.verbText);
+  // "Right now contracts are signed on paper": what is done to a thing today is work the product
+  // takes over, so a passive step of today's process stays a feature; "today riders pay cash", what
+  // people do, is the habit it replaces.
+  if (verb && describesToday(verb, text) && !(a.passive && !introductionsOf.get(text)?.has(a.sentence)))
+    return true;
   if (a.sentence !== 0 || !BUSINESS_VERBS.test(a.verb)) return false;
-  const tokens = analyse(text);
-  let at = tokens.findIndex((t) => t.sentence === a.sentence && t.lower === a.verbText);
+  let at = verb ? tokens.indexOf(verb) : -1;
   while (at > 0 && tokens[at - 1]!.pos === "ADV") at--;
   return at > 0 && /^(?:we|i)$/.test(tokens[at - 1]!.lower);
 }
@@ -201,7 +334,13 @@ export function readIdea(intake: IntakeInput): IdeaReading {
   const concepts = keyConcepts(text, 10);
   const objects: NounPhrase[] = [];
   if (language.code === "en") {
-    const phrases = nounPhrases(text).filter((p) => !isPeopleNoun(p.head));
+    // What the client has today ("cash", "a book") is context, not a thing the product manages.
+    const phrases = nounPhrases(text).filter(
+      (p) =>
+        !isPeopleNoun(p.head) &&
+        !describesToday(p.tokens[0]!, text) &&
+        !p.tokens.some((t) => opensWithNow(t, text)),
+    );
     // Objects acted on first, then the other things the idea names, in concept order.
     // Objects acted on first (people too: "book vetted walkers"), then the other things it names.
     for (const a of acts) for (const p of [a.object, a.complement?.phrase]) if (p) objects.push(p);

@@ -343,3 +343,17 @@ describe("relevance gates: screens, emails and OKRs", () => {
     expect(draftReview("intake_parser", {} as never)).toBeUndefined();
   });
 });
+
+describe("namedConstraints, on names of more than one word", () => {
+  it("when a named system is a run of capitalised words, then it is one integration, whole", () => {
+    const names = namedConstraints({
+      idea: "We want riders to pay by MTN Mobile Money, get paid through M-Pesa, and the office to export to QuickBooks Online.",
+    }).map((c) => c.name);
+    expect(names).toEqual(["MTN Mobile Money", "M-Pesa", "QuickBooks Online"]);
+  });
+
+  it("when names are listed with commas, then each is a name of its own", () => {
+    const names = namedConstraints({ idea: "Our orders sync with Xero, Stripe." }).map((c) => c.name);
+    expect(names).toEqual(["Xero", "Stripe"]);
+  });
+});

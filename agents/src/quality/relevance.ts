@@ -228,19 +228,46 @@ export function namedConstraints(intake: Pick<IntakeInput, "idea" | "goals">): N
   const english = detectLanguage(intake.idea).code === "en";
   const seen = new Set<string>();
   for (const sentence of text.split(/(?<=[.!?;:])\s+|\n+/)) {
-    const words = sentence.split(/[\s,()/"'“”]+|-(?=[A-Z])/).filter(Boolean);
-    words.forEach((raw, i) => {
-      const w = raw.replace(/[.,;:!?]+$/, "");
-      const allCaps = /^[A-Z][A-Z0-9]{2,}$/.test(w);
-      const capitalised = /^[A-Z][a-z]+[A-Za-z0-9]*$/.test(w) && i > 0 && english;
-      if ((!allCaps && !capitalised) || NOT_NAMES.has(w.toLowerCase()) || seen.has(w.toLowerCase())) return;
+    // Words with where they start, so a name can run across the spaces between its words.
+    const found = [...sentence.matchAll(/[^\s,()/"'“”]+/g)].flatMap((m) =>
+      // "M-Pesa" is one name; German joins a name to a noun ("SEPA-Lastschrift"), so there it is two.
+      english && /^[A-Z][A-Za-z0-9]*(?:-[A-Z][A-Za-z0-9]*)+[.,;:!?]*$/.test(m[0])
+        ? [{ raw: m[0], at: m.index }]
+        : m[0].split(/-(?=[A-Z])/).map((raw) => ({ raw, at: m.index + m[0].indexOf(raw) })),
+    );
+    const words = found.map((f) => f.raw);
+    const clean = (w: string) => w.replace(/[.,;:!?]+$/, "");
+    const isName = (w: string, i: number) =>
+      !NOT_NAMES.has(w.toLowerCase()) &&
+      (/^[A-Z][A-Z0-9]{2,}$/.test(w) ||
+        (english && i > 0 && /^[A-Z][a-z]+[A-Za-z0-9]*$|^[A-Z][A-Za-z0-9]*(?:-[A-Z][A-Za-z0-9]*)+$/.test(w)));
+    for (let i = 0; i < words.length; i++) {
+      if (!isName(clean(words[i]!), i)) continue;
+      // "MTN Mobile Money", "QuickBooks Online", "Google Sheets": a named system is the whole run
+      // of capitalised words, as long as only spaces stand between them.
+      let j = i;
+      while (
+        j + 1 < words.length &&
+        clean(words[j]!) === words[j] &&
+        /^\s+$/.test(sentence.slice(found[j]!.at + words[j]!.length, found[j + 1]!.at)) &&
+        /^[A-Z][A-Za-z0-9&+-]*$/.test(clean(words[j + 1]!)) &&
+        !NOT_NAMES.has(clean(words[j + 1]!).toLowerCase())
+      )
+        j++;
+      const w = words
+        .slice(i, j + 1)
+        .map(clean)
+        .join(" ");
+      const start = i;
+      i = j;
+      if (seen.has(w.toLowerCase())) continue;
       const near = words
-        .slice(Math.max(0, i - 4), i + 5)
+        .slice(Math.max(0, start - 4), j + 5)
         .some((x) => INTEGRATION_CUES.test(x.replace(/\W+$/, "")));
-      if (!near) return;
+      if (!near) continue;
       seen.add(w.toLowerCase());
       out.push({ kind: "integration", name: w, pattern: new RegExp(`\\b${escapeRe(w)}\\b`, "i") });
-    });
+    }
   }
   return out;
 }

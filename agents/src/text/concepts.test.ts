@@ -285,3 +285,52 @@ describe("objects", () => {
     );
   });
 });
+
+describe("actions, on questions of count, time and place and on possessives", () => {
+  it("when a singular object has a possessive, then the phrase keeps a determiner; a plural one drops it", () => {
+    const check = actions("Riders check their balance by USSD on basic phones.")[0]!;
+    expect(check.phrase).toBe("check their balance by USSD on basic phones");
+    const owners = actions("Engineers complete forms on our tablet, and owners track their orders.");
+    expect(owners.map((a) => a.phrase)).toContain("track orders");
+    expect(owners.find((a) => a.verb === "complete")?.phrase ?? "").not.toMatch(/\bon tablet\b/);
+  });
+
+  it("when a passive names what is acted on with an article, then the action keeps it", () => {
+    const close = actions("The app should create the invoice as soon as a job is closed.").find(
+      (a) => a.verb === "close",
+    );
+    expect(close?.phrase).toBe("close a job");
+  });
+
+  it("when the idea asks how many of a thing are left, then that is what is seen, not an action on it", () => {
+    const found = actions("Riders see how many days are left before the next payment.");
+    expect(found.map((a) => a.verb)).not.toContain("leave");
+    expect(found[0]?.phrase).toBe("see how many days are left before the next payment");
+    const litres = actions("Farmers should be able to see how many litres they have delivered this month.");
+    expect(litres.map((a) => a.verb)).not.toContain("deliver");
+  });
+
+  it("when a time or place phrase follows the verb, then it is no object; a real object after 'for' stays", () => {
+    const missing = actions("Teachers see who is missing before the register closes.");
+    expect(missing.find((a) => a.verb === "miss")?.object).toBeUndefined();
+    const paid = actions("Farmers get paid at the end of the month.");
+    expect(paid.find((a) => a.verb === "pay")?.object).toBeUndefined();
+    expect(actions("Parents pay for the lesson online.")[0]?.object?.text).toBe("lesson");
+    expect(actions("Managers plan the week for each crew.")[0]?.object?.text).toBe("week");
+  });
+
+  it("when a sentence opens with 'Today', then the day word is not part of its subject; 'today's' still is", () => {
+    expect(actions("Today riders pay cash to our agent.")[0]?.subject?.text).toBe("riders");
+    expect(nounPhrases("Today's schedule shows the jobs.")[0]?.text).toBe("today's schedule");
+  });
+
+  it("when a place follows the verb, then it is what the action is about; a time after 'at' is not", () => {
+    const phrase = (text: string) => actions(text).map((a) => a.phrase);
+    expect(phrase("Volunteers register at the door.")[0]).toMatch(/^register at the door/);
+    expect(phrase("The paper moves behind a metered paywall.")[0]).toMatch(/paywall/);
+    expect(phrase("Tenants pay at the end of the month.").join(" ")).not.toMatch(
+      /pay the end|pay at the end/,
+    );
+    expect(phrase("Drivers leave at 6am.").join(" ")).not.toMatch(/6am/);
+  });
+});

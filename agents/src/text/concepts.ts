@@ -55,6 +55,35 @@ const CLAUSE_VERBS =
   /^(?:know|see|check|ensure|confirm|learn|notice|hear|verify|tell|show|understand|make sure)$/;
 const MODIFIER = new Set(["ADJ", "NOUN", "PROPN", "NUM"]);
 
+const DAY_WORD = /^(?:today|tonight|tomorrow|yesterday)$/;
+// Prepositions of time: "missing before the register closes" says when, so the noun after it is no
+// object of the verb before it. A place is often what the action is about ("register at the door",
+// "move behind a paywall"), so only "at" a time ("paid at the end of the month", "at 6am") counts.
+const WHEN = /^(?:before|after|until|till|during|since|within)$/;
+const AT_TIME = /^(?:end|start|beginning|moment|time|weekend|night|noon|midnight|dawn|dusk|\d.*)$/;
+
+/** Whether the preposition at `j` opens a phrase of time. */
+function saysWhen(tokens: Token[], j: number): boolean {
+  const t = tokens[j]!;
+  if (WHEN.test(t.lower)) return true;
+  if (t.lower !== "at") return false;
+  let k = j + 1;
+  while (tokens[k] && tokens[k]!.pos === "DET") k++;
+  return AT_TIME.test(tokens[k]?.lower ?? "");
+}
+// Units of time: "delivered this month", "posts every week" say when, not what.
+const TIME_UNIT =
+  /^(?:day|week|month|year|hour|minute|morning|evening|night|afternoon|weekend|quarter|season|term)s?$/;
+
+/** Whether the verb at `i` stands in a "how many …"/"how much …" question ("how many days are left"). */
+function insideCountQuestion(tokens: Token[], i: number): boolean {
+  for (let k = i - 1; k > 0 && tokens[k]!.sentence === tokens[i]!.sentence; k--) {
+    if (["PUNCT", "CCONJ", "VERB"].includes(tokens[k]!.pos)) return false;
+    if (/^(?:many|much)$/.test(tokens[k]!.lower) && tokens[k - 1]!.lower === "how") return true;
+  }
+  return false;
+}
+
 function isNounish(t: Token): boolean {
   return NOUNISH.has(t.pos) && /\p{L}/u.test(t.value);
 }
@@ -66,9 +95,13 @@ function isParticipleModifier(t: Token, next: Token | undefined): boolean {
 
 function phraseFrom(tokens: Token[]): NounPhrase | undefined {
   const trimmed = [...tokens];
-  const lead = (t: Token) =>
-    ["DET", "PRON", "NUM"].includes(t.pos) || t.filler || (t.stop && t.pos !== "ADJ");
-  while (trimmed.length && lead(trimmed[0]!)) trimmed.shift();
+  // "Today riders pay cash": a day word before a noun says when, it does not modify the noun.
+  const lead = (t: Token, next: Token | undefined) =>
+    ["DET", "PRON", "NUM"].includes(t.pos) ||
+    t.filler ||
+    (t.stop && t.pos !== "ADJ") ||
+    (DAY_WORD.test(t.lower) && next !== undefined && !/^['’]s$/.test(next.lower));
+  while (trimmed.length && lead(trimmed[0]!, trimmed[1])) trimmed.shift();
   const head = trimmed[trimmed.length - 1];
   // wink lists a few real nouns as stopwords ("goods"); only filler words cannot head a phrase.
   if (!head || !isNounish(head) || head.filler || (head.stop && head.pos !== "NOUN")) return undefined;
@@ -129,9 +162,20 @@ export function actions(text: string, limit = 8): Action[] {
   for (const p of phrases) if (p.tokens[0]) startOf.set(p.tokens[0], p);
   const out: Action[] = [];
   const seen = new Set<string>();
+  // "check their balance", "on their phone": a singular noun needs its determiner, so "their"
+  // stays (any other possessive, the client's "our" or "my", becomes "the"); before a plural it
+  // goes ("track their orders" → "track orders"). "" drops it.
+  const ownerOf = (t: Token): string => {
+    const at = tokens.indexOf(t);
+    const owned = phrases.find((ph) => tokens.slice(at + 1, at + 3).some((x) => ph.tokens.includes(x)));
+    const head = owned?.tokens[owned.tokens.length - 1];
+    if (!head || head.sentence !== t.sentence || /[^s]s$/.test(head.lower)) return "";
+    return t.lower === "their" ? "their" : "the";
+  };
   for (let i = 0; i < tokens.length && out.length < limit; i++) {
     const v = tokens[i]!;
-    if (v.pos !== "VERB" || isParticipleModifier(v, tokens[i + 1])) continue;
+    // The tagger reads a clause-opening "today" as a verb now and then ("…, and today customers …").
+    if (v.pos !== "VERB" || isParticipleModifier(v, tokens[i + 1]) || DAY_WORD.test(v.lower)) continue;
     // "flashcards written by professors": a participle right after a noun is passive, not an action.
     const before = tokens[i - 1];
     if (/(?:ed|en)$/.test(v.lower) && before && isNounish(before) && before.sentence === v.sentence) continue;
@@ -142,6 +186,37 @@ export function actions(text: string, limit = 8): Action[] {
       )
     )
       continue;
+    // "see how many days are left": a count asked about is no action of its own ("leave days").
+    if (insideCountQuestion(tokens, i)) continue;
+    // "see how many days are left before the next payment": the question is what is seen, whole.
+    if (/^how$/.test(tokens[i + 1]?.lower ?? "") && /^(?:many|much)$/.test(tokens[i + 2]?.lower ?? "")) {
+      const counted = phrases.find(
+        (ph) => ph.tokens.includes(tokens[i + 3]!) && ph.tokens[0]!.sentence === v.sentence,
+      );
+      let end = i + 3;
+      while (
+        end + 1 < tokens.length &&
+        end - i < 12 &&
+        tokens[end + 1]!.sentence === v.sentence &&
+        !["PUNCT", "CCONJ"].includes(tokens[end + 1]!.pos)
+      )
+        end++;
+      const words = tokens.slice(i + 1, end + 1);
+      const question = [v.lemma, ...words.map((t) => `${t.pre.length ? " " : ""}${t.value}`)].join("").trim();
+      const textOut = `${v.lemma} ${counted?.text ?? ""}`.trim();
+      if (counted && !seen.has(textOut)) {
+        seen.add(textOut);
+        out.push({
+          verb: v.lemma,
+          verbText: v.lower,
+          object: counted,
+          text: textOut,
+          phrase: /[\p{Lu}]/u.test(question.slice(1)) ? question : question.toLowerCase(),
+          sentence: v.sentence,
+        });
+      }
+      continue;
+    }
     // The object: the first noun phrase within a few words, past determiners, pronouns, particles.
     let j = i + 1;
     while (
@@ -152,7 +227,7 @@ export function actions(text: string, limit = 8): Action[] {
       // "ask where their order is": a question word opens a clause, not the object.
       !/^(?:where|when|why|how|whether)$/.test(tokens[j]!.lower) &&
       (["DET", "PRON", "PART", "ADV", "NUM"].includes(tokens[j]!.pos) ||
-        (tokens[j]!.pos === "ADP" && j === i + 1))
+        (tokens[j]!.pos === "ADP" && j === i + 1 && !saysWhen(tokens, j)))
     )
       j++;
     let object: NounPhrase | undefined;
@@ -186,6 +261,11 @@ export function actions(text: string, limit = 8): Action[] {
       tokens.slice(i + 1, tokens.indexOf(object.tokens[0]!)).some((t) => t.pos === "NUM")
     )
       object = undefined;
+    // "delivered this month", "meets every week": a unit of time with "this", "each" or "next" says when.
+    if (object && TIME_UNIT.test(object.head) && object.tokens.length === 1) {
+      const det = tokens[tokens.indexOf(object.tokens[0]!) - 1];
+      if (det && /^(?:this|that|next|last|each|every|per)$/.test(det.lower)) object = undefined;
+    }
     // "send owners a text message", "give buyers their receipt": the plural right after the verb
     // is who receives it; the phrase after the article is what the verb acts on.
     if (object) {
@@ -292,9 +372,21 @@ export function actions(text: string, limit = 8): Action[] {
         k++;
       if (k - endAt <= 7 && k > endAt + 2) endAt = k - 1;
     }
-    const span = tokens.slice(i + 1, endAt + 1).filter((t) => !POSSESSIVE.test(t.lower));
-    const acted = passive && object ? [` ${object.text}${trailing ? ` ${trailing.value}` : ""}`] : [];
-    const written = (t: Token) => (antecedent && t === pronoun ? antecedent.text : t.value);
+    const span = tokens.slice(i + 1, endAt + 1).filter((t) => !POSSESSIVE.test(t.lower) || ownerOf(t) !== "");
+    // "as soon as a job is closed" → "close a job": the acted-on thing keeps the article it had.
+    const preceding = passive && object ? tokens[tokens.indexOf(object.tokens[0]!) - 1] : undefined;
+    const det =
+      preceding &&
+      preceding.sentence === v.sentence &&
+      /^(?:a|an|the)$/.test(preceding.lower) &&
+      !/[^s]s$/.test(object!.tokens[object!.tokens.length - 1]!.lower)
+        ? `${preceding.lower} `
+        : preceding && POSSESSIVE.test(preceding.lower)
+          ? `${ownerOf(preceding)} `.trimStart()
+          : "";
+    const acted = passive && object ? [` ${det}${object.text}${trailing ? ` ${trailing.value}` : ""}`] : [];
+    const written = (t: Token) =>
+      antecedent && t === pronoun ? antecedent.text : POSSESSIVE.test(t.lower) ? ownerOf(t) : t.value;
     const phrase = [v.lemma, ...acted, ...span.map((t) => `${t.pre.length ? " " : ""}${written(t)}`)]
       .join("")
       .replace(/[.,;:!?]+$/, "")
