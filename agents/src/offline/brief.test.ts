@@ -296,6 +296,33 @@ describe("draftBrief, on ideas that say who the client is and how they work toda
     expect(verbs).toContain("photocopy");
   });
 
+  it("when an object has a possessive ('the person's identity'), then no description cuts it from its owner", () => {
+    const brief = draftBrief(
+      anIntake({
+        idea: "Each claim has a two-week deadline: we have to verify the person's identity, call the insurer, and send the decision letter securely.",
+      }),
+      requireSector("legal"),
+    );
+    const text = brief.keyFeatures.map((f) => f.description).join(" ");
+    expect(text).toMatch(/identity/);
+    expect(text).not.toMatch(/\bthe s\b/);
+  });
+
+  it("when a new clause joins the client's introduction ('We're a charity and we …'), then that clause is work to build", () => {
+    const reading = readIdea(
+      anIntake({
+        idea: "We're a mid-sized charity and we redact personal details from every file we disclose. We need a log of each request.",
+      }),
+    );
+    expect(reading.actions.map((a) => a.verb)).toContain("redact");
+    const lender = readIdea(
+      anIntake({
+        idea: "We're a small lender that finances motorcycles for riders. We want riders to pay by phone.",
+      }),
+    );
+    expect(lender.actions.map((a) => a.verb)).not.toContain("finance");
+  });
+
   it("when the sentence asks for a change or 'today' names a thing, then it still gives a feature", () => {
     const reading = readIdea(
       anIntake({

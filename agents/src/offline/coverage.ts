@@ -118,7 +118,9 @@ function asItem(phrase: Token[], first: Set<Token>, tokens: Token[]): string[] {
     return name ? text : `the ${text}`;
   };
   const out: string[] = [];
-  for (let k = 0; k < words.length; k++) out.push(render(words.slice(k)));
+  // A possessive cut from its owner ("'s identity") is no word of the thing either.
+  for (let k = 0; k < words.length; k++)
+    if (!/^['’]s?$/.test(words[k]!.lower)) out.push(render(words.slice(k)));
   return out;
 }
 

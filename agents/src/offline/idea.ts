@@ -260,10 +260,22 @@ function contextEnds(text: string): Map<number, number> {
       const verb = head ? words[words.indexOf(head) + 1] : undefined;
       if (head && isPeopleNoun(head.lemma) && verb && /^(?:be|have)$/.test(verb.lemma)) introduces = true;
     }
-    const now = opener || introduces || words.some((t) => NOW_ADVERB.test(t.lower));
-    const desire = words.findIndex(
+    const today = opener || words.some((t) => NOW_ADVERB.test(t.lower));
+    const now = today || introduces;
+    let desire = words.findIndex(
       (t) => DESIRE_LEMMA.test(t.lower) || (t.pos === "VERB" && DESIRE_LEMMA.test(t.lemma)),
     );
+    // "We're a mid-sized charity and we get ten access requests a month": the introduction ends
+    // where a new clause joins it; what follows is the work, unless the sentence is set today.
+    if (introduces && !today) {
+      const joined = words.findIndex(
+        (t, n) =>
+          n > k + 2 &&
+          (t.pos === "CCONJ" || t.lower === ";" || t.lower === ":") &&
+          ["PRON", "DET", "NOUN", "PROPN"].includes(words[n + 1]?.pos ?? ""),
+      );
+      if (joined >= 0 && (desire < 0 || joined < desire)) desire = joined;
+    }
     ends.set(s, now ? start + (desire < 0 ? words.length : desire) : start);
     if (introduces) introductions.add(s);
     start = stop;

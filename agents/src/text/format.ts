@@ -44,12 +44,11 @@ export function article(phrase: string): "a" | "an" {
   if (/^(?:uni|use|usu|uti|eu|one|once|ubiq|ufo)/.test(w)) return "a";
   if (/^[aeiou]/.test(w)) return "an";
   // Initialisms read letter by letter: "an SMS", "an MRI", "a CRM".
-  if (
-    /^[fhlmnrsx][A-Z0-9]*$/i.test(word.trim()) &&
-    word.trim() === word.trim().toUpperCase() &&
-    word.trim().length > 1
-  )
-    return "an";
+  // So is a short word with no vowel however it is written ("an sms", "an nhs number").
+  const letters = word.trim();
+  const initialism =
+    letters.length > 1 && (letters === letters.toUpperCase() || /^[^aeiouy\W\d]{2,4}$/i.test(letters));
+  if (/^[fhlmnrsx][A-Z0-9]*$/i.test(letters) && initialism) return "an";
   return "a";
 }
 

@@ -52,4 +52,12 @@ describe("isStopword and article", () => {
     expect(article("waitlist")).toBe("a");
     expect(article("SMS")).toBe("an");
   });
+
+  it("when a short word has no vowel, then it is read letter by letter however it is written", () => {
+    expect(article("sms")).toBe("an");
+    expect(article("Sms referral")).toBe("an");
+    expect(article("crm")).toBe("a");
+    expect(article("shop")).toBe("a");
+    expect(article("rhythm")).toBe("a");
+  });
 });
