@@ -15,12 +15,16 @@ describe.skipIf(!linux)("entry-points/run-priority", () => {
     const worker = new Worker(new URL("./run-thread-boot.mjs", import.meta.url), {
       workerData: { entry: new URL("../testing/priority-thread.ts", import.meta.url).href, nice },
     });
-    const [reported] = (await once(worker, "message")) as [{ tid: number; nice: number }];
-    expect(reported.tid).not.toBe(mine);
-    expect(reported.nice).toBe(nice);
-    // The kernel's view from outside the thread agrees, and this thread is untouched.
-    expect(threadNice(reported.tid)).toBe(nice);
-    expect(threadNice(mine)).toBe(before);
-    await worker.terminate();
+    try {
+      const [reported] = (await once(worker, "message")) as [{ tid: number; nice: number }];
+      expect(reported.tid).not.toBe(mine);
+      expect(reported.nice).toBe(nice);
+      // The kernel's view from outside the thread agrees (the thread waits to be terminated, so it
+      // is still there to be read), and this thread is untouched.
+      expect(threadNice(reported.tid)).toBe(nice);
+      expect(threadNice(mine)).toBe(before);
+    } finally {
+      await worker.terminate();
+    }
   });
 });
