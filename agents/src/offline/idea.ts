@@ -185,24 +185,31 @@ const NOW_ADVERB = /^(?:currently|presently|nowadays)$/;
 // What the client asks for: a wish, a need or a modal ("we want", "agents need", "should see").
 const DESIRE_LEMMA = /^(?:want|need|wish|hope|would|should|must|will|shall|'d|’d|'ll|’ll)$/;
 
-const contextCache = new Map<string, Map<number, number>>();
+/** What contextOf reads from a text, computed once per text. */
+interface Context {
+  /** Per sentence, the global index where its context part stops. */
+  ends: Map<number, number>;
+  /** The sentences in which the client introduces themselves. */
+  introductions: Set<number>;
+  /** The words of "at the moment", "right now" and the like. */
+  openers: Set<Token>;
+}
+
+const contextCache = new Map<string, Context>();
 
 /**
  * Where each sentence stops saying who the client is or how they work today: the global index of
  * its first token that asks for something (a wish, a need, a modal), or the sentence's end. A
  * sentence that neither opens that way nor introduces the client maps to its first token.
  */
-function contextEnds(text: string): Map<number, number> {
+function contextOf(text: string): Context {
   const hit = contextCache.get(text);
   if (hit) return hit;
   const tokens = analyse(stripMarkup(text));
-  if (contextCache.size > 64) {
-    contextCache.clear();
-    introductionsOf.clear();
-  }
+  if (contextCache.size > 64) contextCache.clear();
   const ends = new Map<number, number>();
   const introductions = new Set<number>();
-  introductionsOf.set(text, introductions);
+  const openers = new Set<Token>();
   let start = 0;
   while (start < tokens.length) {
     const s = tokens[start]!.sentence;
@@ -222,7 +229,7 @@ function contextEnds(text: string): Map<number, number> {
       const o = NOW_OPENERS.find((w) => w.every((x, m) => words[n + m]?.lower === x));
       const starts = n === k || (n > 0 && ["CCONJ", "PUNCT"].includes(words[n - 1]!.pos));
       if (!o || (o.length === 1 && !starts)) return;
-      for (const x of words.slice(n, n + o.length)) openerTokens.add(x);
+      for (const x of words.slice(n, n + o.length)) openers.add(x);
     });
     // The noun a run of modifiers from `at` ends in: "small lender" → "lender".
     const headFrom = (at: number): Token | undefined => {
@@ -280,25 +287,21 @@ function contextEnds(text: string): Map<number, number> {
     if (introduces) introductions.add(s);
     start = stop;
   }
-  contextCache.set(text, ends);
-  return ends;
+  const context = { ends, introductions, openers };
+  contextCache.set(text, context);
+  return context;
 }
-
-const openerTokens = new WeakSet<Token>();
-// The sentences of a text in which the client introduces themselves, filled with contextEnds.
-const introductionsOf = new Map<string, Set<number>>();
 
 /** Whether a token is one of the words that open a sentence on the present ("At the moment"). */
 export function opensWithNow(token: Token, text: string): boolean {
-  contextEnds(text);
-  return openerTokens.has(token);
+  return contextOf(text).openers.has(token);
 }
 
 /** Whether a token of `text` says how things are before the product, not what to build. */
 export function describesToday(token: Token, text: string): boolean {
   const tokens = analyse(stripMarkup(text));
   const at = tokens.indexOf(token);
-  return at >= 0 && at < (contextEnds(text).get(token.sentence) ?? 0);
+  return at >= 0 && at < (contextOf(text).ends.get(token.sentence) ?? 0);
 }
 
 /**
@@ -313,7 +316,7 @@ export function describesBusiness(a: Action, text: string): boolean {
   // "Right now contracts are signed on paper": what is done to a thing today is work the product
   // takes over, so a passive step of today's process stays a feature; "today riders pay cash", what
   // people do, is the habit it replaces.
-  if (verb && describesToday(verb, text) && !(a.passive && !introductionsOf.get(text)?.has(a.sentence)))
+  if (verb && describesToday(verb, text) && !(a.passive && !contextOf(text).introductions.has(a.sentence)))
     return true;
   if (a.sentence !== 0 || !BUSINESS_VERBS.test(a.verb)) return false;
   let at = verb ? tokens.indexOf(verb) : -1;

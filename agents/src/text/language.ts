@@ -232,12 +232,18 @@ export function foreignNounPhrases(text: string, code: string): ForeignPhrase[] 
       if (code === "de" && !/^\p{Lu}/u.test(head.w)) continue;
       let end = k + 1;
       if (romance) {
-        while (
-          end < words.length &&
-          !isFunction(words[end]!.w) &&
-          ROMANCE_ADJECTIVE[code]!.test(words[end]!.w.toLowerCase())
-        )
-          end++;
+        // Romance adjectives follow their noun ("heures pratiques"): they belong to the phrase.
+        const pastAdjectives = (from: number): number => {
+          let at = from;
+          while (
+            at < words.length &&
+            !isFunction(words[at]!.w) &&
+            ROMANCE_ADJECTIVE[code]!.test(words[at]!.w.toLowerCase())
+          )
+            at++;
+          return at;
+        };
+        end = pastAdjectives(end);
         // "heures de conduite", "commandes du samedi": a noun after "de"/"di" or "du"/"della" completes it.
         const prep = words[end];
         const noun = words[end + 1];
@@ -249,13 +255,7 @@ export function foreignNounPhrases(text: string, code: string): ForeignPhrase[] 
           !isFunction(noun.w) &&
           !isForeignVerbForm(noun.w, code)
         ) {
-          end += 2;
-          while (
-            end < words.length &&
-            !isFunction(words[end]!.w) &&
-            ROMANCE_ADJECTIVE[code]!.test(words[end]!.w.toLowerCase())
-          )
-            end++;
+          end = pastAdjectives(end + 2);
         }
       }
       const next = words[end];
